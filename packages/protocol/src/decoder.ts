@@ -1,0 +1,226 @@
+import { reconstruct } from "./binary.js";
+import { ProtocolError, ProtocolErrorCode } from "./errors.js";
+import { DEFAULT_LIMITS } from "./limits.js";
+import { type Packet, PacketType, RESERVED_EVENTS } from "./packet.js";
+
+export interface DecoderOptions {
+  /** Most binary attachments one packet may announce. Default 10. */
+  maxAttachments?: number;
+  /** Longest text packet accepted, in UTF-16 code units. Default 1,000,000. */
+  maxPacketLength?: number;
+}
+
+/** What `PacketDecoder.add` returns: a packet, `null` while attachments are awaited, or an error. */
+export type DecodeResult = Packet | null | ProtocolError;
+
+const MAX_NAMESPACE_LENGTH = 256;
+
+function fail(code: ProtocolErrorCode, message: string): ProtocolError {
+  return new ProtocolError(code, message);
+}
+
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/**
+ * Incremental Socket.IO v5 decoder for one connection. Feed it every Engine.IO `message`
+ * payload in order: text frames start packets, binary frames complete the pending one.
+ * It never throws; after an error it is reset and the caller should close the connection.
+ */
+export class PacketDecoder {
+  readonly #maxAttachments: number;
+  readonly #maxPacketLength: number;
+  #pending: Packet | null = null;
+  #attachments: unknown[] = [];
+
+  constructor(options: DecoderOptions = {}) {
+    this.#maxAttachments = options.maxAttachments ?? DEFAULT_LIMITS.maxAttachments;
+    this.#maxPacketLength = options.maxPacketLength ?? DEFAULT_LIMITS.maxPacketLength;
+  }
+
+  /** True while a binary packet is waiting for more attachments. */
+  get isAwaitingAttachments(): boolean {
+    return this.#pending !== null;
+  }
+
+  add(chunk: string | Uint8Array | ArrayBuffer): DecodeResult {
+    if (typeof chunk === "string") {
+      if (this.#pending !== null) {
+        this.reset();
+        return fail(
+          ProtocolErrorCode.UNEXPECTED_TEXT_PACKET,
+          "text packet received while binary attachments were pending",
+        );
+      }
+      const packet = this.#decodeText(chunk);
+      if (packet instanceof ProtocolError || packet.attachments === undefined) return packet;
+      if (packet.attachments === 0) return this.#complete(packet);
+      this.#pending = packet;
+      return null;
+    }
+    const pending = this.#pending;
+    if (pending === null) {
+      return fail(
+        ProtocolErrorCode.UNEXPECTED_BINARY,
+        "binary frame received with no packet awaiting it",
+      );
+    }
+    this.#attachments.push(chunk);
+    if (this.#attachments.length < (pending.attachments as number)) return null;
+    return this.#complete(pending);
+  }
+
+  /** Drops any half-received packet. */
+  reset(): void {
+    this.#pending = null;
+    this.#attachments = [];
+  }
+
+  #complete(packet: Packet): Packet | ProtocolError {
+    const attachments = this.#attachments;
+    this.reset();
+    const data = reconstruct(packet.data, attachments);
+    if (data instanceof ProtocolError) return data;
+    packet.data = data;
+    return packet;
+  }
+
+  #decodeText(text: string): Packet | ProtocolError {
+    if (text.length === 0) return fail(ProtocolErrorCode.EMPTY_PACKET, "empty Socket.IO packet");
+    if (text.length > this.#maxPacketLength) {
+      return fail(
+        ProtocolErrorCode.PACKET_TOO_LARGE,
+        `packet of ${text.length} characters exceeds the limit of ${this.#maxPacketLength}`,
+      );
+    }
+    const typeCode = text.charCodeAt(0) - 48;
+    if (typeCode < 0 || typeCode > 6 || Number.isNaN(typeCode)) {
+      return fail(
+        ProtocolErrorCode.UNKNOWN_PACKET_TYPE,
+        `unknown Socket.IO packet type ${JSON.stringify(text[0])}`,
+      );
+    }
+    const type = typeCode as PacketType;
+    let i = 1;
+    const packet: Packet = { type, nsp: "/" };
+
+    if (type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK) {
+      const dash = text.indexOf("-", i);
+      const count = text.slice(i, dash);
+      if (dash === -1 || count.length === 0 || count.length > 16 || !/^\d+$/.test(count)) {
+        return fail(
+          ProtocolErrorCode.INVALID_ATTACHMENT_COUNT,
+          "binary packet without a valid attachment count",
+        );
+      }
+      const attachments = Number(count);
+      if (attachments > this.#maxAttachments) {
+        return fail(
+          ProtocolErrorCode.TOO_MANY_ATTACHMENTS,
+          `${attachments} attachments exceed the limit of ${this.#maxAttachments}`,
+        );
+      }
+      packet.attachments = attachments;
+      i = dash + 1;
+    }
+
+    if (text.charCodeAt(i) === 47 /* "/" */) {
+      let end = text.indexOf(",", i);
+      if (end === -1) end = text.length;
+      const nsp = text.slice(i, end);
+      if (nsp.length > MAX_NAMESPACE_LENGTH || hasControlCharacter(nsp)) {
+        return fail(
+          ProtocolErrorCode.INVALID_NAMESPACE,
+          "namespace is too long or holds control characters",
+        );
+      }
+      packet.nsp = nsp;
+      i = end + 1;
+    } else if (
+      i < text.length &&
+      !isDigit(text.charCodeAt(i)) &&
+      !'[{"'.includes(text[i] as string)
+    ) {
+      return fail(ProtocolErrorCode.INVALID_NAMESPACE, 'namespace must start with "/"');
+    }
+
+    const idStart = i;
+    while (i < text.length && isDigit(text.charCodeAt(i))) i++;
+    if (i > idStart) {
+      const id = Number(text.slice(idStart, i));
+      const next = text[i];
+      if (
+        !Number.isSafeInteger(id) ||
+        (next !== undefined && next !== "[" && next !== "{" && next !== '"')
+      ) {
+        return fail(ProtocolErrorCode.INVALID_ACK_ID, "ack id is not a non-negative safe integer");
+      }
+      packet.id = id;
+    }
+
+    if (i < text.length) {
+      try {
+        packet.data = JSON.parse(text.slice(i));
+      } catch {
+        return fail(ProtocolErrorCode.INVALID_JSON, "packet body is not valid JSON");
+      }
+    }
+    return validate(packet);
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function validate(packet: Packet): Packet | ProtocolError {
+  const { data } = packet;
+  switch (packet.type) {
+    case PacketType.CONNECT:
+      return data === undefined || isPlainObject(data)
+        ? packet
+        : fail(ProtocolErrorCode.INVALID_CONNECT_PAYLOAD, "CONNECT data must be an object");
+    case PacketType.DISCONNECT:
+      return data === undefined
+        ? packet
+        : fail(ProtocolErrorCode.INVALID_PAYLOAD, "DISCONNECT carries no data");
+    case PacketType.CONNECT_ERROR:
+      return typeof data === "string" || isPlainObject(data)
+        ? packet
+        : fail(
+            ProtocolErrorCode.INVALID_PAYLOAD,
+            "CONNECT_ERROR data must be an object or a string",
+          );
+    case PacketType.EVENT:
+    case PacketType.BINARY_EVENT: {
+      if (!Array.isArray(data) || data.length === 0) {
+        return fail(ProtocolErrorCode.INVALID_PAYLOAD, "EVENT data must be a non-empty array");
+      }
+      const name: unknown = data[0];
+      if (typeof name !== "string") {
+        return fail(ProtocolErrorCode.INVALID_EVENT_NAME, "event name must be a string");
+      }
+      if (RESERVED_EVENTS.has(name)) {
+        return fail(ProtocolErrorCode.RESERVED_EVENT_NAME, `"${name}" is a reserved event name`);
+      }
+      return packet;
+    }
+    case PacketType.ACK:
+    case PacketType.BINARY_ACK:
+      if (packet.id === undefined) {
+        return fail(ProtocolErrorCode.INVALID_ACK_ID, "ACK without an ack id");
+      }
+      return Array.isArray(data)
+        ? packet
+        : fail(ProtocolErrorCode.INVALID_PAYLOAD, "ACK data must be an array");
+  }
+}
