@@ -1,0 +1,102 @@
+import type { EventEmitter } from "node:events";
+import type { IncomingMessage } from "node:http";
+import type { RawData } from "@parley/protocol";
+
+/**
+ * The contract between the transport layer (Engine.IO sessions) and the session layer
+ * (Socket.IO namespaces, sockets, rooms). The session layer only ever sees these types, so a
+ * second runtime (Bun's native WebSocket server, say) can provide connections without any
+ * change above this line.
+ */
+
+export type TransportName = "polling" | "websocket";
+
+export type ConnectionState = "opening" | "open" | "closing" | "closed";
+
+/**
+ * Why an Engine.IO session ended. These are Socket.IO's disconnect reason strings, surfaced
+ * unchanged to `socket.on("disconnect", reason)`.
+ */
+export type ConnectionCloseReason =
+  | "transport close"
+  | "transport error"
+  | "ping timeout"
+  | "parse error"
+  | "forced close"
+  | "forced server close"
+  | "server shutting down"
+  | "send buffer overflow";
+
+export interface SendOptions {
+  /** Ask the transport to compress this message (permessage-deflate / gzip), if enabled. */
+  compress?: boolean;
+  /**
+   * May be dropped instead of queued: when the transport is not writable right now, or the
+   * session's send buffer is over its limit.
+   */
+  volatile?: boolean;
+}
+
+/**
+ * A message encoded once and sent to many connections (a broadcast). `frames` are the Engine.IO
+ * `message` payloads in order (a Socket.IO packet with binary is one text frame followed by its
+ * attachments). Transports may cache their own framing of it in `cache`, so the per-recipient
+ * cost is a write of the same bytes.
+ */
+export interface PreparedMessage {
+  readonly frames: readonly RawData[];
+  readonly options: Readonly<SendOptions>;
+  /** Per-transport cached encodings, keyed by transport name. Owned by the transport layer. */
+  readonly cache: Map<string, unknown>;
+}
+
+export function prepareMessage(
+  frames: readonly RawData[],
+  options: SendOptions = {},
+): PreparedMessage {
+  return { frames, options, cache: new Map() };
+}
+
+/** What a transport exposes to users through `socket.conn.transport`. */
+export interface TransportInfo {
+  readonly name: TransportName;
+}
+
+export interface ConnectionEvents {
+  /** One Engine.IO `message` packet's payload: text as a string, binary as a Buffer. */
+  message: [data: RawData];
+  /** The session ended. Emitted exactly once. */
+  close: [reason: ConnectionCloseReason, description?: Error];
+  /** A polling session started probing WebSocket. */
+  upgrading: [transport: TransportInfo];
+  /** The session now runs on `transport`. */
+  upgrade: [transport: TransportInfo];
+  /** Everything buffered so far has been handed to the operating system. */
+  drain: [];
+  /** A ping/pong round completed (the peer is alive). */
+  heartbeat: [];
+}
+
+/**
+ * One Engine.IO session, whatever transport it currently runs on. Guarantees:
+ * - `message` events arrive in the order the peer sent them;
+ * - `send`s are delivered in call order, across an upgrade too;
+ * - after `close` no event fires and `send` is a no-op.
+ */
+export interface EngineConnection extends EventEmitter<ConnectionEvents> {
+  /** Session id (`sid`): 20+ characters from a cryptographic random source. */
+  readonly id: string;
+  /** The HTTP request that opened the session (handshake). */
+  readonly request: IncomingMessage;
+  /** Engine.IO protocol revision of the peer (4). */
+  readonly protocol: number;
+  readonly transport: TransportInfo;
+  readonly readyState: ConnectionState;
+  readonly remoteAddress: string;
+  /** Sends one Engine.IO `message` packet. */
+  send(data: RawData, options?: SendOptions): void;
+  /** Sends a broadcast prepared once for all its recipients. */
+  sendPrepared(message: PreparedMessage): void;
+  /** Ends the session (flushing what is buffered where the transport can). */
+  close(): void;
+}
