@@ -7,7 +7,7 @@ const path = require("node:path");
 // PORT=0 picks a free port (the tests use it); the tutorial's port 80 would need root.
 const PORT = process.env.PORT === undefined ? 3000 : Number(process.env.PORT);
 
-const server = http.createServer((req, res) => {
+const server = http.createServer((_req, res) => {
   fs.readFile(path.join(__dirname, "index.html"), (err, data) => {
     if (err) {
       res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
