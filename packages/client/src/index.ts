@@ -1,1 +1,21 @@
-export {};
+/**
+ * Node entry point: WebSocket from the `ws` package, received binary as Buffer. Browsers
+ * (and bundlers that honour the `browser` export condition) get `browser.ts` instead, which
+ * never imports `ws` or any Node module.
+ */
+import { nodePlatform } from "./engine/platform-node.js";
+import { createLookup } from "./lookup.js";
+import { Manager as BaseManager } from "./manager.js";
+import type { ManagerOptions } from "./options.js";
+
+export * from "./exports.js";
+
+export class Manager extends BaseManager {
+  constructor(uri?: string | Partial<ManagerOptions>, opts?: Partial<ManagerOptions>) {
+    super(uri, opts, nodePlatform);
+  }
+}
+
+export const io = createLookup(Manager);
+export { io as connect };
+export default io;

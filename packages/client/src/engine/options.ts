@@ -1,0 +1,45 @@
+export type TransportName = "polling" | "websocket";
+
+/** Options of one Engine.IO connection (the Manager passes its own through). */
+export interface EngineOptions {
+  /** Engine.IO endpoint path. Default `/socket.io/`. */
+  path?: string;
+  /** Extra query parameters sent with every request. */
+  query?: string | Record<string, string | number | boolean>;
+  /** Transports to try, in order. Default `["polling", "websocket"]`. */
+  transports?: TransportName[];
+  /** Upgrade from polling to WebSocket when the server offers it. Default true. */
+  upgrade?: boolean;
+  /** After a successful WebSocket connection, start the next one on WebSocket directly. */
+  rememberUpgrade?: boolean;
+  /** Send cookies on cross-origin polling requests (`credentials: "include"`). */
+  withCredentials?: boolean;
+  /** Headers for every HTTP request and the WebSocket handshake. Node only; browsers ignore them. */
+  extraHeaders?: Record<string, string>;
+  /** Close the connection on `beforeunload` (browsers). Default false. */
+  closeOnBeforeunload?: boolean;
+  /**
+   * Largest Engine.IO packet accepted from the server, in bytes (binary) or UTF-16 code units
+   * (text). A bigger one closes the connection with "parse error". Default 100 MB.
+   */
+  maxPayload?: number;
+}
+
+export type EngineCloseReason =
+  | "transport close"
+  | "transport error"
+  | "parse error"
+  | "ping timeout"
+  | "forced close";
+
+export const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
+
+/** An Error for a failed request or socket, with socket.io-client's shape (`type`, `description`). */
+export class TransportError extends Error {
+  readonly type = "TransportError";
+  readonly description: unknown;
+  constructor(message: string, description?: unknown) {
+    super(message);
+    this.description = description;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * What differs between runtimes, passed in by each entry point (`index.ts` for Node,
+ * `browser.ts` for browsers) so that nothing Node-specific is imported by code that goes into
+ * the browser bundle, and no global state is patched at import time.
+ */
+
+/** The part of the WebSocket API (browser `WebSocket` or the `ws` package) the client uses. */
+export interface WebSocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code?: number; reason?: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  send(data: string | Uint8Array): void;
+  close(): void;
+}
+
+/** Browser WebSocket ignores the third argument; `ws` takes headers and a frame size limit. */
+export type WebSocketConstructor = new (
+  url: string,
+  protocols: undefined,
+  options: { headers?: Record<string, string>; maxPayload?: number },
+) => WebSocketLike;
+
+export interface Platform {
+  /** The WebSocket implementation, looked up when a transport opens; undefined: polling only. */
+  WebSocket(): WebSocketConstructor | undefined;
+  binaryType: string;
+  /** Received bytes as the runtime's binary type: ArrayBuffer in browsers, Buffer in Node. */
+  binary(bytes: Uint8Array): ArrayBuffer | Uint8Array;
+  /** Whether `extraHeaders` are sent (Node) or ignored (browsers). */
+  headers: boolean;
+}
+
+export const browserPlatform: Platform = {
+  WebSocket: () =>
+    (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket as
+      | WebSocketConstructor
+      | undefined,
+  binaryType: "arraybuffer",
+  binary: (bytes) =>
+    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+      ? (bytes.buffer as ArrayBuffer)
+      : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer),
+  headers: false,
+};

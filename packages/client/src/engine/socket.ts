@@ -1,0 +1,354 @@
+import { ENGINE_PROTOCOL, type EnginePacket, type RawData } from "@parley/protocol";
+import { Emitter } from "../emitter.js";
+import {
+  DEFAULT_MAX_PAYLOAD,
+  type EngineCloseReason,
+  type EngineOptions,
+  TransportError,
+  type TransportName,
+} from "./options.js";
+import type { Platform } from "./platform.js";
+import { packetSize, type Transport, type TransportHandler } from "./transport.js";
+import { PollingTransport } from "./transports/polling.js";
+import { WebSocketTransport } from "./transports/websocket.js";
+
+export interface Handshake {
+  sid: string;
+  upgrades: string[];
+  pingInterval: number;
+  pingTimeout: number;
+  maxPayload: number;
+}
+
+export interface EngineEvents {
+  open: () => void;
+  handshake: (data: Handshake) => void;
+  data: (data: string | ArrayBuffer | Uint8Array) => void;
+  packet: (packet: EnginePacket) => void;
+  ping: () => void;
+  drain: () => void;
+  upgrading: (transport: Transport) => void;
+  upgrade: (transport: Transport) => void;
+  upgradeError: (err: Error) => void;
+  error: (err: Error) => void;
+  close: (reason: EngineCloseReason, description?: unknown) => void;
+}
+
+// rememberUpgrade: whether the last WebSocket of this page/process worked.
+let websocketWorked = false;
+
+function parseHandshake(data: RawData | undefined): Handshake | undefined {
+  if (typeof data !== "string") return undefined;
+  let h: Partial<Handshake>;
+  try {
+    h = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  const ok =
+    typeof h === "object" &&
+    h !== null &&
+    typeof h.sid === "string" &&
+    Number.isFinite(h.pingInterval) &&
+    Number.isFinite(h.pingTimeout) &&
+    (h.upgrades === undefined || Array.isArray(h.upgrades));
+  if (!ok) return undefined;
+  return {
+    sid: h.sid as string,
+    upgrades: (h.upgrades ?? []).filter((u): u is string => typeof u === "string"),
+    pingInterval: h.pingInterval as number,
+    pingTimeout: h.pingTimeout as number,
+    maxPayload: typeof h.maxPayload === "number" && h.maxPayload > 0 ? h.maxPayload : 1e6,
+  };
+}
+
+/**
+ * An Engine.IO v4 client connection: opens the first transport that works (falling back along
+ * `transports`), answers the server's heartbeat and declares the connection dead after
+ * `pingInterval + pingTimeout` of silence, buffers writes, and upgrades polling to WebSocket.
+ */
+export class EngineSocket extends Emitter<EngineEvents> {
+  id: string | undefined;
+  transport: Transport | undefined;
+  readyState: "opening" | "open" | "closing" | "closed" = "closed";
+  upgrading = false;
+  readonly opts: EngineOptions;
+  readonly #platform: Platform;
+  readonly #base: string;
+  #candidates: TransportName[] = [];
+  #buffer: EnginePacket[] = [];
+  #handshake: Handshake | undefined;
+  #pingTimer: ReturnType<typeof setTimeout> | undefined;
+  #probe: Transport | undefined;
+  #unlisten: (() => void) | undefined;
+
+  /** `uri` is the server's origin (any path in it is ignored). */
+  constructor(uri: string, opts: EngineOptions, platform: Platform) {
+    super();
+    this.opts = opts;
+    this.#platform = platform;
+    const url = new URL(uri);
+    let path = opts.path ?? "/socket.io/";
+    if (!path.endsWith("/")) path += "/";
+    const query = new URLSearchParams(
+      typeof opts.query === "string"
+        ? opts.query
+        : Object.entries(opts.query ?? {}).map(([k, v]) => [k, String(v)]),
+    );
+    query.set("EIO", String(ENGINE_PROTOCOL));
+    this.#base = `${url.protocol.replace(/^ws/, "http")}//${url.host}${path}?${query}`;
+  }
+
+  open(): void {
+    if (this.readyState !== "closed") return;
+    const hasWs = this.#platform.WebSocket() !== undefined;
+    let list = (this.opts.transports ?? ["polling", "websocket"]).filter(
+      (t) => t === "polling" || (t === "websocket" && hasWs),
+    );
+    if (this.opts.rememberUpgrade && websocketWorked && list.includes("websocket")) {
+      list = ["websocket", ...list.filter((t) => t !== "websocket")];
+    }
+    this.readyState = "opening";
+    this.#candidates = list;
+    const g = globalThis as { addEventListener?: typeof addEventListener };
+    if (typeof g.addEventListener === "function" && typeof removeEventListener === "function") {
+      const offline = () => this.#onClose("transport close", "network connection lost");
+      const unload = () => this.close();
+      addEventListener("offline", offline);
+      if (this.opts.closeOnBeforeunload) addEventListener("beforeunload", unload);
+      this.#unlisten = () => {
+        removeEventListener("offline", offline);
+        removeEventListener("beforeunload", unload);
+      };
+    }
+    // Let the caller attach listeners before the first failure can be reported.
+    queueMicrotask(() => this.#tryNext(new TransportError("no transport available")));
+  }
+
+  /** Queues a `message` packet; bytes go as a binary frame (WebSocket) or base64 (polling). */
+  write(data: string | Uint8Array): void {
+    this.#send({ type: "message", data });
+  }
+
+  /** Closes after whatever is buffered has been sent. */
+  close(): void {
+    if (this.readyState === "opening") {
+      this.#onClose("forced close");
+    } else if (this.readyState === "open") {
+      this.readyState = "closing";
+      this.#closeWhenDrained();
+    }
+  }
+
+  /** Ends the connection now, with `reason` (used for Socket.IO-level parse errors). */
+  destroy(reason: EngineCloseReason, description?: unknown): void {
+    this.#onClose(reason, description);
+  }
+
+  #closeWhenDrained(): void {
+    if (this.readyState !== "closing") return;
+    if (this.#buffer.length === 0 && this.transport?.writable && !this.upgrading) {
+      this.#onClose("forced close");
+    }
+  }
+
+  #url(name: TransportName, sid: string | undefined): string {
+    return `${this.#base}&transport=${name}${sid === undefined ? "" : `&sid=${encodeURIComponent(sid)}`}`;
+  }
+
+  #create(name: TransportName, sid: string | undefined): Transport {
+    const init = {
+      url: this.#url(name, sid),
+      opts: this.opts,
+      platform: this.#platform,
+      maxPayload: this.opts.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+    };
+    return name === "websocket" ? new WebSocketTransport(init) : new PollingTransport(init);
+  }
+
+  /** Opens the next candidate transport, or fails the connection when none is left. */
+  #tryNext(lastError: unknown): void {
+    if (this.readyState !== "opening") return;
+    const name = this.#candidates.shift();
+    if (name === undefined) {
+      const err =
+        lastError instanceof Error ? lastError : new TransportError("transport error", lastError);
+      this.emitLocal("error", [err]);
+      this.#onClose("transport error", lastError);
+      return;
+    }
+    const transport = this.#create(name, undefined);
+    this.transport = transport;
+    transport.handler = this.#handlerFor(transport);
+    transport.open();
+  }
+
+  #handlerFor(transport: Transport): TransportHandler {
+    return {
+      onOpen: () => {},
+      onPacket: (packet) => this.#onPacket(packet),
+      onDrain: () => {
+        this.#flush();
+        if (this.#buffer.length === 0) this.emitLocal("drain", []);
+        this.#closeWhenDrained();
+      },
+      onClose: (reason, description) => {
+        if (this.readyState === "opening" && this.transport === transport) {
+          this.#tryNext(description);
+          return;
+        }
+        if (reason !== "transport close") {
+          this.emitLocal("error", [
+            description instanceof Error ? description : new TransportError(reason, description),
+          ]);
+        }
+        this.#onClose(reason, description);
+      },
+    };
+  }
+
+  #onPacket(packet: EnginePacket): void {
+    if (this.readyState === "closed") return;
+    this.emitLocal("packet", [packet]);
+    switch (packet.type) {
+      case "open": {
+        const handshake = parseHandshake(packet.data);
+        if (!handshake || this.readyState !== "opening") {
+          this.#onClose("parse error", new Error("invalid handshake"));
+          return;
+        }
+        this.#onHandshake(handshake);
+        return;
+      }
+      case "ping":
+        this.#resetPingTimer();
+        this.#send({ type: "pong" });
+        this.emitLocal("ping", []);
+        return;
+      case "message":
+        if (packet.data !== undefined && this.readyState !== "opening") {
+          const { data } = packet;
+          this.emitLocal("data", [typeof data === "string" ? data : this.#platform.binary(data)]);
+        }
+        return;
+      default:
+        // pong, noop, and stray upgrade packets carry nothing for us
+        return;
+    }
+  }
+
+  #onHandshake(handshake: Handshake): void {
+    this.#handshake = handshake;
+    this.id = handshake.sid;
+    this.readyState = "open";
+    if (this.transport?.name === "websocket") websocketWorked = true;
+    this.emitLocal("handshake", [handshake]);
+    this.#resetPingTimer();
+    this.emitLocal("open", []);
+    if (this.readyState !== "open") return;
+    this.#flush();
+    const transports = this.opts.transports ?? ["polling", "websocket"];
+    if (
+      this.transport?.name === "polling" &&
+      this.opts.upgrade !== false &&
+      handshake.upgrades.includes("websocket") &&
+      transports.includes("websocket") &&
+      this.#platform.WebSocket() !== undefined
+    ) {
+      this.#startProbe(handshake.sid);
+    }
+  }
+
+  /** Upgrade dance: `2probe` → `3probe`, pause polling, `5`, then switch. */
+  #startProbe(sid: string): void {
+    const probe = this.#create("websocket", sid);
+    this.#probe = probe;
+    const fail = (err: unknown) => {
+      if (this.#probe !== probe) return;
+      this.#probe = undefined;
+      this.upgrading = false;
+      probe.close();
+      this.emitLocal("upgradeError", [
+        err instanceof Error ? err : new TransportError("probe error", err),
+      ]);
+      this.#flush();
+      this.#closeWhenDrained();
+    };
+    probe.handler = {
+      onOpen: () => probe.send([{ type: "ping", data: "probe" }]),
+      onDrain: () => {},
+      onClose: (_reason, description) => fail(description),
+      onPacket: (packet) => {
+        if (packet.type !== "pong" || packet.data !== "probe" || this.upgrading) {
+          fail(new TransportError("probe error", packet));
+          return;
+        }
+        this.upgrading = true;
+        this.emitLocal("upgrading", [probe]);
+        this.transport?.pause(() => {
+          if (this.#probe !== probe || this.readyState === "closed") return;
+          this.#probe = undefined;
+          const old = this.transport;
+          probe.handler = this.#handlerFor(probe);
+          probe.send([{ type: "upgrade" }]);
+          this.transport = probe;
+          old?.close();
+          websocketWorked = true;
+          this.upgrading = false;
+          this.emitLocal("upgrade", [probe]);
+          this.#flush();
+          this.#closeWhenDrained();
+        });
+      },
+    };
+    probe.open();
+  }
+
+  #resetPingTimer(): void {
+    clearTimeout(this.#pingTimer);
+    const h = this.#handshake;
+    if (!h) return;
+    this.#pingTimer = setTimeout(
+      () => this.#onClose("ping timeout"),
+      h.pingInterval + h.pingTimeout,
+    );
+  }
+
+  #send(packet: EnginePacket): void {
+    if (this.readyState !== "opening" && this.readyState !== "open") return;
+    this.#buffer.push(packet);
+    this.#flush();
+  }
+
+  #flush(): void {
+    const t = this.transport;
+    if (this.readyState === "closed" || this.upgrading || !t?.writable || this.#buffer.length === 0)
+      return;
+    if (this.readyState === "opening") return;
+    let count = this.#buffer.length;
+    if (t.name === "polling" && this.#handshake) {
+      // Keep each POST body within what the server said it accepts.
+      let size = 0;
+      for (count = 0; count < this.#buffer.length; count++) {
+        size += packetSize(this.#buffer[count] as EnginePacket) + 1;
+        if (count > 0 && size > this.#handshake.maxPayload) break;
+      }
+    }
+    t.send(this.#buffer.splice(0, count));
+  }
+
+  #onClose(reason: EngineCloseReason, description?: unknown): void {
+    if (this.readyState === "closed") return;
+    clearTimeout(this.#pingTimer);
+    this.#unlisten?.();
+    this.#unlisten = undefined;
+    this.transport?.close();
+    this.#probe?.close();
+    this.#probe = undefined;
+    this.readyState = "closed";
+    this.upgrading = false;
+    this.id = undefined;
+    this.#buffer = [];
+    this.emitLocal("close", [reason, description]);
+  }
+}

@@ -1,0 +1,467 @@
+import {
+  type AllButLast,
+  type DecorateAcknowledgements,
+  type DefaultEventsMap,
+  type EventNames,
+  type EventParams,
+  type EventsMap,
+  type Last,
+  type Packet,
+  PacketType,
+  RESERVED_EVENTS,
+} from "@parley/protocol";
+import { type AnyListener, callAll, Emitter, type ListenerMap, sub } from "./emitter.js";
+import type { Manager } from "./manager.js";
+import type { Auth, AuthData, DisconnectReason, SocketOptions } from "./options.js";
+
+export interface SocketReservedEvents {
+  connect: () => void;
+  connect_error: (err: Error & { data?: unknown }) => void;
+  disconnect: (reason: DisconnectReason, description?: unknown) => void;
+}
+
+/** The listener for `Ev`: a reserved event's signature, else the user map's. */
+type ListenerOf<L extends EventsMap, Ev> = Ev extends keyof SocketReservedEvents
+  ? SocketReservedEvents[Ev]
+  : Ev extends keyof L
+    ? L[Ev]
+    : never;
+
+type ListenNames<L extends EventsMap> = EventNames<L> | "connect" | "connect_error" | "disconnect";
+
+/** The value an ack resolves to: the first ack argument, after the error when decorated. */
+type AckValue<Fn> = Fn extends (...args: infer A) => unknown
+  ? A extends [infer First, infer Second, ...unknown[]]
+    ? [First] extends [Error | null]
+      ? [Error | null] extends [First]
+        ? Second
+        : First
+      : First
+    : A extends [infer Only, ...unknown[]]
+      ? Only
+      : undefined
+  : never;
+
+interface Flags {
+  volatile?: boolean;
+  compress?: boolean;
+  timeout?: number;
+  fromQueue?: boolean;
+}
+
+interface PendingAck {
+  fn: AnyListener;
+  /** The callback takes an error first (`timeout()`, `ackTimeout`, retries). */
+  withError: boolean;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+interface QueuedEmit {
+  args: unknown[];
+  flags: Flags;
+  tries: number;
+  pending: boolean;
+}
+
+/**
+ * A Socket.IO client socket: one namespace on a Manager's connection. Emits while
+ * disconnected are buffered and sent in order on (re)connect; volatile ones are dropped.
+ *
+ * `ServerToClient` types the events this socket receives, `ClientToServer` those it emits.
+ */
+export class Socket<
+  ServerToClient extends EventsMap = DefaultEventsMap,
+  ClientToServer extends EventsMap = ServerToClient,
+> extends Emitter<ListenerMap> {
+  readonly io: Manager;
+  readonly nsp: string;
+  id: string | undefined;
+  connected = false;
+  /** True when the server restored this session's state after a reconnection. */
+  recovered = false;
+  auth: Auth | undefined;
+  receiveBuffer: unknown[][] = [];
+  sendBuffer: Packet[] = [];
+  readonly #opts: SocketOptions;
+  #ids = 0;
+  #acks = new Map<number, PendingAck>();
+  #flags: Flags = {};
+  #subs: (() => void)[] | undefined;
+  #any: AnyListener[] = [];
+  #anyOutgoing: AnyListener[] = [];
+  #queue: QueuedEmit[] = [];
+  #pid: string | undefined;
+  #offset: string | undefined;
+
+  constructor(io: Manager, nsp: string, opts: SocketOptions) {
+    super();
+    this.io = io;
+    this.nsp = nsp;
+    this.#opts = opts;
+    this.auth = opts.auth;
+    if (io._autoConnect) this.open();
+  }
+
+  get disconnected(): boolean {
+    return !this.connected;
+  }
+
+  /** True while the socket is connected or will (re)connect on its own. */
+  get active(): boolean {
+    return this.#subs !== undefined;
+  }
+
+  // Listener registration, typed over the reserved events and the ServerToClient map.
+  override on<Ev extends ListenNames<ServerToClient>>(
+    event: Ev,
+    listener: ListenerOf<ServerToClient, Ev>,
+  ): this {
+    return super.on(event, listener as AnyListener);
+  }
+
+  override once<Ev extends ListenNames<ServerToClient>>(
+    event: Ev,
+    listener: ListenerOf<ServerToClient, Ev>,
+  ): this {
+    return super.once(event, listener as AnyListener);
+  }
+
+  override off<Ev extends ListenNames<ServerToClient>>(
+    event?: Ev,
+    listener?: ListenerOf<ServerToClient, Ev>,
+  ): this {
+    return super.off(event, listener as AnyListener | undefined);
+  }
+
+  override listeners<Ev extends ListenNames<ServerToClient>>(
+    event: Ev,
+  ): ListenerOf<ServerToClient, Ev>[] {
+    return super.listeners(event) as ListenerOf<ServerToClient, Ev>[];
+  }
+
+  connect(): this {
+    if (this.connected) return this;
+    if (!this.#subs) {
+      const io = this.io;
+      this.#subs = [
+        sub(io, "open", () => this.#onOpen()),
+        sub(io, "packet", (packet: Packet) => this.#onPacket(packet)),
+        sub(io, "error", (err: Error) => {
+          if (!this.connected) this.emitLocal("connect_error", [err]);
+        }),
+        sub(io, "close", (reason: DisconnectReason, description?: unknown) =>
+          this.#onClose(reason, description),
+        ),
+      ];
+    }
+    if (!this.io._reconnecting) this.io.open();
+    if (this.io._readyState === "open") this.#onOpen();
+    return this;
+  }
+
+  open(): this {
+    return this.connect();
+  }
+
+  disconnect(): this {
+    const wasConnected = this.connected;
+    if (wasConnected) this.#packet({ type: PacketType.DISCONNECT, nsp: this.nsp });
+    this.#destroy();
+    if (wasConnected) this.#onClose("io client disconnect");
+    return this;
+  }
+
+  close(): this {
+    return this.disconnect();
+  }
+
+  /** Emits a `message` event. */
+  send(...args: unknown[]): this {
+    return (this.emit as (ev: string, ...rest: unknown[]) => this)("message", ...args);
+  }
+
+  emit<Ev extends EventNames<ClientToServer>>(
+    event: Ev,
+    ...args: EventParams<ClientToServer, Ev>
+  ): this {
+    if (RESERVED_EVENTS.has(event)) throw new Error(`"${event}" is a reserved event name`);
+    const flags = this.#takeFlags();
+    if (this.#opts.retries && !flags.volatile) {
+      this.#enqueue(event, args as unknown[], flags);
+      return this;
+    }
+    return this.#emit(event, args as unknown[], flags);
+  }
+
+  /** Emits and resolves with the ack; rejects on timeout when one applies. */
+  emitWithAck<Ev extends EventNames<ClientToServer>>(
+    event: Ev,
+    ...args: AllButLast<EventParams<ClientToServer, Ev>>
+  ): Promise<AckValue<Last<EventParams<ClientToServer, Ev>>>> {
+    const withError = this.#flags.timeout !== undefined || this.#opts.ackTimeout !== undefined;
+    return new Promise((resolve, reject) => {
+      const ack = (a: unknown, b: unknown) => {
+        if (!withError) resolve(a as never);
+        else if (a) reject(a);
+        else resolve(b as never);
+      };
+      (this.emit as (ev: string, ...rest: unknown[]) => this)(event, ...(args as unknown[]), ack);
+    });
+  }
+
+  get volatile(): this {
+    this.#flags.volatile = true;
+    return this;
+  }
+
+  /** Accepted for compatibility; browsers cannot choose per-message compression. */
+  compress(compress: boolean): this {
+    this.#flags.compress = compress;
+    return this;
+  }
+
+  /** The next emit's ack gets `(err, ...args)`, with an error after `ms` without an answer. */
+  timeout(ms: number): Socket<ServerToClient, DecorateAcknowledgements<ClientToServer>> {
+    this.#flags.timeout = ms;
+    return this as unknown as Socket<ServerToClient, DecorateAcknowledgements<ClientToServer>>;
+  }
+
+  onAny(listener: (event: string, ...args: unknown[]) => void): this {
+    this.#any.push(listener);
+    return this;
+  }
+
+  prependAny(listener: (event: string, ...args: unknown[]) => void): this {
+    this.#any.unshift(listener);
+    return this;
+  }
+
+  offAny(listener?: (event: string, ...args: unknown[]) => void): this {
+    this.#any = listener ? this.#any.filter((l) => l !== listener) : [];
+    return this;
+  }
+
+  listenersAny(): ((event: string, ...args: unknown[]) => void)[] {
+    return this.#any.slice();
+  }
+
+  onAnyOutgoing(listener: (event: string, ...args: unknown[]) => void): this {
+    this.#anyOutgoing.push(listener);
+    return this;
+  }
+
+  prependAnyOutgoing(listener: (event: string, ...args: unknown[]) => void): this {
+    this.#anyOutgoing.unshift(listener);
+    return this;
+  }
+
+  offAnyOutgoing(listener?: (event: string, ...args: unknown[]) => void): this {
+    this.#anyOutgoing = listener ? this.#anyOutgoing.filter((l) => l !== listener) : [];
+    return this;
+  }
+
+  listenersAnyOutgoing(): ((event: string, ...args: unknown[]) => void)[] {
+    return this.#anyOutgoing.slice();
+  }
+
+  #takeFlags(): Flags {
+    const flags = this.#flags;
+    this.#flags = {};
+    return flags;
+  }
+
+  #emit(event: string, args: unknown[], flags: Flags): this {
+    const data: unknown[] = [event, ...args];
+    const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp, data };
+    if (typeof data[data.length - 1] === "function") {
+      const id = this.#ids++;
+      this.#registerAck(id, data.pop() as AnyListener, flags);
+      packet.id = id;
+    }
+    const writable = this.io.engine?.transport?.writable === true;
+    if (flags.volatile && (!this.connected || !writable)) {
+      // Volatile: better lost than late.
+    } else if (this.connected) {
+      this.#notifyOutgoing(data);
+      this.#packet(packet);
+    } else {
+      this.sendBuffer.push(packet);
+    }
+    return this;
+  }
+
+  #registerAck(id: number, fn: AnyListener, flags: Flags): void {
+    const timeout = flags.timeout ?? this.#opts.ackTimeout;
+    const pending: PendingAck = { fn, withError: timeout !== undefined || !!flags.fromQueue };
+    if (timeout !== undefined) {
+      pending.timer = setTimeout(() => {
+        this.#acks.delete(id);
+        // Not sent yet: it is too late to send it at all.
+        this.sendBuffer = this.sendBuffer.filter((p) => p.id !== id);
+        callAll([fn], [new Error("operation has timed out")], this);
+      }, timeout);
+    }
+    this.#acks.set(id, pending);
+  }
+
+  /** Retries mode: one packet in flight at a time, each resent until acked or out of tries. */
+  #enqueue(event: string, args: unknown[], flags: Flags): void {
+    const ack = typeof args[args.length - 1] === "function" ? (args.pop() as AnyListener) : null;
+    const item: QueuedEmit = {
+      args: [event, ...args],
+      flags: { ...flags, fromQueue: true },
+      tries: 0,
+      pending: false,
+    };
+    item.args.push((err: unknown, ...response: unknown[]) => {
+      if (item !== this.#queue[0]) return;
+      if (err == null) {
+        this.#queue.shift();
+        ack?.call(this, null, ...response);
+      } else if (item.tries > (this.#opts.retries ?? 0)) {
+        this.#queue.shift();
+        ack?.call(this, err);
+      }
+      item.pending = false;
+      this.#drainQueue();
+    });
+    this.#queue.push(item);
+    this.#drainQueue();
+  }
+
+  #drainQueue(force = false): void {
+    const item = this.#queue[0];
+    if (!this.connected || !item || (item.pending && !force)) return;
+    item.pending = true;
+    item.tries++;
+    const [event, ...args] = item.args as [string, ...unknown[]];
+    this.#emit(event, args, item.flags);
+  }
+
+  #notifyOutgoing(data: unknown[]): void {
+    if (this.#anyOutgoing.length) callAll(this.#anyOutgoing.slice(), data, this);
+  }
+
+  #packet(packet: Packet): void {
+    packet.nsp = this.nsp;
+    this.io._packet(packet);
+  }
+
+  #onOpen(): void {
+    const send = (data: AuthData | undefined) => {
+      this.#packet({
+        type: PacketType.CONNECT,
+        nsp: this.nsp,
+        data: this.#pid ? { pid: this.#pid, offset: this.#offset, ...data } : data,
+      });
+    };
+    if (typeof this.auth === "function") this.auth(send);
+    else send(this.auth);
+  }
+
+  #onPacket(packet: Packet): void {
+    if (packet.nsp !== this.nsp) return;
+    const data = packet.data;
+    switch (packet.type) {
+      case PacketType.CONNECT: {
+        const d = data as { sid?: unknown; pid?: unknown } | undefined;
+        if (typeof d?.sid === "string") {
+          this.#onConnect(d.sid, typeof d.pid === "string" ? d.pid : undefined);
+        } else {
+          this.emitLocal("connect_error", [
+            new Error("invalid CONNECT reply: the server may not speak Socket.IO v5"),
+          ]);
+        }
+        return;
+      }
+      case PacketType.EVENT:
+      case PacketType.BINARY_EVENT: {
+        const args = (data as unknown[]).slice();
+        if (packet.id !== undefined) args.push(this.#ack(packet.id));
+        if (this.connected) this.#emitEvent(args);
+        else this.receiveBuffer.push(args);
+        return;
+      }
+      case PacketType.ACK:
+      case PacketType.BINARY_ACK: {
+        const pending = this.#acks.get(packet.id as number);
+        // Unknown ids (duplicates, or acks the server made up) are ignored.
+        if (!pending) return;
+        this.#acks.delete(packet.id as number);
+        const args = data as unknown[];
+        clearTimeout(pending.timer);
+        callAll([pending.fn], pending.withError ? [null, ...args] : args, this);
+        return;
+      }
+      case PacketType.DISCONNECT:
+        this.#destroy();
+        this.#onClose("io server disconnect");
+        return;
+      case PacketType.CONNECT_ERROR: {
+        this.#destroy();
+        const d = data as { message?: unknown; data?: unknown } | string;
+        const err: Error & { data?: unknown } = new Error(
+          typeof d === "string" ? d : String(d.message),
+        );
+        if (typeof d === "object" && "data" in d) err.data = d.data;
+        this.emitLocal("connect_error", [err]);
+        return;
+      }
+    }
+  }
+
+  #emitEvent(args: unknown[]): void {
+    if (this.#any.length) callAll(this.#any.slice(), args, this);
+    const [event, ...rest] = args as [string, ...unknown[]];
+    this.emitLocal(event, rest);
+    // Connection state recovery: the server appends each event's offset as a last string.
+    const last = args[args.length - 1];
+    if (this.#pid && typeof last === "string") this.#offset = last;
+  }
+
+  #ack(id: number): (...args: unknown[]) => void {
+    let sent = false;
+    return (...args: unknown[]) => {
+      if (sent) return;
+      sent = true;
+      this.#packet({ type: PacketType.ACK, nsp: this.nsp, id, data: args });
+    };
+  }
+
+  #onConnect(id: string, pid: string | undefined): void {
+    this.id = id;
+    this.recovered = pid !== undefined && this.#pid === pid;
+    this.#pid = pid;
+    this.connected = true;
+    for (const args of this.receiveBuffer.splice(0)) this.#emitEvent(args);
+    for (const packet of this.sendBuffer.splice(0)) {
+      this.#notifyOutgoing(packet.data as unknown[]);
+      this.#packet(packet);
+    }
+    this.#drainQueue(true);
+    this.emitLocal("connect", []);
+  }
+
+  #onClose(reason: DisconnectReason, description?: unknown): void {
+    if (!this.connected) return;
+    this.connected = false;
+    this.id = undefined;
+    this.emitLocal("disconnect", [reason, description]);
+    // Acks whose packet already left will never be answered on this session.
+    for (const [id, pending] of this.#acks) {
+      if (this.sendBuffer.some((p) => p.id === id)) continue;
+      this.#acks.delete(id);
+      clearTimeout(pending.timer);
+      if (pending.withError) {
+        callAll([pending.fn], [new Error("socket has been disconnected")], this);
+      }
+    }
+  }
+
+  #destroy(): void {
+    if (!this.#subs) return;
+    for (const off of this.#subs) off();
+    this.#subs = undefined;
+    this.io._destroy(this as unknown as Socket);
+  }
+}

@@ -1,0 +1,32 @@
+export interface ParsedUri {
+  /** `protocol://host:port` of the server. */
+  origin: string;
+  /** The namespace: the URL's path, `/` when it has none. */
+  nsp: string;
+  /** The URL's query string, without `?`. */
+  query: string;
+}
+
+/**
+ * Resolves what `io()` was given against the page's `location`: nothing means the page's
+ * origin, `/chat` is a namespace on the page's origin, `//host` takes the page's protocol,
+ * and a bare `host:port` gets one (the page's, else `https:`).
+ */
+export function parseUri(uri: string | undefined): ParsedUri {
+  const loc = (globalThis as { location?: { protocol: string; host: string } }).location;
+  let s = uri ?? "";
+  if (s === "" || (s.startsWith("/") && !s.startsWith("//"))) {
+    if (!loc) throw new Error("io(): a URL is required outside a browser page");
+    s = `${loc.protocol}//${loc.host}${s}`;
+  } else if (s.startsWith("//")) {
+    s = `${loc?.protocol ?? "https:"}${s}`;
+  } else if (!/^[a-z][a-z\d+.-]*:\/\//i.test(s)) {
+    s = `${loc?.protocol ?? "https:"}//${s}`;
+  }
+  const url = new URL(s);
+  return {
+    origin: `${url.protocol}//${url.host}`,
+    nsp: url.pathname || "/",
+    query: url.search.slice(1),
+  };
+}
