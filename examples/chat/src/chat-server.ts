@@ -1,0 +1,106 @@
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Server } from "@parley/server";
+import { type Cluster, enableCluster } from "./cluster.js";
+import { type ChatContext, describe } from "./context.js";
+import type { ChatAuth } from "./events.js";
+import type { HistoryStore } from "./history/store.js";
+import { registerMessageHandlers } from "./messages.js";
+import { Debounced } from "./presence.js";
+import { RateLimiter } from "./rate-limit.js";
+import { broadcastRoomList, registerRoomHandlers } from "./rooms.js";
+import { type StaticDirs, staticHandler } from "./static-files.js";
+import type { ChatIo } from "./types.js";
+import { checkNick } from "./validation.js";
+
+export interface ChatServerOptions extends StaticDirs {
+  port: number;
+  host?: string | undefined;
+  store: HistoryStore;
+  redisUrl?: string | undefined;
+  messageBurst: number;
+  messagesPerSecond: number;
+  log?: (line: string) => void;
+}
+
+export interface RunningChat {
+  io: ChatIo;
+  http: HttpServer;
+  port: number;
+  cluster: Cluster;
+  close(): Promise<void>;
+}
+
+/** Builds the HTTP server, the Parley server on it, and the chat's handlers; then listens. */
+export async function startChatServer(options: ChatServerOptions): Promise<RunningChat> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const http = createServer(staticHandler(options, "/socket.io/"));
+  const io: ChatIo = new Server(http, {
+    // Chat messages are small; a 1 MB frame from a browser is an attack, not a message.
+    maxHttpBufferSize: 64 * 1024,
+  });
+  const cluster = await enableCluster(io, options.redisUrl, log);
+
+  const roomList = new Debounced(
+    async () => broadcastRoomList(ctx),
+    300,
+    (err) => log(`room list broadcast failed: ${describe(err)}`),
+  );
+  const ctx: ChatContext = {
+    io,
+    store: options.store,
+    messageLimiter: new RateLimiter({
+      capacity: options.messageBurst,
+      refillPerSecond: options.messagesPerSecond,
+    }),
+    typingLimiter: new RateLimiter({ capacity: 5, refillPerSecond: 2 }),
+    roomList,
+    log,
+  };
+
+  // The nickname arrives in the handshake's auth, so it is checked once per connection and
+  // travels again, unchanged, with every automatic reconnection.
+  io.use((socket, next) => {
+    const auth = socket.handshake.auth as Partial<ChatAuth> | undefined;
+    const checked = checkNick(auth?.nick);
+    if (!checked.ok) {
+      next(Object.assign(new Error(checked.error.message), { data: checked.error }));
+      return;
+    }
+    socket.data.nick = checked.value;
+    next();
+  });
+
+  io.on("connection", (socket) => {
+    registerRoomHandlers(ctx, socket);
+    registerMessageHandlers(ctx, socket);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(options.port, options.host, () => {
+      http.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (http.address() as AddressInfo).port;
+
+  let closing: Promise<void> | undefined;
+  return {
+    io,
+    http,
+    port,
+    cluster,
+    close() {
+      closing ??= (async () => {
+        roomList.cancel();
+        await new Promise<void>((resolve) => {
+          io.close(() => resolve());
+        });
+        await cluster.close();
+        await options.store.close();
+      })();
+      return closing;
+    },
+  };
+}
