@@ -19,14 +19,6 @@ function fail(code: ProtocolErrorCode, message: string): ProtocolError {
   return new ProtocolError(code, message);
 }
 
-function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) return true;
-  }
-  return false;
-}
-
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }
@@ -95,87 +87,104 @@ export class PacketDecoder {
   }
 
   #decodeText(text: string): Packet | ProtocolError {
-    if (text.length === 0) return fail(ProtocolErrorCode.EMPTY_PACKET, "empty Socket.IO packet");
-    if (text.length > this.#maxPacketLength) {
+    const length = text.length;
+    if (length === 0) return fail(ProtocolErrorCode.EMPTY_PACKET, "empty Socket.IO packet");
+    if (length > this.#maxPacketLength) {
       return fail(
         ProtocolErrorCode.PACKET_TOO_LARGE,
-        `packet of ${text.length} characters exceeds the limit of ${this.#maxPacketLength}`,
+        `packet of ${length} characters exceeds the limit of ${this.#maxPacketLength}`,
       );
     }
-    const typeCode = text.charCodeAt(0) - 48;
-    if (typeCode < 0 || typeCode > 6 || Number.isNaN(typeCode)) {
+    const type = text.charCodeAt(0) - 48;
+    if (type < 0 || type > 6) {
       return fail(
         ProtocolErrorCode.UNKNOWN_PACKET_TYPE,
         `unknown Socket.IO packet type ${JSON.stringify(text[0])}`,
       );
     }
-    const type = typeCode as PacketType;
+    const packet: Packet = { type: type as PacketType, nsp: "/" };
     let i = 1;
-    const packet: Packet = { type, nsp: "/" };
 
     if (type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK) {
-      const dash = text.indexOf("-", i);
-      const count = text.slice(i, dash);
-      if (dash === -1 || count.length === 0 || count.length > 16 || !/^\d+$/.test(count)) {
+      // "<count>-": at most 16 digits, so the count is exact before it is compared.
+      let count = 0;
+      while (i < length && i <= 16 && isDigit(text.charCodeAt(i))) {
+        count = count * 10 + (text.charCodeAt(i) - 48);
+        i++;
+      }
+      if (i === 1 || text.charCodeAt(i) !== 45 /* "-" */) {
         return fail(
           ProtocolErrorCode.INVALID_ATTACHMENT_COUNT,
           "binary packet without a valid attachment count",
         );
       }
-      const attachments = Number(count);
-      if (attachments > this.#maxAttachments) {
+      if (count > this.#maxAttachments) {
         return fail(
           ProtocolErrorCode.TOO_MANY_ATTACHMENTS,
-          `${attachments} attachments exceed the limit of ${this.#maxAttachments}`,
+          `${count} attachments exceed the limit of ${this.#maxAttachments}`,
         );
       }
-      packet.attachments = attachments;
-      i = dash + 1;
+      packet.attachments = count;
+      i++;
     }
 
-    if (text.charCodeAt(i) === 47 /* "/" */) {
-      let end = text.indexOf(",", i);
-      if (end === -1) end = text.length;
-      const nsp = text.slice(i, end);
-      if (nsp.length > MAX_NAMESPACE_LENGTH || hasControlCharacter(nsp)) {
+    let code = text.charCodeAt(i);
+    if (code === 47 /* "/" */) {
+      // The namespace runs to the first "," (or to the end, for a bare "1/admin").
+      const start = i;
+      const stop = Math.min(length, start + MAX_NAMESPACE_LENGTH + 1);
+      for (; i < stop; i++) {
+        code = text.charCodeAt(i);
+        if (code === 44 /* "," */) break;
+        if (code < 0x20 || code === 0x7f) {
+          return fail(ProtocolErrorCode.INVALID_NAMESPACE, "namespace holds a control character");
+        }
+      }
+      if (i - start > MAX_NAMESPACE_LENGTH) {
         return fail(
           ProtocolErrorCode.INVALID_NAMESPACE,
-          "namespace is too long or holds control characters",
+          `namespace is longer than ${MAX_NAMESPACE_LENGTH} characters`,
         );
       }
-      packet.nsp = nsp;
-      i = end + 1;
-    } else if (
-      i < text.length &&
-      !isDigit(text.charCodeAt(i)) &&
-      !'[{"'.includes(text[i] as string)
-    ) {
-      return fail(ProtocolErrorCode.INVALID_NAMESPACE, 'namespace must start with "/"');
+      packet.nsp = text.slice(start, i);
+      i++;
+      code = text.charCodeAt(i);
     }
 
-    const idStart = i;
-    while (i < text.length && isDigit(text.charCodeAt(i))) i++;
-    if (i > idStart) {
-      const id = Number(text.slice(idStart, i));
-      const next = text[i];
-      if (
-        !Number.isSafeInteger(id) ||
-        (next !== undefined && next !== "[" && next !== "{" && next !== '"')
-      ) {
+    if (isDigit(code)) {
+      const start = i;
+      let id = 0;
+      do {
+        id = id * 10 + (code - 48);
+        code = text.charCodeAt(++i);
+      } while (isDigit(code));
+      // Past 2^53 the running value is no longer exact; past 16 digits it is not safe anyway.
+      if (i - start > 16 || !Number.isSafeInteger(id) || (i < length && !isJsonStart(code))) {
         return fail(ProtocolErrorCode.INVALID_ACK_ID, "ack id is not a non-negative safe integer");
       }
       packet.id = id;
     }
 
-    if (i < text.length) {
+    if (i < length) {
+      let data: unknown;
       try {
-        packet.data = JSON.parse(text.slice(i));
+        data = JSON.parse(text.slice(i));
       } catch {
-        return fail(ProtocolErrorCode.INVALID_JSON, "packet body is not valid JSON");
+        // Text that is neither JSON nor a "/"-namespace: most likely a namespace without
+        // its leading slash, e.g. `2admin,["x"]`.
+        return isJsonStart(code)
+          ? fail(ProtocolErrorCode.INVALID_JSON, "packet body is not valid JSON")
+          : fail(ProtocolErrorCode.INVALID_NAMESPACE, 'namespace must start with "/"');
       }
+      packet.data = data;
     }
     return validate(packet);
   }
+}
+
+/** Characters a valid packet body (array, object or string) starts with. */
+function isJsonStart(code: number): boolean {
+  return code === 91 /* [ */ || code === 123 /* { */ || code === 34 /* " */;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

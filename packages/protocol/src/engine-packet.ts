@@ -14,15 +14,16 @@ export const ENGINE_TYPE_CODES: Readonly<Record<EnginePacketType, string>> = {
   noop: "6",
 };
 
-const TYPE_BY_CODE: Readonly<Record<string, EnginePacketType>> = {
-  "0": "open",
-  "1": "close",
-  "2": "ping",
-  "3": "pong",
-  "4": "message",
-  "5": "upgrade",
-  "6": "noop",
-};
+/** Packet types indexed by their digit, for decoding. */
+const TYPE_BY_DIGIT: readonly EnginePacketType[] = [
+  "open",
+  "close",
+  "ping",
+  "pong",
+  "message",
+  "upgrade",
+  "noop",
+];
 
 /** What a transport carries: a text frame (string) or a binary frame (bytes). */
 export type RawData = string | Uint8Array;
@@ -63,19 +64,19 @@ export function decodeEnginePacket(frame: RawData): EnginePacket | ProtocolError
   if (frame.length === 0) {
     return new ProtocolError(ProtocolErrorCode.EMPTY_PACKET, "empty Engine.IO packet");
   }
-  const code = frame[0] as string;
-  if (code === "b") {
+  const code = frame.charCodeAt(0);
+  if (code === 98 /* "b" */) {
     const bytes = decodeBase64(frame.slice(1));
     if (bytes === null) {
       return new ProtocolError(ProtocolErrorCode.INVALID_BASE64, "binary packet is not base64");
     }
     return { type: "message", data: bytes };
   }
-  const type = TYPE_BY_CODE[code];
+  const type = code >= 48 && code <= 54 ? TYPE_BY_DIGIT[code - 48] : undefined;
   if (type === undefined) {
     return new ProtocolError(
       ProtocolErrorCode.UNKNOWN_PACKET_TYPE,
-      `unknown Engine.IO packet type ${JSON.stringify(code)}`,
+      `unknown Engine.IO packet type ${JSON.stringify(frame[0])}`,
     );
   }
   return frame.length > 1 ? { type, data: frame.slice(1) } : { type };

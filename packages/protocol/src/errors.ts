@@ -41,15 +41,29 @@ export const ProtocolErrorCode = {
 export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];
 
 /**
+ * V8's knob for how many frames an Error records. Capturing a stack costs ~10 µs at typical
+ * server depths, while a protocol error's stack only ever points into this decoder, so it is
+ * switched off while a ProtocolError is built. Only touched where it is a plain writable
+ * number (not in engines without it, nor where intrinsics are frozen).
+ */
+const ErrorWithStackLimit = Error as { stackTraceLimit?: number };
+const stackLimit = Object.getOwnPropertyDescriptor(Error, "stackTraceLimit");
+const canSkipStack = stackLimit?.writable === true && typeof stackLimit.value === "number";
+
+/**
  * A peer sent something the protocol does not allow. Decoders *return* this rather than
  * throw it, so a hostile byte sequence can never become an uncaught exception; callers end
- * the one session that sent it.
+ * the one session that sent it. It carries no stack trace: it is built often under a flood
+ * of bad input, and the `code` says all there is to say.
  */
 export class ProtocolError extends Error {
   readonly code: ProtocolErrorCode;
 
   constructor(code: ProtocolErrorCode, message: string) {
+    const limit = canSkipStack ? ErrorWithStackLimit.stackTraceLimit : undefined;
+    if (limit !== undefined) ErrorWithStackLimit.stackTraceLimit = 0;
     super(message);
+    if (limit !== undefined) ErrorWithStackLimit.stackTraceLimit = limit;
     this.name = "ProtocolError";
     this.code = code;
   }

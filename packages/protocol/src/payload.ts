@@ -12,6 +12,12 @@ export const RECORD_SEPARATOR = "\x1e";
 export interface PayloadDecodeOptions {
   /** Most packets accepted in one payload; more is refused as PACKET_TOO_LARGE. */
   maxPackets?: number;
+  /**
+   * Longest payload accepted, in UTF-16 code units; longer is refused as PACKET_TOO_LARGE
+   * before any work is done. No limit by default: the server's polling transport has already
+   * bounded the body by `maxHttpBufferSize` (in bytes) before it decodes it.
+   */
+  maxLength?: number;
 }
 
 /** Joins packets into one long-polling body; binary packets travel as `b` + base64. */
@@ -33,6 +39,13 @@ export function decodePayload(
   options: PayloadDecodeOptions = {},
 ): EnginePacket[] | ProtocolError {
   const maxPackets = options.maxPackets ?? DEFAULT_LIMITS.maxPayloadPackets;
+  const maxLength = options.maxLength;
+  if (maxLength !== undefined && payload.length > maxLength) {
+    return new ProtocolError(
+      ProtocolErrorCode.PACKET_TOO_LARGE,
+      `payload of ${payload.length} characters exceeds the limit of ${maxLength}`,
+    );
+  }
   const packets: EnginePacket[] = [];
   let start = 0;
   while (start <= payload.length) {
