@@ -1,0 +1,95 @@
+import type { IncomingMessage } from "node:http";
+import type { CorsOptions, CorsOrigin, CorsOriginFunction } from "./options.js";
+
+/** Response headers as a plain object, the shape `writeHead` and the `headers` hook use. */
+export type HeaderMap = Record<string, string | string[]>;
+
+const DEFAULT_METHODS = "GET,HEAD,PUT,PATCH,POST,DELETE";
+
+function list(value: string | readonly string[] | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return typeof value === "string" ? value : value.join(",");
+}
+
+/** The value for `Access-Control-Allow-Origin`, or `false` when `origin` is not allowed. */
+function matchOrigin(origin: string, allowed: CorsOrigin): string | false {
+  if (allowed === true) return origin;
+  if (allowed === false) return false;
+  if (allowed === "*") return "*";
+  if (typeof allowed === "string") return allowed === origin ? origin : false;
+  if (allowed instanceof RegExp) return allowed.test(origin) ? origin : false;
+  for (const entry of allowed) {
+    if (typeof entry === "string" ? entry === origin : entry.test(origin)) return origin;
+  }
+  return false;
+}
+
+function callOriginFunction(fn: CorsOriginFunction, origin: string | undefined) {
+  return new Promise<CorsOrigin>((resolve) => {
+    try {
+      fn(origin, (err, value) => resolve(err ? false : (value ?? false)));
+    } catch {
+      resolve(false);
+    }
+  });
+}
+
+/**
+ * CORS as Socket.IO users configure it (the `cors` package's options), enforced rather than
+ * advisory: an Origin that the configuration does not allow is refused (403), on polling and
+ * on WebSocket upgrades alike, because browsers do not apply CORS to WebSocket at all.
+ */
+export class Cors {
+  readonly #options: CorsOptions;
+
+  constructor(options: CorsOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Headers to add to every response for `req`, or `null` when its Origin is refused. A request
+   * without Origin (not from a browser) is never refused.
+   */
+  async check(req: IncomingMessage): Promise<HeaderMap | null> {
+    const opts = this.#options;
+    const origin = req.headers.origin;
+    const configured = opts.origin ?? "*";
+    const allowed =
+      typeof configured === "function" ? await callOriginFunction(configured, origin) : configured;
+    const headers: HeaderMap = {};
+    if (origin === undefined) {
+      if (allowed === "*") headers["Access-Control-Allow-Origin"] = "*";
+      else if (typeof allowed === "string") headers["Access-Control-Allow-Origin"] = allowed;
+    } else {
+      let value = matchOrigin(origin, allowed);
+      if (value === false) return null;
+      // "*" is refused by browsers on credentialed requests: echo the origin instead.
+      if (value === "*" && opts.credentials === true) value = origin;
+      headers["Access-Control-Allow-Origin"] = value;
+    }
+    if (headers["Access-Control-Allow-Origin"] !== "*") headers.Vary = "Origin";
+    if (opts.credentials === true) headers["Access-Control-Allow-Credentials"] = "true";
+    const exposed = list(opts.exposedHeaders);
+    if (exposed) headers["Access-Control-Expose-Headers"] = exposed;
+    return headers;
+  }
+
+  /** Adds the preflight-only headers to `headers` (from `check`). */
+  preflight(req: IncomingMessage, headers: HeaderMap): HeaderMap {
+    const opts = this.#options;
+    headers["Access-Control-Allow-Methods"] = list(opts.methods) ?? DEFAULT_METHODS;
+    const allowedHeaders =
+      list(opts.allowedHeaders) ?? req.headers["access-control-request-headers"];
+    if (allowedHeaders) {
+      headers["Access-Control-Allow-Headers"] = allowedHeaders;
+      if (opts.allowedHeaders === undefined) {
+        headers.Vary = headers.Vary
+          ? "Origin, Access-Control-Request-Headers"
+          : "Access-Control-Request-Headers";
+      }
+    }
+    if (opts.maxAge !== undefined) headers["Access-Control-Max-Age"] = String(opts.maxAge);
+    headers["Content-Length"] = "0";
+    return headers;
+  }
+}

@@ -1,0 +1,465 @@
+import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node:http";
+import type { Server as HttpsServer } from "node:https";
+import type { Duplex } from "node:stream";
+import { WebSocketServer } from "ws";
+import type { EngineConnection, TransportName } from "./contract.js";
+import { serializeCookie } from "./cookie.js";
+import { Cors, type HeaderMap } from "./cors.js";
+import { HeartbeatWheel } from "./heartbeat.js";
+import {
+  type EngineConnectionError,
+  EngineErrorCode,
+  EngineErrorMessage,
+  writeHttpError,
+  writeUpgradeError,
+} from "./http-errors.js";
+import {
+  type AttachOptions,
+  type EngineOptions,
+  normalizePath,
+  type ResolvedOptions,
+  resolveOptions,
+} from "./options.js";
+import { Session, type SessionHost } from "./session.js";
+import { type PollingHost, PollingTransport } from "./transports/polling.js";
+import { WebSocketTransport } from "./transports/websocket.js";
+
+export interface EngineEvents {
+  /** A new session completed its handshake. */
+  connection: [connection: EngineConnection];
+  /** A request was refused (bad transport, unknown sid, CORS, `allowRequest`…). */
+  connection_error: [error: EngineConnectionError];
+  /** Response headers of a handshake; mutate `headers` to add some. */
+  initial_headers: [headers: HeaderMap, req: IncomingMessage];
+  /** Response headers of every engine response (polling) and WebSocket handshake. */
+  headers: [headers: HeaderMap, req: IncomingMessage];
+  /** A user handler (event listener, header hook) threw. */
+  error: [error: unknown];
+}
+
+interface Refusal {
+  readonly code: EngineErrorCode;
+  readonly context: Record<string, unknown>;
+  /** Overrides the standard message in the HTTP body (allowRequest's reason). */
+  readonly body?: string;
+}
+
+type Verdict = Refusal | { readonly session: Session } | { readonly handshake: true };
+
+function isRefusal(v: Verdict): v is Refusal {
+  return "code" in v;
+}
+
+function parseQuery(url: string | undefined): URLSearchParams {
+  const i = url === undefined ? -1 : url.indexOf("?");
+  return new URLSearchParams(i === -1 ? "" : (url as string).slice(i + 1));
+}
+
+// Characters a header value may not hold (field-vchar / obs-text / SP / HTAB are allowed).
+const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
+
+function ignore(): void {}
+
+function pathMatcher(path: string): (url: string | undefined) => boolean {
+  const bare = path.endsWith("/") ? path.slice(0, -1) : path;
+  const slashed = `${bare}/`;
+  const query = `${bare}?`;
+  return (url) =>
+    url !== undefined && (url.startsWith(slashed) || url === bare || url.startsWith(query));
+}
+
+/**
+ * An Engine.IO v4 server: handshake, session table, long-polling and WebSocket transports,
+ * upgrade, shared heartbeat. Usable alone, like `engine.io`:
+ *
+ * ```ts
+ * const engine = new Engine();
+ * engine.attach(httpServer);
+ * engine.on("connection", (conn) => conn.on("message", (data) => conn.send(data)));
+ * ```
+ */
+export class Engine extends EventEmitter<EngineEvents> {
+  readonly options: ResolvedOptions;
+  readonly #clients = new Map<string, Session>();
+  readonly #wheel: HeartbeatWheel;
+  readonly #cors: Cors | null;
+  readonly #sessionHost: SessionHost;
+  readonly #pollingHost: PollingHost;
+  #wss: WebSocketServer | null = null;
+  /** WebSocket handshakes in flight → their new sid (for the cookie and `initial_headers`). */
+  readonly #wsHandshakes = new WeakMap<IncomingMessage, string>();
+
+  constructor(opts: EngineOptions = {}) {
+    super();
+    const options = resolveOptions(opts);
+    this.options = options;
+    if (options.cookie !== false) serializeCookie("check", options.cookie);
+    this.#wheel = new HeartbeatWheel(
+      HeartbeatWheel.tickFor(options.pingInterval, options.pingTimeout),
+    );
+    this.#cors = options.cors === false ? null : new Cors(options.cors);
+    this.#sessionHost = {
+      options,
+      wheel: this.#wheel,
+      onSessionClosed: (session) => {
+        if (this.#clients.get(session.id) === session) this.#clients.delete(session.id);
+      },
+      reportError: (error) => this.#reportError(error),
+    };
+    this.#pollingHost = {
+      options,
+      decorateHeaders: (req, headers, sid) => this.#decorateHeaders(req, headers, sid),
+    };
+  }
+
+  /** Open sessions by id. Treat as read-only. */
+  get clients(): ReadonlyMap<string, EngineConnection> {
+    return this.#clients;
+  }
+
+  get clientsCount(): number {
+    return this.#clients.size;
+  }
+
+  /**
+   * Session ids: 15 random bytes as base64url (20 characters). Override (assign or subclass)
+   * to choose your own; returning a Promise is allowed.
+   */
+  generateId(_req: IncomingMessage): string | Promise<string> {
+    return randomBytes(15).toString("base64url");
+  }
+
+  /**
+   * Serves requests under `path` (default `/socket.io/`) on `server`, handing every other
+   * request to the listeners the server had, and takes WebSocket upgrades under `path`.
+   */
+  attach(server: HttpServer | HttpsServer, options: AttachOptions = {}): this {
+    const path =
+      options.path === undefined
+        ? this.options.path
+        : normalizePath(options.path, options.addTrailingSlash ?? true);
+    const matches = pathMatcher(path);
+    const destroyUpgrade = options.destroyUpgrade !== false;
+    const destroyUpgradeTimeout = options.destroyUpgradeTimeout ?? 1000;
+    const previous = server.listeners("request").slice() as ((
+      req: IncomingMessage,
+      res: ServerResponse,
+    ) => void)[];
+    server.removeAllListeners("request");
+    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      if (matches(req.url)) {
+        this.handleRequest(req, res);
+        return;
+      }
+      for (const listener of previous) listener.call(server, req, res);
+    });
+    server.on("close", () => this.close());
+    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (matches(req.url)) {
+        this.handleUpgrade(req, socket, head);
+        return;
+      }
+      // Someone else may take it; if nobody writes anything, don't leave it hanging.
+      if (!destroyUpgrade || server.listeners("upgrade").some((l) => l !== onUpgrade)) return;
+      socket.on("error", ignore);
+      setTimeout(() => {
+        const written = (socket as Duplex & { bytesWritten?: number }).bytesWritten ?? 0;
+        if (!socket.destroyed && written <= 0) socket.destroy();
+      }, destroyUpgradeTimeout).unref();
+    };
+    server.on("upgrade", onUpgrade);
+    return this;
+  }
+
+  /** Handles one HTTP request for the engine (polling, CORS preflight, errors). */
+  handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    this.#onRequest(req, res).catch((error: unknown) => {
+      this.#reportError(error);
+      if (!res.headersSent) writeHttpError(res, EngineErrorCode.BAD_REQUEST);
+    });
+  }
+
+  /** Handles one HTTP upgrade for the engine (WebSocket handshake or upgrade probe). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Node removes its own error listener from upgraded sockets: without ours, a reset
+    // from the peer would be an uncaught exception.
+    socket.on("error", ignore);
+    this.#onUpgrade(req, socket, head).catch((error: unknown) => {
+      this.#reportError(error);
+      writeUpgradeError(socket, EngineErrorCode.BAD_REQUEST);
+    });
+  }
+
+  /** Ends every session ("server shutting down"). The engine keeps serving new ones. */
+  close(): this {
+    for (const session of [...this.#clients.values()]) session.terminate("server shutting down");
+    this.#wheel.clear();
+    return this;
+  }
+
+  // --- requests --------------------------------------------------------------------------
+
+  async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.#cors !== null) {
+      const headers = await this.#cors.check(req);
+      if (headers === null) {
+        this.#refuseRequest(req, res, {
+          code: EngineErrorCode.FORBIDDEN,
+          context: { name: "CORS_ORIGIN_REFUSED", origin: req.headers.origin },
+        });
+        return;
+      }
+      if (req.method === "OPTIONS") {
+        res.writeHead(204, this.#cors.preflight(req, headers));
+        res.end();
+        return;
+      }
+      for (const name in headers) res.setHeader(name, headers[name] as string | string[]);
+    }
+    const query = parseQuery(req.url);
+    const verdict = await this.#verify(req, query, false);
+    if (isRefusal(verdict)) {
+      this.#refuseRequest(req, res, verdict);
+      return;
+    }
+    if ("session" in verdict) {
+      (verdict.session.transport as PollingTransport).onRequest(req, res);
+      return;
+    }
+    const id = await this.#newId(req);
+    if (typeof id !== "string") {
+      this.#refuseRequest(req, res, id);
+      return;
+    }
+    const transport = new PollingTransport(this.#pollingHost, id);
+    const session = new Session(this.#sessionHost, id, req, transport);
+    this.#clients.set(id, session);
+    transport.onRequest(req, res);
+    session.open();
+    this.#announce(session);
+  }
+
+  async #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const wss = this.#websocketServer();
+    if (wss === null) {
+      this.#refuseUpgrade(req, socket, {
+        code: EngineErrorCode.UNKNOWN_TRANSPORT,
+        context: { transport: "websocket" },
+      });
+      return;
+    }
+    if ((req.headers.upgrade ?? "").toLowerCase() !== "websocket") {
+      this.#refuseUpgrade(req, socket, {
+        code: EngineErrorCode.BAD_REQUEST,
+        context: { name: "NOT_A_WEBSOCKET_UPGRADE" },
+      });
+      return;
+    }
+    if (this.#cors !== null && (await this.#cors.check(req)) === null) {
+      this.#refuseUpgrade(req, socket, {
+        code: EngineErrorCode.FORBIDDEN,
+        context: { name: "CORS_ORIGIN_REFUSED", origin: req.headers.origin },
+      });
+      return;
+    }
+    const query = parseQuery(req.url);
+    const verdict = await this.#verify(req, query, true);
+    if (isRefusal(verdict)) {
+      this.#refuseUpgrade(req, socket, verdict);
+      return;
+    }
+    const deflate = this.options.perMessageDeflate !== false;
+    if ("session" in verdict) {
+      const sid = verdict.session.id;
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const transport = new WebSocketTransport(ws, socket, deflate);
+        const session = this.#clients.get(sid);
+        if (session === undefined) transport.close();
+        else session.startProbe(transport);
+      });
+      return;
+    }
+    const id = await this.#newId(req);
+    if (typeof id !== "string") {
+      this.#refuseUpgrade(req, socket, id);
+      return;
+    }
+    this.#wsHandshakes.set(req, id);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const transport = new WebSocketTransport(ws, socket, deflate);
+      if (this.#clients.has(id)) {
+        transport.close();
+        return;
+      }
+      const session = new Session(this.#sessionHost, id, req, transport);
+      this.#clients.set(id, session);
+      session.open();
+      this.#announce(session);
+    });
+  }
+
+  async #verify(req: IncomingMessage, query: URLSearchParams, upgrade: boolean): Promise<Verdict> {
+    const transport = query.get("transport");
+    if (transport === null || !this.options.transports.has(transport as TransportName)) {
+      return { code: EngineErrorCode.UNKNOWN_TRANSPORT, context: { transport } };
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && INVALID_HEADER_CHAR.test(origin)) {
+      return { code: EngineErrorCode.BAD_REQUEST, context: { name: "INVALID_ORIGIN", origin } };
+    }
+    const protocol = query.get("EIO");
+    const sid = query.get("sid");
+    if (sid !== null) {
+      const session = this.#clients.get(sid);
+      if (session === undefined) return { code: EngineErrorCode.UNKNOWN_SID, context: { sid } };
+      const current = session.transport.name;
+      if (protocol !== "4") {
+        return {
+          code: EngineErrorCode.BAD_REQUEST,
+          context: { name: "PROTOCOL_MISMATCH", protocol, previousProtocol: 4 },
+        };
+      }
+      if (!upgrade && current !== transport) {
+        return {
+          code: EngineErrorCode.BAD_REQUEST,
+          context: { name: "TRANSPORT_MISMATCH", transport, previousTransport: current },
+        };
+      }
+      if (
+        upgrade &&
+        (transport !== "websocket" ||
+          current !== "polling" ||
+          !this.options.allowUpgrades ||
+          session.upgrading ||
+          session.readyState !== "open")
+      ) {
+        return {
+          code: EngineErrorCode.BAD_REQUEST,
+          context: { name: "UPGRADE_REFUSED", transport, previousTransport: current },
+        };
+      }
+      return { session };
+    }
+    if (req.method !== "GET") {
+      return { code: EngineErrorCode.BAD_HANDSHAKE_METHOD, context: { method: req.method } };
+    }
+    if (transport === "websocket" ? !upgrade : upgrade) {
+      return { code: EngineErrorCode.BAD_REQUEST, context: { name: "TRANSPORT_HANDSHAKE_ERROR" } };
+    }
+    if (protocol !== "4") {
+      return { code: EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, context: { protocol } };
+    }
+    const allowRequest = this.options.allowRequest;
+    if (allowRequest !== undefined) {
+      const reason = await new Promise<string | null>((resolve) => {
+        try {
+          allowRequest(req, (err, success) =>
+            resolve(success ? null : typeof err === "string" && err ? err : EngineErrorMessage[4]),
+          );
+        } catch (error) {
+          this.#reportError(error);
+          resolve(EngineErrorMessage[4]);
+        }
+      });
+      if (reason !== null) {
+        return { code: EngineErrorCode.FORBIDDEN, context: { message: reason }, body: reason };
+      }
+    }
+    return { handshake: true };
+  }
+
+  async #newId(req: IncomingMessage): Promise<string | Refusal> {
+    let id: unknown;
+    try {
+      id = await this.generateId(req);
+    } catch (error) {
+      return { code: EngineErrorCode.BAD_REQUEST, context: { name: "ID_GENERATION_ERROR", error } };
+    }
+    if (typeof id !== "string" || id.length === 0 || this.#clients.has(id)) {
+      return { code: EngineErrorCode.BAD_REQUEST, context: { name: "ID_GENERATION_ERROR" } };
+    }
+    return id;
+  }
+
+  #announce(session: Session): void {
+    try {
+      this.emit("connection", session);
+    } catch (error) {
+      this.#reportError(error);
+    }
+  }
+
+  #emitConnectionError(req: IncomingMessage, refusal: Refusal): void {
+    try {
+      this.emit("connection_error", {
+        req,
+        code: refusal.code,
+        message: EngineErrorMessage[refusal.code],
+        context: refusal.context,
+      });
+    } catch (error) {
+      this.#reportError(error);
+    }
+  }
+
+  #refuseRequest(req: IncomingMessage, res: ServerResponse, refusal: Refusal): void {
+    this.#emitConnectionError(req, refusal);
+    writeHttpError(res, refusal.code, refusal.body);
+  }
+
+  #refuseUpgrade(req: IncomingMessage, socket: Duplex, refusal: Refusal): void {
+    this.#emitConnectionError(req, refusal);
+    writeUpgradeError(socket, refusal.code, refusal.body);
+  }
+
+  #websocketServer(): WebSocketServer | null {
+    if (!this.options.transports.has("websocket")) return null;
+    if (this.#wss !== null) return this.#wss;
+    const wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: this.options.perMessageDeflate,
+      maxPayload: this.options.maxHttpBufferSize,
+    });
+    wss.on("headers", (lines: string[], req: IncomingMessage) => {
+      const headers: HeaderMap = {};
+      const sid = this.#wsHandshakes.get(req);
+      this.#wsHandshakes.delete(req);
+      this.#decorateHeaders(req, headers, sid);
+      for (const name in headers) {
+        const value = headers[name] as string | string[];
+        for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${v}`);
+      }
+    });
+    this.#wss = wss;
+    return wss;
+  }
+
+  #decorateHeaders(req: IncomingMessage, headers: HeaderMap, sid: string | undefined): void {
+    try {
+      if (sid !== undefined) {
+        if (this.options.cookie !== false) {
+          headers["Set-Cookie"] = [serializeCookie(sid, this.options.cookie)];
+        }
+        this.emit("initial_headers", headers, req);
+      }
+      this.emit("headers", headers, req);
+    } catch (error) {
+      this.#reportError(error);
+    }
+  }
+
+  #reportError(error: unknown): void {
+    if (this.listenerCount("error") > 0) {
+      try {
+        this.emit("error", error);
+        return;
+      } catch {
+        // fall through to the console
+      }
+    }
+    console.error("[parley/engine] unhandled error in a handler:", error);
+  }
+}

@@ -1,0 +1,32 @@
+export type {
+  ConnectionCloseReason,
+  ConnectionEvents,
+  ConnectionState,
+  EngineConnection,
+  PreparedMessage,
+  SendOptions,
+  TransportInfo,
+  TransportName,
+} from "./contract.js";
+export { prepareMessage } from "./contract.js";
+export type { HeaderMap } from "./cors.js";
+export { Engine, type EngineEvents } from "./engine.js";
+export { type HeartbeatTarget, HeartbeatWheel } from "./heartbeat.js";
+export {
+  type EngineConnectionError,
+  EngineErrorCode,
+  EngineErrorMessage,
+} from "./http-errors.js";
+export {
+  type AllowRequest,
+  type AttachOptions,
+  type CookieOptions,
+  type CorsOptions,
+  type CorsOrigin,
+  type CorsOriginFunction,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_PATH,
+  type EngineOptions,
+  type HttpCompressionOptions,
+} from "./options.js";
+export type { Session as EngineSession } from "./session.js";

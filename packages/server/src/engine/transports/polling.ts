@@ -1,0 +1,284 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  decodePayload,
+  encodeBase64,
+  encodeEnginePacketAsText,
+  ProtocolError,
+  RECORD_SEPARATOR,
+} from "@parley/protocol";
+import type { PreparedMessage } from "../contract.js";
+import type { HeaderMap } from "../cors.js";
+import { compress, negotiateEncoding } from "../http-compression.js";
+import { EngineErrorCode, writeHttpError, writeJsonError } from "../http-errors.js";
+import type { ResolvedOptions } from "../options.js";
+import { isPrepared, type OutgoingItem, type Transport, type TransportSink } from "../transport.js";
+
+/** What the polling transport needs from its engine (one object shared by all sessions). */
+export interface PollingHost {
+  readonly options: ResolvedOptions;
+  /** Adds the engine's own headers (hooks, cookie) to a response; `sid` is set on the handshake. */
+  decorateHeaders(req: IncomingMessage, headers: HeaderMap, sid: string | undefined): void;
+}
+
+const kTransport = Symbol("parley.pollingTransport");
+
+interface OwnedResponse extends ServerResponse {
+  [kTransport]?: PollingTransport;
+}
+
+/** A broadcast's frames as polling text (`4…` or `b<base64>`), encoded once for all sessions. */
+export function pollingFrames(message: PreparedMessage): readonly string[] {
+  const cached = message.cache.get("polling") as readonly string[] | undefined;
+  if (cached !== undefined) return cached;
+  const frames = message.frames.map((f) =>
+    typeof f === "string" ? `4${f}` : `b${encodeBase64(f)}`,
+  );
+  message.cache.set("polling", frames);
+  return frames;
+}
+
+function encodeItems(items: readonly OutgoingItem[]): { body: string; compress: boolean } {
+  let body = "";
+  let wantsCompression = false;
+  let first = true;
+  for (const item of items) {
+    if (isPrepared(item)) {
+      if (item.options.compress !== false) wantsCompression = true;
+      for (const frame of pollingFrames(item)) {
+        body = first ? frame : body + RECORD_SEPARATOR + frame;
+        first = false;
+      }
+    } else {
+      if (item.compress !== false) wantsCompression = true;
+      const frame = encodeEnginePacketAsText(item);
+      body = first ? frame : body + RECORD_SEPARATOR + frame;
+      first = false;
+    }
+  }
+  return { body, compress: wantsCompression };
+}
+
+/**
+ * HTTP long-polling: a GET waits for packets and gets them as one `\x1e`-joined batch; a POST
+ * delivers a batch and is answered `ok`. Engine.IO v4 bodies are text only: a POST declared as
+ * `application/octet-stream` is refused with 400 (and ends the session), as engine.io does.
+ */
+export class PollingTransport implements Transport {
+  readonly name = "polling" as const;
+  readonly #host: PollingHost;
+  /** Set until the handshake response is written: it gets the cookie and `initial_headers`. */
+  #handshakeSid: string | undefined;
+  #sink: TransportSink | null = null;
+  #pollReq: IncomingMessage | null = null;
+  #pollRes: OwnedResponse | null = null;
+  #receiving = false;
+  #closed = false;
+
+  constructor(host: PollingHost, sid: string) {
+    this.#host = host;
+    this.#handshakeSid = sid;
+  }
+
+  bind(sink: TransportSink): void {
+    this.#sink = sink;
+  }
+
+  get writable(): boolean {
+    return this.#pollRes !== null;
+  }
+
+  bufferedBytes(): number {
+    return 0;
+  }
+
+  onRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (this.#closed) {
+      writeHttpError(res, EngineErrorCode.BAD_REQUEST);
+    } else if (req.method === "GET") {
+      this.#onPoll(req, res);
+    } else if (req.method === "POST") {
+      this.#onData(req, res);
+    } else {
+      writeHttpError(res, EngineErrorCode.BAD_REQUEST);
+    }
+  }
+
+  write(items: readonly OutgoingItem[]): void {
+    const res = this.#pollRes;
+    const req = this.#pollReq;
+    if (res === null || req === null) return;
+    this.#pollRes = null;
+    this.#pollReq = null;
+    const { body, compress: wantsCompression } = encodeItems(items);
+    const sid = this.#handshakeSid;
+    this.#handshakeSid = undefined;
+    const headers: HeaderMap = {
+      "Content-Type": "text/plain; charset=UTF-8",
+      "Cache-Control": "no-store",
+    };
+    const compression = this.#host.options.httpCompression;
+    const encoding =
+      compression !== false && wantsCompression && Buffer.byteLength(body) >= compression.threshold
+        ? negotiateEncoding(req.headers["accept-encoding"])
+        : null;
+    this.#host.decorateHeaders(req, headers, sid);
+    if (encoding === null) {
+      headers["Content-Length"] = String(Buffer.byteLength(body));
+      res.writeHead(200, headers);
+      res.end(body);
+    } else {
+      compress(
+        encoding,
+        body,
+        compression === false ? undefined : compression.level,
+        (err, out) => {
+          if (res.destroyed) return;
+          if (err) {
+            writeJsonError(res, 500, EngineErrorCode.BAD_REQUEST, "compression failed");
+            return;
+          }
+          headers["Content-Encoding"] = encoding;
+          headers["Content-Length"] = String(out.length);
+          res.writeHead(200, headers);
+          res.end(out);
+        },
+      );
+    }
+    this.#sink?.onTransportDrain(this);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    if (this.#pollRes !== null) this.write([{ type: "close" }]);
+    this.#closed = true;
+  }
+
+  /** Leaves this session for another transport: a GET still waiting is released with a noop. */
+  discard(): void {
+    if (this.#closed) return;
+    if (this.#pollRes !== null) this.write([{ type: "noop" }]);
+    this.#closed = true;
+  }
+
+  #fail(reason: "transport error" | "parse error", message: string | Error): void {
+    if (this.#closed) return;
+    const error = typeof message === "string" ? new Error(message) : message;
+    this.close();
+    this.#sink?.onTransportError(this, reason, error);
+  }
+
+  #onPoll(req: IncomingMessage, res: OwnedResponse): void {
+    if (this.#pollRes !== null) {
+      writeHttpError(res, EngineErrorCode.BAD_REQUEST);
+      this.#fail("transport error", "overlapping polling GET");
+      return;
+    }
+    this.#pollReq = req;
+    this.#pollRes = res;
+    res[kTransport] = this;
+    res.once("close", PollingTransport.#onPollClose);
+    this.#sink?.onTransportReady(this);
+  }
+
+  static #onPollClose = function (this: OwnedResponse) {
+    const transport = this[kTransport];
+    if (transport === undefined || transport.#pollRes !== this) return;
+    // The peer went away before we answered: engine.io calls this a transport error.
+    transport.#pollRes = null;
+    transport.#pollReq = null;
+    transport.#fail("transport error", "polling GET closed prematurely");
+  };
+
+  #onData(req: IncomingMessage, res: ServerResponse): void {
+    if (this.#receiving) {
+      writeHttpError(res, EngineErrorCode.BAD_REQUEST);
+      this.#fail("transport error", "overlapping polling POST");
+      return;
+    }
+    const contentType = req.headers["content-type"];
+    if (contentType?.toLowerCase().startsWith("application/octet-stream")) {
+      writeHttpError(
+        res,
+        EngineErrorCode.BAD_REQUEST,
+        "Binary polling bodies are not supported (EIO 4 is text)",
+      );
+      this.#fail("transport error", "binary polling body");
+      return;
+    }
+    const max = this.#host.options.maxHttpBufferSize;
+    const declared = Number(req.headers["content-length"]);
+    if (declared > max) {
+      this.#tooLarge(req, res);
+      return;
+    }
+    this.#receiving = true;
+    const chunks: Buffer[] = [];
+    let length = 0;
+    let done = false;
+    const onData = (chunk: Buffer) => {
+      length += chunk.length;
+      if (length > max) {
+        done = true;
+        req.removeListener("data", onData);
+        this.#receiving = false;
+        this.#tooLarge(req, res);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on("data", onData);
+    req.on("error", ignore);
+    req.once("end", () => {
+      if (done) return;
+      done = true;
+      this.#receiving = false;
+      this.#deliver(Buffer.concat(chunks, length).toString("utf8"), req, res);
+    });
+    req.once("close", () => {
+      if (done) return;
+      done = true;
+      this.#receiving = false;
+      this.#fail("transport error", "polling POST closed prematurely");
+    });
+  }
+
+  #tooLarge(req: IncomingMessage, res: ServerResponse): void {
+    // Connection: close makes Node end the socket once the answer is flushed, instead of
+    // reading (and discarding) whatever else the peer streams at us.
+    writeJsonError(res, 413, EngineErrorCode.BAD_REQUEST, "Payload too large", {
+      Connection: "close",
+    });
+    req.resume();
+    this.#fail("transport error", `polling body larger than maxHttpBufferSize`);
+  }
+
+  #deliver(body: string, req: IncomingMessage, res: ServerResponse): void {
+    const packets = decodePayload(body, { maxPackets: this.#host.options.maxPayloadPackets });
+    if (packets instanceof ProtocolError) {
+      writeHttpError(res, EngineErrorCode.BAD_REQUEST);
+      this.#fail("parse error", packets);
+      return;
+    }
+    for (const packet of packets) {
+      if (this.#closed || this.#sink === null) break;
+      if (packet.type === "close") {
+        this.close();
+        this.#sink.onTransportClose(this);
+        break;
+      }
+      this.#sink.onTransportPacket(this, packet);
+    }
+    if (res.headersSent) return;
+    // text/html, not text/plain: some user agents offer to download a text/plain "ok".
+    const headers: HeaderMap = {
+      "Content-Type": "text/html",
+      "Content-Length": "2",
+      "Cache-Control": "no-store",
+    };
+    this.#host.decorateHeaders(req, headers, undefined);
+    res.writeHead(200, headers);
+    res.end("ok");
+  }
+}
+
+function ignore(): void {}

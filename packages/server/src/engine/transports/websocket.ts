@@ -1,0 +1,199 @@
+import type { Duplex } from "node:stream";
+import { decodeEnginePacket, encodeEnginePacket, ProtocolError } from "@parley/protocol";
+import type { WebSocket, RawData as WsRawData } from "ws";
+import type { PreparedMessage } from "../contract.js";
+import { isPrepared, type OutgoingItem, type Transport, type TransportSink } from "../transport.js";
+
+const kTransport = Symbol("parley.websocketTransport");
+
+interface OwnedWebSocket extends WebSocket {
+  [kTransport]?: WebSocketTransport;
+}
+
+/** A broadcast frame encoded once: the bytes every recipient's `ws.send` gets. */
+interface CachedFrame {
+  readonly data: Buffer;
+  readonly binary: boolean;
+}
+
+// Shared option objects: ws spreads them, so there is no need for one per send.
+const SEND_TEXT = { binary: false, compress: false } as const;
+const SEND_BINARY = { binary: true, compress: false } as const;
+const SEND_TEXT_Z = { binary: false, compress: true } as const;
+const SEND_BINARY_Z = { binary: true, compress: true } as const;
+
+function sendOptions(binary: boolean, compress: boolean) {
+  if (compress) return binary ? SEND_BINARY_Z : SEND_TEXT_Z;
+  return binary ? SEND_BINARY : SEND_TEXT;
+}
+
+function toBuffer(data: WsRawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+/**
+ * The frames of a prepared broadcast, encoded once and cached on the message. Text becomes the
+ * UTF-8 bytes of `"4" + text`, sent as a text frame: `ws` writes a Buffer as-is (no copy, no
+ * re-encoding), so each recipient costs a 2–10 byte frame header plus a write of shared bytes.
+ */
+export function websocketFrames(message: PreparedMessage): readonly CachedFrame[] {
+  const cached = message.cache.get("websocket") as readonly CachedFrame[] | undefined;
+  if (cached !== undefined) return cached;
+  const frames: CachedFrame[] = [];
+  for (const frame of message.frames) {
+    frames.push(
+      typeof frame === "string"
+        ? { data: Buffer.from(`4${frame}`, "utf8"), binary: false }
+        : {
+            data: Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength),
+            binary: true,
+          },
+    );
+  }
+  message.cache.set("websocket", frames);
+  return frames;
+}
+
+/**
+ * Engine.IO over a `ws` WebSocket. Per-connection handlers are shared functions that find their
+ * transport through a symbol on the socket, so a connection allocates no listener closures.
+ */
+export class WebSocketTransport implements Transport {
+  readonly name = "websocket" as const;
+  readonly #ws: OwnedWebSocket;
+  readonly #socket: Duplex;
+  readonly #deflate: boolean;
+  readonly #onSent: (err?: Error) => void;
+  #sink: TransportSink | null = null;
+  #closed = false;
+  #corked = false;
+
+  /**
+   * @param socket the raw socket the upgrade came on (the one handed to `ws.handleUpgrade`),
+   *   kept to coalesce writes with cork/uncork.
+   */
+  constructor(ws: WebSocket, socket: Duplex, deflate: boolean) {
+    this.#ws = ws as OwnedWebSocket;
+    this.#socket = socket;
+    this.#deflate = deflate;
+    this.#ws[kTransport] = this;
+    this.#onSent = (err) => this.#sent(err);
+    ws.on("message", WebSocketTransport.#handleMessage);
+    ws.on("error", WebSocketTransport.#handleError);
+    ws.on("close", WebSocketTransport.#handleClose);
+  }
+
+  bind(sink: TransportSink): void {
+    this.#sink = sink;
+  }
+
+  get writable(): boolean {
+    return !this.#closed && this.#ws.readyState === 1;
+  }
+
+  bufferedBytes(): number {
+    return this.#ws.bufferedAmount;
+  }
+
+  write(items: readonly OutgoingItem[]): void {
+    if (!this.writable) return;
+    this.#cork();
+    const ws = this.#ws;
+    const last = items.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const item = items[i] as OutgoingItem;
+      // Only the last write of a batch asks for a callback: it completes after the others.
+      const cb = i === last ? this.#onSent : undefined;
+      if (isPrepared(item)) {
+        const compress = this.#deflate && item.options.compress === true;
+        const frames = websocketFrames(item);
+        for (let f = 0; f < frames.length; f++) {
+          const frame = frames[f] as CachedFrame;
+          ws.send(
+            frame.data,
+            sendOptions(frame.binary, compress),
+            f === frames.length - 1 ? cb : undefined,
+          );
+        }
+      } else {
+        const data = encodeEnginePacket(item);
+        const compress = this.#deflate && item.compress !== false;
+        ws.send(data, sendOptions(typeof data !== "string", compress), cb);
+      }
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#ws.close();
+  }
+
+  /**
+   * Holds this tick's writes in the socket's buffer and releases them on the next tick, so
+   * many small frames (a burst of sends, a broadcast loop) leave in one syscall. The socket is
+   * the one we received from the HTTP server's `upgrade` event, not ws's private `_socket`.
+   */
+  #cork(): void {
+    if (this.#corked) return;
+    const socket = this.#socket;
+    if (typeof socket.cork !== "function" || socket.destroyed) return;
+    socket.cork();
+    this.#corked = true;
+    process.nextTick(WebSocketTransport.#uncork, this);
+  }
+
+  static #uncork(transport: WebSocketTransport): void {
+    transport.#corked = false;
+    transport.#socket.uncork();
+  }
+
+  #sent(err: Error | undefined): void {
+    if (this.#closed || this.#sink === null) return;
+    if (err) this.#fail(err);
+    else if (this.#ws.bufferedAmount === 0) this.#sink.onTransportDrain(this);
+  }
+
+  #fail(err: Error): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#ws.close();
+    this.#sink?.onTransportError(this, "transport error", err);
+  }
+
+  #receive(data: WsRawData, isBinary: boolean): void {
+    if (this.#closed || this.#sink === null) return;
+    if (isBinary) {
+      this.#sink.onTransportPacket(this, { type: "message", data: toBuffer(data) });
+      return;
+    }
+    const packet = decodeEnginePacket(toBuffer(data).toString("utf8"));
+    if (packet instanceof ProtocolError) {
+      this.#closed = true;
+      this.#ws.close(1002, "parse error");
+      this.#sink.onTransportError(this, "parse error", packet);
+      return;
+    }
+    this.#sink.onTransportPacket(this, packet);
+  }
+
+  static #handleMessage = function (this: OwnedWebSocket, data: WsRawData, isBinary: boolean) {
+    const transport = this[kTransport];
+    if (transport !== undefined) transport.#receive(data, isBinary);
+  };
+
+  static #handleError = function (this: OwnedWebSocket, err: Error) {
+    // ws has already started closing (e.g. 1009 for an oversized message); just report.
+    const transport = this[kTransport];
+    if (transport !== undefined) transport.#fail(err);
+  };
+
+  static #handleClose = function (this: OwnedWebSocket) {
+    const transport = this[kTransport];
+    if (transport === undefined || transport.#closed) return;
+    transport.#closed = true;
+    transport.#sink?.onTransportClose(transport);
+  };
+}
