@@ -1,0 +1,86 @@
+// The targets one run compares, and how to start each. socket.io is the baseline every ratio
+// is taken against, so it always runs.
+
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, "..", "..");
+
+/**
+ * @typedef {object} TargetSpec
+ * @property {string} id
+ * @property {string} label
+ * @property {string} command
+ * @property {string[]} args
+ * @property {string | undefined} unavailable  why it cannot run here, when it cannot
+ */
+
+/** @param {string} script */
+function nodeTarget(script) {
+  return { command: process.execPath, args: ["--expose-gc", join(HERE, script)] };
+}
+
+/** Parley runs from its built dist, the way an application would import it. */
+function parleyUnavailable() {
+  try {
+    execFileSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        'const m = await import("@parley/server"); if (typeof m.Server !== "function") process.exit(3);',
+      ],
+      { cwd: HERE, stdio: "pipe", timeout: 20_000 },
+    );
+    return undefined;
+  } catch (error) {
+    const status = /** @type {{ status?: number }} */ (error).status;
+    return status === 3
+      ? "@parley/server dist has no Server export yet (run `npm run build` once it lands)"
+      : "@parley/server dist cannot be imported (run `npm run build`)";
+  }
+}
+
+/** The bun npm package ships the binary as bin/bun.exe (its postinstall would relink it). */
+export function findBun() {
+  const candidates = [
+    join(ROOT, "node_modules", "@oven", "bun-linux-x64", "bin", "bun"),
+    join(ROOT, "node_modules", "bun", "bin", "bun.exe"),
+    join(ROOT, "node_modules", ".bin", "bun"),
+  ];
+  for (const path of candidates) {
+    if (!existsSync(path)) continue;
+    try {
+      const version = execFileSync(path, ["--version"], { stdio: "pipe", timeout: 10_000 })
+        .toString()
+        .trim();
+      return { path, version };
+    } catch {
+      // A placeholder or a binary for another CPU: try the next.
+    }
+  }
+  return undefined;
+}
+
+/** @returns {TargetSpec[]} */
+export function targets() {
+  const bun = findBun();
+  return [
+    { id: "socketio", label: "socket.io", ...nodeTarget("socketio.js"), unavailable: undefined },
+    { id: "parley", label: "parley", ...nodeTarget("parley.js"), unavailable: parleyUnavailable() },
+    { id: "ws", label: "ws", ...nodeTarget("ws.js"), unavailable: undefined },
+    {
+      id: "bun",
+      label: bun === undefined ? "bun" : `bun ${bun.version}`,
+      command: bun?.path ?? "bun",
+      args: [join(HERE, "bun.js")],
+      unavailable:
+        bun === undefined
+          ? "no working Bun binary in node_modules (npm i -D bun -w @parley/bench)"
+          : undefined,
+    },
+  ];
+}
