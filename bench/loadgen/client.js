@@ -29,7 +29,7 @@ function ignoreEvent() {}
 /**
  * Opens one client and resolves once the main namespace is connected.
  * @param {{ url: string, id: number, localAddress?: string | undefined, timeoutMs: number,
- *   onEvent?: (client: BenchClient, data: Buffer) => void }} options
+ *   onEvent?: ((client: BenchClient, data: Buffer) => void) | undefined }} options
  * @returns {Promise<BenchClient>}
  */
 export function openClient({ url, id, localAddress, timeoutMs, onEvent }) {
