@@ -1,7 +1,11 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: { index: "src/index.ts", "engine/index": "src/engine/index.ts" },
+  entry: {
+    index: "src/index.ts",
+    "engine/index": "src/engine/index.ts",
+    "adapter/index": "src/adapter/index.ts",
+  },
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,

@@ -1,1 +1,53 @@
-export {};
+import type { ServerOptions } from "./options.js";
+import type { AttachTarget } from "./server.js";
+import { Server } from "./server.js";
+
+export type { DefaultEventsMap, EventsMap } from "@parley/protocol";
+export { AckTimeoutError, PendingAcksExceededError, SocketDisconnectedError } from "./acks.js";
+export type {
+  Adapter,
+  AdapterConstructor,
+  AdapterEvents,
+  AdapterNamespace,
+  AdapterSocket,
+  BroadcastFlags,
+  BroadcastOptions,
+  Room,
+  SocketDetails,
+  SocketId,
+} from "./adapter/adapter.js";
+export { ClusterAdapter } from "./adapter/cluster-adapter.js";
+export type * from "./adapter/cluster-message.js";
+export { InMemoryAdapter } from "./adapter/in-memory-adapter.js";
+export { type BroadcastAckError, BroadcastOperator } from "./broadcast-operator.js";
+export { Client, type ClientLimits } from "./client.js";
+export type {
+  ConnectionCloseReason,
+  EngineConnection,
+  PreparedMessage,
+  SendOptions,
+  TransportInfo,
+  TransportName,
+} from "./engine/contract.js";
+export { MiddlewareFailedError, type MiddlewareFn, type NextFunction } from "./middleware.js";
+export { Namespace, type NamespaceReservedEvents } from "./namespace.js";
+export type { ServerOptions } from "./options.js";
+export { type NamespaceMatcher, ParentNamespace } from "./parent-namespace.js";
+export type { RemoteSocket, TimedEmitter } from "./remote-socket.js";
+export { type AttachTarget, type BindableEngine, Server } from "./server.js";
+export { Socket, type SocketReservedEvents } from "./socket.js";
+export { SocketEmitter } from "./socket-emitter.js";
+export type { DisconnectReason, ExtendedError, Handshake } from "./socket-types.js";
+
+/**
+ * `import io from "@parley/server"; const server = io(httpServer, opts)` — the classic
+ * factory. Named imports (`import { Server }`) are the usual form.
+ */
+function createServer(srv?: AttachTarget | ServerOptions, opts?: ServerOptions): Server {
+  if (srv === undefined || (typeof srv === "object" && !("listen" in srv))) {
+    return new Server(srv as ServerOptions | undefined);
+  }
+  return new Server(srv, opts);
+}
+
+export default createServer;

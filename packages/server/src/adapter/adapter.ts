@@ -1,0 +1,155 @@
+import type { EventEmitter } from "node:events";
+import type { Packet } from "@parley/protocol";
+import type { PreparedMessage } from "../engine/contract.js";
+import type { Handshake } from "../socket-types.js";
+
+/** A room name. Every socket is in the room named after its own id. */
+export type Room = string;
+/** A Socket.IO socket id (not the Engine.IO session id). */
+export type SocketId = string;
+
+export interface BroadcastFlags {
+  /** May be dropped for a recipient whose connection is not writable or over its buffer. */
+  volatile?: boolean;
+  /** Ask the transport to compress (default true). */
+  compress?: boolean;
+  /** Only this server's sockets: a cluster adapter must not forward the operation. */
+  local?: boolean;
+  /** Milliseconds a broadcast with an ack waits for every reply. */
+  timeout?: number;
+  /** A broadcast aimed at one socket (`remoteSocket.emit`): the ack gets one reply, not an array. */
+  expectSingleResponse?: boolean;
+}
+
+/** Which sockets an operation targets: those in any of `rooms` (all when empty) minus `except`. */
+export interface BroadcastOptions {
+  rooms: ReadonlySet<Room>;
+  except?: ReadonlySet<Room>;
+  flags?: BroadcastFlags;
+}
+
+/** A socket as `fetchSockets` reports it. Local sockets are the live `Socket` objects. */
+export interface SocketDetails {
+  id: SocketId;
+  handshake: Handshake;
+  rooms: Iterable<Room>;
+  data: unknown;
+}
+
+/** What the adapter needs from a socket of its namespace. */
+export interface AdapterSocket extends SocketDetails {
+  readonly rooms: Set<Room>;
+  join(rooms: Room | Room[]): Promise<void> | void;
+  leave(room: Room): Promise<void> | void;
+  disconnect(close?: boolean): unknown;
+  /** @internal Writes a broadcast prepared once for every recipient. */
+  _deliver(message: PreparedMessage, packet: Packet): void;
+  /** @internal Registers the callback that receives this socket's ACK for packet `id`. */
+  _registerAck(id: number, ack: (...args: unknown[]) => void): void;
+  /** @internal Forgets the ACK awaited for packet `id` (its broadcast timed out). */
+  _forgetAck(id: number): void;
+}
+
+/** What the adapter needs from its namespace. */
+export interface AdapterNamespace {
+  readonly name: string;
+  readonly sockets: ReadonlyMap<SocketId, AdapterSocket>;
+  /** @internal A fresh ack id, unique within the namespace. */
+  _nextAckId(): number;
+  /** @internal Delivers a `serverSideEmit` received from another server. */
+  _onServerSideEmit(args: unknown[]): void;
+}
+
+export interface AdapterEvents {
+  "create-room": [room: Room];
+  "delete-room": [room: Room];
+  "join-room": [room: Room, id: SocketId];
+  "leave-room": [room: Room, id: SocketId];
+}
+
+/**
+ * The seam between a namespace and the sockets it can reach. One adapter per namespace.
+ * The in-memory adapter reaches the sockets of this process; a cluster adapter also reaches
+ * those of other servers. Guarantees every implementation keeps:
+ *
+ * - Room bookkeeping (`addAll`, `del`, `delAll`, `rooms`, `sids`, `socketRooms`) is about
+ *   LOCAL sockets and takes effect synchronously in the in-memory adapter: after
+ *   `socket.join("a")` returns, `socket.rooms` has "a". An adapter that persists rooms may
+ *   return a promise, settled once the change is visible to its own broadcasts.
+ * - `create-room` fires before the first `join-room` of a room; `delete-room` after its last
+ *   `leave-room`. A socket's own room fires these events too.
+ * - Broadcast operations (`broadcast`, `broadcastWithAck`, `addSockets`, `delSockets`,
+ *   `disconnectSockets`, `fetchSockets`, `serverSideEmit`) reach the whole cluster unless
+ *   `flags.local` is set; local delivery happens synchronously, before the call returns.
+ * - Packets from one broadcaster to one socket arrive in call order.
+ * - A broadcast is encoded once; each recipient's connection gets the same `PreparedMessage`.
+ */
+export interface Adapter extends EventEmitter<AdapterEvents> {
+  readonly nsp: AdapterNamespace;
+  /** Room → ids of the local sockets in it. */
+  readonly rooms: Map<Room, Set<SocketId>>;
+  /** Socket id → the rooms it is in (local sockets only). */
+  readonly sids: Map<SocketId, Set<Room>>;
+
+  /** Called once after construction; the namespace does not wait for it. */
+  init(): Promise<void> | void;
+  /** Called when the namespace or the server closes. */
+  close(): Promise<void> | void;
+  /** How many servers share this namespace (1 for the in-memory adapter). */
+  serverCount(): Promise<number>;
+
+  /** Adds a local socket to rooms. */
+  addAll(id: SocketId, rooms: ReadonlySet<Room>): Promise<void> | void;
+  /** Removes a local socket from one room. */
+  del(id: SocketId, room: Room): Promise<void> | void;
+  /** Removes a local socket from every room (on disconnect). Synchronous. */
+  delAll(id: SocketId): void;
+
+  /** Sends `packet` to every targeted socket. */
+  broadcast(packet: Packet, opts: BroadcastOptions): void;
+  /**
+   * Sends `packet` expecting an ACK from each recipient. `clientCountCallback(n)` is called
+   * once per server with the number of sockets it reached (before their replies), then `ack`
+   * once per reply. The caller decides when it has every reply, using `serverCount()`.
+   */
+  broadcastWithAck(
+    packet: Packet,
+    opts: BroadcastOptions,
+    clientCountCallback: (clientCount: number) => void,
+    ack: (...args: unknown[]) => void,
+  ): void;
+
+  /** Ids of the local sockets in any of `rooms` (every local socket when empty). */
+  sockets(rooms: ReadonlySet<Room>): Promise<Set<SocketId>>;
+  /** The rooms of a local socket, or undefined when it is unknown. */
+  socketRooms(id: SocketId): Set<Room> | undefined;
+  /** The targeted sockets: live `Socket`s for local ones, plain details for remote ones. */
+  fetchSockets(opts: BroadcastOptions): Promise<SocketDetails[]>;
+  /** Makes the targeted sockets join `rooms`. */
+  addSockets(opts: BroadcastOptions, rooms: Room[]): void;
+  /** Makes the targeted sockets leave `rooms`. */
+  delSockets(opts: BroadcastOptions, rooms: Room[]): void;
+  /** Disconnects the targeted sockets (`close`: end their whole connection). */
+  disconnectSockets(opts: BroadcastOptions, close: boolean): void;
+  /**
+   * Emits `[event, ...args]` on the namespace of every OTHER server. When the last element
+   * is a function it is an ack: called once as `(err, responses)` when every other server
+   * answered (or the timeout passed). With no other server, it is called with `(null, [])`.
+   */
+  serverSideEmit(packet: unknown[]): void;
+}
+
+/** How `io.adapter(...)` takes an adapter: a class, or a factory function. */
+export type AdapterConstructor =
+  | (new (
+      nsp: AdapterNamespace,
+    ) => Adapter)
+  | ((nsp: AdapterNamespace) => Adapter);
+
+/** Builds an adapter from either form (a class needs `new`; an arrow function cannot take it). */
+export function createAdapter(ctor: AdapterConstructor, nsp: AdapterNamespace): Adapter {
+  if (ctor.prototype !== undefined) {
+    return new (ctor as new (nsp: AdapterNamespace) => Adapter)(nsp);
+  }
+  return (ctor as (nsp: AdapterNamespace) => Adapter)(nsp);
+}

@@ -1,0 +1,60 @@
+import type { Packet } from "@parley/protocol";
+import type { Handshake } from "../socket-types.js";
+import type { BroadcastFlags, Room, SocketId } from "./adapter.js";
+
+/** `BroadcastOptions` as it travels between servers (sets become arrays). */
+export interface SerializedBroadcastOptions {
+  rooms: Room[];
+  except: Room[];
+  flags: BroadcastFlags;
+}
+
+/** A socket as another server describes it in a `fetch-sockets-response`. */
+export interface SerializedSocket {
+  id: SocketId;
+  handshake: Handshake;
+  rooms: Room[];
+  data: unknown;
+}
+
+/** Fields every message carries: who sent it, for which namespace. */
+interface Envelope {
+  /** The sending server's adapter uid; a server ignores its own messages. */
+  uid: string;
+  nsp: string;
+}
+
+/**
+ * Every message a cluster adapter exchanges, discriminated by `type`. Requests carry a
+ * `requestId`; their responses repeat it. How a message is encoded on the wire (JSON with
+ * binary side-channel, msgpack…) is the subclass's business.
+ */
+export type ClusterMessage = Envelope &
+  (
+    | { type: "initial-heartbeat" }
+    | { type: "heartbeat" }
+    | { type: "adapter-close" }
+    | { type: "broadcast"; packet: Packet; opts: SerializedBroadcastOptions; requestId?: string }
+    | { type: "broadcast-client-count"; requestId: string; clientCount: number }
+    | { type: "broadcast-ack"; requestId: string; reply: unknown }
+    | { type: "sockets-join"; opts: SerializedBroadcastOptions; rooms: Room[] }
+    | { type: "sockets-leave"; opts: SerializedBroadcastOptions; rooms: Room[] }
+    | { type: "disconnect-sockets"; opts: SerializedBroadcastOptions; close: boolean }
+    | { type: "fetch-sockets"; opts: SerializedBroadcastOptions; requestId: string }
+    | { type: "fetch-sockets-response"; requestId: string; sockets: SerializedSocket[] }
+    | { type: "server-side-emit"; packet: unknown[]; requestId?: string }
+    | { type: "server-side-emit-response"; requestId: string; reply: unknown }
+  );
+
+export type ClusterMessageType = ClusterMessage["type"];
+
+/** The message of one `type`. */
+export type ClusterMessageOf<T extends ClusterMessageType> = Extract<ClusterMessage, { type: T }>;
+
+/** Messages that answer a request: they may be sent to the requester only. */
+export type ClusterResponse = ClusterMessageOf<
+  | "broadcast-client-count"
+  | "broadcast-ack"
+  | "fetch-sockets-response"
+  | "server-side-emit-response"
+>;

@@ -1,0 +1,183 @@
+import { EventEmitter } from "node:events";
+import { encodePacket, type Packet } from "@parley/protocol";
+import { type PreparedMessage, prepareMessage } from "../engine/contract.js";
+import type {
+  Adapter,
+  AdapterEvents,
+  AdapterNamespace,
+  AdapterSocket,
+  BroadcastOptions,
+  Room,
+  SocketDetails,
+  SocketId,
+} from "./adapter.js";
+
+/**
+ * The default adapter: rooms in two maps, delivery to the sockets of this process.
+ * Every operation is synchronous; the promise-returning ones resolve immediately.
+ */
+export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adapter {
+  readonly nsp: AdapterNamespace;
+  readonly rooms: Map<Room, Set<SocketId>> = new Map();
+  readonly sids: Map<SocketId, Set<Room>> = new Map();
+
+  constructor(nsp: AdapterNamespace) {
+    super();
+    this.nsp = nsp;
+  }
+
+  init(): Promise<void> | void {}
+
+  close(): Promise<void> | void {}
+
+  serverCount(): Promise<number> {
+    return Promise.resolve(1);
+  }
+
+  addAll(id: SocketId, rooms: ReadonlySet<Room>): Promise<void> | void {
+    let joined = this.sids.get(id);
+    if (joined === undefined) {
+      joined = new Set();
+      this.sids.set(id, joined);
+    }
+    for (const room of rooms) {
+      joined.add(room);
+      let members = this.rooms.get(room);
+      if (members === undefined) {
+        members = new Set();
+        this.rooms.set(room, members);
+        this.emit("create-room", room);
+      }
+      if (!members.has(id)) {
+        members.add(id);
+        this.emit("join-room", room, id);
+      }
+    }
+  }
+
+  del(id: SocketId, room: Room): Promise<void> | void {
+    this.sids.get(id)?.delete(room);
+    this.#leave(id, room);
+  }
+
+  delAll(id: SocketId): void {
+    const joined = this.sids.get(id);
+    if (joined === undefined) return;
+    for (const room of joined) this.#leave(id, room);
+    this.sids.delete(id);
+  }
+
+  #leave(id: SocketId, room: Room): void {
+    const members = this.rooms.get(room);
+    if (members === undefined || !members.delete(id)) return;
+    this.emit("leave-room", room, id);
+    if (members.size === 0 && this.rooms.delete(room)) this.emit("delete-room", room);
+  }
+
+  broadcast(packet: Packet, opts: BroadcastOptions): void {
+    const message = this.prepare(packet, opts);
+    this.apply(opts, (socket) => socket._deliver(message, packet));
+  }
+
+  broadcastWithAck(
+    packet: Packet,
+    opts: BroadcastOptions,
+    clientCountCallback: (clientCount: number) => void,
+    ack: (...args: unknown[]) => void,
+  ): void {
+    if (packet.id === undefined) packet.id = this.nsp._nextAckId();
+    const id = packet.id;
+    const message = this.prepare(packet, opts);
+    let count = 0;
+    this.apply(opts, (socket) => {
+      socket._registerAck(id, ack);
+      socket._deliver(message, packet);
+      count++;
+    });
+    clientCountCallback(count);
+  }
+
+  /** Encodes `packet` once for this namespace; every recipient gets the same frames. */
+  protected prepare(packet: Packet, opts: BroadcastOptions): PreparedMessage {
+    packet.nsp = this.nsp.name;
+    const flags = opts.flags;
+    return prepareMessage(encodePacket(packet), {
+      volatile: flags?.volatile === true,
+      compress: flags?.compress !== false,
+    });
+  }
+
+  sockets(rooms: ReadonlySet<Room>): Promise<Set<SocketId>> {
+    const ids = new Set<SocketId>();
+    this.apply({ rooms }, (socket) => ids.add(socket.id));
+    return Promise.resolve(ids);
+  }
+
+  socketRooms(id: SocketId): Set<Room> | undefined {
+    return this.sids.get(id);
+  }
+
+  fetchSockets(opts: BroadcastOptions): Promise<SocketDetails[]> {
+    const found: SocketDetails[] = [];
+    this.apply(opts, (socket) => found.push(socket));
+    return Promise.resolve(found);
+  }
+
+  addSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    this.apply(opts, (socket) => socket.join(rooms));
+  }
+
+  delSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    this.apply(opts, (socket) => {
+      for (const room of rooms) socket.leave(room);
+    });
+  }
+
+  disconnectSockets(opts: BroadcastOptions, close: boolean): void {
+    this.apply(opts, (socket) => socket.disconnect(close));
+  }
+
+  serverSideEmit(packet: unknown[]): void {
+    // A single server has no peer to reach: the event goes nowhere, and an ack learns at
+    // once that there were no responses to wait for.
+    const last = packet[packet.length - 1];
+    if (typeof last === "function") queueMicrotask(() => last(null, []));
+  }
+
+  /**
+   * Calls `fn` once for every local socket targeted by `opts`. Collects the ids first, so
+   * `fn` may change rooms (join, leave, disconnect) without disturbing the walk.
+   */
+  protected apply(opts: BroadcastOptions, fn: (socket: AdapterSocket) => void): void {
+    const excluded = this.#excludedIds(opts.except);
+    const targets: SocketId[] = [];
+    if (opts.rooms.size > 0) {
+      const seen = new Set<SocketId>();
+      for (const room of opts.rooms) {
+        const members = this.rooms.get(room);
+        if (members === undefined) continue;
+        for (const id of members) {
+          if (seen.has(id) || excluded?.has(id)) continue;
+          seen.add(id);
+          targets.push(id);
+        }
+      }
+    } else {
+      for (const id of this.sids.keys()) if (!excluded?.has(id)) targets.push(id);
+    }
+    for (const id of targets) {
+      const socket = this.nsp.sockets.get(id);
+      if (socket !== undefined) fn(socket);
+    }
+  }
+
+  #excludedIds(except: ReadonlySet<Room> | undefined): Set<SocketId> | undefined {
+    if (except === undefined || except.size === 0) return undefined;
+    const ids = new Set<SocketId>();
+    for (const room of except) {
+      const members = this.rooms.get(room);
+      if (members !== undefined) for (const id of members) ids.add(id);
+    }
+    return ids;
+  }
+}

@@ -1,0 +1,227 @@
+import type { IncomingMessage } from "node:http";
+import {
+  encodePacket,
+  type Packet,
+  PacketDecoder,
+  PacketType,
+  ProtocolError,
+  type RawData,
+} from "@parley/protocol";
+import type {
+  ConnectionCloseReason,
+  EngineConnection,
+  PreparedMessage,
+} from "./engine/contract.js";
+import { prepareMessage } from "./engine/contract.js";
+import type { Namespace } from "./namespace.js";
+import type { Server } from "./server.js";
+import type { Socket } from "./socket.js";
+import type { DisconnectReason } from "./socket-types.js";
+
+/** The per-connection limits a client and its sockets enforce (resolved server options). */
+export interface ClientLimits {
+  readonly connectTimeout: number;
+  readonly maxNamespacesPerClient: number;
+  readonly maxPendingAcks: number;
+  readonly maxRoomsPerSocket: number | undefined;
+  readonly maxAttachments: number;
+  readonly maxPacketLength: number;
+}
+
+type AnySocket = Socket<never, never, never, unknown>;
+type AnyNamespace = Namespace<never, never, never, unknown>;
+
+// One set of handlers for every connection (EventEmitter calls them with the connection as
+// `this`), so a connection costs no closures: the client is found through this map.
+const clients = new WeakMap<EngineConnection, Client>();
+
+function onMessage(this: EngineConnection, data: RawData): void {
+  clients.get(this)?._onData(data);
+}
+
+function onClose(this: EngineConnection, reason: ConnectionCloseReason, description?: Error) {
+  clients.get(this)?._onClose(reason, description);
+}
+
+function onConnectTimeout(client: Client): void {
+  client._onConnectTimeout();
+}
+
+/**
+ * One Engine.IO connection: decodes its packets and routes them to the socket of each
+ * namespace it joined (one socket per namespace).
+ *
+ * Choices where the protocol leaves room (socket.io does the same unless noted):
+ * - bytes that do not decode end the connection; its sockets disconnect with "parse error";
+ * - a second CONNECT to a namespace already joined (or joining) ends the connection
+ *   ("forced server close"), as does a CONNECT_ERROR sent by the client;
+ * - EVENT/ACK/DISCONNECT for a namespace the client has not joined are ignored (socket.io ends
+ *   the connection; ignoring keeps a disconnect/emit race harmless). A connection that joins
+ *   nothing is still closed after `connectTimeout`;
+ * - past `maxNamespacesPerClient` a CONNECT gets CONNECT_ERROR "Too many namespaces".
+ */
+export class Client {
+  readonly conn: EngineConnection;
+  readonly server: Server<never, never, never, unknown>;
+  readonly limits: ClientLimits;
+  readonly #sockets = new Map<string, AnySocket>();
+  #joining: Set<string> | undefined;
+  readonly #decoder: PacketDecoder;
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+
+  constructor(server: Server<never, never, never, unknown>, conn: EngineConnection) {
+    this.server = server;
+    this.conn = conn;
+    this.limits = server._limits;
+    this.#decoder = new PacketDecoder({
+      maxAttachments: this.limits.maxAttachments,
+      maxPacketLength: this.limits.maxPacketLength,
+    });
+    clients.set(conn, this);
+    conn.on("message", onMessage);
+    conn.on("close", onClose);
+    this.#connectTimer = setTimeout(onConnectTimeout, this.limits.connectTimeout, this);
+  }
+
+  /** The Engine.IO session id. */
+  get id(): string {
+    return this.conn.id;
+  }
+
+  get request(): IncomingMessage {
+    return this.conn.request;
+  }
+
+  /** @internal */
+  _onData(data: RawData): void {
+    const result = this.#decoder.add(data);
+    if (result === null) return;
+    if (result instanceof ProtocolError) {
+      this._close("parse error", result);
+      return;
+    }
+    this.#onPacket(result);
+  }
+
+  #onPacket(packet: Packet): void {
+    const { nsp } = packet;
+    if (packet.type === PacketType.CONNECT) {
+      if (this.#sockets.has(nsp) || this.#joining?.has(nsp)) {
+        this._close("forced server close");
+      } else if (
+        this.#sockets.size + (this.#joining?.size ?? 0) >=
+        this.limits.maxNamespacesPerClient
+      ) {
+        this.#connectError(nsp, "Too many namespaces");
+      } else {
+        this.#connect(nsp, (packet.data as Record<string, unknown> | undefined) ?? {});
+      }
+      return;
+    }
+    if (packet.type === PacketType.CONNECT_ERROR) {
+      this._close("forced server close");
+      return;
+    }
+    this.#sockets.get(nsp)?._onpacket(packet);
+  }
+
+  #connect(name: string, auth: Record<string, unknown>): void {
+    this.#joining ??= new Set();
+    this.#joining.add(name);
+    this.server._resolveNamespace(name, auth, (nsp) => {
+      if (this.#closed) return;
+      if (nsp === undefined) {
+        this.#joining?.delete(name);
+        this.#connectError(name, "Invalid namespace");
+        return;
+      }
+      nsp._add(
+        this,
+        auth,
+        (socket) => {
+          this.#joining?.delete(name);
+          this.#sockets.set(name, socket as unknown as AnySocket);
+          if (this.#connectTimer !== undefined) {
+            clearTimeout(this.#connectTimer);
+            this.#connectTimer = undefined;
+          }
+        },
+        () => this.#joining?.delete(name),
+      );
+    });
+  }
+
+  #connectError(nsp: string, message: string): void {
+    this._writePacket({ type: PacketType.CONNECT_ERROR, nsp, data: { message } }, false, true);
+  }
+
+  /** @internal Encodes and writes one packet to this connection only. */
+  _writePacket(packet: Packet, volatile: boolean, compress: boolean): void {
+    if (this.conn.readyState !== "open") return;
+    const frames = encodePacket(packet);
+    if (frames.length === 1) {
+      this.conn.send(frames[0], { volatile, compress });
+    } else if (volatile) {
+      // A packet with attachments spans several frames; handing them over as one prepared
+      // message lets the transport drop all of them or none, never half a packet.
+      this.conn.sendPrepared(prepareMessage(frames, { volatile, compress }));
+    } else {
+      for (const frame of frames) this.conn.send(frame, { compress });
+    }
+  }
+
+  /** @internal */
+  _writePrepared(message: PreparedMessage): void {
+    if (this.conn.readyState === "open") this.conn.sendPrepared(message);
+  }
+
+  /** @internal A socket left its namespace. */
+  _remove(socket: AnySocket | Socket<never, never, never, never>): void {
+    const name = socket.nsp.name;
+    if (this.#sockets.get(name) === socket) this.#sockets.delete(name);
+  }
+
+  /** @internal `socket.disconnect(true)`: every socket leaves, then the connection ends. */
+  _disconnectAll(): void {
+    for (const socket of [...this.#sockets.values()]) socket.disconnect();
+    this._close("forced server close");
+  }
+
+  /** @internal */
+  _onConnectTimeout(): void {
+    this.#connectTimer = undefined;
+    if (this.#sockets.size === 0) this._close("forced server close");
+  }
+
+  /** @internal The server ends the connection: sockets see `reason`, then the transport closes. */
+  _close(reason: DisconnectReason, description?: unknown): void {
+    if (this.#closed) return;
+    this.#teardown(reason, description);
+    this.conn.close();
+  }
+
+  /** @internal The transport closed. */
+  _onClose(reason: ConnectionCloseReason, description?: Error): void {
+    if (this.#closed) return;
+    this.#teardown(reason, description);
+  }
+
+  #teardown(reason: DisconnectReason, description: unknown): void {
+    this.#closed = true;
+    this.conn.off("message", onMessage);
+    this.conn.off("close", onClose);
+    clients.delete(this.conn);
+    if (this.#connectTimer !== undefined) clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
+    this.#decoder.reset();
+    const sockets = [...this.#sockets.values()];
+    this.#sockets.clear();
+    for (const socket of sockets) socket._onclose(reason, description);
+  }
+
+  /** @internal For `io.close()`: namespaces it has sockets in. */
+  get _namespaces(): AnyNamespace[] {
+    return [...this.#sockets.values()].map((s) => s.nsp as unknown as AnyNamespace);
+  }
+}

@@ -1,0 +1,255 @@
+import type {
+  AckResult,
+  DefaultEventsMap,
+  EmitWithAckArgs,
+  EventNames,
+  EventNamesWithAck,
+  EventParams,
+  EventsMap,
+} from "@parley/protocol";
+import { type Adapter, createAdapter, type Room, type SocketId } from "./adapter/adapter.js";
+import { BroadcastOperator } from "./broadcast-operator.js";
+import type { Client } from "./client.js";
+import { type MiddlewareFn, runMiddleware } from "./middleware.js";
+import type { RemoteSocket } from "./remote-socket.js";
+import type { Server } from "./server.js";
+import { Socket } from "./socket.js";
+import { NAMESPACE_RESERVED_EVENTS } from "./socket-types.js";
+import { TypedEmitter } from "./typed-emitter.js";
+
+export type NamespaceReservedEvents<
+  Listen extends EventsMap,
+  Emit extends EventsMap,
+  ServerSide extends EventsMap,
+  SocketData,
+> = {
+  connect(socket: Socket<Listen, Emit, ServerSide, SocketData>): void;
+  connection(socket: Socket<Listen, Emit, ServerSide, SocketData>): void;
+  /** A namespace was created (main namespace only). */
+  new_namespace(namespace: Namespace<Listen, Emit, ServerSide, SocketData>): void;
+  /**
+   * A user callback (listener, middleware, ack) threw or returned a rejected promise
+   * (main namespace only). Without a listener, Parley prints it with `console.error`.
+   */
+  handler_error(
+    err: unknown,
+    socket: Socket<Listen, Emit, ServerSide, SocketData> | undefined,
+    event: string,
+  ): void;
+};
+
+/**
+ * A communication channel: its own sockets, middleware, rooms (through its adapter) and
+ * events. `io.of("/chat")`; the main namespace is `io.sockets` ("/").
+ */
+export class Namespace<
+  Listen extends EventsMap = DefaultEventsMap,
+  Emit extends EventsMap = DefaultEventsMap,
+  ServerSide extends EventsMap = DefaultEventsMap,
+  // biome-ignore lint/suspicious/noExplicitAny: socket.data is untyped unless the user types it
+  SocketData = any,
+> extends TypedEmitter<ServerSide, NamespaceReservedEvents<Listen, Emit, ServerSide, SocketData>> {
+  readonly name: string;
+  readonly server: Server<Listen, Emit, ServerSide, SocketData>;
+  /** Connected sockets by id. */
+  readonly sockets: Map<SocketId, Socket<Listen, Emit, ServerSide, SocketData>> = new Map();
+  adapter!: Adapter;
+  /** @internal */
+  _fns: MiddlewareFn<Socket<Listen, Emit, ServerSide, SocketData>>[] = [];
+  #ids = 0;
+
+  constructor(server: Server<Listen, Emit, ServerSide, SocketData>, name: string) {
+    super();
+    this.server = server;
+    this.name = name;
+    this._initAdapter();
+  }
+
+  /** @internal (Re)creates the adapter from the server's adapter class. */
+  _initAdapter(): void {
+    this.adapter = createAdapter(this.server.adapter(), this);
+    Promise.resolve()
+      .then(() => this.adapter.init())
+      .catch((err: unknown) => this.server._reportHandlerError(err, undefined, "adapter.init"));
+  }
+
+  /** Adds a middleware run for every socket before it joins (`next(err)` refuses it). */
+  use(fn: MiddlewareFn<Socket<Listen, Emit, ServerSide, SocketData>>): this {
+    this._fns.push(fn);
+    return this;
+  }
+
+  to(room: Room | Room[]): BroadcastOperator<Emit, SocketData> {
+    return this.#operator().to(room);
+  }
+
+  in(room: Room | Room[]): BroadcastOperator<Emit, SocketData> {
+    return this.#operator().in(room);
+  }
+
+  except(room: Room | Room[]): BroadcastOperator<Emit, SocketData> {
+    return this.#operator().except(room);
+  }
+
+  compress(compress: boolean): BroadcastOperator<Emit, SocketData> {
+    return this.#operator().compress(compress);
+  }
+
+  get volatile(): BroadcastOperator<Emit, SocketData> {
+    return this.#operator().volatile;
+  }
+
+  get local(): BroadcastOperator<Emit, SocketData> {
+    return this.#operator().local;
+  }
+
+  timeout(ms: number): BroadcastOperator<Emit, SocketData, true> {
+    return this.#operator().timeout(ms);
+  }
+
+  #operator(): BroadcastOperator<Emit, SocketData> {
+    return new BroadcastOperator(this.adapter);
+  }
+
+  /** Emits to every socket of the namespace. */
+  emit<Ev extends EventNames<Emit>>(ev: Ev, ...args: EventParams<Emit, Ev>): boolean {
+    return this.#operator().emit(ev, ...args);
+  }
+
+  emitWithAck<Ev extends EventNamesWithAck<Emit>>(
+    ev: Ev,
+    ...args: EmitWithAckArgs<Emit, Ev>
+  ): Promise<AckResult<Emit, Ev>[]> {
+    return this.#operator().emitWithAck(ev, ...args);
+  }
+
+  send(...args: unknown[]): this {
+    (this.#operator().emit as (ev: string, ...rest: unknown[]) => boolean)("message", ...args);
+    return this;
+  }
+
+  write(...args: unknown[]): this {
+    return this.send(...args);
+  }
+
+  /**
+   * Emits to the same namespace on every OTHER server of the cluster. A single server has
+   * none: the event goes nowhere and a trailing ack is called with `(null, [])`.
+   */
+  serverSideEmit<Ev extends EventNames<ServerSide>>(
+    ev: Ev,
+    ...args: EventParams<ServerSide, Ev>
+  ): boolean {
+    if (NAMESPACE_RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
+    this.adapter.serverSideEmit([ev, ...(args as unknown[])]);
+    return true;
+  }
+
+  serverSideEmitWithAck<Ev extends EventNames<ServerSide>>(
+    ev: Ev,
+    ...args: unknown[]
+  ): Promise<unknown[]> {
+    return new Promise((resolve, reject) => {
+      const ack = (err: Error | null, responses: unknown[]) => {
+        if (err !== null) reject(Object.assign(err, { responses }));
+        else resolve(responses);
+      };
+      if (NAMESPACE_RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
+      this.adapter.serverSideEmit([ev, ...args, ack]);
+    });
+  }
+
+  fetchSockets(): Promise<RemoteSocket<Emit, SocketData>[]> {
+    return this.#operator().fetchSockets();
+  }
+
+  allSockets(): Promise<Set<SocketId>> {
+    return this.#operator().allSockets();
+  }
+
+  socketsJoin(room: Room | Room[]): void {
+    this.#operator().socketsJoin(room);
+  }
+
+  socketsLeave(room: Room | Room[]): void {
+    this.#operator().socketsLeave(room);
+  }
+
+  disconnectSockets(close = false): void {
+    this.#operator().disconnectSockets(close);
+  }
+
+  override reportListenerError(err: unknown, event: string): void {
+    this.server._reportHandlerError(err, undefined, event);
+  }
+
+  // ---- internals ----
+
+  /** @internal */
+  _nextAckId(): number {
+    const id = this.#ids;
+    // Wrap well before 2^53 so ids stay safe integers forever.
+    this.#ids = id >= Number.MAX_SAFE_INTEGER - 1 ? 0 : id + 1;
+    return id;
+  }
+
+  /** @internal */
+  _onServerSideEmit(args: unknown[]): void {
+    if (typeof args[0] !== "string") return;
+    this.emitLocal(args[0], args.slice(1));
+  }
+
+  /**
+   * @internal A client asked to join: run the middleware, then either connect the socket or
+   * answer CONNECT_ERROR. `onJoined` runs once the socket is connected.
+   */
+  _add(
+    client: Client,
+    auth: Record<string, unknown>,
+    onJoined: (socket: Socket<Listen, Emit, ServerSide, SocketData>) => void,
+    onRefused: () => void,
+  ): void {
+    const socket = new Socket<Listen, Emit, ServerSide, SocketData>(this, client, auth);
+    runMiddleware(
+      this._fns,
+      socket,
+      (err) => this.server._reportHandlerError(err, socket, "middleware"),
+      (err) => {
+        if (client.conn.readyState !== "open") {
+          socket._onclose("transport close");
+          onRefused();
+          return;
+        }
+        if (err !== undefined) {
+          socket._refuse(err);
+          onRefused();
+          return;
+        }
+        this.sockets.set(socket.id, socket);
+        // The socket must be connected (own room, CONNECT sent) before user code sees it.
+        socket._onconnect();
+        onJoined(socket);
+        this.emitReserved("connect", socket);
+        this.emitReserved("connection", socket);
+      },
+    );
+  }
+
+  /** @internal */
+  _remove(socket: Socket<Listen, Emit, ServerSide, SocketData>): void {
+    if (this.sockets.delete(socket.id) && this.sockets.size === 0) this._onEmpty?.();
+  }
+
+  /** @internal Set on dynamic children when `cleanupEmptyChildNamespaces` is on. */
+  _onEmpty: (() => void) | undefined;
+
+  /** @internal */
+  _emitNewNamespace(nsp: Namespace<Listen, Emit, ServerSide, SocketData>): void {
+    this.emitReserved("new_namespace", nsp);
+  }
+
+  /** @internal */
+  _emitHandlerError(err: unknown, socket: unknown, event: string): boolean {
+    return this.emitLocal("handler_error", [err, socket, event]);
+  }
+}

@@ -1,0 +1,90 @@
+import { DEFAULT_LIMITS } from "@parley/protocol";
+import type { AdapterConstructor } from "./adapter/adapter.js";
+import type { ClientLimits } from "./client.js";
+import type { EngineOptions } from "./engine/index.js";
+
+/** Options of `new Server(...)`: Socket.IO's own, plus every engine option (passed through). */
+export interface ServerOptions extends EngineOptions {
+  /** Where the server listens, default "/socket.io". Shared with the engine. */
+  path?: string;
+  /** Serve `/socket.io/socket.io.js` and the other client bundles (default true). */
+  serveClient?: boolean;
+  /**
+   * Milliseconds an Engine.IO session may stay without joining any namespace before it is
+   * closed (default 45000).
+   */
+  connectTimeout?: number;
+  /** The adapter class (or factory) every namespace uses (default `InMemoryAdapter`). */
+  adapter?: AdapterConstructor;
+  /** Remove a dynamic child namespace when its last socket leaves (default false). */
+  cleanupEmptyChildNamespaces?: boolean;
+  /**
+   * Acknowledgement callbacks one socket may have waiting (default 1000). Past it the oldest
+   * is dropped (a `timeout()` callback gets a `PendingAcksExceededError`).
+   */
+  maxPendingAcks?: number;
+  /** Namespaces one connection may join (default 100); more get CONNECT_ERROR. */
+  maxNamespacesPerClient?: number;
+  /** Rooms one socket may be in, besides its own (default: no limit). `join` throws past it. */
+  maxRoomsPerSocket?: number;
+  /** Binary attachments one packet may carry (default 10). */
+  maxAttachments?: number;
+  /**
+   * Where the client bundles are read from (default: `@parley/client`'s `dist/browser`).
+   * @internal for tests
+   */
+  clientDir?: string;
+}
+
+/** Option names the session layer keeps to itself; everything else goes to the engine. */
+const SESSION_OPTIONS: ReadonlySet<string> = new Set([
+  "serveClient",
+  "connectTimeout",
+  "adapter",
+  "cleanupEmptyChildNamespaces",
+  "maxPendingAcks",
+  "maxNamespacesPerClient",
+  "maxRoomsPerSocket",
+  "maxAttachments",
+  "clientDir",
+]);
+
+export function engineOptionsOf(opts: ServerOptions, path: string): EngineOptions {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(opts)) {
+    if (!SESSION_OPTIONS.has(key) && value !== undefined) out[key] = value;
+  }
+  out.path = `${path}/`;
+  return out as EngineOptions;
+}
+
+function count(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new TypeError(`option ${name} must be a non-negative integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+export function resolveLimits(opts: ServerOptions): ClientLimits {
+  const connectTimeout = opts.connectTimeout ?? 45_000;
+  if (!(connectTimeout > 0)) throw new TypeError("option connectTimeout must be positive");
+  return {
+    connectTimeout,
+    maxNamespacesPerClient: count("maxNamespacesPerClient", opts.maxNamespacesPerClient, 100),
+    maxPendingAcks: Math.max(1, count("maxPendingAcks", opts.maxPendingAcks, 1000)),
+    maxRoomsPerSocket:
+      opts.maxRoomsPerSocket === undefined
+        ? undefined
+        : count("maxRoomsPerSocket", opts.maxRoomsPerSocket, 0),
+    maxAttachments: count("maxAttachments", opts.maxAttachments, DEFAULT_LIMITS.maxAttachments),
+    maxPacketLength: opts.maxHttpBufferSize ?? DEFAULT_LIMITS.maxPacketLength,
+  };
+}
+
+/** "/socket.io/" or "socket.io" → "/socket.io". */
+export function normalizeServerPath(path: string | undefined): string {
+  let p = (path ?? "/socket.io").replace(/\/+$/, "");
+  if (!p.startsWith("/")) p = `/${p}`;
+  return p;
+}

@@ -1,0 +1,510 @@
+import { createServer, type Server as HttpServer } from "node:http";
+import type { Server as HttpsServer } from "node:https";
+import type {
+  AckResult,
+  DefaultEventsMap,
+  EmitWithAckArgs,
+  EventNames,
+  EventNamesWithAck,
+  EventParams,
+  EventsMap,
+  ReservedOrUserEventNames,
+} from "@parley/protocol";
+import type { AdapterConstructor, Room, SocketId } from "./adapter/adapter.js";
+import { InMemoryAdapter } from "./adapter/in-memory-adapter.js";
+import type { BroadcastOperator } from "./broadcast-operator.js";
+import { Client, type ClientLimits } from "./client.js";
+import type { EngineConnection } from "./engine/contract.js";
+import { Engine } from "./engine/index.js";
+import { attachListeners } from "./http-attach.js";
+import type { MiddlewareFn } from "./middleware.js";
+import { Namespace, type NamespaceReservedEvents } from "./namespace.js";
+import {
+  engineOptionsOf,
+  normalizeServerPath,
+  resolveLimits,
+  type ServerOptions,
+} from "./options.js";
+import { type NamespaceMatcher, ParentNamespace } from "./parent-namespace.js";
+import type { RemoteSocket } from "./remote-socket.js";
+import { ClientFileServer, defaultClientDir } from "./serve-client.js";
+import type { Socket } from "./socket.js";
+import type { ReservedOrUserListener } from "./typed-emitter.js";
+
+/** What `io.bind()` needs from an engine: connections in, and a way to stop. */
+export interface BindableEngine {
+  on(event: "connection", listener: (conn: EngineConnection) => void): unknown;
+  close(): unknown;
+}
+
+/** Any Node HTTP(S) server (Express's `app.listen()` result, Fastify's `server`, Hono's…). */
+export type AttachTarget = HttpServer | HttpsServer | number | string;
+
+type ServerReserved<
+  L extends EventsMap,
+  E extends EventsMap,
+  S extends EventsMap,
+  D,
+> = NamespaceReservedEvents<L, E, S, D>;
+type ServerEventName<
+  L extends EventsMap,
+  E extends EventsMap,
+  S extends EventsMap,
+  D,
+> = ReservedOrUserEventNames<ServerReserved<L, E, S, D>, S>;
+
+/**
+ * The Socket.IO server. Attach it to an HTTP server; its event methods (`on`, `use`, `emit`,
+ * `to`…) act on the main namespace, as `io.sockets` would.
+ */
+export class Server<
+  Listen extends EventsMap = DefaultEventsMap,
+  Emit extends EventsMap = DefaultEventsMap,
+  ServerSide extends EventsMap = DefaultEventsMap,
+  // biome-ignore lint/suspicious/noExplicitAny: socket.data is untyped unless the user types it
+  SocketData = any,
+> {
+  /** The main namespace ("/"). */
+  readonly sockets: Namespace<Listen, Emit, ServerSide, SocketData>;
+  /** The engine accepting connections, once attached or bound. */
+  engine: BindableEngine | undefined;
+  /** The HTTP server this one is attached to. */
+  httpServer: HttpServer | HttpsServer | undefined;
+  /** @internal */
+  readonly _nsps = new Map<string, Namespace<Listen, Emit, ServerSide, SocketData>>();
+  /** @internal */
+  readonly _limits: ClientLimits;
+  readonly #opts: ServerOptions;
+  readonly #parents = new Map<
+    NamespaceMatcher,
+    ParentNamespace<Listen, Emit, ServerSide, SocketData>
+  >();
+  readonly #parentsByRegExp = new Map<
+    RegExp,
+    ParentNamespace<Listen, Emit, ServerSide, SocketData>
+  >();
+  #adapter: AdapterConstructor;
+  #path: string;
+  #serveClient: boolean;
+  #reportingError = false;
+
+  constructor(opts?: ServerOptions);
+  constructor(srv: AttachTarget | undefined, opts?: ServerOptions);
+  constructor(srv?: AttachTarget | ServerOptions, opts: ServerOptions = {}) {
+    if (typeof srv === "object" && srv !== null && !("listen" in srv)) {
+      opts = srv;
+      srv = undefined;
+    }
+    this.#opts = { ...opts };
+    this.#path = normalizeServerPath(opts.path);
+    this.#serveClient = opts.serveClient !== false;
+    this.#adapter = opts.adapter ?? InMemoryAdapter;
+    this._limits = resolveLimits(opts);
+    this.sockets = this.of("/");
+    if (srv !== undefined) this.attach(srv);
+  }
+
+  // ---- setup ----
+
+  /** Attaches to an HTTP server, or creates one listening on `port`. */
+  attach(srv: AttachTarget, opts: ServerOptions = {}): this {
+    if (typeof srv === "function") {
+      throw new TypeError(
+        "attach() takes an http.Server, not a request handler: pass the server Express's listen() returns",
+      );
+    }
+    let server: HttpServer | HttpsServer;
+    if (typeof srv === "number" || typeof srv === "string") {
+      const port = Number(srv);
+      server = createServer((_req, res) => {
+        res.writeHead(404);
+        res.end();
+      });
+      server.listen(port);
+    } else {
+      server = srv;
+    }
+    Object.assign(this.#opts, opts);
+    if (opts.path !== undefined) this.#path = normalizeServerPath(opts.path);
+    const engine = new Engine(engineOptionsOf(this.#opts, this.#path));
+    engine.attach(server);
+    if (this.#serveClient) this.#attachServe(server);
+    this.httpServer = server;
+    this.bind(engine as unknown as BindableEngine);
+    return this;
+  }
+
+  listen(srv: AttachTarget, opts: ServerOptions = {}): this {
+    return this.attach(srv, opts);
+  }
+
+  /** Takes connections from an engine you created and attached yourself. */
+  bind(engine: BindableEngine): this {
+    this.engine = engine;
+    engine.on("connection", (conn) => this.#onConnection(conn));
+    return this;
+  }
+
+  #onConnection(conn: EngineConnection): void {
+    new Client(this as unknown as Server<never, never, never, unknown>, conn);
+  }
+
+  #attachServe(server: HttpServer | HttpsServer): void {
+    const files = new ClientFileServer(this.#opts.clientDir ?? defaultClientDir());
+    const prefix = `${this.#path}/`;
+    attachListeners(server, (req, res) => {
+      const name = ClientFileServer.match(req.url, prefix);
+      if (name === undefined) return false;
+      files.serve(name, req, res);
+      return true;
+    });
+  }
+
+  /** Whether client bundles are served. Setting it only affects a later `attach`. */
+  serveClient(): boolean;
+  serveClient(v: boolean): this;
+  serveClient(v?: boolean): boolean | this {
+    if (v === undefined) {
+      return this.#serveClient;
+    }
+    this.#serveClient = v;
+    return this;
+  }
+
+  /** The path the server answers under (default "/socket.io"). Setting it affects a later `attach`. */
+  path(): string;
+  path(v: string): this;
+  path(v?: string): string | this {
+    if (v === undefined) {
+      return this.#path;
+    }
+    this.#path = normalizeServerPath(v);
+    return this;
+  }
+
+  /** The adapter class; setting it rebuilds every namespace's adapter (call before sockets join). */
+  adapter(): AdapterConstructor;
+  adapter(v: AdapterConstructor): this;
+  adapter(v?: AdapterConstructor): AdapterConstructor | this {
+    if (v === undefined) {
+      return this.#adapter;
+    }
+    this.#adapter = v;
+    for (const nsp of this._nsps.values()) nsp._initAdapter();
+    return this;
+  }
+
+  // ---- namespaces ----
+
+  /**
+   * The namespace `name` (created on first use), or a parent of dynamic namespaces when given
+   * a RegExp or a function `(name, auth, next) => next(null, allow)`.
+   */
+  of(
+    name: string | RegExp | NamespaceMatcher,
+    fn?: (socket: Socket<Listen, Emit, ServerSide, SocketData>) => void,
+  ): Namespace<Listen, Emit, ServerSide, SocketData> {
+    if (typeof name === "function" || name instanceof RegExp) {
+      const parent = new ParentNamespace<Listen, Emit, ServerSide, SocketData>(this);
+      if (name instanceof RegExp) {
+        if (name.global || name.sticky) {
+          throw new Error("stateful regular expressions (g or y flag) are not supported");
+        }
+        const re = name;
+        this.#parents.set((n, _auth, next) => next(null, re.test(n)), parent);
+        this.#parentsByRegExp.set(re, parent);
+      } else {
+        this.#parents.set(name, parent);
+      }
+      if (fn !== undefined) parent.on("connect", fn);
+      return parent;
+    }
+    const nspName = name.startsWith("/") ? name : `/${name}`;
+    let nsp = this._nsps.get(nspName);
+    if (nsp === undefined) {
+      for (const [re, parent] of this.#parentsByRegExp) {
+        if (re.test(nspName)) {
+          nsp = parent._createChild(nspName);
+          break;
+        }
+      }
+    }
+    if (nsp === undefined) {
+      nsp = new Namespace(this, nspName);
+      this._nsps.set(nspName, nsp);
+      if (nspName !== "/") this.sockets._emitNewNamespace(nsp);
+    }
+    if (fn !== undefined) nsp.on("connect", fn);
+    return nsp;
+  }
+
+  /** @internal A dynamic namespace's child was created. */
+  _registerChild(
+    child: Namespace<Listen, Emit, ServerSide, SocketData>,
+    parent: ParentNamespace<Listen, Emit, ServerSide, SocketData>,
+  ): void {
+    this._nsps.set(child.name, child);
+    if (this.#opts.cleanupEmptyChildNamespaces === true) {
+      child._onEmpty = () => {
+        Promise.resolve(child.adapter.close()).catch(() => {});
+        this._nsps.delete(child.name);
+        parent.children.delete(child);
+      };
+    }
+    this.sockets._emitNewNamespace(child);
+  }
+
+  /**
+   * @internal The namespace a CONNECT names: an existing one, or a dynamic child if a parent
+   * allows it; `undefined` when none does. Matchers run in creation order.
+   */
+  _resolveNamespace(
+    name: string,
+    auth: Record<string, unknown>,
+    done: (nsp: Namespace<Listen, Emit, ServerSide, SocketData> | undefined) => void,
+  ): void {
+    const existing = this._nsps.get(name);
+    if (existing !== undefined) {
+      done(existing);
+      return;
+    }
+    const candidates = [...this.#parents];
+    const tryNext = (i: number): void => {
+      const entry = candidates[i];
+      if (entry === undefined) {
+        done(undefined);
+        return;
+      }
+      const [matcher, parent] = entry;
+      let answered = false;
+      const next = (err: Error | null, allow: boolean) => {
+        if (answered) return;
+        answered = true;
+        if (err !== null || !allow) return tryNext(i + 1);
+        done(this._nsps.get(name) ?? parent._createChild(name));
+      };
+      try {
+        matcher(name, auth, next);
+      } catch (err) {
+        this._reportHandlerError(err, undefined, "namespace matcher");
+        next(null, false);
+      }
+    };
+    tryNext(0);
+  }
+
+  // ---- errors ----
+
+  /**
+   * @internal A user callback failed. Goes to `io.on("handler_error", (err, socket, event))`;
+   * printed with console.error when nobody listens (or the listener itself fails).
+   */
+  _reportHandlerError(
+    err: unknown,
+    socket: { id: string; nsp: { name: string } } | undefined,
+    event: string,
+  ): void {
+    if (!this.#reportingError && this.sockets.listenerCount("handler_error") > 0) {
+      this.#reportingError = true;
+      try {
+        this.sockets._emitHandlerError(err, socket, event);
+      } finally {
+        this.#reportingError = false;
+      }
+      return;
+    }
+    const where = socket === undefined ? "" : ` (socket ${socket.id} on ${socket.nsp.name})`;
+    console.error(`[parley] handler for "${event}" failed${where}:`, err);
+  }
+
+  // ---- shutdown ----
+
+  /**
+   * Disconnects every socket ("server shutting down"), closes the adapters, the engine and
+   * the HTTP server. Resolves (and calls `fn`) once the HTTP server has closed.
+   */
+  async close(fn?: (err?: Error) => void): Promise<void> {
+    for (const nsp of this._nsps.values()) {
+      for (const socket of [...nsp.sockets.values()]) socket._onclose("server shutting down");
+    }
+    await Promise.allSettled([...this._nsps.values()].map(async (nsp) => nsp.adapter.close()));
+    this.engine?.close();
+    const http = this.httpServer;
+    if (http === undefined || !http.listening) {
+      fn?.();
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      http.close((err) => {
+        fn?.(err);
+        resolve();
+      });
+    });
+  }
+
+  // ---- the main namespace's API ----
+
+  on<Ev extends ServerEventName<Listen, Emit, ServerSide, SocketData>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<
+      ServerReserved<Listen, Emit, ServerSide, SocketData>,
+      ServerSide,
+      Ev
+    >,
+  ): this {
+    this.sockets.on(ev, listener as never);
+    return this;
+  }
+
+  addListener<Ev extends ServerEventName<Listen, Emit, ServerSide, SocketData>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<
+      ServerReserved<Listen, Emit, ServerSide, SocketData>,
+      ServerSide,
+      Ev
+    >,
+  ): this {
+    return this.on(ev, listener);
+  }
+
+  once<Ev extends ServerEventName<Listen, Emit, ServerSide, SocketData>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<
+      ServerReserved<Listen, Emit, ServerSide, SocketData>,
+      ServerSide,
+      Ev
+    >,
+  ): this {
+    this.sockets.once(ev, listener as never);
+    return this;
+  }
+
+  off<Ev extends ServerEventName<Listen, Emit, ServerSide, SocketData>>(
+    ev: Ev,
+    listener?: ReservedOrUserListener<
+      ServerReserved<Listen, Emit, ServerSide, SocketData>,
+      ServerSide,
+      Ev
+    >,
+  ): this {
+    this.sockets.off(ev, listener as never);
+    return this;
+  }
+
+  removeListener<Ev extends ServerEventName<Listen, Emit, ServerSide, SocketData>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<
+      ServerReserved<Listen, Emit, ServerSide, SocketData>,
+      ServerSide,
+      Ev
+    >,
+  ): this {
+    return this.off(ev, listener);
+  }
+
+  removeAllListeners(ev?: ServerEventName<Listen, Emit, ServerSide, SocketData>): this {
+    this.sockets.removeAllListeners(ev);
+    return this;
+  }
+
+  listeners<Ev extends ServerEventName<Listen, Emit, ServerSide, SocketData>>(
+    ev: Ev,
+  ): ReservedOrUserListener<
+    ServerReserved<Listen, Emit, ServerSide, SocketData>,
+    ServerSide,
+    Ev
+  >[] {
+    return this.sockets.listeners(ev) as never;
+  }
+
+  listenerCount(ev: ServerEventName<Listen, Emit, ServerSide, SocketData>): number {
+    return this.sockets.listenerCount(ev);
+  }
+
+  use(fn: MiddlewareFn<Socket<Listen, Emit, ServerSide, SocketData>>): this {
+    this.sockets.use(fn);
+    return this;
+  }
+
+  to(room: Room | Room[]): BroadcastOperator<Emit, SocketData> {
+    return this.sockets.to(room);
+  }
+
+  in(room: Room | Room[]): BroadcastOperator<Emit, SocketData> {
+    return this.sockets.in(room);
+  }
+
+  except(room: Room | Room[]): BroadcastOperator<Emit, SocketData> {
+    return this.sockets.except(room);
+  }
+
+  compress(compress: boolean): BroadcastOperator<Emit, SocketData> {
+    return this.sockets.compress(compress);
+  }
+
+  get volatile(): BroadcastOperator<Emit, SocketData> {
+    return this.sockets.volatile;
+  }
+
+  get local(): BroadcastOperator<Emit, SocketData> {
+    return this.sockets.local;
+  }
+
+  timeout(ms: number): BroadcastOperator<Emit, SocketData, true> {
+    return this.sockets.timeout(ms);
+  }
+
+  emit<Ev extends EventNames<Emit>>(ev: Ev, ...args: EventParams<Emit, Ev>): boolean {
+    return this.sockets.emit(ev, ...args);
+  }
+
+  emitWithAck<Ev extends EventNamesWithAck<Emit>>(
+    ev: Ev,
+    ...args: EmitWithAckArgs<Emit, Ev>
+  ): Promise<AckResult<Emit, Ev>[]> {
+    return this.sockets.emitWithAck(ev, ...args);
+  }
+
+  send(...args: unknown[]): this {
+    this.sockets.send(...args);
+    return this;
+  }
+
+  write(...args: unknown[]): this {
+    return this.send(...args);
+  }
+
+  serverSideEmit<Ev extends EventNames<ServerSide>>(
+    ev: Ev,
+    ...args: EventParams<ServerSide, Ev>
+  ): boolean {
+    return this.sockets.serverSideEmit(ev, ...args);
+  }
+
+  serverSideEmitWithAck<Ev extends EventNames<ServerSide>>(
+    ev: Ev,
+    ...args: unknown[]
+  ): Promise<unknown[]> {
+    return this.sockets.serverSideEmitWithAck(ev, ...args);
+  }
+
+  fetchSockets(): Promise<RemoteSocket<Emit, SocketData>[]> {
+    return this.sockets.fetchSockets();
+  }
+
+  allSockets(): Promise<Set<SocketId>> {
+    return this.sockets.allSockets();
+  }
+
+  socketsJoin(room: Room | Room[]): void {
+    this.sockets.socketsJoin(room);
+  }
+
+  socketsLeave(room: Room | Room[]): void {
+    this.sockets.socketsLeave(room);
+  }
+
+  disconnectSockets(close = false): void {
+    this.sockets.disconnectSockets(close);
+  }
+}

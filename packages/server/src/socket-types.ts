@@ -1,0 +1,66 @@
+import type { ParsedUrlQuery } from "node:querystring";
+import type { ConnectionCloseReason } from "./engine/contract.js";
+
+/**
+ * Why a socket left its namespace, as `socket.on("disconnect", reason)` receives it:
+ * - "server namespace disconnect": the server called `socket.disconnect()`;
+ * - "client namespace disconnect": the client called `socket.disconnect()`;
+ * - "server shutting down": `io.close()`;
+ * - "forced server close": the server ended the whole connection (`socket.disconnect(true)`,
+ *   a packet that is valid but out of place, or no CONNECT within `connectTimeout`);
+ * - "parse error": the client sent bytes that are not a valid Socket.IO packet;
+ * - the transport's reasons ("transport close", "transport error", "ping timeout",
+ *   "forced close", "send buffer overflow").
+ */
+export type DisconnectReason =
+  | ConnectionCloseReason
+  | "server namespace disconnect"
+  | "client namespace disconnect"
+  | "server shutting down"
+  | "forced server close"
+  | "parse error";
+
+/** What the server learned about a socket when it connected. */
+export interface Handshake {
+  /** Headers of the request that opened the Engine.IO session. */
+  headers: import("node:http").IncomingHttpHeaders;
+  /** When the socket connected, as `Date#toString()`. */
+  time: string;
+  /** The peer's IP address. */
+  address: string;
+  /** Whether the request came with an `Origin` header (a cross-site request). */
+  xdomain: boolean;
+  /** Whether the connection runs over TLS. */
+  secure: boolean;
+  /** When the socket connected, in milliseconds since the epoch. */
+  issued: number;
+  /** The URL of the handshake request. */
+  url: string;
+  /** Its query string, parsed. */
+  query: ParsedUrlQuery;
+  /** The `auth` payload the client sent with CONNECT (`{}` when none). */
+  auth: Record<string, unknown>;
+}
+
+/** Names a server may not emit to a client: they are the client's own lifecycle events. */
+export const SOCKET_RESERVED_EVENTS: ReadonlySet<string> = new Set([
+  "connect",
+  "connect_error",
+  "disconnect",
+  "disconnecting",
+  "newListener",
+  "removeListener",
+]);
+
+/** Names `serverSideEmit` may not use: they are a namespace's lifecycle events. */
+export const NAMESPACE_RESERVED_EVENTS: ReadonlySet<string> = new Set([
+  "connect",
+  "connection",
+  "new_namespace",
+  "handler_error",
+]);
+
+/** The error `next(err)` takes in middleware: `data` reaches the client's `connect_error`. */
+export interface ExtendedError extends Error {
+  data?: unknown;
+}

@@ -1,0 +1,429 @@
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import {
+  type DefaultEventsMap,
+  type EmitWithAckArgs,
+  type EventNames,
+  type EventNamesWithAck,
+  type EventParams,
+  type EventsMap,
+  type Last,
+  type Packet,
+  PacketType,
+} from "@parley/protocol";
+import { AckRegistry } from "./acks.js";
+import type { Adapter, Room, SocketId } from "./adapter/adapter.js";
+import { type BroadcastFlagsInput, BroadcastOperator } from "./broadcast-operator.js";
+import type { Client } from "./client.js";
+import type { EngineConnection, PreparedMessage } from "./engine/contract.js";
+import { buildHandshake } from "./handshake.js";
+import { type MiddlewareFn, runMiddleware } from "./middleware.js";
+import type { Namespace } from "./namespace.js";
+import type { Server } from "./server.js";
+import { type EmitFlags, SocketEmitter } from "./socket-emitter.js";
+import {
+  type DisconnectReason,
+  type ExtendedError,
+  type Handshake,
+  SOCKET_RESERVED_EVENTS,
+} from "./socket-types.js";
+import { type FirstNonErrorArg, invokeGuarded, TypedEmitter } from "./typed-emitter.js";
+
+export type SocketReservedEvents = {
+  disconnect(reason: DisconnectReason, description?: unknown): void;
+  disconnecting(reason: DisconnectReason, description?: unknown): void;
+  /** A `socket.use()` middleware refused a packet (or the client emitted "error"). */
+  error(err: Error): void;
+};
+
+/** `(event, ...args)` as a catch-all listener receives them. */
+type AnyListener = (event: string, ...args: unknown[]) => void;
+
+/** Socket ids are 20 characters of base64url from 15 random bytes: not the Engine.IO sid. */
+function generateSocketId(): SocketId {
+  return randomBytes(15).toString("base64url");
+}
+
+/**
+ * One client connected to one namespace. Several sockets share one `Client` (one Engine.IO
+ * connection) when the client joins several namespaces.
+ */
+export class Socket<
+  Listen extends EventsMap = DefaultEventsMap,
+  Emit extends EventsMap = DefaultEventsMap,
+  ServerSide extends EventsMap = DefaultEventsMap,
+  // biome-ignore lint/suspicious/noExplicitAny: socket.data is untyped unless the user types it
+  SocketData = any,
+> extends TypedEmitter<Listen, SocketReservedEvents> {
+  readonly id: SocketId = generateSocketId();
+  readonly handshake: Handshake;
+  readonly nsp: Namespace<Listen, Emit, ServerSide, SocketData>;
+  readonly client: Client;
+  /** Free-form per-socket storage, also visible through `fetchSockets()`. */
+  data: SocketData = {} as SocketData;
+  connected = false;
+  /** Always false: Parley does not implement connection state recovery yet. */
+  readonly recovered = false;
+
+  readonly #acks: AckRegistry;
+  #fns: MiddlewareFn<unknown[]>[] | undefined;
+  #any: AnyListener[] | undefined;
+  #anyOutgoing: AnyListener[] | undefined;
+  #closed = false;
+
+  constructor(
+    nsp: Namespace<Listen, Emit, ServerSide, SocketData>,
+    client: Client,
+    auth: Record<string, unknown>,
+  ) {
+    super();
+    this.nsp = nsp;
+    this.client = client;
+    this.handshake = buildHandshake(client.conn, auth);
+    this.#acks = new AckRegistry(client.limits.maxPendingAcks, this);
+  }
+
+  get server(): Server<Listen, Emit, ServerSide, SocketData> {
+    return this.nsp.server;
+  }
+
+  get adapter(): Adapter {
+    return this.nsp.adapter;
+  }
+
+  /** The Engine.IO connection: `socket.conn.transport.name`, `upgrade` events. */
+  get conn(): EngineConnection {
+    return this.client.conn;
+  }
+
+  get request(): IncomingMessage {
+    return this.client.conn.request;
+  }
+
+  get disconnected(): boolean {
+    return !this.connected;
+  }
+
+  /** The rooms this socket is in, its own id included. */
+  get rooms(): Set<Room> {
+    return this.nsp.adapter.socketRooms(this.id) ?? new Set();
+  }
+
+  emit<Ev extends EventNames<Emit>>(ev: Ev, ...args: EventParams<Emit, Ev>): boolean {
+    return this._emitWith(NO_FLAGS, ev, args as unknown[]);
+  }
+
+  emitWithAck<Ev extends EventNamesWithAck<Emit>>(
+    ev: Ev,
+    ...args: EmitWithAckArgs<Emit, Ev>
+  ): Promise<FirstNonErrorArg<Last<EventParams<Emit, Ev>>>> {
+    return this._emitWithAck(NO_FLAGS, ev, args as unknown[]) as Promise<
+      FirstNonErrorArg<Last<EventParams<Emit, Ev>>>
+    >;
+  }
+
+  /** Emits a `"message"` event. */
+  send(...args: unknown[]): this {
+    this._emitWith(NO_FLAGS, "message", args);
+    return this;
+  }
+
+  write(...args: unknown[]): this {
+    return this.send(...args);
+  }
+
+  /** The next emit's ack gets `(err, ...args)`, with an error if no reply came within `ms`. */
+  timeout(ms: number) {
+    return new SocketEmitter<Emit, true>(this, { timeout: ms });
+  }
+
+  get volatile() {
+    return new SocketEmitter<Emit, false>(this, { volatile: true });
+  }
+
+  compress(compress: boolean) {
+    return new SocketEmitter<Emit, false>(this, { compress });
+  }
+
+  /** Everyone in the namespace but this socket. */
+  get broadcast(): BroadcastOperator<Emit, SocketData> {
+    return this.#operator({});
+  }
+
+  get local(): BroadcastOperator<Emit, SocketData> {
+    return this.#operator({ local: true });
+  }
+
+  to(room: Room | Room[]): BroadcastOperator<Emit, SocketData> {
+    return this.#operator({}).to(room);
+  }
+
+  in(room: Room | Room[]): BroadcastOperator<Emit, SocketData> {
+    return this.to(room);
+  }
+
+  except(room: Room | Room[]): BroadcastOperator<Emit, SocketData> {
+    return this.#operator({}).except(room);
+  }
+
+  #operator(flags: BroadcastFlagsInput): BroadcastOperator<Emit, SocketData> {
+    return new BroadcastOperator(this.nsp.adapter, new Set(), new Set([this.id]), flags);
+  }
+
+  /** Joins one room or several. Synchronous with the in-memory adapter. */
+  join(rooms: Room | Room[]): Promise<void> | void {
+    if (this.#closed) return;
+    const list = Array.isArray(rooms) ? rooms : [rooms];
+    const max = this.client.limits.maxRoomsPerSocket;
+    if (max !== undefined) {
+      const current = this.rooms;
+      let added = 0;
+      for (const room of list) if (!current.has(room)) added++;
+      // The socket's own room does not count against the limit.
+      if (current.size - 1 + added > max) {
+        throw Object.assign(new RangeError(`a socket may join at most ${max} rooms`), {
+          code: "TOO_MANY_ROOMS",
+        });
+      }
+    }
+    return this.nsp.adapter.addAll(this.id, new Set(list));
+  }
+
+  leave(room: Room): Promise<void> | void {
+    return this.nsp.adapter.del(this.id, room);
+  }
+
+  /** Adds a middleware that sees every incoming event as `[event, ...args]`. */
+  use(fn: MiddlewareFn<unknown[]>): this {
+    this.#fns ??= [];
+    this.#fns.push(fn);
+    return this;
+  }
+
+  /**
+   * Leaves the namespace and tells the client. With `close`, ends the whole connection (every
+   * namespace of this client).
+   */
+  disconnect(close = false): this {
+    if (!this.connected) return this;
+    if (close) {
+      this.client._disconnectAll();
+    } else {
+      this._sendPacket({ type: PacketType.DISCONNECT, nsp: this.nsp.name });
+      this._onclose("server namespace disconnect");
+    }
+    return this;
+  }
+
+  onAny(listener: AnyListener): this {
+    this.#any ??= [];
+    this.#any.push(listener);
+    return this;
+  }
+
+  prependAny(listener: AnyListener): this {
+    this.#any ??= [];
+    this.#any.unshift(listener);
+    return this;
+  }
+
+  offAny(listener?: AnyListener): this {
+    this.#any = removeFrom(this.#any, listener);
+    return this;
+  }
+
+  listenersAny(): AnyListener[] {
+    return this.#any?.slice() ?? [];
+  }
+
+  onAnyOutgoing(listener: AnyListener): this {
+    this.#anyOutgoing ??= [];
+    this.#anyOutgoing.push(listener);
+    return this;
+  }
+
+  prependAnyOutgoing(listener: AnyListener): this {
+    this.#anyOutgoing ??= [];
+    this.#anyOutgoing.unshift(listener);
+    return this;
+  }
+
+  offAnyOutgoing(listener?: AnyListener): this {
+    this.#anyOutgoing = removeFrom(this.#anyOutgoing, listener);
+    return this;
+  }
+
+  listenersAnyOutgoing(): AnyListener[] {
+    return this.#anyOutgoing?.slice() ?? [];
+  }
+
+  override reportListenerError(err: unknown, event: string): void {
+    this.nsp.server._reportHandlerError(err, this, event);
+  }
+
+  // ---- internals, used by the emitter, the namespace, the client and the adapter ----
+
+  /** @internal */
+  _emitWith(flags: EmitFlags, ev: string, args: unknown[]): boolean {
+    if (SOCKET_RESERVED_EVENTS.has(ev)) {
+      throw new Error(`"${ev}" is a reserved event name`);
+    }
+    const data = [ev, ...args];
+    const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data };
+    const last = data[data.length - 1];
+    if (typeof last === "function") {
+      data.pop();
+      packet.id = this.nsp._nextAckId();
+      this.#acks.add(packet.id, last as (...a: unknown[]) => void, flags.timeout);
+    }
+    this.#notifyOutgoing(data);
+    this._sendPacket(packet, flags);
+    return true;
+  }
+
+  /** @internal */
+  _emitWithAck(flags: EmitFlags, ev: string, args: unknown[]): Promise<unknown> {
+    const withError = flags.timeout !== undefined;
+    return new Promise((resolve, reject) => {
+      const ack = (first: unknown, second: unknown) => {
+        if (!withError) resolve(first);
+        else if (first !== null && first !== undefined) reject(first);
+        else resolve(second);
+      };
+      this._emitWith(flags, ev, [...args, ack]);
+    });
+  }
+
+  /** @internal Encodes and writes one packet for this socket only. */
+  _sendPacket(packet: Packet, flags: EmitFlags = NO_FLAGS): void {
+    this.client._writePacket(packet, flags.volatile === true, flags.compress !== false);
+  }
+
+  /** @internal */
+  _deliver(message: PreparedMessage, packet: Packet): void {
+    if (this.#anyOutgoing !== undefined && Array.isArray(packet.data)) {
+      this.#notifyOutgoing(packet.data);
+    }
+    this.client._writePrepared(message);
+  }
+
+  /** @internal */
+  _registerAck(id: number, ack: (...args: unknown[]) => void): void {
+    this.#acks.addRaw(id, ack);
+  }
+
+  /** @internal A broadcast gave up waiting: forget its ack. */
+  _forgetAck(id: number): void {
+    this.#acks.delete(id);
+  }
+
+  /** @internal The namespace accepted the socket: join its own room, confirm to the client. */
+  _onconnect(): void {
+    this.connected = true;
+    this.join(this.id);
+    this._sendPacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data: { sid: this.id } });
+  }
+
+  /** @internal A middleware refused the socket. */
+  _refuse(err: ExtendedError): void {
+    this.#cleanup();
+    const data: { message: string; data?: unknown } = { message: err.message };
+    if (err.data !== undefined) data.data = err.data;
+    this._sendPacket({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data });
+  }
+
+  /** @internal */
+  _onpacket(packet: Packet): void {
+    switch (packet.type) {
+      case PacketType.EVENT:
+      case PacketType.BINARY_EVENT:
+        this.#onEvent(packet);
+        break;
+      case PacketType.ACK:
+      case PacketType.BINARY_ACK:
+        this.#acks.settle(packet.id as number, packet.data as unknown[]);
+        break;
+      case PacketType.DISCONNECT:
+        this._onclose("client namespace disconnect");
+        break;
+    }
+  }
+
+  /** @internal The socket leaves its namespace: `disconnecting`, cleanup, `disconnect`. */
+  _onclose(reason: DisconnectReason, description?: unknown): void {
+    if (!this.connected) {
+      this.#cleanup();
+      return;
+    }
+    this.emitReserved("disconnecting", reason, description);
+    this.#cleanup();
+    this.client._remove(this);
+    this.connected = false;
+    this.#acks.clear();
+    this.emitReserved("disconnect", reason, description);
+  }
+
+  #cleanup(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.nsp.adapter.delAll(this.id);
+    this.nsp._remove(this);
+  }
+
+  #onEvent(packet: Packet): void {
+    const args = packet.data as unknown[];
+    if (packet.id !== undefined) args.push(this.#ackResponder(packet.id));
+    if (this.#any !== undefined) {
+      for (const listener of this.#any.slice()) this.#call(listener, args, "any");
+    }
+    const fns = this.#fns;
+    if (fns === undefined) {
+      this.#dispatch(args);
+      return;
+    }
+    runMiddleware(
+      fns,
+      args,
+      (err) => this.reportListenerError(err, "middleware"),
+      (err) => {
+        if (err !== undefined) this.emitReserved("error", err);
+        else this.#dispatch(args);
+      },
+    );
+  }
+
+  #dispatch(args: unknown[]): void {
+    if (!this.connected) return;
+    this.emitLocal(args[0] as string, args.slice(1));
+  }
+
+  #ackResponder(id: number): (...args: unknown[]) => void {
+    let sent = false;
+    return (...args: unknown[]) => {
+      if (sent) return;
+      sent = true;
+      this._sendPacket({ type: PacketType.ACK, nsp: this.nsp.name, id, data: args });
+    };
+  }
+
+  #notifyOutgoing(data: unknown[]): void {
+    if (this.#anyOutgoing === undefined) return;
+    for (const listener of this.#anyOutgoing.slice()) this.#call(listener, data, "anyOutgoing");
+  }
+
+  #call(fn: AnyListener, args: unknown[], event: string): void {
+    invokeGuarded(this, fn, args, event, this);
+  }
+}
+
+const NO_FLAGS: EmitFlags = Object.freeze({});
+
+function removeFrom(
+  list: AnyListener[] | undefined,
+  listener: AnyListener | undefined,
+): AnyListener[] | undefined {
+  if (list === undefined || listener === undefined) return undefined;
+  const i = list.indexOf(listener);
+  if (i !== -1) list.splice(i, 1);
+  return list.length === 0 ? undefined : list;
+}

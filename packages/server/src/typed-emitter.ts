@@ -1,0 +1,221 @@
+import type { EventNames, EventsMap, ReservedOrUserEventNames } from "@parley/protocol";
+
+/**
+ * The listener accepted for `Ev`: the reserved map's signature when `Ev` is reserved, the user
+ * map's otherwise, and an untyped listener when neither map knows the name.
+ */
+export type ReservedOrUserListener<
+  Reserved extends EventsMap,
+  User extends EventsMap,
+  Ev extends ReservedOrUserEventNames<Reserved, User>,
+> = FallbackToUntypedListener<
+  Ev extends EventNames<Reserved> ? Reserved[Ev] : Ev extends EventNames<User> ? User[Ev] : never
+>;
+
+export type FallbackToUntypedListener<T> = [T] extends [never]
+  ? // biome-ignore lint/suspicious/noExplicitAny: an unknown event may carry any arguments
+    (...args: any[]) => void | Promise<void>
+  : T;
+
+type AnyListener = (...args: unknown[]) => unknown;
+
+interface Entry {
+  readonly fn: AnyListener;
+  readonly once: boolean;
+}
+
+/** Where a listener's exception or rejected promise goes. */
+export interface ErrorSink {
+  reportListenerError(err: unknown, event: string): void;
+}
+
+/**
+ * A small typed event emitter. It does not extend Node's EventEmitter on purpose:
+ * - an `"error"` event without a listener is ignored instead of thrown, so a peer sending
+ *   `42["error"]` can never crash the process;
+ * - every listener call is guarded: a synchronous throw or a rejected promise is handed to
+ *   `onListenerError` and the remaining listeners still run;
+ * - `emit` is left to subclasses, where it means "send to the peer".
+ * Listener storage is allocated on first use, so an object nobody listens to costs nothing.
+ */
+export class TypedEmitter<Listen extends EventsMap, Reserved extends EventsMap> {
+  #listeners: Map<string, Entry[]> | undefined;
+
+  on<Ev extends ReservedOrUserEventNames<Reserved, Listen>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<Reserved, Listen, Ev>,
+  ): this {
+    return this.#add(ev, listener as unknown as AnyListener, false, false);
+  }
+
+  addListener<Ev extends ReservedOrUserEventNames<Reserved, Listen>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<Reserved, Listen, Ev>,
+  ): this {
+    return this.#add(ev, listener as unknown as AnyListener, false, false);
+  }
+
+  prependListener<Ev extends ReservedOrUserEventNames<Reserved, Listen>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<Reserved, Listen, Ev>,
+  ): this {
+    return this.#add(ev, listener as unknown as AnyListener, false, true);
+  }
+
+  once<Ev extends ReservedOrUserEventNames<Reserved, Listen>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<Reserved, Listen, Ev>,
+  ): this {
+    return this.#add(ev, listener as unknown as AnyListener, true, false);
+  }
+
+  prependOnceListener<Ev extends ReservedOrUserEventNames<Reserved, Listen>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<Reserved, Listen, Ev>,
+  ): this {
+    return this.#add(ev, listener as unknown as AnyListener, true, true);
+  }
+
+  off<Ev extends ReservedOrUserEventNames<Reserved, Listen>>(
+    ev: Ev,
+    listener?: ReservedOrUserListener<Reserved, Listen, Ev>,
+  ): this {
+    if (listener === undefined) return this.removeAllListeners(ev);
+    const entries = this.#listeners?.get(ev);
+    if (entries === undefined) return this;
+    // Like EventEmitter: remove the most recently added registration of that function.
+    for (let i = entries.length - 1; i >= 0; i--) {
+      if (entries[i]?.fn === (listener as unknown as AnyListener)) {
+        entries.splice(i, 1);
+        break;
+      }
+    }
+    if (entries.length === 0) this.#listeners?.delete(ev);
+    return this;
+  }
+
+  removeListener<Ev extends ReservedOrUserEventNames<Reserved, Listen>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<Reserved, Listen, Ev>,
+  ): this {
+    return this.off(ev, listener);
+  }
+
+  removeAllListeners(ev?: ReservedOrUserEventNames<Reserved, Listen>): this {
+    if (ev === undefined) this.#listeners = undefined;
+    else this.#listeners?.delete(ev);
+    return this;
+  }
+
+  listeners<Ev extends ReservedOrUserEventNames<Reserved, Listen>>(
+    ev: Ev,
+  ): ReservedOrUserListener<Reserved, Listen, Ev>[] {
+    const entries = this.#listeners?.get(ev) ?? [];
+    return entries.map((e) => e.fn as unknown as ReservedOrUserListener<Reserved, Listen, Ev>);
+  }
+
+  listenerCount(ev: ReservedOrUserEventNames<Reserved, Listen>): number {
+    return this.#listeners?.get(ev)?.length ?? 0;
+  }
+
+  eventNames(): string[] {
+    return this.#listeners === undefined ? [] : [...this.#listeners.keys()];
+  }
+
+  /** Emits a lifecycle event locally (never sent to a peer). */
+  protected emitReserved<Ev extends EventNames<Reserved>>(
+    ev: Ev,
+    ...args: Parameters<Reserved[Ev]>
+  ): boolean {
+    return this.emitLocal(ev, args);
+  }
+
+  /** Calls the listeners of `ev` with `args`, guarding each call. */
+  protected emitLocal(ev: string, args: readonly unknown[]): boolean {
+    const entries = this.#listeners?.get(ev);
+    if (entries === undefined || entries.length === 0) return false;
+    const snapshot = entries.slice();
+    for (const entry of snapshot) {
+      if (entry.once) this.#removeEntry(ev, entry);
+      invokeGuarded(this, entry.fn, args, ev, this);
+    }
+    return true;
+  }
+
+  /**
+   * Receives a listener's exception or rejection. Subclasses route it to the server's
+   * `handler_error` event; the default prints it.
+   * @internal
+   */
+  reportListenerError(err: unknown, event: string): void {
+    console.error(`[parley] listener for "${event}" failed:`, err);
+  }
+
+  #add(ev: string, fn: AnyListener, once: boolean, prepend: boolean): this {
+    if (typeof fn !== "function") throw new TypeError("listener must be a function");
+    this.#listeners ??= new Map();
+    let entries = this.#listeners.get(ev);
+    if (entries === undefined) {
+      entries = [];
+      this.#listeners.set(ev, entries);
+    }
+    if (prepend) entries.unshift({ fn, once });
+    else entries.push({ fn, once });
+    return this;
+  }
+
+  #removeEntry(ev: string, entry: Entry): void {
+    const entries = this.#listeners?.get(ev);
+    if (entries === undefined) return;
+    const i = entries.indexOf(entry);
+    if (i !== -1) entries.splice(i, 1);
+    if (entries.length === 0) this.#listeners?.delete(ev);
+  }
+}
+
+/**
+ * Calls `fn` with `thisArg`, turning a synchronous throw or a rejected promise into a call to
+ * `sink`. Used for every user-supplied callback (listeners, middleware, ack callbacks).
+ */
+export function invokeGuarded(
+  thisArg: unknown,
+  fn: (...args: never[]) => unknown,
+  args: readonly unknown[],
+  event: string,
+  sink: ErrorSink,
+): void {
+  try {
+    const result = (fn as AnyListener).apply(thisArg, args as unknown[]);
+    if (isThenable(result)) {
+      result.then(undefined, (err: unknown) => sink.reportListenerError(err, event));
+    }
+  } catch (err) {
+    sink.reportListenerError(err, event);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
+/** The ack callback's first meaningful argument: skips the error slot `timeout()` adds. */
+export type FirstNonErrorArg<T> = T extends (...args: infer P) => unknown
+  ? P extends [infer First, ...infer Rest]
+    ? [Error] extends [First]
+      ? Rest[0]
+      : First
+    : P[0]
+  : unknown;
+
+/** The listener of an event map without its trailing ack callback (for `serverSideEmit`). */
+export type RemoveAcknowledgements<Map extends EventsMap> = {
+  [K in keyof Map as Map[K] extends (...args: infer P) => unknown
+    ? P extends [...unknown[], (...ackArgs: never[]) => unknown]
+      ? never
+      : K
+    : K]: Map[K];
+};
