@@ -178,7 +178,7 @@ export class Session
     }
     if (transport.name === "websocket" && this.#queue.length === 0) {
       // WebSocket writes go straight through; ws and the socket buffer them.
-      transport.write([item]);
+      transport.writeItem(item);
       return;
     }
     this.#queue.push(item);

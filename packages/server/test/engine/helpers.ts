@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { connect, type Socket } from "node:net";
 import { Engine, type EngineConnection, type EngineOptions } from "../../src/engine/index.js";
 
 export interface Harness {
@@ -29,11 +30,17 @@ export async function runCleanups(): Promise<void> {
 }
 
 export async function listen(server: Server): Promise<number> {
+  // Upgraded sockets are no longer the HTTP server's: track raw sockets to end them all.
+  const sockets = new Set<import("node:net").Socket>();
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   onCleanup(
     () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),
   );
@@ -70,6 +77,25 @@ export async function startEngine(
   };
 }
 
+/** Collects every `event` value of `emitter` from now on (for events that may fire early). */
+export function collect<T = unknown>(
+  emitter: { on(event: string, fn: (...args: never[]) => void): unknown },
+  event: string,
+): T[] {
+  const out: T[] = [];
+  emitter.on(event, ((...args: unknown[]) => out.push(args[0] as T)) as never);
+  return out;
+}
+
+/** Polls `predicate` until it holds (a safety-net timeout, not a performance bound). */
+export async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeoutMs) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** Resolves with the next value of `emitter`'s `event`. */
 export function once<T = unknown>(
   emitter: { once(event: string, fn: (...args: never[]) => void): unknown },
@@ -101,4 +127,44 @@ export async function pollingHandshake(h: Harness): Promise<{
 
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Sends a raw upgrade request and returns the whole response the server writes. */
+export function rawUpgrade(
+  h: Harness,
+  query: string,
+  extraHeaders: Record<string, string> = {},
+  untilHeaders = false,
+) {
+  return new Promise<string>((resolve, reject) => {
+    const socket: Socket = connect(h.port, "127.0.0.1");
+    let data = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (chunk) => {
+      data += chunk;
+      if (untilHeaders && data.includes("\r\n\r\n")) {
+        socket.destroy();
+        resolve(data);
+      }
+    });
+    socket.on("close", () => resolve(data));
+    socket.on("error", reject);
+    const headers: Record<string, string> = {
+      Host: `127.0.0.1:${h.port}`,
+      Connection: "Upgrade",
+      Upgrade: "websocket",
+      "Sec-WebSocket-Version": "13",
+      "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+      ...extraHeaders,
+    };
+    let req = `GET /socket.io/?${query} HTTP/1.1\r\n`;
+    for (const [k, v] of Object.entries(headers)) req += `${k}: ${v}\r\n`;
+    socket.write(`${req}\r\n`);
+  });
+}
+
+export function upgradeBody(response: string): { status: number; body: unknown } {
+  const status = Number(response.split(" ")[1]);
+  const body = response.slice(response.indexOf("\r\n\r\n") + 4);
+  return { status, body: body ? JSON.parse(body) : undefined };
 }

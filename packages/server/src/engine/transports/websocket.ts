@@ -98,30 +98,29 @@ export class WebSocketTransport implements Transport {
   }
 
   write(items: readonly OutgoingItem[]): void {
+    const last = items.length - 1;
+    // Only the last write of a batch asks for a callback: it completes after the others.
+    for (let i = 0; i <= last; i++) this.writeItem(items[i] as OutgoingItem, i === last);
+  }
+
+  /** Writes one item (the session's direct path: no batch array per send). */
+  writeItem(item: OutgoingItem, notify = true): void {
     if (!this.writable) return;
     this.#cork();
     const ws = this.#ws;
-    const last = items.length - 1;
-    for (let i = 0; i <= last; i++) {
-      const item = items[i] as OutgoingItem;
-      // Only the last write of a batch asks for a callback: it completes after the others.
-      const cb = i === last ? this.#onSent : undefined;
-      if (isPrepared(item)) {
-        const compress = this.#deflate && item.options.compress === true;
-        const frames = websocketFrames(item);
-        for (let f = 0; f < frames.length; f++) {
-          const frame = frames[f] as CachedFrame;
-          ws.send(
-            frame.data,
-            sendOptions(frame.binary, compress),
-            f === frames.length - 1 ? cb : undefined,
-          );
-        }
-      } else {
-        const data = encodeEnginePacket(item);
-        const compress = this.#deflate && item.compress !== false;
-        ws.send(data, sendOptions(typeof data !== "string", compress), cb);
+    const cb = notify ? this.#onSent : undefined;
+    if (isPrepared(item)) {
+      const compress = this.#deflate && item.options.compress === true;
+      const frames = websocketFrames(item);
+      const last = frames.length - 1;
+      for (let f = 0; f <= last; f++) {
+        const frame = frames[f] as CachedFrame;
+        ws.send(frame.data, sendOptions(frame.binary, compress), f === last ? cb : undefined);
       }
+    } else {
+      const data = encodeEnginePacket(item);
+      const compress = this.#deflate && item.compress !== false;
+      ws.send(data, sendOptions(typeof data !== "string", compress), cb);
     }
   }
 
