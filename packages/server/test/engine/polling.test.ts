@@ -302,9 +302,8 @@ describe("long-polling", () => {
     conn.send("kept");
     expect(await (await get(h, sid)).text()).toBe("4kept");
     const pending = get(h, sid);
-    await until(
-      () => (h.engine.clients.get(sid)?.transport as { writable?: boolean }).writable === true,
-    );
+    const transport = h.engine.clients.get(sid)?.transport as { writable?: boolean } | undefined;
+    await until(() => transport?.writable === true);
     conn.send("now", { volatile: true });
     expect(await (await pending).text()).toBe("4now");
   });
