@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { type HeartbeatTarget, HeartbeatWheel } from "../../src/engine/index.js";
+import {
+  collect,
+  delay,
+  nextConnection,
+  once,
+  pollingHandshake,
+  runCleanups,
+  startEngine,
+  until,
+} from "./helpers.js";
+
+afterEach(runCleanups);
+
+function target(onDue: () => void): HeartbeatTarget {
+  return { heartbeatTick: -1, onHeartbeatDue: onDue };
+}
+
+describe("HeartbeatWheel (one shared timer)", () => {
+  it("fires targets no earlier than their delay, in deadline order", async () => {
+    const wheel = new HeartbeatWheel(5);
+    const fired: string[] = [];
+    const start = performance.now();
+    const at: Record<string, number> = {};
+    const a = target(() => {
+      fired.push("a");
+      at.a = performance.now() - start;
+    });
+    const b = target(() => {
+      fired.push("b");
+      at.b = performance.now() - start;
+    });
+    wheel.schedule(b, 60);
+    wheel.schedule(a, 20);
+    expect(wheel.size).toBe(2);
+    await until(() => fired.length === 2);
+    expect(fired).toEqual(["a", "b"]);
+    expect(at.a).toBeGreaterThanOrEqual(20);
+    expect(at.b).toBeGreaterThanOrEqual(60);
+    expect(wheel.size).toBe(0);
+    wheel.clear();
+  });
+
+  it("rescheduling moves a target; cancel removes it", async () => {
+    const wheel = new HeartbeatWheel(5);
+    let fired = 0;
+    const t = target(() => fired++);
+    wheel.schedule(t, 20);
+    wheel.schedule(t, 80);
+    expect(wheel.size).toBe(1);
+    await delay(50);
+    expect(fired).toBe(0);
+    wheel.cancel(t);
+    expect(t.heartbeatTick).toBe(-1);
+    await delay(60);
+    expect(fired).toBe(0);
+    wheel.clear();
+  });
+
+  it("a target that throws does not stop the others", async () => {
+    const wheel = new HeartbeatWheel(5);
+    let ok = 0;
+    wheel.schedule(
+      target(() => {
+        throw new Error("x");
+      }),
+      10,
+    );
+    wheel.schedule(
+      target(() => ok++),
+      10,
+    );
+    await until(() => ok === 1);
+    wheel.clear();
+  });
+
+  it("tickFor picks a resolution within [5ms, 1s]", () => {
+    expect(HeartbeatWheel.tickFor(25_000, 20_000)).toBe(1000);
+    expect(HeartbeatWheel.tickFor(50, 40)).toBe(5);
+    expect(HeartbeatWheel.tickFor(2000, 1000)).toBe(50);
+  });
+});
+
+describe("server-driven heartbeat", () => {
+  it("websocket: sends 2 every pingInterval; answering 3 keeps the session and emits heartbeat", async () => {
+    const h = await startEngine({ pingInterval: 50, pingTimeout: 100 });
+    const conn = nextConnection(h.engine);
+    const ws = new WebSocket(h.wsUrl("transport=websocket"));
+    const frames = collect<Buffer>(ws, "message");
+    ws.on("message", (d: Buffer) => {
+      if (d.toString() === "2") ws.send("3");
+    });
+    const c = await conn;
+    let beats = 0;
+    c.on("heartbeat", () => beats++);
+    await until(() => beats >= 3);
+    expect(frames.filter((f) => f.toString() === "2").length).toBeGreaterThanOrEqual(3);
+    expect(c.readyState).toBe("open");
+    ws.close();
+  });
+
+  it("websocket: no pong within pingTimeout → ping timeout", async () => {
+    const h = await startEngine({ pingInterval: 40, pingTimeout: 60 });
+    const conn = nextConnection(h.engine);
+    const ws = new WebSocket(h.wsUrl("transport=websocket"));
+    const c = await conn;
+    expect(await once(c, "close")).toBe("ping timeout");
+    expect(h.engine.clientsCount).toBe(0);
+    await once(ws, "close");
+  });
+
+  it("polling: the ping is delivered on GET and a POSTed pong keeps the session", async () => {
+    const h = await startEngine({ pingInterval: 50, pingTimeout: 150 });
+    const conn = nextConnection(h.engine);
+    const { sid } = await pollingHandshake(h);
+    const c = await conn;
+    const url = h.url(`transport=polling&sid=${sid}`);
+    for (let i = 0; i < 3; i++) {
+      expect(await (await fetch(url)).text()).toBe("2");
+      expect((await fetch(url, { method: "POST", body: "3" })).status).toBe(200);
+    }
+    expect(c.readyState).toBe("open");
+  });
+
+  it("polling: a client that stops polling times out", async () => {
+    const h = await startEngine({ pingInterval: 30, pingTimeout: 50 });
+    const conn = nextConnection(h.engine);
+    await pollingHandshake(h);
+    expect(await once(await conn, "close")).toBe("ping timeout");
+  });
+
+  it("traffic while a pong is due extends the deadline once, as engine.io does", async () => {
+    const h = await startEngine({ pingInterval: 30, pingTimeout: 120 });
+    const conn = nextConnection(h.engine);
+    const ws = new WebSocket(h.wsUrl("transport=websocket"));
+    const c = await conn;
+    const pinged = new Promise<number>((resolve) =>
+      ws.on("message", (d: Buffer) => {
+        if (d.toString() === "2") resolve(performance.now());
+      }),
+    );
+    const pingAt = await pinged;
+    await delay(80);
+    ws.send("4still here");
+    const reason = await once(c, "close");
+    expect(reason).toBe("ping timeout");
+    // Closed after the extended deadline (message time + pingTimeout), not the original one.
+    expect(performance.now() - pingAt).toBeGreaterThanOrEqual(80 + 120 - 10);
+  });
+});
