@@ -1,0 +1,66 @@
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  chromiumAvailable,
+  launchBrowser,
+  openUser,
+  screenshot,
+  type User,
+  waitForMessage,
+} from "./support/browser.js";
+import { CHAT_SERVER, type ServerProcess, startServer } from "./support/server-process.js";
+
+const canRun = chromiumAvailable();
+
+describe.skipIf(!canRun)("chat across a server restart", () => {
+  let browser: Browser;
+  let server: ServerProcess | undefined;
+  const users: User[] = [];
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    for (const user of users) await user.context.close();
+    await browser?.close();
+    await server?.kill();
+  });
+
+  it("queues a message typed while the server is down and delivers it after reconnecting", async () => {
+    server = await startServer(CHAT_SERVER);
+    const { port, url } = server;
+    const alice = await openUser(browser, url, "alice");
+    users.push(alice);
+
+    await server.kill();
+    await alice.page.waitForFunction(() => {
+      const state = document.querySelector<HTMLElement>("#status")?.dataset.state;
+      return state === "reconnecting" || state === "offline";
+    });
+
+    // Typed and sent while there is no server: it waits in the outbox, visibly queued.
+    await alice.page.fill("#message", "written while the server was down");
+    await alice.page.press("#message", "Enter");
+    await alice.page.waitForSelector('#messages .message[data-status="queued"]');
+    await screenshot(alice.page, "restart-queued");
+
+    server = await startServer(CHAT_SERVER, { PORT: String(port) });
+    await alice.page.waitForSelector('#status[data-state="connected"]', { timeout: 20_000 });
+    await alice.page.waitForSelector('#messages .message[data-status="delivered"]', {
+      timeout: 20_000,
+    });
+    await screenshot(alice.page, "restart-delivered");
+    const items = await alice.page.$$eval("#messages .message", (list) =>
+      list.map(
+        (li) => `${li.querySelector(".text")?.textContent}|${(li as HTMLElement).dataset.status}`,
+      ),
+    );
+    expect(items).toEqual(["written while the server was down|delivered"]);
+
+    // The new server has it: someone arriving now finds it in the history.
+    const bob = await openUser(browser, url, "bob");
+    users.push(bob);
+    await waitForMessage(bob.page, "alice", "written while the server was down");
+  });
+});
