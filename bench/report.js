@@ -86,6 +86,11 @@ export function buildRows(results) {
           ? r.serverCpu.reduce((/** @type {number} */ a, /** @type {number} */ b) => a + b, 0)
           : /** @type {number | undefined} */ (r.serverCpu),
       );
+      add(
+        scenario,
+        { label: `${what}: server core busy, any process`, unit: "%", better: undefined },
+        (r) => r.coreBusy?.[1],
+      );
     } else if (scenario.kind === "echo") {
       const p = scenario.params;
       const what = `echo ${p.clients}×${p.ratePerClient}/s`;

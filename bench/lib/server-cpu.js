@@ -1,9 +1,29 @@
-// Samples a target's CPU time at the load generator's measure-start / measure-end marks, so
-// each result shows whether the server core was saturated during the window.
+// Samples the servers' CPU time at the load generator's measure-start / measure-end marks, so
+// each result shows whether the server core was saturated during the window. Read from
+// /proc/<pid>/stat, never by asking the (busy) server itself, so a sample is never late.
 
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { control } from "./processes.js";
+
+// USER_HZ: the unit of utime/stime in /proc/<pid>/stat; 100 on every mainstream Linux build.
+const TICKS_PER_SECOND = 100;
+
+/**
+ * @param {number} pid
+ * @returns {number | undefined} CPU milliseconds used so far (all threads)
+ */
+function procCpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may hold spaces; count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
+    return (ticks * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Per-core busy and total jiffies from /proc/stat (empty where it does not exist). */
 function coreTimes() {
@@ -25,40 +45,44 @@ function coreTimes() {
 }
 
 /**
+ * @param {import("./processes.js").RunningTarget} server
+ * @returns {Promise<number>} CPU milliseconds used so far
+ */
+async function cpuMs(server) {
+  const fromProc = server.child.pid === undefined ? undefined : procCpuMs(server.child.pid);
+  if (fromProc !== undefined) return fromProc;
+  const { cpu } = await control(server, "/stats");
+  return (cpu.user + cpu.system) / 1000;
+}
+
+/**
  * @param {import("./processes.js").RunningTarget[]} servers
  */
 export function serverCpuSampler(servers) {
-  /** @type {{ at: number, cpus: { user: number, system: number }[] } | undefined} */
+  /** @type {{ at: number, cpu: number[], cores: { busy: number, total: number }[] } | undefined} */
   let start;
   /** @type {number[] | undefined} */
   let percents;
   /** @type {number[] | undefined} */
   let cores;
-  /** @type {{ busy: number, total: number }[]} */
-  let coresAtStart = [];
   const sample = async () => ({
     at: performance.now(),
-    cpus: await Promise.all(servers.map(async (server) => (await control(server, "/stats")).cpu)),
+    cpu: await Promise.all(servers.map(cpuMs)),
+    cores: coreTimes(),
   });
   return {
     /** @param {string} event */
     async onMark(event) {
-      if (event === "measure-start") {
-        start = await sample();
-        coresAtStart = coreTimes();
-      } else if (event === "measure-end" && start !== undefined) {
-        const coresAtEnd = coreTimes();
-        cores = coresAtEnd.map((end, i) => {
-          const from = coresAtStart[i] ?? { busy: 0, total: 0 };
-          const total = end.total - from.total;
-          return total > 0 ? (100 * (end.busy - from.busy)) / total : Number.NaN;
-        });
+      if (event === "measure-start") start = await sample();
+      else if (event === "measure-end" && start !== undefined) {
         const end = await sample();
-        const wallUs = (end.at - start.at) * 1000;
         const begin = start;
-        percents = end.cpus.map((cpu, i) => {
-          const from = begin.cpus[i] ?? cpu;
-          return (100 * (cpu.user - from.user + cpu.system - from.system)) / wallUs;
+        const wallMs = end.at - begin.at;
+        percents = end.cpu.map((ms, i) => (100 * (ms - (begin.cpu[i] ?? ms))) / wallMs);
+        cores = end.cores.map((core, i) => {
+          const from = begin.cores[i] ?? core;
+          const total = core.total - from.total;
+          return total > 0 ? (100 * (core.busy - from.busy)) / total : Number.NaN;
         });
       }
       return undefined;

@@ -52,7 +52,7 @@ export async function echo(params, mark) {
   const clients = pool.clients;
   let scheduled = 0;
   let sent = 0;
-  let skipped = 0;
+  let sendsSkipped = 0;
   let cursor = 0;
   const begin = performance.now();
   const tick = setInterval(() => {
@@ -66,7 +66,7 @@ export async function echo(params, mark) {
       client.ws.send(`42["echo",${Math.round(performance.now() * 1000)}]`);
     }
     sent += burst;
-    skipped += owed - burst; // sends skipped after a stall are not owed later
+    sendsSkipped += owed - burst; // sends skipped after a stall are not owed later
     scheduled = due;
   }, 1);
 
@@ -106,7 +106,7 @@ export async function echo(params, mark) {
     p99Ms: pick(0.99),
     p999Ms: pick(0.999),
     maxMs: (latencies.at(-1) ?? Number.NaN) / 1000,
-    skipped,
+    sendsSkipped,
     lost: sent - received,
     loadgenCpu,
   };

@@ -17,7 +17,7 @@ export function broadcastScenario(spec, options) {
         urls: [socketUrl(target)],
         clients: options.clients,
         // Enough broadcasts in flight to keep the server busy; bounded so nothing piles up.
-        window: Math.max(8, Math.ceil(100_000 / options.clients)),
+        window: Math.max(4, Math.ceil(20_000 / options.clients)),
         warmupMs: options.warmupMs,
         measureMs: options.measureMs,
         drainMs: 15_000,

@@ -42,7 +42,7 @@ export async function clusterScenario(spec, options) {
       {
         urls: nodes.map(socketUrl),
         clients: options.clients,
-        window: Math.max(8, Math.ceil(100_000 / options.clients)),
+        window: Math.max(4, Math.ceil(20_000 / options.clients)),
         warmupMs: options.warmupMs,
         measureMs: options.measureMs,
         drainMs: 15_000,
