@@ -121,8 +121,9 @@ export function reconstruct(
       if (isPlaceholder(item)) {
         const value = resolve(item, attachments);
         if (value instanceof ProtocolError) return value;
-        if (key === "__proto__") defineData(record, key, value);
-        else record[key] = value;
+        // Safe even for the key "__proto__": it is an own data property here (JSON.parse
+        // makes it one), and assigning to an own property never reaches the prototype setter.
+        record[key] = value;
       } else {
         stack.push(item);
       }
