@@ -19,10 +19,28 @@ export interface ClusterAdapterOptions {
   heartbeatTimeout?: number;
   /** How long `fetchSockets` / `serverSideEmit` wait for other servers (default 5000). */
   requestsTimeout?: number;
+  /**
+   * When a server has not answered by the timeout, `fetchSockets` resolves with the sockets
+   * that did arrive and a `serverSideEmit` ack gets `(null, replies so far)`, instead of
+   * failing (default false: `fetchSockets` rejects, the ack gets a timeout error).
+   */
+  partialResults?: boolean;
+}
+
+/** How a request treats each answering server. */
+interface RequestHandlers {
+  /** A response from one server; true when that server has now answered in full. */
+  onResponse(message: ClusterResponse): boolean;
+  /** A server died (missed heartbeats, or closed) before answering in full. */
+  onGone?(uid: string): void;
+  /** Runs once: every awaited server answered or died (false), or the timeout passed (true). */
+  onDone?(timedOut: boolean): void;
 }
 
 interface PendingRequest {
-  readonly onReply: (message: ClusterResponse) => void;
+  /** Servers that still owe an answer: the live servers when the request was made. */
+  readonly waiting: Set<string>;
+  readonly handlers: RequestHandlers;
   readonly timer: ReturnType<typeof setTimeout>;
 }
 
@@ -36,6 +54,9 @@ interface PendingRequest {
  * Guarantees: an operation is applied locally before `doPublish` is called; messages of one
  * server are applied by the others in the order `doPublish` was called (if the transport keeps
  * order); the set of live servers comes from heartbeats, and `serverCount()` counts them.
+ * A request (`fetchSockets`, `serverSideEmit` with an ack, a broadcast with acks) awaits the
+ * servers live when it was made; one declared dead meanwhile (missed heartbeats, or its
+ * `adapter-close`) is no longer awaited, so the request completes with everyone else.
  */
 export abstract class ClusterAdapter extends InMemoryAdapter {
   /** This server's id in the cluster. */
@@ -44,6 +65,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   readonly #nodes = new Map<string, number>();
   readonly #requests = new Map<string, PendingRequest>();
   #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
 
   constructor(nsp: AdapterNamespace, opts: ClusterAdapterOptions = {}) {
     super(nsp);
@@ -51,6 +73,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       heartbeatInterval: opts.heartbeatInterval ?? 5000,
       heartbeatTimeout: opts.heartbeatTimeout ?? 10_000,
       requestsTimeout: opts.requestsTimeout ?? 5000,
+      partialResults: opts.partialResults ?? false,
     };
   }
 
@@ -71,18 +94,43 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       this.#publish({ type: "heartbeat" });
       const now = Date.now();
       for (const [uid, seen] of this.#nodes) {
-        if (now - seen > this.#opts.heartbeatTimeout) this.#nodes.delete(uid);
+        if (now - seen > this.#opts.heartbeatTimeout) this.#nodeGone(uid, "heartbeat timeout");
       }
     }, this.#opts.heartbeatInterval);
     this.#heartbeat.unref();
   }
 
   override close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
     if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
-    for (const request of this.#requests.values()) clearTimeout(request.timer);
-    this.#requests.clear();
+    // Nothing more will arrive: settle every pending request with what it has.
+    for (const [requestId, request] of [...this.#requests]) {
+      this.#finish(requestId, request, true);
+    }
     this.#publish({ type: "adapter-close" });
+  }
+
+  /** Uids of the other servers currently known alive. */
+  protected liveNodes(): string[] {
+    return [...this.#nodes.keys()];
+  }
+
+  /** Another server was heard from for the first time (or again, after it was declared dead). */
+  protected onNodeUp(_uid: string): void {}
+
+  /** Another server was declared dead; pending requests no longer wait for it. */
+  protected onNodeDown(_uid: string, _reason: "heartbeat timeout" | "adapter closed"): void {}
+
+  #nodeGone(uid: string, reason: "heartbeat timeout" | "adapter closed"): void {
+    if (!this.#nodes.delete(uid)) return;
+    this.onNodeDown(uid, reason);
+    for (const [requestId, request] of [...this.#requests]) {
+      if (!request.waiting.delete(uid)) continue;
+      request.handlers.onGone?.(uid);
+      if (request.waiting.size === 0) this.#finish(requestId, request, false);
+    }
   }
 
   override serverCount(): Promise<number> {
@@ -102,11 +150,29 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     clientCountCallback: (clientCount: number) => void,
     ack: (...args: unknown[]) => void,
   ): void {
-    if (opts.flags?.local !== true) {
-      const requestId = this.#request(opts.flags?.timeout ?? this.#opts.requestsTimeout, (m) => {
-        if (m.type === "broadcast-client-count") clientCountCallback(m.clientCount);
-        else if (m.type === "broadcast-ack") ack(m.reply);
-        return false;
+    if (opts.flags?.local !== true && this.#nodes.size > 0) {
+      // A server's client count is passed on only once all its clients have answered (or
+      // once it dies, as the number that did): the caller then completes as soon as every
+      // live server is done, and a dead server's clients are not waited for.
+      const perNode = new Map<string, { count: number | undefined; acks: number }>();
+      const timeout = opts.flags?.timeout ?? this.#opts.requestsTimeout;
+      const requestId = this.#request(timeout, {
+        onResponse: (m) => {
+          let state = perNode.get(m.uid);
+          if (state === undefined) {
+            state = { count: undefined, acks: 0 };
+            perNode.set(m.uid, state);
+          }
+          if (m.type === "broadcast-client-count") state.count = m.clientCount;
+          else if (m.type === "broadcast-ack") {
+            state.acks++;
+            ack(m.reply);
+          } else return false;
+          if (state.count === undefined || state.acks < state.count) return false;
+          clientCountCallback(state.count);
+          return true;
+        },
+        onGone: (uid) => clientCountCallback(perNode.get(uid)?.acks ?? 0),
       });
       const remote = { ...packet };
       delete remote.id;
@@ -136,20 +202,24 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
 
   override async fetchSockets(opts: BroadcastOptions): Promise<SocketDetails[]> {
     const local = await super.fetchSockets(opts);
-    const expected = (await this.serverCount()) - 1;
-    if (opts.flags?.local === true || expected <= 0) return local;
-    return new Promise((resolve) => {
+    if (opts.flags?.local === true || this.#nodes.size === 0) return local;
+    return new Promise((resolve, reject) => {
       const found: SocketDetails[] = [...local];
+      const expected = this.#nodes.size;
       let answers = 0;
-      const requestId = this.#request(
-        this.#opts.requestsTimeout,
-        (m) => {
+      const timeout = opts.flags?.timeout ?? this.#opts.requestsTimeout;
+      const requestId = this.#request(timeout, {
+        onResponse: (m) => {
           if (m.type !== "fetch-sockets-response") return false;
           found.push(...m.sockets);
-          return ++answers >= expected;
+          answers++;
+          return true;
         },
-        () => resolve(found),
-      );
+        onDone: (timedOut) => {
+          if (!timedOut || this.#opts.partialResults) resolve(found);
+          else reject(missingResponses(answers, expected));
+        },
+      });
       this.#publish({ type: "fetch-sockets", opts: serialize(opts), requestId });
     });
   }
@@ -162,39 +232,41 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     }
     const ack = last as (err: Error | null, replies: unknown[]) => void;
     const args = packet.slice(0, -1);
-    void this.serverCount().then((count) => {
-      const expected = count - 1;
-      if (expected <= 0) {
-        ack(null, []);
-        return;
-      }
-      const replies: unknown[] = [];
-      const requestId = this.#request(
-        this.#opts.requestsTimeout,
-        (m) => {
-          if (m.type !== "server-side-emit-response") return false;
-          replies.push(m.reply);
-          return replies.length >= expected;
-        },
-        (timedOut) =>
-          ack(timedOut ? new Error("timeout reached: missing responses") : null, replies),
-      );
-      this.#publish({ type: "server-side-emit", packet: args, requestId });
+    const expected = this.#nodes.size;
+    if (expected === 0) {
+      queueMicrotask(() => ack(null, []));
+      return;
+    }
+    const replies: unknown[] = [];
+    const requestId = this.#request(this.#opts.requestsTimeout, {
+      onResponse: (m) => {
+        if (m.type !== "server-side-emit-response") return false;
+        replies.push(m.reply);
+        return true;
+      },
+      onDone: (timedOut) => {
+        if (!timedOut || this.#opts.partialResults) ack(null, replies);
+        else ack(missingResponses(replies.length, expected), replies);
+      },
     });
+    this.#publish({ type: "server-side-emit", packet: args, requestId });
   }
 
   /** Applies a message from another server. Call it for every message the transport delivers. */
   onMessage(message: ClusterMessage): void {
-    if (message.uid === this.uid || message.nsp !== this.nsp.name) return;
-    if (message.type !== "adapter-close") this.#nodes.set(message.uid, Date.now());
+    if (this.#closed || message.uid === this.uid || message.nsp !== this.nsp.name) return;
+    if (message.type === "adapter-close") {
+      this.#nodeGone(message.uid, "adapter closed");
+      return;
+    }
+    const known = this.#nodes.has(message.uid);
+    this.#nodes.set(message.uid, Date.now());
+    if (!known) this.onNodeUp(message.uid);
     switch (message.type) {
       case "initial-heartbeat":
         this.#publish({ type: "heartbeat" });
         return;
       case "heartbeat":
-        return;
-      case "adapter-close":
-        this.#nodes.delete(message.uid);
         return;
       case "broadcast": {
         const opts = deserialize(message.opts);
@@ -204,13 +276,22 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
           return;
         }
         const to = message.uid;
+        const packet = message.packet;
         super.broadcastWithAck(
-          message.packet,
+          packet,
           opts,
           (clientCount) =>
             this.#respond(to, { type: "broadcast-client-count", requestId, clientCount }),
           (reply) => this.#respond(to, { type: "broadcast-ack", requestId, reply }),
         );
+        // The requester stops listening at its timeout; so do this server's sockets.
+        const id = packet.id;
+        const timeout = opts.flags?.timeout ?? this.#opts.requestsTimeout;
+        if (id !== undefined) {
+          setTimeout(() => {
+            for (const socket of this.nsp.sockets.values()) socket._forgetAck(id);
+          }, timeout).unref();
+        }
         return;
       }
       case "sockets-join":
@@ -251,34 +332,34 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
         return;
       }
       default:
-        this.#requests.get(message.requestId)?.onReply(message);
+        this.#onResponse(message);
     }
   }
 
-  /**
-   * Opens a request: `onReply` gets each response and returns true when it has them all;
-   * `onDone(timedOut)` runs once, at completion or after `timeoutMs`.
-   */
-  #request(
-    timeoutMs: number,
-    onReply: (message: ClusterResponse) => boolean,
-    onDone?: (timedOut: boolean) => void,
-  ): string {
+  #onResponse(message: ClusterResponse): void {
+    const request = this.#requests.get(message.requestId);
+    // Answers from a server the request does not await (unknown, or declared dead) are dropped.
+    if (request === undefined || !request.waiting.has(message.uid)) return;
+    if (!request.handlers.onResponse(message)) return;
+    request.waiting.delete(message.uid);
+    if (request.waiting.size === 0) this.#finish(message.requestId, request, false);
+  }
+
+  /** Opens a request awaiting every server live now; settles through `handlers.onDone`. */
+  #request(timeoutMs: number, handlers: RequestHandlers): string {
     const requestId = randomBytes(8).toString("hex");
     const timer = setTimeout(() => {
-      this.#requests.delete(requestId);
-      onDone?.(true);
+      const request = this.#requests.get(requestId);
+      if (request !== undefined) this.#finish(requestId, request, true);
     }, timeoutMs);
-    this.#requests.set(requestId, {
-      timer,
-      onReply: (message) => {
-        if (!onReply(message)) return;
-        clearTimeout(timer);
-        this.#requests.delete(requestId);
-        onDone?.(false);
-      },
-    });
+    this.#requests.set(requestId, { waiting: new Set(this.#nodes.keys()), handlers, timer });
     return requestId;
+  }
+
+  #finish(requestId: string, request: PendingRequest, timedOut: boolean): void {
+    clearTimeout(request.timer);
+    this.#requests.delete(requestId);
+    request.handlers.onDone?.(timedOut);
   }
 
   #publish(body: Outgoing): void {
@@ -299,6 +380,10 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   protected onPublishError(err: unknown): void {
     console.error("[parley] cluster adapter could not publish:", err);
   }
+}
+
+function missingResponses(received: number, expected: number): Error {
+  return new Error(`timeout reached: only ${received} responses received out of ${expected}`);
 }
 
 function serialize(opts: BroadcastOptions): SerializedBroadcastOptions {
