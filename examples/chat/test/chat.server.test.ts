@@ -67,13 +67,11 @@ async function connected(chat: RunningChat, nick: string): Promise<ClientSocket>
 }
 
 function send(socket: ClientSocket, room: string, text: unknown, clientId = randomId()) {
-  return socket
-    .timeout(5_000)
-    .emitWithAck("message:send", { room, text, clientId } as {
-      room: string;
-      text: string;
-      clientId: string;
-    });
+  return socket.timeout(5_000).emitWithAck("message:send", { room, text, clientId } as {
+    room: string;
+    text: string;
+    clientId: string;
+  });
 }
 
 function join(socket: ClientSocket, room: string): Promise<Result<JoinedRoom>> {
