@@ -102,7 +102,9 @@ describe.each(TRANSPORT_MODES)("emitting over $mode", ({ client }) => {
     const { server, clients } = await connected(2);
     server[0]!.join("only");
     const got: string[][] = [[], []];
-    clients.forEach((c, i) => c.on("x", (v: string) => got[i]!.push(v)));
+    clients.forEach((c, i) => {
+      c.on("x", (v: string) => got[i]!.push(v));
+    });
     const toOnly = h.io.to("only");
     toOnly.volatile.compress(false).local.timeout(10);
     h.io.emit("x", "everyone");
@@ -115,7 +117,9 @@ describe.each(TRANSPORT_MODES)("emitting over $mode", ({ client }) => {
   it("collects broadcast acks from every client, and reports timeouts", async () => {
     await setup();
     const { clients } = await connected(3);
-    clients.forEach((c, i) => c.on("q", (cb: (n: number) => void) => cb(i)));
+    clients.forEach((c, i) => {
+      c.on("q", (cb: (n: number) => void) => cb(i));
+    });
     const replies = await h.io.timeout(2000).emitWithAck("q");
     expect([...(replies as number[])].sort()).toEqual([0, 1, 2]);
     const viaCallback = await new Promise<unknown[]>((resolve, reject) =>
