@@ -142,7 +142,7 @@ describe("long-polling", () => {
       "Content-Type": "application/octet-stream",
     });
     expect(res.status).toBe(400);
-    expect((await res.json()).code).toBe(3);
+    expect(((await res.json()) as { code: number }).code).toBe(3);
     expect(await closed).toBe("transport error");
     expect((await pollingHandshake(h)).sid).toBeTruthy();
   });
