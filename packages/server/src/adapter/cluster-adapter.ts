@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
 import type { Packet } from "@parley/protocol";
 import type { AdapterNamespace, BroadcastOptions, Room, SocketDetails } from "./adapter.js";
-import type {
-  ClusterMessage,
-  ClusterResponse,
-  SerializedBroadcastOptions,
-  SerializedSocket,
+import {
+  type ClusterMessage,
+  type ClusterResponse,
+  EMITTER_UID,
+  type SerializedBroadcastOptions,
+  type SerializedSocket,
 } from "./cluster-message.js";
 import { InMemoryAdapter } from "./in-memory-adapter.js";
 
@@ -259,9 +260,13 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       this.#nodeGone(message.uid, "adapter closed");
       return;
     }
-    const known = this.#nodes.has(message.uid);
-    this.#nodes.set(message.uid, Date.now());
-    if (!known) this.onNodeUp(message.uid);
+    if (message.uid !== EMITTER_UID) {
+      const known = this.#nodes.has(message.uid);
+      this.#nodes.set(message.uid, Date.now());
+      if (!known) this.onNodeUp(message.uid);
+    } else if (message.type === "initial-heartbeat" || "requestId" in message) {
+      return; // an emitter neither joins the cluster nor asks questions
+    }
     switch (message.type) {
       case "initial-heartbeat":
         this.#publish({ type: "heartbeat" });

@@ -17,6 +17,12 @@ export interface SerializedSocket {
   data: unknown;
 }
 
+/**
+ * The `uid` of messages sent by an emitter (a process that publishes but is no server): such
+ * messages are applied, but their sender is not counted as a server of the cluster.
+ */
+export const EMITTER_UID = "emitter";
+
 /** Fields every message carries: who sent it, for which namespace. */
 interface Envelope {
   /** The sending server's adapter uid; a server ignores its own messages. */
