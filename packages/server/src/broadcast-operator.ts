@@ -1,9 +1,5 @@
 import {
-  type AckResult,
-  type DecorateBroadcastAcknowledgements,
-  type EmitWithAckArgs,
   type EventNames,
-  type EventNamesWithAck,
   type EventParams,
   type EventsMap,
   type Packet,
@@ -19,13 +15,14 @@ import type {
 } from "./adapter/adapter.js";
 import { type RemoteSocket, toRemoteSocket } from "./remote-socket.js";
 import { SOCKET_RESERVED_EVENTS } from "./socket-types.js";
+import type {
+  AckEmitArgs,
+  AckEventNames,
+  BroadcastAckReplies,
+  BroadcastTimedEmitArgs,
+} from "./typed-emitter.js";
 
 export type BroadcastFlagsInput = Readonly<BroadcastFlags>;
-
-/** The events a broadcast may emit: with a timeout, each ack collects one reply per client. */
-type BroadcastEmits<Map extends EventsMap, Timed extends boolean> = Timed extends true
-  ? DecorateBroadcastAcknowledgements<Map>
-  : Map;
 
 /** The error a timed-out broadcast ack gets: the replies that did arrive are on it. */
 export interface BroadcastAckError extends Error {
@@ -118,9 +115,9 @@ export class BroadcastOperator<
    * Emits to every targeted socket. With a trailing callback (needs `timeout(ms)`), it is
    * called once: `(null, replies)` when every client answered, or `(err, replies so far)`.
    */
-  emit<Ev extends EventNames<BroadcastEmits<Emit, Timed>>>(
+  emit<Ev extends EventNames<Emit>>(
     ev: Ev,
-    ...args: EventParams<BroadcastEmits<Emit, Timed>, Ev>
+    ...args: Timed extends true ? BroadcastTimedEmitArgs<Emit, Ev> : EventParams<Emit, Ev>
   ): boolean {
     if (SOCKET_RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
     const data: unknown[] = [ev, ...(args as unknown[])];
@@ -190,14 +187,14 @@ export class BroadcastOperator<
   }
 
   /** Like `emit` with an ack, as a promise of every client's reply. Needs `timeout(ms)`. */
-  emitWithAck<Ev extends EventNamesWithAck<Emit>>(
+  emitWithAck<Ev extends AckEventNames<Emit>>(
     ev: Ev,
-    ...args: EmitWithAckArgs<Emit, Ev>
-  ): Promise<AckResult<Emit, Ev>[]> {
+    ...args: AckEmitArgs<Emit, Ev>
+  ): Promise<BroadcastAckReplies<Emit, Ev>> {
     return new Promise((resolve, reject) => {
       const callback = (err: Error | null, replies: unknown) => {
         if (err !== null) reject(err);
-        else resolve(replies as AckResult<Emit, Ev>[]);
+        else resolve(replies as BroadcastAckReplies<Emit, Ev>);
       };
       const emit = this.emit as (ev: string, ...rest: unknown[]) => boolean;
       emit.call(this, ev, ...(args as unknown[]), callback);

@@ -1,12 +1,4 @@
-import type {
-  AckResult,
-  DefaultEventsMap,
-  EmitWithAckArgs,
-  EventNames,
-  EventNamesWithAck,
-  EventParams,
-  EventsMap,
-} from "@parley/protocol";
+import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "@parley/protocol";
 import { type Adapter, createAdapter, type Room, type SocketId } from "./adapter/adapter.js";
 import { BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
@@ -15,7 +7,12 @@ import type { RemoteSocket } from "./remote-socket.js";
 import type { Server } from "./server.js";
 import { Socket } from "./socket.js";
 import { NAMESPACE_RESERVED_EVENTS } from "./socket-types.js";
-import { TypedEmitter } from "./typed-emitter.js";
+import {
+  type AckEmitArgs,
+  type AckEventNames,
+  type BroadcastAckReplies,
+  TypedEmitter,
+} from "./typed-emitter.js";
 
 export type NamespaceReservedEvents<
   Listen extends EventsMap,
@@ -116,10 +113,10 @@ export class Namespace<
     return this.#operator().emit(ev, ...args);
   }
 
-  emitWithAck<Ev extends EventNamesWithAck<Emit>>(
+  emitWithAck<Ev extends AckEventNames<Emit>>(
     ev: Ev,
-    ...args: EmitWithAckArgs<Emit, Ev>
-  ): Promise<AckResult<Emit, Ev>[]> {
+    ...args: AckEmitArgs<Emit, Ev>
+  ): Promise<BroadcastAckReplies<Emit, Ev>> {
     return this.#operator().emitWithAck(ev, ...args);
   }
 

@@ -1,27 +1,16 @@
-import type {
-  DecorateAcknowledgements,
-  EmitWithAckArgs,
-  EventNames,
-  EventNamesWithAck,
-  EventParams,
-  EventsMap,
-  Last,
-} from "@parley/protocol";
+import type { EventNames, EventParams, EventsMap } from "@parley/protocol";
 import type { Adapter, AdapterSocket, Room, SocketDetails, SocketId } from "./adapter/adapter.js";
 import { BroadcastOperator } from "./broadcast-operator.js";
 import type { Handshake } from "./socket-types.js";
-import type { FirstNonErrorArg } from "./typed-emitter.js";
+import type { AckEmitArgs, AckEventNames, AckReply, TimedEmitArgs } from "./typed-emitter.js";
 
 /** An emitter whose acks get `(err, reply)`: `socket.timeout(ms)` or `remoteSocket.timeout(ms)`. */
 export interface TimedEmitter<Map extends EventsMap> {
-  emit<Ev extends EventNames<DecorateAcknowledgements<Map>>>(
+  emit<Ev extends EventNames<Map>>(ev: Ev, ...args: TimedEmitArgs<Map, Ev>): boolean;
+  emitWithAck<Ev extends AckEventNames<Map>>(
     ev: Ev,
-    ...args: EventParams<DecorateAcknowledgements<Map>, Ev>
-  ): boolean;
-  emitWithAck<Ev extends EventNamesWithAck<Map>>(
-    ev: Ev,
-    ...args: EmitWithAckArgs<Map, Ev>
-  ): Promise<FirstNonErrorArg<Last<EventParams<Map, Ev>>>>;
+    ...args: AckEmitArgs<Map, Ev>
+  ): Promise<AckReply<Map, Ev>>;
 }
 
 /**

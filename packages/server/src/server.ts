@@ -1,11 +1,8 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import type { Server as HttpsServer } from "node:https";
 import type {
-  AckResult,
   DefaultEventsMap,
-  EmitWithAckArgs,
   EventNames,
-  EventNamesWithAck,
   EventParams,
   EventsMap,
   ReservedOrUserEventNames,
@@ -29,7 +26,12 @@ import { type NamespaceMatcher, ParentNamespace } from "./parent-namespace.js";
 import type { RemoteSocket } from "./remote-socket.js";
 import { ClientFileServer, defaultClientDir } from "./serve-client.js";
 import type { Socket } from "./socket.js";
-import type { ReservedOrUserListener } from "./typed-emitter.js";
+import type {
+  AckEmitArgs,
+  AckEventNames,
+  BroadcastAckReplies,
+  ReservedOrUserListener,
+} from "./typed-emitter.js";
 
 /** What `io.bind()` needs from an engine: connections in, and a way to stop. */
 export interface BindableEngine {
@@ -458,10 +460,10 @@ export class Server<
     return this.sockets.emit(ev, ...args);
   }
 
-  emitWithAck<Ev extends EventNamesWithAck<Emit>>(
+  emitWithAck<Ev extends AckEventNames<Emit>>(
     ev: Ev,
-    ...args: EmitWithAckArgs<Emit, Ev>
-  ): Promise<AckResult<Emit, Ev>[]> {
+    ...args: AckEmitArgs<Emit, Ev>
+  ): Promise<BroadcastAckReplies<Emit, Ev>> {
     return this.sockets.emitWithAck(ev, ...args);
   }
 

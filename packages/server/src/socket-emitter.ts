@@ -1,13 +1,5 @@
-import type {
-  DecorateAcknowledgements,
-  EmitWithAckArgs,
-  EventNames,
-  EventNamesWithAck,
-  EventParams,
-  EventsMap,
-  Last,
-} from "@parley/protocol";
-import type { FirstNonErrorArg } from "./typed-emitter.js";
+import type { EventNames, EventParams, EventsMap } from "@parley/protocol";
+import type { AckEmitArgs, AckEventNames, AckReply, TimedEmitArgs } from "./typed-emitter.js";
 
 /** Per-emit options of a single socket (`socket.timeout(ms)`, `.volatile`, `.compress(b)`). */
 export interface EmitFlags {
@@ -21,11 +13,6 @@ interface FlaggedTarget {
   _emitWith(flags: EmitFlags, ev: string, args: unknown[]): boolean;
   _emitWithAck(flags: EmitFlags, ev: string, args: unknown[]): Promise<unknown>;
 }
-
-/** The event map a socket emitter exposes: acks gain an error slot once a timeout is set. */
-type Emits<Map extends EventsMap, Timed extends boolean> = Timed extends true
-  ? DecorateAcknowledgements<Map>
-  : Map;
 
 /**
  * `socket.timeout(ms)`, `socket.volatile` and `socket.compress(b)` return one of these instead
@@ -53,19 +40,19 @@ export class SocketEmitter<Map extends EventsMap, Timed extends boolean> {
     return new SocketEmitter(this.#socket, { ...this.#flags, compress });
   }
 
-  emit<Ev extends EventNames<Emits<Map, Timed>>>(
+  emit<Ev extends EventNames<Map>>(
     ev: Ev,
-    ...args: EventParams<Emits<Map, Timed>, Ev>
+    ...args: Timed extends true ? TimedEmitArgs<Map, Ev> : EventParams<Map, Ev>
   ): boolean {
     return this.#socket._emitWith(this.#flags, ev, args as unknown[]);
   }
 
-  emitWithAck<Ev extends EventNamesWithAck<Emits<Map, Timed>>>(
+  emitWithAck<Ev extends AckEventNames<Map>>(
     ev: Ev,
-    ...args: EmitWithAckArgs<Emits<Map, Timed>, Ev>
-  ): Promise<FirstNonErrorArg<Last<EventParams<Emits<Map, Timed>, Ev>>>> {
+    ...args: AckEmitArgs<Map, Ev>
+  ): Promise<AckReply<Map, Ev>> {
     return this.#socket._emitWithAck(this.#flags, ev, args as unknown[]) as Promise<
-      FirstNonErrorArg<Last<EventParams<Emits<Map, Timed>, Ev>>>
+      AckReply<Map, Ev>
     >;
   }
 

@@ -2,12 +2,9 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import {
   type DefaultEventsMap,
-  type EmitWithAckArgs,
   type EventNames,
-  type EventNamesWithAck,
   type EventParams,
   type EventsMap,
-  type Last,
   type Packet,
   PacketType,
 } from "@parley/protocol";
@@ -27,7 +24,13 @@ import {
   type Handshake,
   SOCKET_RESERVED_EVENTS,
 } from "./socket-types.js";
-import { type FirstNonErrorArg, invokeGuarded, TypedEmitter } from "./typed-emitter.js";
+import {
+  type AckEmitArgs,
+  type AckEventNames,
+  type AckReply,
+  invokeGuarded,
+  TypedEmitter,
+} from "./typed-emitter.js";
 
 export type SocketReservedEvents = {
   disconnect(reason: DisconnectReason, description?: unknown): void;
@@ -113,13 +116,11 @@ export class Socket<
     return this._emitWith(NO_FLAGS, ev, args as unknown[]);
   }
 
-  emitWithAck<Ev extends EventNamesWithAck<Emit>>(
+  emitWithAck<Ev extends AckEventNames<Emit>>(
     ev: Ev,
-    ...args: EmitWithAckArgs<Emit, Ev>
-  ): Promise<FirstNonErrorArg<Last<EventParams<Emit, Ev>>>> {
-    return this._emitWithAck(NO_FLAGS, ev, args as unknown[]) as Promise<
-      FirstNonErrorArg<Last<EventParams<Emit, Ev>>>
-    >;
+    ...args: AckEmitArgs<Emit, Ev>
+  ): Promise<AckReply<Emit, Ev>> {
+    return this._emitWithAck(NO_FLAGS, ev, args as unknown[]) as Promise<AckReply<Emit, Ev>>;
   }
 
   /** Emits a `"message"` event. */

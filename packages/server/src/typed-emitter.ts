@@ -219,3 +219,62 @@ export type RemoveAcknowledgements<Map extends EventsMap> = {
       : K
     : K]: Map[K];
 };
+
+// The protocol's helpers assume tuple parameter lists. An untyped map (DefaultEventsMap:
+// `(...args: any[]) => void`) has none, and would turn every argument list into `never`;
+// these wrappers fall back to loose types there and keep the precise ones for typed maps.
+
+type ParamsOf<Map extends EventsMap, Ev extends keyof Map> = Parameters<Map[Ev]>;
+type IfLoose<P extends readonly unknown[], Loose, Strict> = number extends P["length"]
+  ? Loose
+  : Strict;
+
+/** Event names that take an ack (every name for an untyped map). */
+export type AckEventNames<Map extends EventsMap> = string extends keyof Map
+  ? EventNames<Map>
+  : import("@parley/protocol").EventNamesWithAck<Map>;
+
+/** `emitWithAck(ev, ...args)`'s arguments: the listener's, minus the ack callback. */
+export type AckEmitArgs<Map extends EventsMap, Ev extends EventNames<Map>> = IfLoose<
+  ParamsOf<Map, Ev>,
+  unknown[],
+  import("@parley/protocol").EmitWithAckArgs<Map, Ev>
+>;
+
+/** What `emitWithAck` resolves to on a single socket. */
+export type AckReply<Map extends EventsMap, Ev extends EventNames<Map>> = IfLoose<
+  ParamsOf<Map, Ev>,
+  // biome-ignore lint/suspicious/noExplicitAny: an untyped event's reply may be anything
+  any,
+  FirstNonErrorArg<import("@parley/protocol").Last<ParamsOf<Map, Ev>>>
+>;
+
+/** `emit(ev, ...args)`'s arguments once `timeout()` gave the ack an error slot. */
+export type TimedEmitArgs<Map extends EventsMap, Ev extends EventNames<Map>> = IfLoose<
+  ParamsOf<Map, Ev>,
+  // biome-ignore lint/suspicious/noExplicitAny: an untyped event takes any arguments
+  any[],
+  import("@parley/protocol").EventParams<
+    import("@parley/protocol").DecorateAcknowledgements<Map>,
+    Ev
+  >
+>;
+
+/** A timed broadcast's `emit` arguments: the ack gets one reply per client. */
+export type BroadcastTimedEmitArgs<Map extends EventsMap, Ev extends EventNames<Map>> = IfLoose<
+  ParamsOf<Map, Ev>,
+  // biome-ignore lint/suspicious/noExplicitAny: an untyped event takes any arguments
+  any[],
+  import("@parley/protocol").EventParams<
+    import("@parley/protocol").DecorateBroadcastAcknowledgements<Map>,
+    Ev
+  >
+>;
+
+/** What a broadcast's `emitWithAck` resolves to: one reply per client. */
+export type BroadcastAckReplies<Map extends EventsMap, Ev extends EventNames<Map>> = IfLoose<
+  ParamsOf<Map, Ev>,
+  // biome-ignore lint/suspicious/noExplicitAny: an untyped event's replies may be anything
+  any[],
+  import("@parley/protocol").AckResult<Map, Ev>[]
+>;
