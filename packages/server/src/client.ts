@@ -13,7 +13,6 @@ import type {
   PreparedMessage,
 } from "./engine/contract.js";
 import { prepareMessage } from "./engine/contract.js";
-import type { Namespace } from "./namespace.js";
 import type { Server } from "./server.js";
 import type { Socket } from "./socket.js";
 import type { DisconnectReason } from "./socket-types.js";
@@ -29,7 +28,6 @@ export interface ClientLimits {
 }
 
 type AnySocket = Socket<never, never, never, unknown>;
-type AnyNamespace = Namespace<never, never, never, unknown>;
 
 // One set of handlers for every connection (EventEmitter calls them with the connection as
 // `this`), so a connection costs no closures: the client is found through this map.
@@ -218,10 +216,5 @@ export class Client {
     const sockets = [...this.#sockets.values()];
     this.#sockets.clear();
     for (const socket of sockets) socket._onclose(reason, description);
-  }
-
-  /** @internal For `io.close()`: namespaces it has sockets in. */
-  get _namespaces(): AnyNamespace[] {
-    return [...this.#sockets.values()].map((s) => s.nsp as unknown as AnyNamespace);
   }
 }

@@ -211,15 +211,6 @@ export type FirstNonErrorArg<T> = T extends (...args: infer P) => unknown
     : P[0]
   : unknown;
 
-/** The listener of an event map without its trailing ack callback (for `serverSideEmit`). */
-export type RemoveAcknowledgements<Map extends EventsMap> = {
-  [K in keyof Map as Map[K] extends (...args: infer P) => unknown
-    ? P extends [...unknown[], (...ackArgs: never[]) => unknown]
-      ? never
-      : K
-    : K]: Map[K];
-};
-
 // The protocol's helpers assume tuple parameter lists. An untyped map (DefaultEventsMap:
 // `(...args: any[]) => void`) has none, and would turn every argument list into `never`;
 // these wrappers fall back to loose types there and keep the precise ones for typed maps.

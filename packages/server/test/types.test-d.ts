@@ -1,7 +1,6 @@
 import { describe, expectTypeOf, it } from "vitest";
 
-// Event maps are `type` aliases: @parley/protocol's EventsMap has a function-typed index
-// signature, which interfaces (no implicit index signature) do not satisfy.
+// Event maps written as type aliases (interfaces need EventsMap's index signature to be `any`).
 import { type RemoteSocket, Server, type Socket } from "../src/index.js";
 
 type ClientToServer = {
