@@ -1,1 +1,14 @@
-export {};
+export {
+  hasRoomChannel,
+  looksLikeSocketId,
+  namespaceChannel,
+  responseChannel,
+  roomChannel,
+  type SubscriptionMode,
+} from "./channels.js";
+export { CodecError, decode, encode } from "./codec.js";
+export { Emitter } from "./emitter.js";
+export type { DebugLogger } from "./logger.js";
+export type { EmitterOptions, RedisAdapterOptions } from "./options.js";
+export { createAdapter, RedisAdapter } from "./redis-adapter.js";
+export type { PubSubMode, RawListener, RedisPublisher, RedisSubscriber } from "./redis-client.js";

@@ -1,0 +1,35 @@
+import type { ClusterAdapterOptions } from "@parley/server/adapter";
+import type { SubscriptionMode } from "./channels.js";
+import type { DebugLogger } from "./logger.js";
+import type { PubSubMode } from "./redis-client.js";
+
+export interface RedisAdapterOptions extends ClusterAdapterOptions {
+  /**
+   * Prefix of every channel (default "parley"). Servers and emitters with the same key form
+   * one cluster; a unique key isolates an application (or a test) on a shared Redis.
+   */
+  key?: string;
+  /**
+   * How rooms map to channels (default "dynamic": a channel per room, so a broadcast to one
+   * room reaches only the servers with members in it). See `SubscriptionMode`.
+   */
+  subscriptionMode?: SubscriptionMode;
+  /** Sharded or classic Pub/Sub (default "auto": sharded on Redis 7.0+). */
+  pubsub?: PubSubMode;
+  /**
+   * Receives a line for every notable event: messages ignored as malformed, servers seen and
+   * lost, Redis errors, failed publishes. Without it, each kind of trouble prints one
+   * concise warning, once.
+   */
+  debug?: DebugLogger;
+}
+
+/** Options of a standalone `Emitter`: they must match the servers' (`key`, modes). */
+export interface EmitterOptions {
+  key?: string;
+  subscriptionMode?: SubscriptionMode;
+  pubsub?: PubSubMode;
+  debug?: DebugLogger;
+}
+
+export const DEFAULT_KEY = "parley";

@@ -1,0 +1,232 @@
+import type { AdapterNamespace, ClusterMessage, Room, SocketId } from "@parley/server";
+import { ClusterAdapter } from "@parley/server/adapter";
+import {
+  broadcastChannel,
+  hasRoomChannel,
+  namespaceChannel,
+  responseChannel,
+  roomChannel,
+  type SubscriptionMode,
+} from "./channels.js";
+import { decode, encode } from "./codec.js";
+import { createLogger, describeError, type Logger } from "./logger.js";
+import { DEFAULT_KEY, type RedisAdapterOptions } from "./options.js";
+import { OrderedPublisher } from "./publisher.js";
+import {
+  type RawListener,
+  type RedisPublisher,
+  type RedisSubscriber,
+  subscribeOn,
+  unsubscribeOn,
+  watchErrors,
+} from "./redis-client.js";
+import { validateMessage } from "./validate.js";
+
+/**
+ * `io.adapter(createAdapter(pub, sub, opts))`: every namespace of the server gets a
+ * `RedisAdapter` on the same two clients (`sub` must be a separate, connected client, e.g.
+ * `pub.duplicate()`: a client in subscriber mode cannot publish).
+ */
+export function createAdapter(
+  pubClient: RedisPublisher,
+  subClient: RedisSubscriber,
+  opts: RedisAdapterOptions = {},
+): (nsp: AdapterNamespace) => RedisAdapter {
+  const logger = createLogger(opts.debug);
+  watchErrors(pubClient, logger, "publish");
+  watchErrors(subClient, logger, "subscribe");
+  const publisher = new OrderedPublisher(pubClient, opts.pubsub ?? "auto", logger);
+  return (nsp) => new RedisAdapter(nsp, publisher, subClient, opts, logger);
+}
+
+/**
+ * A cluster adapter on Redis Pub/Sub. One namespace channel carries heartbeats, requests and
+ * broadcasts; each server has a response channel; with room channels on (the default), a
+ * broadcast to a single room goes to that room's channel, to which only the servers with
+ * local members of the room subscribe.
+ */
+export class RedisAdapter extends ClusterAdapter {
+  readonly #publisher: OrderedPublisher;
+  readonly #sub: RedisSubscriber;
+  readonly #logger: Logger;
+  readonly #key: string;
+  readonly #mode: SubscriptionMode;
+  readonly #channel: string;
+  readonly #responseChannel: string;
+  readonly #listener: RawListener = (message, channel) => this.#onRaw(message, channel);
+  /** Room subscriptions not yet confirmed by Redis. */
+  readonly #pendingRooms = new Map<Room, Promise<void>>();
+  /** Subscribed to the namespace and response channels. */
+  readonly #subscribed: Promise<void>;
+  #closed = false;
+
+  constructor(
+    nsp: AdapterNamespace,
+    publisher: OrderedPublisher,
+    subClient: RedisSubscriber,
+    opts: RedisAdapterOptions = {},
+    logger: Logger = createLogger(opts.debug),
+  ) {
+    super(nsp, opts);
+    this.#publisher = publisher;
+    this.#sub = subClient;
+    this.#logger = logger;
+    this.#key = opts.key ?? DEFAULT_KEY;
+    this.#mode = opts.subscriptionMode ?? "dynamic";
+    this.#channel = namespaceChannel(this.#key, nsp.name);
+    this.#responseChannel = responseChannel(this.#key, nsp.name, this.uid);
+    this.#subscribed = this.#subscribe([this.#channel, this.#responseChannel]);
+    if (this.#mode !== "static") {
+      this.on("create-room", (room) => this.#onCreateRoom(room));
+      this.on("delete-room", (room) => this.#onDeleteRoom(room));
+    }
+  }
+
+  /** Sends the first heartbeat once we can hear the answers. */
+  override async init(): Promise<void> {
+    await this.#subscribed;
+    if (!this.#closed) super.init();
+  }
+
+  override async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    super.close();
+    const channels = [this.#channel, this.#responseChannel];
+    for (const room of this.rooms.keys()) {
+      if (hasRoomChannel(this.#mode, room)) channels.push(this.#roomChannel(room));
+    }
+    const done = Promise.allSettled(channels.map((c) => this.#unsubscribe(c)));
+    // With Redis unreachable the unsubscriptions would wait for its return: do not hold up
+    // the server's shutdown for that.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([done, new Promise((r) => (timer = setTimeout(r, 1000)))]);
+    clearTimeout(timer);
+  }
+
+  /** Resolves once the room channels this join needed are subscribed. Never rejects. */
+  override addAll(id: SocketId, rooms: ReadonlySet<Room>): Promise<void> | void {
+    super.addAll(id, rooms);
+    if (this.#pendingRooms.size === 0) return;
+    const waits: Promise<void>[] = [];
+    for (const room of rooms) {
+      const pending = this.#pendingRooms.get(room);
+      if (pending !== undefined) waits.push(pending);
+    }
+    if (waits.length > 0) return Promise.all(waits).then(() => {});
+  }
+
+  /** Which Pub/Sub is in use, once known ("sharded" or "classic"). */
+  get pubsub(): "sharded" | "classic" | undefined {
+    return this.#publisher.mode;
+  }
+
+  protected override async doPublish(message: ClusterMessage): Promise<void> {
+    const channel =
+      message.type === "broadcast"
+        ? broadcastChannel(this.#key, this.nsp.name, this.#mode, {
+            rooms: message.opts.rooms,
+            requestId: message.requestId,
+          })
+        : this.#channel;
+    await this.#publisher.send(channel, encode(message));
+  }
+
+  protected override async doPublishResponse(
+    requesterUid: string,
+    message: ClusterMessage,
+  ): Promise<void> {
+    const channel = responseChannel(this.#key, this.nsp.name, requesterUid);
+    await this.#publisher.send(channel, encode(message));
+  }
+
+  protected override onPublishError(err: unknown): void {
+    this.#logger.warn("publish", `could not publish on ${this.#channel}: ${describeError(err)}`);
+  }
+
+  protected override onNodeUp(uid: string): void {
+    this.#logger.debug(`${this.nsp.name}: server ${uid} joined`);
+  }
+
+  protected override onNodeDown(uid: string, reason: string): void {
+    this.#logger.debug(`${this.nsp.name}: server ${uid} left (${reason})`);
+  }
+
+  #roomChannel(room: Room): string {
+    return roomChannel(this.#key, this.nsp.name, room);
+  }
+
+  #onCreateRoom(room: Room): void {
+    if (this.#closed || !hasRoomChannel(this.#mode, room)) return;
+    const pending = this.#subscribe([this.#roomChannel(room)]);
+    this.#pendingRooms.set(room, pending);
+    void pending.then(() => {
+      if (this.#pendingRooms.get(room) === pending) this.#pendingRooms.delete(room);
+    });
+  }
+
+  #onDeleteRoom(room: Room): void {
+    if (this.#closed || !hasRoomChannel(this.#mode, room)) return;
+    this.#pendingRooms.delete(room);
+    void this.#unsubscribe(this.#roomChannel(room));
+  }
+
+  /** Subscribes in call order (after the Pub/Sub mode is known). Never rejects. */
+  #subscribe(channels: string[]): Promise<void> {
+    return this.#publisher.ready
+      .then((mode) =>
+        Promise.all(channels.map((c) => subscribeOn(this.#sub, mode, c, this.#listener))),
+      )
+      .then(
+        () => this.#logger.debug(`subscribed to ${channels.join(", ")}`),
+        (err: unknown) =>
+          this.#logger.warn(
+            "subscribe",
+            `could not subscribe to ${channels.join(", ")}: ${describeError(err)}`,
+          ),
+      );
+  }
+
+  #unsubscribe(channel: string): Promise<void> {
+    return this.#publisher.ready
+      .then((mode) => unsubscribeOn(this.#sub, mode, channel, this.#listener))
+      .then(
+        () => {},
+        (err: unknown) =>
+          this.#logger.warn(
+            "subscribe",
+            `could not unsubscribe from ${channel}: ${describeError(err)}`,
+          ),
+      );
+  }
+
+  #onRaw(raw: Buffer, channel: Buffer): void {
+    let decoded: unknown;
+    try {
+      decoded = decode(raw);
+    } catch (err) {
+      this.#ignore(channel, describeError(err));
+      return;
+    }
+    const message = validateMessage(decoded);
+    if (typeof message === "string") {
+      this.#ignore(channel, message);
+      return;
+    }
+    try {
+      this.onMessage(message);
+    } catch (err) {
+      this.#logger.warn(
+        "apply",
+        `a ${message.type} message from ${message.uid} failed: ${describeError(err)}`,
+      );
+    }
+  }
+
+  #ignore(channel: Buffer, reason: string): void {
+    this.#logger.warn(
+      "malformed",
+      `ignored a malformed message on channel "${channel.toString()}": ${reason}`,
+    );
+  }
+}

@@ -1,0 +1,138 @@
+import type { Logger } from "./logger.js";
+import { describeError } from "./logger.js";
+
+/** A subscriber's listener in buffer mode: raw bytes, so binary parts arrive intact. */
+export type RawListener = (message: Buffer, channel: Buffer) => unknown;
+
+/**
+ * What the adapter uses of a publishing client: a node-redis (v4.6+ / v5) `createClient()`
+ * client fits. Declared structurally so any compatible client (or a test double) can be used.
+ */
+export interface RedisPublisher {
+  publish(channel: string, message: string | Buffer): Promise<unknown>;
+  sPublish(channel: string, message: string | Buffer): Promise<unknown>;
+  sendCommand(args: string[]): Promise<unknown>;
+  on(event: "error", listener: (err: Error) => void): unknown;
+}
+
+/** What the adapter uses of a subscribing client (a `pub.duplicate()`, connected). */
+export interface RedisSubscriber {
+  subscribe(channels: string | string[], listener: RawListener, bufferMode: true): Promise<unknown>;
+  unsubscribe(
+    channels: string | string[],
+    listener: RawListener,
+    bufferMode: true,
+  ): Promise<unknown>;
+  sSubscribe(
+    channels: string | string[],
+    listener: RawListener,
+    bufferMode: true,
+  ): Promise<unknown>;
+  sUnsubscribe(
+    channels: string | string[],
+    listener: RawListener,
+    bufferMode: true,
+  ): Promise<unknown>;
+  on(event: "error", listener: (err: Error) => void): unknown;
+}
+
+/**
+ * Which Pub/Sub the cluster speaks. `sharded` (SPUBLISH/SSUBSCRIBE, Redis 7.0+) keeps each
+ * channel's traffic on the shard that owns it in Redis Cluster; `classic` works everywhere.
+ * `auto` asks the server its version once. Every server and emitter must end up on the same.
+ */
+export type PubSubMode = "auto" | "sharded" | "classic";
+
+const watched = new WeakSet<object>();
+
+/**
+ * Listens to a client's 'error' events: node-redis emits one per failed (re)connection
+ * attempt, and an EventEmitter without a listener would throw it and end the process.
+ */
+export function watchErrors(
+  client: RedisPublisher | RedisSubscriber,
+  logger: Logger,
+  role: string,
+): void {
+  if (watched.has(client)) return;
+  watched.add(client);
+  client.on("error", (err: Error) => {
+    logger.warn("redis-error", `Redis ${role} client error: ${describeError(err)}`);
+  });
+}
+
+/** The major version in `INFO server`, or undefined. */
+function majorVersion(info: unknown): number | undefined {
+  const text = Buffer.isBuffer(info) ? info.toString() : String(info);
+  const match = /^redis_version:(\d+)\./m.exec(text);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}
+
+const detected = new WeakMap<object, Promise<"sharded" | "classic">>();
+
+/**
+ * Resolves the Pub/Sub mode. `auto` asks the server once per client (retrying while it is
+ * unreachable): Redis 7.0 and later get sharded Pub/Sub.
+ */
+export function resolvePubSub(
+  client: RedisPublisher,
+  mode: PubSubMode,
+  logger: Logger,
+): Promise<"sharded" | "classic"> {
+  if (mode !== "auto") return Promise.resolve(mode);
+  let found = detected.get(client);
+  if (found === undefined) {
+    found = detect(client, logger);
+    detected.set(client, found);
+  }
+  return found;
+}
+
+async function detect(client: RedisPublisher, logger: Logger): Promise<"sharded" | "classic"> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const major = majorVersion(await client.sendCommand(["INFO", "server"]));
+      const mode = major !== undefined && major >= 7 ? "sharded" : "classic";
+      logger.debug(`Redis major version ${String(major)}: ${mode} Pub/Sub`);
+      return mode;
+    } catch (err) {
+      logger.warn(
+        "redis-version",
+        `could not read the Redis version (${describeError(err)}); retrying`,
+      );
+      await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
+    }
+  }
+}
+
+/** Publishes on the chosen Pub/Sub. */
+export function publishOn(
+  client: RedisPublisher,
+  mode: "sharded" | "classic",
+  channel: string,
+  payload: string | Buffer,
+): Promise<unknown> {
+  return mode === "sharded" ? client.sPublish(channel, payload) : client.publish(channel, payload);
+}
+
+export function subscribeOn(
+  client: RedisSubscriber,
+  mode: "sharded" | "classic",
+  channel: string,
+  listener: RawListener,
+): Promise<unknown> {
+  return mode === "sharded"
+    ? client.sSubscribe(channel, listener, true)
+    : client.subscribe(channel, listener, true);
+}
+
+export function unsubscribeOn(
+  client: RedisSubscriber,
+  mode: "sharded" | "classic",
+  channel: string,
+  listener: RawListener,
+): Promise<unknown> {
+  return mode === "sharded"
+    ? client.sUnsubscribe(channel, listener, true)
+    : client.unsubscribe(channel, listener, true);
+}

@@ -1,0 +1,192 @@
+import { once } from "node:events";
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Server, type ServerOptions } from "@parley/server";
+import { createClient } from "redis";
+import {
+  type Socket as ClientSocket,
+  io as ioc,
+  type ManagerOptions,
+  type SocketOptions,
+} from "socket.io-client";
+import { describe } from "vitest";
+import { createAdapter, type RedisAdapter, type RedisAdapterOptions } from "../src/index.js";
+
+export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/** Whether a Redis answers at REDIS_URL. */
+export async function redisReachable(url = REDIS_URL): Promise<boolean> {
+  const client = createClient({ url, socket: { reconnectStrategy: false, connectTimeout: 1000 } });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    await client.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (client.isOpen) client.destroy();
+  }
+}
+
+const available = await redisReachable();
+if (!available) {
+  const msg = `Redis is not reachable at ${REDIS_URL}: the Redis adapter tests are SKIPPED`;
+  if (process.env.CI === "true")
+    throw new Error(`${msg.replace(" SKIPPED", "")} (CI=true: failing)`);
+  console.warn(`\n*** ${msg} ***\n`);
+}
+
+/** `describe` when Redis is there, `describe.skip` (with a loud notice above) otherwise. */
+export const describeRedis: typeof describe = available
+  ? describe
+  : (describe.skip as typeof describe);
+
+let keys = 0;
+/** A key no other test (or file, or run) shares, so test files can run in parallel. */
+export function uniqueKey(name: string): string {
+  return `parley-test-${name}-${process.pid}-${Date.now().toString(36)}-${keys++}`;
+}
+
+export type Redis = ReturnType<typeof createClient>;
+
+/** A connected client that logs nothing and never crashes the test on errors. */
+export async function redisClient(url = REDIS_URL): Promise<Redis> {
+  const client = createClient({ url });
+  client.on("error", () => {});
+  await client.connect();
+  return client;
+}
+
+export interface Node {
+  io: Server;
+  http: HttpServer;
+  url: string;
+  pub: Redis;
+  sub: Redis;
+  adapter(nsp?: string): RedisAdapter;
+  /** Graceful: sockets disconnected, adapters closed (adapter-close sent), clients quit. */
+  close(): Promise<void>;
+}
+
+export interface NodeOptions {
+  key: string;
+  adapter?: Omit<RedisAdapterOptions, "key">;
+  server?: ServerOptions;
+  redisUrl?: string;
+}
+
+/** Small heartbeats so liveness tests take a fraction of a second. */
+export const FAST = { heartbeatInterval: 100, heartbeatTimeout: 400, requestsTimeout: 3000 };
+
+export async function startNode(opts: NodeOptions): Promise<Node> {
+  const pub = await redisClient(opts.redisUrl);
+  const sub = pub.duplicate();
+  sub.on("error", () => {});
+  await sub.connect();
+  const http = createServer();
+  const io = new Server(http, {
+    serveClient: false,
+    ...opts.server,
+    adapter: createAdapter(pub, sub, { ...FAST, ...opts.adapter, key: opts.key }),
+  });
+  http.listen(0, "127.0.0.1");
+  await once(http, "listening");
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  let closed = false;
+  return {
+    io,
+    http,
+    url,
+    pub,
+    sub,
+    adapter: (nsp = "/") => io.of(nsp).adapter as RedisAdapter,
+    async close() {
+      if (closed) return;
+      closed = true;
+      http.closeAllConnections();
+      await io.close();
+      for (const c of [pub, sub]) if (c.isOpen) c.destroy();
+    },
+  };
+}
+
+/** `n` nodes on one key, each knowing all the others (serverCount() === n everywhere). */
+export async function startCluster(
+  n: number,
+  opts: NodeOptions,
+  nsps: string[] = ["/"],
+): Promise<Node[]> {
+  const nodes: Node[] = [];
+  for (let i = 0; i < n; i++) nodes.push(await startNode(opts));
+  for (const nsp of nsps) for (const node of nodes) node.io.of(nsp);
+  await waitFor(async () => {
+    for (const node of nodes) {
+      for (const nsp of nsps) if ((await node.adapter(nsp).serverCount()) !== n) return false;
+    }
+    return true;
+  }, `${n} servers to see each other`);
+  return nodes;
+}
+
+const clients = new Set<ClientSocket>();
+
+/** An official socket.io-client connected to `url` (no reconnection unless asked). */
+export async function connect(
+  url: string,
+  nsp = "/",
+  opts: Partial<ManagerOptions & SocketOptions> = {},
+): Promise<ClientSocket> {
+  const socket = ioc(`${url}${nsp}`, {
+    forceNew: true,
+    reconnection: false,
+    transports: ["websocket"],
+    ...opts,
+  });
+  clients.add(socket);
+  if (!socket.connected) {
+    await new Promise<void>((resolve, reject) => {
+      socket.once("connect", () => resolve());
+      socket.once("connect_error", reject);
+    });
+  }
+  return socket;
+}
+
+export function closeClients(): void {
+  for (const c of clients) c.disconnect();
+  clients.clear();
+}
+
+/** Polls `predicate` until it holds; fails after `ms` (a safety net, not a measurement). */
+export async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  what = "condition",
+  ms = 10_000,
+): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await predicate()) return;
+    await sleep(10);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Resolves with the arguments of the next `event`. */
+export function next<T extends unknown[] = unknown[]>(
+  emitter: { once(event: string, fn: (...args: never[]) => void): unknown },
+  event: string,
+): Promise<T> {
+  return new Promise((resolve) => emitter.once(event, ((...args: T) => resolve(args)) as never));
+}
+
+/** Collects every `event` a client receives. */
+export function collect(socket: ClientSocket, event: string): unknown[][] {
+  const got: unknown[][] = [];
+  socket.on(event, (...args: unknown[]) => got.push(args));
+  return got;
+}
