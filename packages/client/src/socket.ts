@@ -446,7 +446,7 @@ export class Socket<
     if (!this.connected) return;
     this.connected = false;
     this.id = undefined;
-    this.emitLocal("disconnect", [reason, description]);
+    this.emitLocal("disconnect", description === undefined ? [reason] : [reason, description]);
     // Acks whose packet already left will never be answered on this session.
     for (const [id, pending] of this.#acks) {
       if (this.sendBuffer.some((p) => p.id === id)) continue;

@@ -240,6 +240,7 @@ export class EngineSocket extends Emitter<EngineEvents> {
   #onHandshake(handshake: Handshake): void {
     this.#handshake = handshake;
     this.id = handshake.sid;
+    if (this.transport) this.transport.sid = handshake.sid;
     this.readyState = "open";
     if (this.transport?.name === "websocket") websocketWorked = true;
     this.emitLocal("handshake", [handshake]);

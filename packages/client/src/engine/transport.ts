@@ -29,6 +29,8 @@ export interface Transport {
   /** True while `send` may be called. */
   readonly writable: boolean;
   handler: TransportHandler;
+  /** The session id, set by the engine once the handshake names it (polling sends it). */
+  sid: string | undefined;
   open(): void;
   send(packets: EnginePacket[]): void;
   /** Stops all traffic, telling the server where the protocol has a way to. */

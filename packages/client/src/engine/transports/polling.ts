@@ -18,6 +18,7 @@ let seq = 0;
 export class PollingTransport implements Transport {
   readonly name = "polling";
   handler: TransportHandler = silentHandler;
+  sid: string | undefined;
   #writable = false;
   #state: State = "opening";
   #polling = false;
@@ -67,7 +68,8 @@ export class PollingTransport implements Transport {
   }
 
   #url(): string {
-    return `${this.#init.url}&t=${(seq++).toString(36)}${Date.now().toString(36)}`;
+    const sid = this.sid === undefined ? "" : `&sid=${encodeURIComponent(this.sid)}`;
+    return `${this.#init.url}${sid}&t=${(seq++).toString(36)}${Date.now().toString(36)}`;
   }
 
   async #request(method: "GET" | "POST", body?: string, abortable = true): Promise<string> {

@@ -27,6 +27,7 @@ function toFrame(data: unknown): string | Uint8Array | undefined {
 export class WebSocketTransport implements Transport {
   readonly name = "websocket";
   handler: TransportHandler = silentHandler;
+  sid: string | undefined;
   #ws: WebSocketLike | undefined;
   #open = false;
   #closed = false;
