@@ -59,9 +59,10 @@ describe.each(SERVER_KINDS)("against %s", (kind) => {
       socket.emit("relay", { blob: new Blob([new Uint8Array([9, 8, 7])]) });
       socket.emit("relay", new Uint8Array([4, 5]).buffer);
       await until(() => got.length === 3);
-      expect([...(got[0]?.[0] as Buffer)]).toEqual([1, 0, 2, 0]);
-      expect([...(got[1]?.[0] as { blob: Buffer }).blob]).toEqual([9, 8, 7]);
-      expect([...(got[2]?.[0] as Buffer)]).toEqual([4, 5]);
+      const [[typed], [withBlob], [arrayBuffer]] = got as [[Buffer], [{ blob: Buffer }], [Buffer]];
+      expect([...typed]).toEqual([1, 0, 2, 0]);
+      expect([...withBlob.blob]).toEqual([9, 8, 7]);
+      expect([...arrayBuffer]).toEqual([4, 5]);
     });
 
     it("send() emits 'message'", async () => {
