@@ -46,7 +46,8 @@ export function buildRows(results) {
     for (const id of ids) {
       const raw = scenario.byTarget[id];
       if (raw === undefined) notes[id] = "-";
-      else if (raw.skipped !== undefined) notes[id] = "skip";
+      else if (raw.skipped !== undefined)
+        notes[id] = raw.skipped.length <= 28 ? raw.skipped : "skip";
       else if (raw.error !== undefined) notes[id] = "error";
       else {
         const value = pick(raw);

@@ -35,11 +35,8 @@ function ignoreEvent() {}
 export function openClient({ url, id, localAddress, timeoutMs, onEvent }) {
   return new Promise((resolve, reject) => {
     /** @type {import("ws").ClientOptions} */
-    const wsOptions = {
-      perMessageDeflate: false,
-      skipUTF8Validation: true,
-      handshakeTimeout: timeoutMs,
-    };
+    // No ws handshakeTimeout: the timer below covers the whole connect, one timer per client.
+    const wsOptions = { perMessageDeflate: false, skipUTF8Validation: true };
     if (localAddress !== undefined) wsOptions.localAddress = localAddress;
     const ws = new WebSocket(url, wsOptions);
     /** @type {BenchClient} */
