@@ -24,7 +24,7 @@ import { connectRateScenario } from "./scenarios/connect-rate.js";
 import { echoScenario } from "./scenarios/echo.js";
 import { memoryScenario } from "./scenarios/memory.js";
 import { clusterTargets } from "./targets/cluster-registry.js";
-import { targets as allTargets } from "./targets/registry.js";
+import { targets as allTargets, parleyDistStale } from "./targets/registry.js";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH, "..");
@@ -81,6 +81,10 @@ const targets = allTargets()
 for (const t of targets) {
   if (t.unavailable !== undefined) console.log(`! skipping ${t.label}: ${t.unavailable}`);
 }
+const stale = targets.some((t) => t.id === "parley" && t.unavailable === undefined)
+  ? parleyDistStale()
+  : undefined;
+if (stale !== undefined) console.log(`! warning: ${stale}`);
 
 const machine = machineInfo();
 console.log(
@@ -200,6 +204,7 @@ const results = {
   machine: { ...machine, loadAverageAtEnd: loadavg().map((v) => Number(v.toFixed(2))) },
   config,
   targets: targets.map(({ id, label, unavailable }) => ({ id, label, unavailable })),
+  warnings: stale === undefined ? [] : [stale],
   scenarios,
   bundle,
   codec,

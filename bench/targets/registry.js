@@ -2,7 +2,7 @@
 // is taken against, so it always runs.
 
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -42,6 +42,30 @@ function parleyUnavailable() {
       ? "@parley/server dist has no Server export yet (run `npm run build` once it lands)"
       : "@parley/server dist cannot be imported (run `npm run build`)";
   }
+}
+
+/**
+ * A warning when Parley's dist is older than its newest source file: the run would measure
+ * yesterday's server.
+ */
+export function parleyDistStale() {
+  const dist = join(ROOT, "packages", "server", "dist", "index.js");
+  if (!existsSync(dist)) return undefined;
+  const built = statSync(dist).mtimeMs;
+  /** @param {string} dir */
+  const newest = (dir) => {
+    let latest = 0;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+    }
+    return latest;
+  };
+  const sources = ["server", "protocol"].map((pkg) => join(ROOT, "packages", pkg, "src"));
+  const edited = Math.max(...sources.filter(existsSync).map(newest));
+  return edited > built
+    ? "packages/*/src changed after packages/server/dist was built: run `npm run build` first"
+    : undefined;
 }
 
 /** The bun npm package ships the binary as bin/bun.exe (its postinstall would relink it). */
