@@ -177,8 +177,9 @@ export class Session
       return;
     }
     if (transport.name === "websocket" && this.#queue.length === 0) {
-      // WebSocket writes go straight through; ws and the socket buffer them.
-      transport.writeItem(item);
+      // WebSocket writes go straight through; ws and the socket buffer them. A write
+      // callback (for `drain`) costs per frame, so ask for one only if someone listens.
+      transport.writeItem(item, this.listenerCount("drain") > 0);
       return;
     }
     this.#queue.push(item);

@@ -106,8 +106,11 @@ describe("websocket transport", () => {
     const message = prepareMessage(['2["chat","hi"]', new Uint8Array([1, 2])]);
     for (const s of sessions) s.conn.sendPrepared(message);
     await until(() => sessions.every((s) => s.frames.length === 3));
-    const cached = message.cache.get("websocket") as { data: Buffer }[];
+    const cached = message.cache.get("websocket") as { data: Buffer; framed: Buffer | null }[];
     expect(cached).toHaveLength(2);
+    // Framed once (header + payload) with ws's Sender.frame, written as-is to every socket.
+    expect(cached[0]?.framed).toBeInstanceOf(Buffer);
+    expect(cached[0]?.framed?.subarray(2).toString()).toBe('42["chat","hi"]');
     for (const s of sessions) {
       expect(s.frames[1]?.toString()).toBe('42["chat","hi"]');
       expect([...(s.frames[2] ?? [])]).toEqual([1, 2]);

@@ -1,6 +1,7 @@
 import type { Duplex } from "node:stream";
 import { decodeEnginePacket, encodeEnginePacket, ProtocolError } from "@parley/protocol";
 import type { WebSocket, RawData as WsRawData } from "ws";
+import * as wsExports from "ws";
 import type { PreparedMessage } from "../contract.js";
 import { isPrepared, type OutgoingItem, type Transport, type TransportSink } from "../transport.js";
 
@@ -10,10 +11,42 @@ interface OwnedWebSocket extends WebSocket {
   [kTransport]?: WebSocketTransport;
 }
 
-/** A broadcast frame encoded once: the bytes every recipient's `ws.send` gets. */
+/** A broadcast frame encoded once: the bytes every recipient gets. */
 interface CachedFrame {
+  /** The Engine.IO payload (what `ws.send` takes). */
   readonly data: Buffer;
   readonly binary: boolean;
+  /** The complete RFC 6455 frame (header + payload), built by ws's `Sender.frame` on demand. */
+  framed: Buffer | null;
+}
+
+type FrameFn = (
+  data: Buffer,
+  options: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean },
+) => Buffer[];
+
+// ws exports its Sender (and the static `Sender.frame`, which socket.io also relies on) but
+// @types/ws does not declare it. It is a named export of ws's ESM wrapper and a property of
+// its CommonJS export. Without it, broadcasts fall back to `ws.send` per recipient.
+const senderFrame: FrameFn | null = (() => {
+  type WithSender = { Sender?: { frame?: unknown }; default?: { Sender?: { frame?: unknown } } };
+  const ns = wsExports as unknown as WithSender;
+  const sender = ns.Sender ?? ns.default?.Sender;
+  return typeof sender?.frame === "function" ? (sender.frame as FrameFn).bind(sender) : null;
+})();
+
+function framedBytes(frame: CachedFrame): Buffer | null {
+  if (frame.framed === null && senderFrame !== null) {
+    const parts = senderFrame(frame.data, {
+      fin: true,
+      opcode: frame.binary ? 2 : 1,
+      mask: false,
+      readOnly: true,
+      rsv1: false,
+    });
+    frame.framed = Buffer.concat(parts);
+  }
+  return frame.framed;
 }
 
 // Shared option objects: ws spreads them, so there is no need for one per send.
@@ -45,10 +78,11 @@ export function websocketFrames(message: PreparedMessage): readonly CachedFrame[
   for (const frame of message.frames) {
     frames.push(
       typeof frame === "string"
-        ? { data: Buffer.from(`4${frame}`, "utf8"), binary: false }
+        ? { data: Buffer.from(`4${frame}`, "utf8"), binary: false, framed: null }
         : {
             data: Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength),
             binary: true,
+            framed: null,
           },
     );
   }
@@ -65,6 +99,8 @@ export class WebSocketTransport implements Transport {
   readonly #ws: OwnedWebSocket;
   readonly #socket: Duplex;
   readonly #deflate: boolean;
+  /** No extension negotiated: pre-built frames may be written to the socket as they are. */
+  readonly #rawFrames: boolean;
   readonly #onSent: (err?: Error) => void;
   #sink: TransportSink | null = null;
   #closed = false;
@@ -78,6 +114,7 @@ export class WebSocketTransport implements Transport {
     this.#ws = ws as OwnedWebSocket;
     this.#socket = socket;
     this.#deflate = deflate;
+    this.#rawFrames = ws.extensions === "";
     this.#ws[kTransport] = this;
     this.#onSent = (err) => this.#sent(err);
     ws.on("message", WebSocketTransport.#handleMessage);
@@ -115,13 +152,30 @@ export class WebSocketTransport implements Transport {
       const last = frames.length - 1;
       for (let f = 0; f <= last; f++) {
         const frame = frames[f] as CachedFrame;
-        ws.send(frame.data, sendOptions(frame.binary, compress), f === last ? cb : undefined);
+        const done = f === last ? cb : undefined;
+        if (!this.#writeFramed(frame, done))
+          ws.send(frame.data, sendOptions(frame.binary, compress), done);
       }
     } else {
       const data = encodeEnginePacket(item);
       const compress = this.#deflate && item.compress !== false;
       ws.send(data, sendOptions(typeof data !== "string", compress), cb);
     }
+  }
+
+  /**
+   * The broadcast fast path: the whole frame was built once for all recipients, so each one
+   * costs a single socket write of the same bytes. Only safe while ws's sender cannot be
+   * holding frames of its own (it only queues while compressing, and no extension was
+   * negotiated here), which keeps the order of frames on the wire. Returns false when the
+   * caller must go through `ws.send` instead.
+   */
+  #writeFramed(frame: CachedFrame, cb: ((err?: Error) => void) | undefined): boolean {
+    if (!this.#rawFrames) return false;
+    const bytes = framedBytes(frame);
+    if (bytes === null) return false;
+    this.#socket.write(bytes, cb as ((err: Error | null | undefined) => void) | undefined);
+    return true;
   }
 
   close(): void {
