@@ -103,3 +103,104 @@ describe("attach to frameworks' servers", () => {
     eio.terminate();
   });
 });
+
+describe("manual wiring and HTTPS", () => {
+  it("handleRequest/handleUpgrade wired by hand on a bare server", async () => {
+    const { createServer } = await import("node:http");
+    const engine = new Engine();
+    onCleanup(() => void engine.close());
+    engine.on("connection", (s) => s.on("message", (d) => s.send(d)));
+    const server = createServer((req, res) => {
+      if (req.url?.startsWith("/rt/")) engine.handleRequest(req, res);
+      else res.end("mine");
+    });
+    server.on("upgrade", (req, socket, head) => engine.handleUpgrade(req, socket, head));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    onCleanup(() => closeServer(server));
+    const { port } = server.address() as AddressInfo;
+    expect(await (await fetch(`http://127.0.0.1:${port}/x`)).text()).toBe("mine");
+    const hs = await fetch(`http://127.0.0.1:${port}/rt/?EIO=4&transport=polling`);
+    expect((await hs.text())[0]).toBe("0");
+    const socket = new EioSocket(`http://127.0.0.1:${port}`, { path: "/rt/" });
+    onCleanup(() => void socket.close());
+    await once(socket, "upgrade");
+    const got = collect<string>(socket, "message");
+    socket.send("by hand");
+    await until(() => got.length === 1);
+    expect(got[0]).toBe("by hand");
+  });
+
+  it("attaches to an https server (polling and websocket)", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const { mkdtempSync, readFileSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const https = await import("node:https");
+    const dir = mkdtempSync(join(tmpdir(), "parley-tls-"));
+    onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+    try {
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-keyout",
+          join(dir, "k.pem"),
+          "-out",
+          join(dir, "c.pem"),
+          "-days",
+          "1",
+          "-subj",
+          "/CN=127.0.0.1",
+        ],
+        { stdio: "ignore" },
+      );
+    } catch {
+      console.warn("openssl unavailable: skipping the HTTPS attach test");
+      return;
+    }
+    const server = https.createServer(
+      { key: readFileSync(join(dir, "k.pem")), cert: readFileSync(join(dir, "c.pem")) },
+      (_req, res) => res.end("tls app"),
+    );
+    const engine = new Engine();
+    engine.attach(server);
+    onCleanup(() => void engine.close());
+    engine.on("connection", (s) => s.on("message", (d) => s.send(d)));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    onCleanup(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
+    const { port } = server.address() as AddressInfo;
+    const get = (path: string) =>
+      new Promise<string>((resolve, reject) => {
+        https
+          .get({ host: "127.0.0.1", port, path, rejectUnauthorized: false }, (res) => {
+            let body = "";
+            res.on("data", (c) => {
+              body += c;
+            });
+            res.on("end", () => resolve(body));
+          })
+          .on("error", reject);
+      });
+    expect(await get("/")).toBe("tls app");
+    expect((await get("/socket.io/?EIO=4&transport=polling"))[0]).toBe("0");
+    const ws = new WebSocket(`wss://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`, {
+      rejectUnauthorized: false,
+    });
+    const frames = collect<Buffer>(ws, "message");
+    await once(ws, "open");
+    ws.send("4secure");
+    await until(() => frames.length === 2);
+    expect(String(frames[1])).toBe("4secure");
+    ws.terminate();
+  });
+});

@@ -173,6 +173,11 @@ export class PollingTransport implements Transport {
       this.#fail("transport error", "overlapping polling GET");
       return;
     }
+    if (req.socket.destroyed) {
+      // The peer left while the request was being verified (async CORS / allowRequest).
+      this.#fail("transport error", "polling GET closed prematurely");
+      return;
+    }
     this.#pollReq = req;
     this.#pollRes = res;
     res[kTransport] = this;
