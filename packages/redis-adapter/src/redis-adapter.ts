@@ -96,9 +96,13 @@ export class RedisAdapter extends ClusterAdapter {
     for (const room of this.rooms.keys()) {
       if (hasRoomChannel(this.#mode, room)) channels.push(this.#roomChannel(room));
     }
-    const done = Promise.allSettled(channels.map((c) => this.#unsubscribe(c)));
-    // With Redis unreachable the unsubscriptions would wait for its return: do not hold up
-    // the server's shutdown for that.
+    // The adapter-close goes out in a microtask; by the time Redis confirmed the
+    // unsubscriptions it is in flight, and flush() waits for it too.
+    const done = Promise.allSettled(channels.map((c) => this.#unsubscribe(c))).then(() =>
+      this.#publisher.flush(),
+    );
+    // With Redis unreachable both would wait for its return: do not hold up the server's
+    // shutdown for that.
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([done, new Promise((r) => (timer = setTimeout(r, 1000)))]);
     clearTimeout(timer);

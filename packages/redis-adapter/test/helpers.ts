@@ -106,7 +106,7 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
       closed = true;
       http.closeAllConnections();
       await io.close();
-      for (const c of [pub, sub]) if (c.isOpen) c.destroy();
+      await Promise.all([pub, sub].map((c) => (c.isOpen ? c.close() : undefined)));
     },
   };
 }
