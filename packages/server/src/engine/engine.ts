@@ -4,7 +4,7 @@ import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node
 import type { Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
-import type { EngineConnection, TransportName } from "./contract.js";
+import type { EngineConnection } from "./contract.js";
 import { serializeCookie } from "./cookie.js";
 import { Cors, type HeaderMap } from "./cors.js";
 import { HeartbeatWheel } from "./heartbeat.js";
@@ -19,12 +19,20 @@ import {
   type AttachOptions,
   type EngineOptions,
   normalizePath,
+  pathMatcher,
   type ResolvedOptions,
   resolveOptions,
 } from "./options.js";
 import { Session, type SessionHost } from "./session.js";
 import { type PollingHost, PollingTransport } from "./transports/polling.js";
 import { WebSocketTransport } from "./transports/websocket.js";
+import {
+  isRefusal,
+  parseQuery,
+  type Refusal,
+  type VerifyContext,
+  verifyRequest,
+} from "./verify.js";
 
 export interface EngineEvents {
   /** A new session completed its handshake. */
@@ -39,36 +47,7 @@ export interface EngineEvents {
   error: [error: unknown];
 }
 
-interface Refusal {
-  readonly code: EngineErrorCode;
-  readonly context: Record<string, unknown>;
-  /** Overrides the standard message in the HTTP body (allowRequest's reason). */
-  readonly body?: string;
-}
-
-type Verdict = Refusal | { readonly session: Session } | { readonly handshake: true };
-
-function isRefusal(v: Verdict): v is Refusal {
-  return "code" in v;
-}
-
-function parseQuery(url: string | undefined): URLSearchParams {
-  const i = url === undefined ? -1 : url.indexOf("?");
-  return new URLSearchParams(i === -1 ? "" : (url as string).slice(i + 1));
-}
-
-// Characters a header value may not hold (field-vchar / obs-text / SP / HTAB are allowed).
-const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
-
 function ignore(): void {}
-
-function pathMatcher(path: string): (url: string | undefined) => boolean {
-  const bare = path.endsWith("/") ? path.slice(0, -1) : path;
-  const slashed = `${bare}/`;
-  const query = `${bare}?`;
-  return (url) =>
-    url !== undefined && (url.startsWith(slashed) || url === bare || url.startsWith(query));
-}
 
 /**
  * An Engine.IO v4 server: handshake, session table, long-polling and WebSocket transports,
@@ -87,6 +66,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #cors: Cors | null;
   readonly #sessionHost: SessionHost;
   readonly #pollingHost: PollingHost;
+  readonly #verifyContext: VerifyContext;
   #wss: WebSocketServer | null = null;
   /** WebSocket handshakes in flight → their new sid (for the cookie and `initial_headers`). */
   readonly #wsHandshakes = new WeakMap<IncomingMessage, string>();
@@ -106,6 +86,11 @@ export class Engine extends EventEmitter<EngineEvents> {
       onSessionClosed: (session) => {
         if (this.#clients.get(session.id) === session) this.#clients.delete(session.id);
       },
+      reportError: (error) => this.#reportError(error),
+    };
+    this.#verifyContext = {
+      options,
+      sessions: this.#clients,
       reportError: (error) => this.#reportError(error),
     };
     this.#pollingHost = {
@@ -219,7 +204,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       for (const name in headers) res.setHeader(name, headers[name] as string | string[]);
     }
     const query = parseQuery(req.url);
-    const verdict = await this.#verify(req, query, false);
+    const verdict = await verifyRequest(this.#verifyContext, req, query, false);
     if (isRefusal(verdict)) {
       this.#refuseRequest(req, res, verdict);
       return;
@@ -265,7 +250,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       return;
     }
     const query = parseQuery(req.url);
-    const verdict = await this.#verify(req, query, true);
+    const verdict = await verifyRequest(this.#verifyContext, req, query, true);
     if (isRefusal(verdict)) {
       this.#refuseUpgrade(req, socket, verdict);
       return;
@@ -298,76 +283,6 @@ export class Engine extends EventEmitter<EngineEvents> {
       session.open();
       this.#announce(session);
     });
-  }
-
-  async #verify(req: IncomingMessage, query: URLSearchParams, upgrade: boolean): Promise<Verdict> {
-    const transport = query.get("transport");
-    if (transport === null || !this.options.transports.has(transport as TransportName)) {
-      return { code: EngineErrorCode.UNKNOWN_TRANSPORT, context: { transport } };
-    }
-    const origin = req.headers.origin;
-    if (origin !== undefined && INVALID_HEADER_CHAR.test(origin)) {
-      return { code: EngineErrorCode.BAD_REQUEST, context: { name: "INVALID_ORIGIN", origin } };
-    }
-    const protocol = query.get("EIO");
-    const sid = query.get("sid");
-    if (sid !== null) {
-      const session = this.#clients.get(sid);
-      if (session === undefined) return { code: EngineErrorCode.UNKNOWN_SID, context: { sid } };
-      const current = session.transport.name;
-      if (protocol !== "4") {
-        return {
-          code: EngineErrorCode.BAD_REQUEST,
-          context: { name: "PROTOCOL_MISMATCH", protocol, previousProtocol: 4 },
-        };
-      }
-      if (!upgrade && current !== transport) {
-        return {
-          code: EngineErrorCode.BAD_REQUEST,
-          context: { name: "TRANSPORT_MISMATCH", transport, previousTransport: current },
-        };
-      }
-      if (
-        upgrade &&
-        (transport !== "websocket" ||
-          current !== "polling" ||
-          !this.options.allowUpgrades ||
-          session.upgrading ||
-          session.readyState !== "open")
-      ) {
-        return {
-          code: EngineErrorCode.BAD_REQUEST,
-          context: { name: "UPGRADE_REFUSED", transport, previousTransport: current },
-        };
-      }
-      return { session };
-    }
-    if (req.method !== "GET") {
-      return { code: EngineErrorCode.BAD_HANDSHAKE_METHOD, context: { method: req.method } };
-    }
-    if (transport === "websocket" ? !upgrade : upgrade) {
-      return { code: EngineErrorCode.BAD_REQUEST, context: { name: "TRANSPORT_HANDSHAKE_ERROR" } };
-    }
-    if (protocol !== "4") {
-      return { code: EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, context: { protocol } };
-    }
-    const allowRequest = this.options.allowRequest;
-    if (allowRequest !== undefined) {
-      const reason = await new Promise<string | null>((resolve) => {
-        try {
-          allowRequest(req, (err, success) =>
-            resolve(success ? null : typeof err === "string" && err ? err : EngineErrorMessage[4]),
-          );
-        } catch (error) {
-          this.#reportError(error);
-          resolve(EngineErrorMessage[4]);
-        }
-      });
-      if (reason !== null) {
-        return { code: EngineErrorCode.FORBIDDEN, context: { message: reason }, body: reason };
-      }
-    }
-    return { handshake: true };
   }
 
   async #newId(req: IncomingMessage): Promise<string | Refusal> {

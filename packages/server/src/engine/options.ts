@@ -134,6 +134,18 @@ export function normalizePath(path: string | undefined, addTrailingSlash = true)
   return addTrailingSlash ? `${p}/` : p;
 }
 
+/**
+ * Whether a request URL is under `path`: `/socket.io/…`, and also `/socket.io` or
+ * `/socket.io?…` (clients configured without the trailing slash), but never `/socket.iox`.
+ */
+export function pathMatcher(path: string): (url: string | undefined) => boolean {
+  const bare = path.endsWith("/") ? path.slice(0, -1) : path;
+  const slashed = `${bare}/`;
+  const query = `${bare}?`;
+  return (url) =>
+    url !== undefined && (url.startsWith(slashed) || url === bare || url.startsWith(query));
+}
+
 export function resolveOptions(opts: EngineOptions): ResolvedOptions {
   const transports = new Set<TransportName>();
   for (const t of opts.transports ?? ["polling", "websocket"]) {

@@ -1,0 +1,114 @@
+import type { IncomingMessage } from "node:http";
+import type { TransportName } from "./contract.js";
+import { EngineErrorCode, EngineErrorMessage } from "./http-errors.js";
+import type { ResolvedOptions } from "./options.js";
+import type { Session } from "./session.js";
+
+/** Why a request is refused: an engine.io error code and what `connection_error` reports. */
+export interface Refusal {
+  readonly code: EngineErrorCode;
+  readonly context: Record<string, unknown>;
+  /** Overrides the standard message in the HTTP body (allowRequest's reason). */
+  readonly body?: string;
+}
+
+export type Verdict = Refusal | { readonly session: Session } | { readonly handshake: true };
+
+export function isRefusal(v: Verdict | string | Refusal): v is Refusal {
+  return typeof v === "object" && "code" in v;
+}
+
+export interface VerifyContext {
+  readonly options: ResolvedOptions;
+  readonly sessions: ReadonlyMap<string, Session>;
+  reportError(error: unknown): void;
+}
+
+/** The query string of a request URL. URLSearchParams, so `__proto__` is just a string. */
+export function parseQuery(url: string | undefined): URLSearchParams {
+  const i = url === undefined ? -1 : url.indexOf("?");
+  return new URLSearchParams(i === -1 ? "" : (url as string).slice(i + 1));
+}
+
+// Characters a header value may not hold (field-vchar / obs-text / SP / HTAB are allowed).
+const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
+ * Checks a request for the engine, in engine.io's order: transport, Origin syntax, then either
+ * the session it names (protocol, transport, upgrade rules) or the handshake rules (GET only,
+ * WebSocket only over an upgrade, EIO=4, `allowRequest`).
+ */
+export async function verifyRequest(
+  ctx: VerifyContext,
+  req: IncomingMessage,
+  query: URLSearchParams,
+  upgrade: boolean,
+): Promise<Verdict> {
+  const transport = query.get("transport");
+  if (transport === null || !ctx.options.transports.has(transport as TransportName)) {
+    return { code: EngineErrorCode.UNKNOWN_TRANSPORT, context: { transport } };
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && INVALID_HEADER_CHAR.test(origin)) {
+    return { code: EngineErrorCode.BAD_REQUEST, context: { name: "INVALID_ORIGIN", origin } };
+  }
+  const protocol = query.get("EIO");
+  const sid = query.get("sid");
+  if (sid !== null) {
+    const session = ctx.sessions.get(sid);
+    if (session === undefined) return { code: EngineErrorCode.UNKNOWN_SID, context: { sid } };
+    const current = session.transport.name;
+    if (protocol !== "4") {
+      return {
+        code: EngineErrorCode.BAD_REQUEST,
+        context: { name: "PROTOCOL_MISMATCH", protocol, previousProtocol: 4 },
+      };
+    }
+    if (!upgrade && current !== transport) {
+      return {
+        code: EngineErrorCode.BAD_REQUEST,
+        context: { name: "TRANSPORT_MISMATCH", transport, previousTransport: current },
+      };
+    }
+    if (
+      upgrade &&
+      (transport !== "websocket" ||
+        current !== "polling" ||
+        !ctx.options.allowUpgrades ||
+        session.upgrading ||
+        session.readyState !== "open")
+    ) {
+      return {
+        code: EngineErrorCode.BAD_REQUEST,
+        context: { name: "UPGRADE_REFUSED", transport, previousTransport: current },
+      };
+    }
+    return { session };
+  }
+  if (req.method !== "GET") {
+    return { code: EngineErrorCode.BAD_HANDSHAKE_METHOD, context: { method: req.method } };
+  }
+  if (transport === "websocket" ? !upgrade : upgrade) {
+    return { code: EngineErrorCode.BAD_REQUEST, context: { name: "TRANSPORT_HANDSHAKE_ERROR" } };
+  }
+  if (protocol !== "4") {
+    return { code: EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, context: { protocol } };
+  }
+  const allowRequest = ctx.options.allowRequest;
+  if (allowRequest !== undefined) {
+    const reason = await new Promise<string | null>((resolve) => {
+      try {
+        allowRequest(req, (err, success) =>
+          resolve(success ? null : typeof err === "string" && err ? err : EngineErrorMessage[4]),
+        );
+      } catch (error) {
+        ctx.reportError(error);
+        resolve(EngineErrorMessage[4]);
+      }
+    });
+    if (reason !== null) {
+      return { code: EngineErrorCode.FORBIDDEN, context: { message: reason }, body: reason };
+    }
+  }
+  return { handshake: true };
+}
