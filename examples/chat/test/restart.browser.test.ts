@@ -57,10 +57,11 @@ describe.skipIf(!canRun)("chat across a server restart", () => {
       ),
     );
     expect(items).toEqual(["written while the server was down|delivered"]);
+    expect(alice.errors.filter((e) => e.startsWith("pageerror"))).toEqual([]);
 
     // The new server has it: someone arriving now finds it in the history.
     const bob = await openUser(browser, url, "bob");
     users.push(bob);
     await waitForMessage(bob.page, "alice", "written while the server was down");
-  });
+  }, 60_000);
 });

@@ -106,12 +106,19 @@ describe.skipIf(!canRun)("the seed page in Chromium", () => {
     open.push(visitor);
     page.on("console", (msg) => visitor.logs.push(msg.text()));
     page.on("pageerror", (err) => visitor.logs.push(`pageerror: ${err.message}`));
+    page.setDefaultTimeout(10_000);
     await page.goto(server.url);
-    // Connected means the page's socket has an id; the tutorial page has no status to read.
-    await page.waitForFunction(() => {
-      const s = (window as { socket?: { connected?: boolean } }).socket;
-      return s?.connected === true;
-    });
+    // Connected means the page's socket says so; the tutorial page has no status to read.
+    try {
+      await page.waitForFunction(() => {
+        const s = (window as { socket?: { connected?: boolean } }).socket;
+        return s?.connected === true;
+      });
+    } catch (err) {
+      throw new Error(
+        `the seed page did not connect: ${String(err)}\npage log:\n${visitor.logs.join("\n")}`,
+      );
+    }
     return visitor;
   }
 

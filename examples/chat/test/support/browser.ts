@@ -43,6 +43,8 @@ export interface User {
   page: Page;
   /** Page errors and console errors, to prove nothing broke (or ran) unexpectedly. */
   errors: string[];
+  /** Every console line, for failure messages. */
+  log: string[];
 }
 
 export interface UserOptions {
@@ -68,19 +70,35 @@ export async function openUser(
     });
   }
   const page = await context.newPage();
+  // Fail a stuck wait well inside the test's own timeout, with Playwright's explanation.
+  page.setDefaultTimeout(10_000);
   const errors: string[] = [];
-  page.on("pageerror", (err) => errors.push(`pageerror: ${err.message}`));
+  const log: string[] = [];
+  page.on("pageerror", (err) => {
+    errors.push(`pageerror: ${err.message}`);
+    log.push(`pageerror: ${err.message}`);
+  });
   page.on("console", (msg) => {
     if (msg.type() === "error") errors.push(`console: ${msg.text()}`);
+    log.push(`${msg.type()}: ${msg.text()}`);
   });
   await page.goto(url);
   await page.fill("#nick", nick);
   await page.click("#login-form button[type=submit]");
-  await page.waitForSelector('#status[data-state="connected"]');
-  await page.waitForFunction(
-    () => document.querySelector("#room-title")?.textContent === "#general",
-  );
-  return { nick, context, page, errors };
+  try {
+    await page.waitForSelector('#status[data-state="connected"]');
+    await page.waitForFunction(
+      () => document.querySelector("#room-title")?.textContent === "#general",
+    );
+  } catch (err) {
+    const status = await page.textContent("#status").catch(() => "?");
+    const loginError = await page.textContent("#login-error").catch(() => "?");
+    throw new Error(
+      `${nick} did not get into #general (status "${status}", login error "${loginError}"):\n` +
+        `${String(err)}\npage log:\n${log.join("\n")}`,
+    );
+  }
+  return { nick, context, page, errors, log };
 }
 
 export async function sendMessage(page: Page, text: string): Promise<void> {
