@@ -41,12 +41,14 @@ describeRedis("room channels (subscriptionMode: dynamic, the default)", () => {
     const [a] = nodes as [Node, Node];
     redis = await redisClient();
     const channel = roomChannel(key, "/", "lobby");
-    let joined: Promise<void> | void;
+    let joined: Promise<void> | void | undefined;
+    let called = false;
     a.io.on("connection", (socket) => {
       joined = socket.join("lobby");
+      called = true;
     });
     const c = await connect(a.url);
-    await waitFor(() => joined !== undefined, "join");
+    await waitFor(() => called, "join");
     expect(joined).toBeInstanceOf(Promise);
     await joined;
     // Subscribed by the time join() resolved.
