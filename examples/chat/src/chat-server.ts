@@ -18,6 +18,8 @@ export interface ChatServerOptions extends StaticDirs {
   host?: string | undefined;
   store: HistoryStore;
   redisUrl?: string | undefined;
+  /** Prefix of the cluster's Redis channels (and, by convention, of the store's keys). */
+  keyPrefix?: string;
   messageBurst: number;
   messagesPerSecond: number;
   log?: (line: string) => void;
@@ -39,7 +41,12 @@ export async function startChatServer(options: ChatServerOptions): Promise<Runni
     // Chat messages are small; a 1 MB frame from a browser is an attack, not a message.
     maxHttpBufferSize: 64 * 1024,
   });
-  const cluster = await enableCluster(io, options.redisUrl, log);
+  const cluster = await enableCluster(
+    io,
+    options.redisUrl,
+    options.keyPrefix ?? "parley-chat:",
+    log,
+  );
 
   const roomList = new Debounced(
     async () => broadcastRoomList(ctx),

@@ -29,6 +29,7 @@ async function loadCreateAdapter(): Promise<AdapterFactory | undefined> {
 export async function enableCluster(
   io: ChatIo,
   redisUrl: string | undefined,
+  keyPrefix: string,
   log: (line: string) => void,
 ): Promise<Cluster> {
   const single: Cluster = { mode: "single-node", close: async () => {} };
@@ -46,7 +47,10 @@ export async function enableCluster(
   await Promise.all([pub.connect(), sub.connect()]);
   // The adapter's constructor type is the package's own business; the factory shape is
   // Socket.IO's convention, which @parley/server accepts.
-  io.adapter(createAdapter(pub, sub) as Parameters<ChatIo["adapter"]>[0]);
+  // The channel key follows the key prefix, so chats (and test runs) sharing a Redis only form
+  // a cluster with the instances they share history with.
+  const adapter = createAdapter(pub, sub, { key: `${keyPrefix}adapter` });
+  io.adapter(adapter as Parameters<ChatIo["adapter"]>[0]);
   return {
     mode: "redis-adapter",
     close: async () => {

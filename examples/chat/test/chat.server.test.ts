@@ -29,13 +29,14 @@ afterEach(async () => {
 });
 
 async function start(
-  options: { store?: HistoryStore; burst?: number; redisUrl?: string } = {},
+  options: { store?: HistoryStore; burst?: number; redisUrl?: string; keyPrefix?: string } = {},
 ): Promise<RunningChat> {
   const chat = await startChatServer({
     port: 0,
     host: "127.0.0.1",
     store: options.store ?? new MemoryHistoryStore(),
     redisUrl: options.redisUrl,
+    keyPrefix: options.keyPrefix ?? uniquePrefix("server"),
     messageBurst: options.burst ?? 50,
     messagesPerSecond: 1,
     publicDir: "/nonexistent",
@@ -188,8 +189,8 @@ describe("chat server rules", () => {
     const keyPrefix = uniquePrefix("two-instances");
     const storeA = new RedisHistoryStore({ url: REDIS_URL, keyPrefix });
     const storeB = new RedisHistoryStore({ url: REDIS_URL, keyPrefix });
-    const a = await start({ store: storeA, redisUrl: REDIS_URL });
-    const b = await start({ store: storeB, redisUrl: REDIS_URL });
+    const a = await start({ store: storeA, redisUrl: REDIS_URL, keyPrefix });
+    const b = await start({ store: storeB, redisUrl: REDIS_URL, keyPrefix });
     try {
       const onA = await connected(a, "ada");
       await onA.timeout(5_000).emitWithAck("room:join", "shared-room");
@@ -212,7 +213,7 @@ describe("chat server rules", () => {
     if (!(await requireRedis("the two-instance cluster test"))) skip();
     const keyPrefix = uniquePrefix("cluster");
     const storeA = new RedisHistoryStore({ url: REDIS_URL, keyPrefix });
-    const a = await start({ store: storeA, redisUrl: REDIS_URL });
+    const a = await start({ store: storeA, redisUrl: REDIS_URL, keyPrefix });
     if (a.cluster.mode !== "redis-adapter") {
       console.warn(
         "\n!!! SKIPPING the cluster test: @parley/redis-adapter does not export createAdapter yet.\n",
@@ -223,6 +224,7 @@ describe("chat server rules", () => {
     const b = await start({
       store: new RedisHistoryStore({ url: REDIS_URL, keyPrefix }),
       redisUrl: REDIS_URL,
+      keyPrefix,
     });
     try {
       const ada = await connected(a, "ada");
