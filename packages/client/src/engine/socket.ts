@@ -34,6 +34,10 @@ export interface EngineEvents {
   close: (reason: EngineCloseReason, description?: unknown) => void;
 }
 
+function toError(reason: string, description: unknown): Error {
+  return description instanceof Error ? description : new TransportError(reason, description);
+}
+
 // rememberUpgrade: whether the last WebSocket of this page/process worked.
 let websocketWorked = false;
 
@@ -171,9 +175,6 @@ export class EngineSocket extends Emitter<EngineEvents> {
     if (this.readyState !== "opening") return;
     const name = this.#candidates.shift();
     if (name === undefined) {
-      const err =
-        lastError instanceof Error ? lastError : new TransportError("transport error", lastError);
-      this.emitLocal("error", [err]);
       this.#onClose("transport error", lastError);
       return;
     }
@@ -197,10 +198,8 @@ export class EngineSocket extends Emitter<EngineEvents> {
           this.#tryNext(description);
           return;
         }
-        if (reason !== "transport close") {
-          this.emitLocal("error", [
-            description instanceof Error ? description : new TransportError(reason, description),
-          ]);
+        if (reason !== "transport close" && this.readyState !== "opening") {
+          this.emitLocal("error", [toError(reason, description)]);
         }
         this.#onClose(reason, description);
       },
@@ -340,6 +339,10 @@ export class EngineSocket extends Emitter<EngineEvents> {
 
   #onClose(reason: EngineCloseReason, description?: unknown): void {
     if (this.readyState === "closed") return;
+    // A connection that fails before its handshake completes reports why.
+    if (this.readyState === "opening" && reason !== "forced close") {
+      this.emitLocal("error", [toError(reason, description)]);
+    }
     clearTimeout(this.#pingTimer);
     this.#unlisten?.();
     this.#unlisten = undefined;

@@ -67,7 +67,14 @@ export class WebSocketTransport implements Transport {
         reason: ev.reason,
         message: "websocket connection closed",
       });
-    ws.onerror = (ev) => this.#fail("transport error", new TransportError("websocket error", ev));
+    ws.onerror = (ev) => {
+      // `ws` (Node) enforces maxPayload itself: an oversized frame is bad input, not a network fault.
+      const code = (ev as { error?: { code?: unknown } }).error?.code;
+      this.#fail(
+        code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" ? "parse error" : "transport error",
+        new TransportError("websocket error", ev),
+      );
+    };
     ws.onmessage = (ev) => this.#onMessage(ev.data);
   }
 
