@@ -22,12 +22,15 @@ const NodeBuffer = (globalThis as { Buffer?: BufferStatic }).Buffer;
 const CHUNK = 0x8000;
 
 export function encodeBase64(bytes: Uint8Array): string {
-  if (NodeBuffer !== undefined) {
-    const buffer = NodeBuffer.isBuffer(bytes)
-      ? (bytes as BufferInstance)
-      : NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    return buffer.toString("base64");
-  }
+  if (NodeBuffer === undefined) return encodeBase64Portable(bytes);
+  const buffer = NodeBuffer.isBuffer(bytes)
+    ? (bytes as BufferInstance)
+    : NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return buffer.toString("base64");
+}
+
+/** The `btoa` path, used where there is no Buffer (browsers). Exported for tests only. */
+export function encodeBase64Portable(bytes: Uint8Array): string {
   let binary = "";
   for (let i = 0; i < bytes.length; i += CHUNK) {
     binary += String.fromCharCode.apply(null, bytes.subarray(i, i + CHUNK) as unknown as number[]);
@@ -62,15 +65,25 @@ function expectedByteLength(text: string): number {
 export function decodeBase64(text: string): Uint8Array | null {
   const expected = expectedByteLength(text);
   if (expected === -1) return null;
-  if (NodeBuffer !== undefined) {
-    // Buffer's decoder is lenient: it skips characters outside the alphabet and stops at a
-    // stray "=", so any such character yields fewer bytes than the length predicts (a lost
-    // 6-bit group always loses a byte once lengths of the form 4n+1 are refused above). It
-    // does accept the URL-safe alphabet, which the standard one forbids.
-    if (text.indexOf("-") !== -1 || text.indexOf("_") !== -1) return null;
-    const bytes = NodeBuffer.from(text, "base64");
-    return bytes.length === expected ? bytes : null;
-  }
+  if (NodeBuffer === undefined) return decodeBase64Portable(text, expected);
+  // Buffer's decoder is lenient: it skips characters outside the alphabet and stops at a
+  // stray "=", so any such character yields fewer bytes than the length predicts (a lost
+  // 6-bit group always loses a byte once lengths of the form 4n+1 are refused above). It
+  // does accept the URL-safe alphabet, which the standard one forbids.
+  if (text.indexOf("-") !== -1 || text.indexOf("_") !== -1) return null;
+  const bytes = NodeBuffer.from(text, "base64");
+  return bytes.length === expected ? bytes : null;
+}
+
+/**
+ * The `atob` path, used where there is no Buffer (browsers). `expected` is the byte length
+ * the text's length predicts; exported (with its default) for tests only.
+ */
+export function decodeBase64Portable(
+  text: string,
+  expected = expectedByteLength(text),
+): Uint8Array | null {
+  if (expected === -1) return null;
   let binary: string;
   try {
     binary = atob(text);
