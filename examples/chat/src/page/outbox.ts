@@ -34,6 +34,8 @@ export class Outbox {
   readonly #onChange: (entry: OutboxEntry) => void;
   readonly #onError: (entry: OutboxEntry, error: ChatError) => void;
   readonly #pending: OutboxEntry[] = [];
+  /** Which send attempt is current, so a late answer to an abandoned attempt is ignored. */
+  readonly #attempts = new WeakMap<OutboxEntry, number>();
   #paused = true;
 
   constructor(socket: PageSocket, options: OutboxOptions) {
@@ -93,9 +95,11 @@ export class Outbox {
 
   #send(entry: OutboxEntry): void {
     this.#update(entry, "sending");
+    const attempt = (this.#attempts.get(entry) ?? 0) + 1;
+    this.#attempts.set(entry, attempt);
     const payload = { room: entry.room, text: entry.text, clientId: entry.clientId };
     this.#socket.timeout(this.#ackTimeoutMs).emit("message:send", payload, (err, res) => {
-      if (entry.status !== "sending") return;
+      if (entry.status !== "sending" || this.#attempts.get(entry) !== attempt) return;
       if (err !== null) {
         // No answer in time: keep it and try again (now if still connected, else on connect).
         this.#update(entry, "queued");
