@@ -159,6 +159,13 @@ describe("websocket transport", () => {
     conn.send("a".repeat(10_000));
     await until(() => frames.length === 2);
     expect(frames[1]?.toString()).toBe(`4${"a".repeat(10_000)}`);
+    // With an extension negotiated, broadcasts go through ws.send (never pre-framed bytes).
+    const message = prepareMessage(["b".repeat(5000)], { compress: true });
+    conn.sendPrepared(message);
+    await until(() => frames.length === 3);
+    expect(frames[2]?.toString()).toBe(`4${"b".repeat(5000)}`);
+    const cached = message.cache.get("websocket") as { framed: Buffer | null }[];
+    expect(cached[0]?.framed).toBeNull();
     const off = await startEngine();
     const plain = await wsSession(off, { perMessageDeflate: true });
     expect(plain.ws.extensions).toBe("");
