@@ -36,10 +36,10 @@ export function encodePayload(packets: readonly EnginePacket[]): string {
  */
 export function decodePayload(
   payload: string,
-  options: PayloadDecodeOptions = {},
+  options?: PayloadDecodeOptions,
 ): EnginePacket[] | ProtocolError {
-  const maxPackets = options.maxPackets ?? DEFAULT_LIMITS.maxPayloadPackets;
-  const maxLength = options.maxLength;
+  const maxPackets = options?.maxPackets ?? DEFAULT_LIMITS.maxPayloadPackets;
+  const maxLength = options?.maxLength;
   if (maxLength !== undefined && payload.length > maxLength) {
     return new ProtocolError(
       ProtocolErrorCode.PACKET_TOO_LARGE,
