@@ -89,7 +89,8 @@ export function deconstruct(data: unknown, buffers: BinaryData[]): unknown {
  * indexing an array with such keys would hand the peer the array's own methods or prototype.
  *
  * The walk uses an explicit stack, not recursion: the JSON comes from the peer, and a packet of
- * a few hundred kilobytes can nest deeper than the call stack allows.
+ * a few hundred kilobytes can nest deeper than the call stack allows. `data` must be a tree, as
+ * JSON.parse returns (a cycle would never end the walk).
  */
 export function reconstruct(
   data: unknown,
