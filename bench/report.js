@@ -55,7 +55,11 @@ export function buildRows(results) {
         if (raw.loadgenCpu?.percent > 90 && spec.better !== undefined) notes[id] = "LG-bound";
       }
     }
-    rows.push({ section: scenario.title, goal: undefined, ...spec, values, notes });
+    const section =
+      scenario.rounds > 1
+        ? `${scenario.title} (median of ${scenario.rounds} rounds)`
+        : scenario.title;
+    rows.push({ section, goal: undefined, ...spec, values, notes });
   };
 
   for (const scenario of results.scenarios) {

@@ -3,7 +3,8 @@
 //   node bench/run.js            every scenario (about 10 minutes)
 //   node bench/run.js --quick    smaller counts, shorter windows (about 1 minute)
 //   options: --targets=socketio,parley,ws,bun   --scenarios=broadcast,echo,memory,connect,
-//            cluster,bundle,codec   --cpu-prof=<target id> (writes bench/results/profiles/)
+//            cluster,bundle,codec   --rounds=N (default 3 full, 1 quick)
+//            --cpu-prof=<target id> (writes bench/results/profiles/)
 //
 // Each (scenario, target) pair runs a fresh server process pinned to core 1 and a load
 // generator process pinned to core 0. Results go to bench/results/<timestamp>.json and
@@ -15,6 +16,7 @@ import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { localAddressPool, machineInfo, openFilesLimit } from "./lib/machine.js";
+import { combineRounds, rotation } from "./lib/rounds.js";
 import { buildRows, evaluateGoals, renderTable } from "./report.js";
 import { broadcastScenario } from "./scenarios/broadcast.js";
 import { bundleSizes } from "./scenarios/bundle.js";
@@ -47,9 +49,14 @@ const profileTarget = argv.find((a) => a.startsWith("--cpu-prof="))?.slice("--cp
 // per-process limit (raise it with `ulimit -n` before running, where the hard limit allows).
 const maxConnections = Math.min(20_000, openFilesLimit() - 150);
 
+// Full runs measure each target three times, interleaved (lib/rounds.js); --rounds=N overrides.
+const roundsArg = Number(argv.find((a) => a.startsWith("--rounds="))?.slice("--rounds=".length));
+const rounds = Number.isInteger(roundsArg) && roundsArg > 0 ? roundsArg : quick ? 1 : 3;
+
 const config = quick
   ? {
       budgetMs: 3 * 60_000,
+      rounds,
       broadcast: { sizes: [200, 1000], warmupMs: 300, measureMs: 1500 },
       echo: { clients: 50, ratePerClient: 100, warmupMs: 500, measureMs: 2500 },
       memory: { steps: [1000, 2000], concurrency: 100 },
@@ -57,12 +64,13 @@ const config = quick
       cluster: { clients: 200, nodes: 2, warmupMs: 300, measureMs: 1500 },
     }
   : {
-      budgetMs: 14 * 60_000,
-      broadcast: { sizes: [1000, 10_000], warmupMs: 1000, measureMs: 5000 },
-      echo: { clients: 100, ratePerClient: 100, warmupMs: 1000, measureMs: 8000 },
+      budgetMs: 12 * 60_000,
+      rounds,
+      broadcast: { sizes: [1000, 10_000], warmupMs: 500, measureMs: 3000 },
+      echo: { clients: 100, ratePerClient: 100, warmupMs: 500, measureMs: 4000 },
       memory: { steps: [10_000, maxConnections], concurrency: 100 },
-      connect: { count: 5000, concurrency: 100 },
-      cluster: { clients: 1000, nodes: 2, warmupMs: 1000, measureMs: 5000 },
+      connect: { count: 3000, concurrency: 100 },
+      cluster: { clients: 1000, nodes: 2, warmupMs: 500, measureMs: 2500 },
     };
 
 const wanted = (/** @type {string} */ scenario) =>
@@ -96,36 +104,45 @@ console.log(
 const scenarios = [];
 
 /**
- * Runs one scenario for every target, recording errors instead of stopping the run.
+ * Runs one scenario for every target, `rounds` times with the order rotated each round, and
+ * keeps each target's median round (lib/rounds.js). Errors are recorded, never fatal.
  * @param {{ key: string, kind: string, title: string, params: object }} scenario
  * @param {(spec: import("./targets/registry.js").TargetSpec) => Promise<object>} runOne
- * @param {import("./targets/registry.js").TargetSpec[]} [list]
+ * @param {{ rounds?: number, list?: import("./targets/registry.js").TargetSpec[] }} [options]
  */
-async function runScenario(scenario, runOne, list = targets) {
-  /** @type {Record<string, object>} */
-  const byTarget = {};
-  for (const spec of list) {
-    if (spec.unavailable !== undefined) {
-      byTarget[spec.id] = { skipped: spec.unavailable };
-      continue;
-    }
-    if (performance.now() - started > config.budgetMs) {
-      byTarget[spec.id] = { skipped: "time budget exhausted" };
-      continue;
-    }
-    const t0 = performance.now();
-    try {
-      byTarget[spec.id] = await runOne(spec);
-      console.log(
-        `  ${scenario.title} · ${spec.label}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-      );
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      byTarget[spec.id] = { error: message };
-      console.log(`  ${scenario.title} · ${spec.label}: ERROR ${message}`);
+async function runScenario(scenario, runOne, options = {}) {
+  const list = options.list ?? targets;
+  const rounds = options.rounds ?? 1;
+  /** @type {Record<string, object[]>} */
+  const perTarget = Object.fromEntries(list.map((spec) => [spec.id, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const spec of rotation(list, round)) {
+      const results = /** @type {object[]} */ (perTarget[spec.id]);
+      if (spec.unavailable !== undefined) {
+        if (round === 0) results.push({ skipped: spec.unavailable });
+        continue;
+      }
+      if (performance.now() - started > config.budgetMs) {
+        if (results.length === 0) results.push({ skipped: "time budget exhausted" });
+        continue;
+      }
+      const t0 = performance.now();
+      const tag = rounds > 1 ? ` (round ${round + 1}/${rounds})` : "";
+      try {
+        results.push(await runOne(spec));
+        const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+        console.log(`  ${scenario.title} · ${spec.label}${tag}: ${seconds} s`);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        results.push({ error: message });
+        console.log(`  ${scenario.title} · ${spec.label}${tag}: ERROR ${message}`);
+      }
     }
   }
-  scenarios.push({ ...scenario, byTarget });
+  const byTarget = Object.fromEntries(
+    Object.entries(perTarget).map(([id, results]) => [id, combineRounds(scenario.kind, results)]),
+  );
+  scenarios.push({ ...scenario, rounds, byTarget });
 }
 
 if (wanted("broadcast")) {
@@ -143,6 +160,7 @@ if (wanted("broadcast")) {
         params,
       },
       (spec) => broadcastScenario(spec, params),
+      { rounds },
     );
   }
 }
@@ -156,6 +174,7 @@ if (wanted("echo")) {
       params,
     },
     (spec) => echoScenario(spec, params),
+    { rounds },
   );
 }
 if (wanted("memory")) {
@@ -167,8 +186,10 @@ if (wanted("memory")) {
 }
 if (wanted("connect")) {
   const params = config.connect;
-  await runScenario({ key: "connect", kind: "connect", title: "connection rate", params }, (spec) =>
-    connectRateScenario(spec, params),
+  await runScenario(
+    { key: "connect", kind: "connect", title: "connection rate", params },
+    (spec) => connectRateScenario(spec, params),
+    { rounds },
   );
 }
 if (wanted("cluster")) {
@@ -185,7 +206,7 @@ if (wanted("cluster")) {
       params,
     },
     (spec) => clusterScenario(spec, params),
-    list,
+    { rounds, list },
   );
 }
 /** @type {ReturnType<typeof bundleSizes> | undefined} */
