@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 /** The built chat server (`npm run build` at the root, or in examples/chat). */
@@ -23,6 +24,11 @@ export function startServer(
   env: Record<string, string> = {},
   timeoutMs = 15_000,
 ): Promise<ServerProcess> {
+  if (!existsSync(script)) {
+    return Promise.reject(
+      new Error(`${script} is missing: run \`npm run build\` at the root first`),
+    );
+  }
   const child = spawn(process.execPath, [script], {
     env: { ...process.env, PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
