@@ -1,7 +1,9 @@
 import { defineConfig } from "tsup";
 
+// Two entry points: Node (`index`, uses `ws`) and browsers (`browser`, no Node imports).
+// The IIFE/ESM browser bundles are built separately by scripts/build-browser.mjs.
 export default defineConfig({
-  entry: ["src/index.ts"],
+  entry: ["src/index.ts", "src/browser.ts"],
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { connect, next, onCleanup, until } from "./helpers.js";
+import { connect, next, onCleanup } from "./helpers.js";
 import { rawServer } from "./raw-server.js";
 
 /**

@@ -1,0 +1,50 @@
+// Browser bundles, written to dist/browser/ (the server serves them at /socket.io/*.js):
+//   socket.io.js         IIFE defining the global `io`, readable, with source map
+//   socket.io.min.js     the same, minified
+//   socket.io.esm.min.js ES module (`import { io } from ".../socket.io.esm.min.js"`), minified
+// They are built from the TypeScript sources (the "source" export condition), from the browser
+// entry point, so neither `ws` nor any Node module can end up inside; the build fails if one does.
+import { build } from "esbuild";
+
+const root = new URL("..", import.meta.url).pathname;
+const outdir = `${root}dist/browser`;
+
+/** @type {import("esbuild").BuildOptions} */
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  sourcemap: true,
+  platform: "browser",
+  conditions: ["source"],
+  // Browsers from 2021 on: native private fields and methods, no transpiled helpers.
+  target: ["chrome91", "firefox90", "safari15", "edge91"],
+  legalComments: "none",
+  metafile: true,
+  logLevel: "warning",
+};
+
+const builds = [
+  { entryPoints: ["src/global.ts"], format: "iife", outfile: `${outdir}/socket.io.js` },
+  {
+    entryPoints: ["src/global.ts"],
+    format: "iife",
+    minify: true,
+    outfile: `${outdir}/socket.io.min.js`,
+  },
+  {
+    entryPoints: ["src/browser.ts"],
+    format: "esm",
+    minify: true,
+    outfile: `${outdir}/socket.io.esm.min.js`,
+  },
+];
+
+for (const options of builds) {
+  const result = await build({ ...common, ...options });
+  const inputs = Object.keys(result.metafile.inputs);
+  const foreign = inputs.filter((p) => p.includes("node_modules/ws/") || p.startsWith("node:"));
+  if (foreign.length > 0) {
+    throw new Error(`${options.outfile} pulls in Node-only modules: ${foreign.join(", ")}`);
+  }
+}
+console.log(`browser bundles written to ${outdir}`);

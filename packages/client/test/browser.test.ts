@@ -1,0 +1,170 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { type Browser, chromium } from "playwright-core";
+import { Server } from "socket.io";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) {
+  if (process.env.CI === "true") throw new Error(`Chromium not found at ${CHROMIUM} (CI=true)`);
+  console.warn(
+    `\n!!! SKIPPING browser tests: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH) !!!\n`,
+  );
+}
+
+const pkg = fileURLToPath(new URL("..", import.meta.url));
+const bundleDir = `${pkg}dist/browser`;
+
+/** The page's script: connects with `io()` (the page's origin) and reports what it saw. */
+const PAGE_SCRIPT = `
+async function run(io, transports) {
+  const socket = io({ transports, forceNew: true });
+  const seen = {};
+  await new Promise((resolve, reject) => {
+    socket.on("connect", resolve);
+    socket.on("connect_error", reject);
+  });
+  seen.connected = socket.connected;
+  seen.echo = await socket.timeout(5000).emitWithAck("echo", "hi");
+  const bin = await socket.emitWithAck("bytes", new Uint8Array([1, 2, 3]), new Blob([new Uint8Array([4])]));
+  seen.binaryType = Object.prototype.toString.call(bin[0]);
+  seen.bytes = [...new Uint8Array(bin[0]), ...new Uint8Array(bin[1])];
+  const canUpgrade = transports.length > 1 && typeof WebSocket === "function";
+  if (canUpgrade && socket.io.engine.transport.name !== "websocket") {
+    await new Promise((resolve) => socket.io.engine.on("upgrade", resolve));
+  }
+  seen.transport = socket.io.engine.transport.name;
+  seen.reason = await new Promise((resolve) => {
+    socket.on("disconnect", resolve);
+    socket.disconnect();
+  });
+  return seen;
+}
+`;
+
+function page(kind: "iife" | "esm"): string {
+  return kind === "iife"
+    ? `<!doctype html><script src="/dist/socket.io.min.js"></script>
+       <script>${PAGE_SCRIPT}
+       window.runTest = (t) => run(io, t);
+       window.globals = { io: typeof io, Manager: typeof io.Manager, Socket: typeof io.Socket, connect: typeof io.connect };
+       </script>`
+    : `<!doctype html><script type="module">
+       import { io } from "/dist/socket.io.esm.min.js";
+       ${PAGE_SCRIPT}
+       window.runTest = (t) => run(io, t);
+       </script>`;
+}
+
+describe.skipIf(!hasChromium)("browser bundles in Chromium", () => {
+  let http: HttpServer;
+  let sio: Server;
+  let browser: Browser;
+  let origin: string;
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, [`${pkg}scripts/build-browser.mjs`], { stdio: "pipe" });
+    http = createServer((req, res) => {
+      const url = req.url ?? "/";
+      if (url === "/iife" || url === "/esm") {
+        res
+          .writeHead(200, { "content-type": "text/html" })
+          .end(page(url === "/iife" ? "iife" : "esm"));
+      } else if (url.startsWith("/dist/") && /^[\w.]+$/.test(url.slice(6))) {
+        res.writeHead(200, { "content-type": "text/javascript" });
+        res.end(readFileSync(`${bundleDir}/${url.slice(6)}`));
+      } else if (!url.startsWith("/socket.io/")) {
+        res.writeHead(404).end();
+      }
+    });
+    sio = new Server(http, { serveClient: false });
+    sio.on("connection", (socket) => {
+      socket.on("echo", (v: unknown, ack: (v: unknown) => void) => ack(v));
+      socket.on("bytes", (a: Buffer, b: Buffer, ack: (v: unknown) => void) => ack([a, b]));
+    });
+    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => sio?.close(resolve));
+  });
+
+  it.each([
+    ["iife", ["polling", "websocket"]],
+    ["iife", ["websocket"]],
+    ["iife", ["polling"]],
+    ["esm", ["polling", "websocket"]],
+  ] as const)("%s bundle over %j talks to socket.io", async (kind, transports) => {
+    const tab = await browser.newPage();
+    const errors: string[] = [];
+    tab.on("pageerror", (err) => errors.push(String(err)));
+    try {
+      await tab.goto(`${origin}/${kind}`);
+      await tab.waitForFunction(() => "runTest" in window);
+      if (kind === "iife") {
+        expect(
+          await tab.evaluate(() => (window as unknown as { globals: unknown }).globals),
+        ).toEqual({
+          io: "function",
+          Manager: "function",
+          Socket: "function",
+          connect: "function",
+        });
+      }
+      const seen = await tab.evaluate(
+        (t) => (window as unknown as { runTest(t: string[]): Promise<unknown> }).runTest(t),
+        [...transports],
+      );
+      expect(seen).toEqual({
+        connected: true,
+        echo: "hi",
+        binaryType: "[object ArrayBuffer]",
+        bytes: [1, 2, 3, 4],
+        transport: transports.length > 1 ? "websocket" : transports[0],
+        reason: "io client disconnect",
+      });
+      expect(errors).toEqual([]);
+    } finally {
+      await tab.close();
+    }
+  });
+
+  it("uses polling only when the page has no WebSocket", async () => {
+    const tab = await browser.newPage();
+    try {
+      await tab.addInitScript(() => {
+        // biome-ignore lint/suspicious/noExplicitAny: deleting a DOM global for the test
+        delete (window as any).WebSocket;
+      });
+      await tab.goto(`${origin}/iife`);
+      await tab.waitForFunction(() => "runTest" in window);
+      const seen = await tab.evaluate(() =>
+        (window as unknown as { runTest(t: string[]): Promise<unknown> })
+          .runTest(["polling", "websocket"])
+          .catch((e) => ({ transport: `failed: ${e}` })),
+      );
+      expect(seen).toEqual(expect.objectContaining({ transport: "polling", echo: "hi" }));
+    } finally {
+      await tab.close();
+    }
+  });
+});
