@@ -12,7 +12,7 @@ import { CHAT_SERVER, type ServerProcess, startServer } from "./support/server-p
 
 const canRun = chromiumAvailable();
 
-describe.skipIf(!canRun)("chat across a server restart", () => {
+describe.skipIf(!canRun)("chat when the connection drops", () => {
   let browser: Browser;
   let server: ServerProcess | undefined;
   const users: User[] = [];
@@ -63,5 +63,25 @@ describe.skipIf(!canRun)("chat across a server restart", () => {
     const bob = await openUser(browser, url, "bob");
     users.push(bob);
     await waitForMessage(bob.page, "alice", "written while the server was down");
+  }, 60_000);
+
+  it("shows Offline when the browser loses its network, and sends the queue when it is back", async () => {
+    server ??= await startServer(CHAT_SERVER);
+    const carol = await openUser(browser, server.url, "carol");
+    users.push(carol);
+    await carol.context.setOffline(true);
+    await carol.page.waitForSelector('#status[data-state="offline"]');
+    await carol.page.fill("#message", "typed on a train");
+    await carol.page.press("#message", "Enter");
+    await carol.page.waitForSelector('#messages .message[data-status="queued"]');
+    await screenshot(carol.page, "offline-queued");
+    await carol.context.setOffline(false);
+    await carol.page.waitForSelector('#status[data-state="connected"]', { timeout: 20_000 });
+    await carol.page.waitForSelector(
+      '#messages .message[data-status="delivered"] >> text=typed on a train',
+      {
+        timeout: 20_000,
+      },
+    );
   }, 60_000);
 });

@@ -3,7 +3,7 @@ import { el, formatTime } from "./dom.js";
 import type { OutboxEntry } from "./outbox.js";
 
 const STATUS_TEXT = {
-  queued: "⏳ queued",
+  queued: "○ queued",
   sending: "… sending",
   delivered: "✓ delivered",
   failed: "✗ not sent",

@@ -22,6 +22,8 @@ export class StatusBadge {
   set(state: ConnectionState, detail?: string): void {
     this.#state = state;
     this.#node.dataset.state = state;
+    // Lets the stylesheet mark what cannot be current while disconnected (who is online).
+    document.body.dataset.connection = state;
     const label = {
       connecting: "Connecting…",
       connected: "Connected",
