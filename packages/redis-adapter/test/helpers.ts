@@ -79,6 +79,13 @@ export interface NodeOptions {
 /** Small heartbeats so liveness tests take a fraction of a second. */
 export const FAST = { heartbeatInterval: 100, heartbeatTimeout: 400, requestsTimeout: 3000 };
 
+/** Closes gracefully (pending commands flushed), or destroys when Redis does not answer. */
+async function quit(client: Redis): Promise<void> {
+  if (!client.isOpen) return;
+  await Promise.race([client.close().catch(() => {}), sleep(1000)]);
+  if (client.isOpen) client.destroy();
+}
+
 export async function startNode(opts: NodeOptions): Promise<Node> {
   const pub = await redisClient(opts.redisUrl);
   const sub = pub.duplicate();
@@ -106,7 +113,7 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
       closed = true;
       http.closeAllConnections();
       await io.close();
-      await Promise.all([pub, sub].map((c) => (c.isOpen ? c.close() : undefined)));
+      await Promise.all([pub, sub].map(quit));
     },
   };
 }
