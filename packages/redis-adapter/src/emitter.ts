@@ -189,3 +189,7 @@ function union(set: ReadonlySet<string>, add: string | string[]): Set<string> {
   for (const room of Array.isArray(add) ? add : [add]) out.add(room);
   return out;
 }
+
+export type { SubscriptionMode } from "./channels.js";
+export type { EmitterOptions } from "./options.js";
+export type { PubSubMode, RedisPublisher } from "./redis-client.js";
