@@ -1,18 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { io, Manager } from "../src/index.js";
-import { next, onCleanup, startServer, until } from "./helpers.js";
+import { next, onCleanup, SERVER_KINDS, startServer, until } from "./helpers.js";
 
 function track<T extends { io: { close(): void } }>(socket: T): T {
   onCleanup(() => socket.io.close());
   return socket;
 }
 
-describe("multiplexing", () => {
+describe.each(SERVER_KINDS)("multiplexing against %s", (kind) => {
   it("shares one Manager and one Engine.IO connection between namespaces", async () => {
-    const server = await startServer({}, (srv) => {
-      srv.of("/admin").on("connection", (s) => s.emit("hello", "admin"));
-      srv.on("connection", (s) => s.emit("hello", "main"));
-    });
+    const server = await startServer(
+      {},
+      (srv) => {
+        srv.of("/admin").on("connection", (s) => s.emit("hello", "admin"));
+        srv.on("connection", (s) => s.emit("hello", "main"));
+      },
+      kind,
+    );
     const main = track(io(server.url, { transports: ["websocket"] }));
     const admin = track(io(`${server.url}/admin`, { transports: ["websocket"] }));
     expect(admin.io).toBe(main.io);
@@ -30,7 +34,7 @@ describe("multiplexing", () => {
   });
 
   it("asking twice for the same namespace, forceNew, or multiplex: false gives a new Manager", async () => {
-    const server = await startServer();
+    const server = await startServer({}, () => {}, kind);
     const a = track(io(server.url, { autoConnect: false }));
     const b = track(io(server.url, { autoConnect: false }));
     const c = track(io(`${server.url}/other`, { autoConnect: false, forceNew: true }));
@@ -44,7 +48,7 @@ describe("multiplexing", () => {
   });
 
   it("a Manager made by hand serves several namespaces and reconnects them all", async () => {
-    const server = await startServer({}, (srv) => srv.of("/b"));
+    const server = await startServer({}, (srv) => srv.of("/b"), kind);
     const manager = new Manager(server.url, { reconnectionDelay: 20, transports: ["polling"] });
     onCleanup(() => manager.close());
     const a = manager.socket("/");
@@ -56,7 +60,9 @@ describe("multiplexing", () => {
     await Promise.all([next(a, "connect"), next(b, "connect")]);
     expect(a.connected && b.connected).toBe(true);
   });
+});
 
+describe("Manager options", () => {
   it("has socket.io-client's option accessors", () => {
     const manager = new Manager("http://127.0.0.1:1", { autoConnect: false });
     expect(manager.reconnectionAttempts()).toBe(Number.POSITIVE_INFINITY);

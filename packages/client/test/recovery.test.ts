@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { connect, next, startServer, until } from "./helpers.js";
 
-describe("connection state recovery", () => {
+// Only the official server implements connection state recovery (Parley's server does not yet).
+describe("connection state recovery (socket.io server)", () => {
   it("sends pid and offset on reconnect and reports `recovered` with the missed events", async () => {
     const server = await startServer({
       connectionStateRecovery: { maxDisconnectionDuration: 10_000 },
