@@ -64,23 +64,21 @@ export interface Delivered {
   ts: number;
 }
 
-// The event maps are type aliases, not interfaces: an interface has no implicit index
-// signature, so it does not satisfy an `EventsMap` constraint whose values are not `any`.
-export type ClientToServerEvents = {
+export interface ClientToServerEvents {
   "room:list": (ack: (res: Result<RoomInfo[]>) => void) => void;
   /** Joins (and creates, when new) a room. */
   "room:join": (room: string, ack: (res: Result<JoinedRoom>) => void) => void;
   "room:leave": (room: string, ack: (res: Result<null>) => void) => void;
   "message:send": (msg: OutgoingMessage, ack: (res: Result<Delivered>) => void) => void;
   typing: (room: string, typing: boolean) => void;
-};
+}
 
-export type ServerToClientEvents = {
+export interface ServerToClientEvents {
   "message:new": (msg: ChatMessage) => void;
   "presence:update": (room: string, members: string[]) => void;
   "typing:update": (room: string, nick: string, typing: boolean) => void;
   "room:list": (rooms: RoomInfo[]) => void;
-};
+}
 
 /** Events between chat instances in a cluster: none yet; the adapter carries the broadcasts. */
 export type InterServerEvents = Record<never, never>;
