@@ -198,7 +198,11 @@ export class Socket<
     event: Ev,
     ...args: AllButLast<EventParams<ClientToServer, Ev>>
   ): Promise<AckValue<Last<EventParams<ClientToServer, Ev>>>> {
-    const withError = this.#flags.timeout !== undefined || this.#opts.ackTimeout !== undefined;
+    // Retried emits always call back error-first (see #enqueue).
+    const withError =
+      this.#flags.timeout !== undefined ||
+      this.#opts.ackTimeout !== undefined ||
+      !!this.#opts.retries;
     return new Promise((resolve, reject) => {
       const ack = (a: unknown, b: unknown) => {
         if (!withError) resolve(a as never);

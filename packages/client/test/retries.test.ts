@@ -88,6 +88,16 @@ describe.each(SERVER_KINDS)("against %s", (kind) => {
   });
 });
 
+describe("retries without ackTimeout", () => {
+  it("still resolves emitWithAck with the value (acks are error-first internally)", async () => {
+    const server = await startServer({}, (io) =>
+      io.on("connection", (s) => s.on("echo", (v: unknown, ack: (v: unknown) => void) => ack(v))),
+    );
+    const socket = connect(server.url, { retries: 2 });
+    expect(await socket.emitWithAck("echo", "v")).toBe("v");
+  });
+});
+
 describe("ackTimeout without retries", () => {
   it("makes acks error-first and times them out", async () => {
     const server = await startServer({}, (io) =>

@@ -201,6 +201,16 @@ describe.each(SERVER_KINDS)("against %s", (kind) => {
       await next(socket, "connect");
     });
 
+    it("sends extraHeaders (Node)", async () => {
+      const headers: unknown[] = [];
+      const server = await start((io) =>
+        io.on("connection", (s) => headers.push(s.handshake.headers["x-token"])),
+      );
+      const socket = connect(server.url, { transports, extraHeaders: { "x-token": "secret" } });
+      await next(socket, "connect");
+      expect(headers).toEqual(["secret"]);
+    });
+
     it("a query in the URL or the options reaches the handshake", async () => {
       const queries: unknown[] = [];
       const server = await start((io) =>
@@ -247,6 +257,18 @@ describe.each(SERVER_KINDS)("against %s", (kind) => {
 });
 
 describe("upgrade", () => {
+  it("starts on WebSocket after a successful upgrade when rememberUpgrade is set", async () => {
+    const server = await startServer({}, echoServer);
+    const first: Socket = connect(server.url);
+    await next(first, "connect");
+    if (first.io.engine?.transport?.name !== "websocket")
+      await next(first.io.engine as never, "upgrade");
+    const second: Socket = connect(server.url, { rememberUpgrade: true });
+    await next(second, "connect");
+    expect(second.io.engine?.transport?.name).toBe("websocket");
+    expect(await second.emitWithAck("echo", 3)).toBe(3);
+  });
+
   it("upgrades from polling to WebSocket and keeps the conversation going", async () => {
     const server = await startServer({}, echoServer);
     const socket: Socket = connect(server.url);
