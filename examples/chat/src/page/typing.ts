@@ -24,7 +24,9 @@ export class TypingTracker {
     const now = Date.now();
     if (this.#sentRoom !== room || now - this.#sentAt > REFRESH_MS) {
       if (this.#sentRoom !== undefined && this.#sentRoom !== room) this.stopped();
-      this.#socket.volatile.emit("typing", room, true);
+      // Not volatile: a volatile packet is dropped while the transport is busy (an upgrade in
+      // progress, say), and a lost "typing" would not be re-sent until the next refresh.
+      this.#socket.emit("typing", room, true);
       this.#sentAt = now;
       this.#sentRoom = room;
     }
@@ -36,7 +38,7 @@ export class TypingTracker {
   stopped(): void {
     clearTimeout(this.#idle);
     if (this.#sentRoom === undefined) return;
-    this.#socket.volatile.emit("typing", this.#sentRoom, false);
+    if (this.#socket.connected) this.#socket.emit("typing", this.#sentRoom, false);
     this.#sentRoom = undefined;
     this.#sentAt = 0;
   }
