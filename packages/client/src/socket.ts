@@ -42,6 +42,14 @@ type AckValue<Fn> = Fn extends (...args: infer A) => unknown
       : undefined
   : never;
 
+/** A catch-all listener (`onAny`, `onAnyOutgoing`): the event name, then its arguments. */
+export type AnyEventListener = (event: string, ...args: unknown[]) => void;
+
+/** `list` without `listener`, or empty when no listener is given. */
+function without(list: AnyEventListener[], listener?: AnyEventListener): AnyEventListener[] {
+  return listener ? list.filter((l) => l !== listener) : [];
+}
+
 interface Flags {
   volatile?: boolean;
   compress?: boolean;
@@ -87,8 +95,8 @@ export class Socket<
   #acks = new Map<number, PendingAck>();
   #flags: Flags = {};
   #subs: (() => void)[] | undefined;
-  #any: AnyListener[] = [];
-  #anyOutgoing: AnyListener[] = [];
+  #any: AnyEventListener[] = [];
+  #anyOutgoing: AnyEventListener[] = [];
   #queue: QueuedEmit[] = [];
   #pid: string | undefined;
   #offset: string | undefined;
@@ -230,41 +238,41 @@ export class Socket<
     return this as unknown as Socket<ServerToClient, DecorateAcknowledgements<ClientToServer>>;
   }
 
-  onAny(listener: (event: string, ...args: unknown[]) => void): this {
+  onAny(listener: AnyEventListener): this {
     this.#any.push(listener);
     return this;
   }
 
-  prependAny(listener: (event: string, ...args: unknown[]) => void): this {
+  prependAny(listener: AnyEventListener): this {
     this.#any.unshift(listener);
     return this;
   }
 
-  offAny(listener?: (event: string, ...args: unknown[]) => void): this {
-    this.#any = listener ? this.#any.filter((l) => l !== listener) : [];
+  offAny(listener?: AnyEventListener): this {
+    this.#any = without(this.#any, listener);
     return this;
   }
 
-  listenersAny(): ((event: string, ...args: unknown[]) => void)[] {
+  listenersAny(): AnyEventListener[] {
     return this.#any.slice();
   }
 
-  onAnyOutgoing(listener: (event: string, ...args: unknown[]) => void): this {
+  onAnyOutgoing(listener: AnyEventListener): this {
     this.#anyOutgoing.push(listener);
     return this;
   }
 
-  prependAnyOutgoing(listener: (event: string, ...args: unknown[]) => void): this {
+  prependAnyOutgoing(listener: AnyEventListener): this {
     this.#anyOutgoing.unshift(listener);
     return this;
   }
 
-  offAnyOutgoing(listener?: (event: string, ...args: unknown[]) => void): this {
-    this.#anyOutgoing = listener ? this.#anyOutgoing.filter((l) => l !== listener) : [];
+  offAnyOutgoing(listener?: AnyEventListener): this {
+    this.#anyOutgoing = without(this.#anyOutgoing, listener);
     return this;
   }
 
-  listenersAnyOutgoing(): ((event: string, ...args: unknown[]) => void)[] {
+  listenersAnyOutgoing(): AnyEventListener[] {
     return this.#anyOutgoing.slice();
   }
 
@@ -373,7 +381,7 @@ export class Socket<
           this.#onConnect(d.sid, typeof d.pid === "string" ? d.pid : undefined);
         } else {
           this.emitLocal("connect_error", [
-            new Error("invalid CONNECT reply: the server may not speak Socket.IO v5"),
+            new Error("invalid CONNECT reply (not a Socket.IO v5 server?)"),
           ]);
         }
         return;
