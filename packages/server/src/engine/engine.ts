@@ -24,6 +24,7 @@ import {
   resolveOptions,
 } from "./options.js";
 import { Session, type SessionHost } from "./session.js";
+import type { SessionRelay } from "./session-relay.js";
 import { type PollingHost, PollingTransport } from "./transports/polling.js";
 import { WebSocketTransport } from "./transports/websocket.js";
 import {
@@ -68,6 +69,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #pollingHost: PollingHost;
   readonly #verifyContext: VerifyContext;
   #wss: WebSocketServer | null = null;
+  #relay: SessionRelay | null = null;
   /** WebSocket handshakes in flight → their new sid (for the cookie and `initial_headers`). */
   readonly #wsHandshakes = new WeakMap<IncomingMessage, string>();
 
@@ -177,6 +179,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     });
   }
 
+  /**
+   * Hands requests for sessions this engine does not know to `relay` (which may know the node
+   * that owns them); `null` removes it. See `SessionRelay`.
+   */
+  setSessionRelay(relay: SessionRelay | null): this {
+    this.#relay = relay;
+    return this;
+  }
+
   /** Ends every session ("server shutting down"). The engine keeps serving new ones. */
   close(): this {
     for (const session of [...this.#clients.values()]) session.terminate("server shutting down");
@@ -206,6 +217,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const query = parseQuery(req.url);
     const verdict = await verifyRequest(this.#verifyContext, req, query, false);
     if (isRefusal(verdict)) {
+      if (this.#relayed(verdict, query, (r, sid) => r.relayRequest(req, res, sid))) return;
       this.#refuseRequest(req, res, verdict);
       return;
     }
@@ -252,6 +264,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     const query = parseQuery(req.url);
     const verdict = await verifyRequest(this.#verifyContext, req, query, true);
     if (isRefusal(verdict)) {
+      if (this.#relayed(verdict, query, (r, sid) => r.relayUpgrade(req, socket, head, sid))) {
+        return;
+      }
       this.#refuseUpgrade(req, socket, verdict);
       return;
     }
@@ -283,6 +298,24 @@ export class Engine extends EventEmitter<EngineEvents> {
       session.open();
       this.#announce(session);
     });
+  }
+
+  /** Whether the relay took a request refused for naming an unknown session. */
+  #relayed(
+    refusal: Refusal,
+    query: URLSearchParams,
+    hand: (relay: SessionRelay, sid: string) => boolean,
+  ): boolean {
+    const relay = this.#relay;
+    const sid = query.get("sid");
+    if (relay === null || sid === null || refusal.code !== EngineErrorCode.UNKNOWN_SID)
+      return false;
+    try {
+      return hand(relay, sid);
+    } catch (error) {
+      this.#reportError(error);
+      return false;
+    }
   }
 
   async #newId(req: IncomingMessage): Promise<string | Refusal> {

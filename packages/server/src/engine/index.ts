@@ -30,3 +30,4 @@ export {
   type HttpCompressionOptions,
 } from "./options.js";
 export type { Session as EngineSession } from "./session.js";
+export type { SessionRelay } from "./session-relay.js";
