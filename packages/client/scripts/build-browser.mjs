@@ -7,7 +7,8 @@
 import { build } from "esbuild";
 
 const root = new URL("..", import.meta.url).pathname;
-const outdir = `${root}dist/browser`;
+// An output directory may be given (the browser test builds into a temporary one).
+const outdir = process.argv[2] ?? `${root}dist/browser`;
 
 /** @type {import("esbuild").BuildOptions} */
 const common = {

@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium } from "playwright-core";
 import { Server } from "socket.io";
@@ -17,7 +18,6 @@ if (!hasChromium) {
 }
 
 const pkg = fileURLToPath(new URL("..", import.meta.url));
-const bundleDir = `${pkg}dist/browser`;
 
 /** The page's script: connects with `io()` (the page's origin) and reports what it saw. */
 const PAGE_SCRIPT = `
@@ -65,9 +65,15 @@ describe.skipIf(!hasChromium)("browser bundles in Chromium", () => {
   let sio: Server;
   let browser: Browser;
   let origin: string;
+  // Built fresh by the real build script, into a directory of its own so that tests reading
+  // dist/browser elsewhere never see a half-written file.
+  let bundleDir: string;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [`${pkg}scripts/build-browser.mjs`], { stdio: "pipe" });
+    bundleDir = mkdtempSync(`${tmpdir()}/parley-client-bundles-`);
+    execFileSync(process.execPath, [`${pkg}scripts/build-browser.mjs`, bundleDir], {
+      stdio: "pipe",
+    });
     http = createServer((req, res) => {
       const url = req.url ?? "/";
       if (url === "/iife" || url === "/esm") {
@@ -106,6 +112,7 @@ describe.skipIf(!hasChromium)("browser bundles in Chromium", () => {
   afterAll(async () => {
     await browser?.close();
     await new Promise((resolve) => sio?.close(resolve));
+    rmSync(bundleDir, { recursive: true, force: true });
   });
 
   it.each([
