@@ -17,6 +17,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { localAddressPool, machineInfo, openFilesLimit } from "./lib/machine.js";
 import { combineRounds, rotation } from "./lib/rounds.js";
+import { raiseOpenFilesLimit } from "./lib/ulimit.js";
 import { buildRows, evaluateGoals, renderTable } from "./report.js";
 import { broadcastScenario } from "./scenarios/broadcast.js";
 import { bundleSizes } from "./scenarios/bundle.js";
@@ -27,6 +28,8 @@ import { echoScenario } from "./scenarios/echo.js";
 import { memoryScenario } from "./scenarios/memory.js";
 import { clusterTargets } from "./targets/cluster-registry.js";
 import { targets as allTargets, parleyDistStale } from "./targets/registry.js";
+
+raiseOpenFilesLimit();
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH, "..");

@@ -13,14 +13,22 @@ function readOr(path, fallback = "") {
   }
 }
 
-/** The soft limit on open files of this process (children inherit it). */
-export function openFilesLimit() {
+/** The soft and hard limits on open files of this process (children inherit them). */
+export function openFilesLimits() {
   const line = readOr("/proc/self/limits")
     .split("\n")
     .find((l) => l.startsWith("Max open files"));
-  const soft = line?.split(/\s{2,}/)[1];
-  const value = soft === undefined ? Number.NaN : Number(soft);
-  return Number.isFinite(value) ? value : 1024;
+  const [, soft, hard] = line?.split(/\s{2,}/) ?? [];
+  const parse = (/** @type {string | undefined} */ text) =>
+    text === "unlimited" ? Number.POSITIVE_INFINITY : Number(text ?? Number.NaN);
+  const s = parse(soft);
+  const h = parse(hard);
+  return { soft: Number.isFinite(s) ? s : 1024, hard: Number.isNaN(h) ? s : h };
+}
+
+/** The soft limit on open files of this process. */
+export function openFilesLimit() {
+  return openFilesLimits().soft;
 }
 
 export function machineInfo() {
