@@ -9,4 +9,10 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: "es2022",
+  // `const io = require("@parley/client")` works as with socket.io-client: the CommonJS
+  // export is the io() function itself, carrying every named export as a property.
+  footer: ({ format }) =>
+    format === "cjs"
+      ? { js: "module.exports = Object.assign(module.exports.default, module.exports);" }
+      : {},
 });
