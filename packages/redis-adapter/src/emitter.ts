@@ -1,3 +1,4 @@
+import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "@parley/protocol";
 import type { BroadcastFlags, ClusterMessage, SerializedBroadcastOptions } from "@parley/server";
 import { broadcastChannel, namespaceChannel, type SubscriptionMode } from "./channels.js";
 import { encode } from "./codec.js";
@@ -38,7 +39,10 @@ interface Shared {
  * Operations have no acknowledgements (an emitter is not a server and gets no answers).
  * `flush()` resolves once everything emitted so far reached Redis.
  */
-export class Emitter {
+export class Emitter<
+  Emit extends EventsMap = DefaultEventsMap,
+  ServerSide extends EventsMap = DefaultEventsMap,
+> {
   readonly nsp: string;
   readonly #shared: Shared;
   readonly #rooms: ReadonlySet<string>;
@@ -85,35 +89,35 @@ export class Emitter {
   }
 
   /** An emitter for another namespace (same client and options). */
-  of(nsp: string): Emitter {
-    return new Emitter(this.#shared, normalizeNsp(nsp), new Set(), new Set(), {});
+  of(nsp: string): Emitter<Emit, ServerSide> {
+    return new Emitter<Emit, ServerSide>(this.#shared, normalizeNsp(nsp), new Set(), new Set(), {});
   }
 
   /** Targets the sockets in `room` (several calls or an array: the union). */
-  to(room: string | string[]): Emitter {
+  to(room: string | string[]): Emitter<Emit, ServerSide> {
     return this.#with(union(this.#rooms, room), this.#except, this.#flags);
   }
 
-  in(room: string | string[]): Emitter {
+  in(room: string | string[]): Emitter<Emit, ServerSide> {
     return this.to(room);
   }
 
   /** Leaves out the sockets in `room`. */
-  except(room: string | string[]): Emitter {
+  except(room: string | string[]): Emitter<Emit, ServerSide> {
     return this.#with(this.#rooms, union(this.#except, room), this.#flags);
   }
 
   /** Recipients whose connection cannot take the packet right now skip it. */
-  get volatile(): Emitter {
+  get volatile(): Emitter<Emit, ServerSide> {
     return this.#with(this.#rooms, this.#except, { ...this.#flags, volatile: true });
   }
 
-  compress(compress: boolean): Emitter {
+  compress(compress: boolean): Emitter<Emit, ServerSide> {
     return this.#with(this.#rooms, this.#except, { ...this.#flags, compress });
   }
 
   /** Emits to every targeted socket of the cluster. */
-  emit(ev: string, ...args: unknown[]): true {
+  emit<Ev extends EventNames<Emit>>(ev: Ev, ...args: EventParams<Emit, Ev>): true {
     if (RESERVED.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
     if (typeof args[args.length - 1] === "function") {
       throw new Error("an emitter cannot receive acknowledgements");
@@ -144,7 +148,10 @@ export class Emitter {
   }
 
   /** Emits `ev` on this namespace of every server (`io.on(ev, …)` there). No ack. */
-  serverSideEmit(ev: string, ...args: unknown[]): true {
+  serverSideEmit<Ev extends EventNames<ServerSide>>(
+    ev: Ev,
+    ...args: EventParams<ServerSide, Ev>
+  ): true {
     if (typeof args[args.length - 1] === "function") {
       throw new Error("an emitter cannot receive acknowledgements");
     }
@@ -157,8 +164,12 @@ export class Emitter {
     return this.#shared.publisher.flush();
   }
 
-  #with(rooms: ReadonlySet<string>, except: ReadonlySet<string>, flags: BroadcastFlags): Emitter {
-    return new Emitter(this.#shared, this.nsp, rooms, except, flags);
+  #with(
+    rooms: ReadonlySet<string>,
+    except: ReadonlySet<string>,
+    flags: BroadcastFlags,
+  ): Emitter<Emit, ServerSide> {
+    return new Emitter<Emit, ServerSide>(this.#shared, this.nsp, rooms, except, flags);
   }
 
   #opts(): SerializedBroadcastOptions {
