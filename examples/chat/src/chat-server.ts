@@ -100,7 +100,9 @@ export async function startChatServer(options: ChatServerOptions): Promise<Runni
     cluster,
     close() {
       closing ??= (async () => {
-        roomList.cancel();
+        // Stopped first: sockets closing below would otherwise schedule a broadcast that
+        // reaches for the store after it is closed.
+        roomList.stop();
         await new Promise<void>((resolve) => {
           io.close(() => resolve());
         });

@@ -47,6 +47,7 @@ export class Debounced {
   readonly #delayMs: number;
   readonly #onError: (err: unknown) => void;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #stopped = false;
 
   constructor(run: () => Promise<void>, delayMs: number, onError: (err: unknown) => void) {
     this.#run = run;
@@ -55,7 +56,7 @@ export class Debounced {
   }
 
   schedule(): void {
-    if (this.#timer !== undefined) return;
+    if (this.#timer !== undefined || this.#stopped) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#run().catch(this.#onError);
@@ -63,7 +64,9 @@ export class Debounced {
     this.#timer.unref?.();
   }
 
-  cancel(): void {
+  /** Cancels a pending run and ignores later requests: for shutdown. */
+  stop(): void {
+    this.#stopped = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
   }

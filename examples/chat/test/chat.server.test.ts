@@ -23,9 +23,17 @@ type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 const servers: RunningChat[] = [];
 const clients: ClientSocket[] = [];
 
+/** Redis key prefixes to delete once the servers using them are closed. */
+const redisPrefixes: string[] = [];
+
 afterEach(async () => {
   for (const client of clients.splice(0)) client.disconnect();
   for (const server of servers.splice(0)) await server.close();
+  for (const keyPrefix of redisPrefixes.splice(0)) {
+    const store = new RedisHistoryStore({ url: REDIS_URL, keyPrefix });
+    await store.clear();
+    await store.close();
+  }
 });
 
 async function start(
@@ -187,11 +195,12 @@ describe("chat server rules", () => {
   it("shares history between two instances through the Redis store", async ({ skip }) => {
     if (!(await requireRedis("the two-instance Redis history test"))) skip();
     const keyPrefix = uniquePrefix("two-instances");
+    redisPrefixes.push(keyPrefix);
     const storeA = new RedisHistoryStore({ url: REDIS_URL, keyPrefix });
     const storeB = new RedisHistoryStore({ url: REDIS_URL, keyPrefix });
     const a = await start({ store: storeA, redisUrl: REDIS_URL, keyPrefix });
     const b = await start({ store: storeB, redisUrl: REDIS_URL, keyPrefix });
-    try {
+    {
       const onA = await connected(a, "ada");
       await onA.timeout(5_000).emitWithAck("room:join", "shared-room");
       expect((await send(onA, "shared-room", "written on A")).ok).toBe(true);
@@ -202,8 +211,6 @@ describe("chat server rules", () => {
       ]);
       const rooms: Result<RoomInfo[]> = await onB.timeout(5_000).emitWithAck("room:list");
       expect(rooms.ok && rooms.value.map((r) => r.name)).toContain("shared-room");
-    } finally {
-      await storeA.clear();
     }
   });
 
@@ -212,13 +219,13 @@ describe("chat server rules", () => {
   }) => {
     if (!(await requireRedis("the two-instance cluster test"))) skip();
     const keyPrefix = uniquePrefix("cluster");
+    redisPrefixes.push(keyPrefix);
     const storeA = new RedisHistoryStore({ url: REDIS_URL, keyPrefix });
     const a = await start({ store: storeA, redisUrl: REDIS_URL, keyPrefix });
     if (a.cluster.mode !== "redis-adapter") {
       console.warn(
         "\n!!! SKIPPING the cluster test: @parley/redis-adapter does not export createAdapter yet.\n",
       );
-      await storeA.clear();
       skip();
     }
     const b = await start({
@@ -226,7 +233,7 @@ describe("chat server rules", () => {
       redisUrl: REDIS_URL,
       keyPrefix,
     });
-    try {
+    {
       const ada = await connected(a, "ada");
       const bob = await connected(b, "bob");
       await join(ada, "cluster-room");
@@ -236,8 +243,6 @@ describe("chat server rules", () => {
       bob.on("message:new", (m) => received.push(`${m.nick}: ${m.text}`));
       expect((await send(ada, "cluster-room", "across instances")).ok).toBe(true);
       await expect.poll(() => received).toEqual(["ada: across instances"]);
-    } finally {
-      await storeA.clear();
     }
   });
 });

@@ -30,6 +30,7 @@ export class RedisHistoryStore implements HistoryStore {
   readonly #dedupeWindowMs: number;
   readonly #defaultRooms: readonly string[];
   #ready: Promise<void> | undefined;
+  #closed = false;
 
   constructor(options: RedisHistoryOptions) {
     this.#prefix = options.keyPrefix ?? "parley-chat:";
@@ -51,6 +52,8 @@ export class RedisHistoryStore implements HistoryStore {
 
   /** Connects and seeds the default rooms; other methods call it, so calling it is optional. */
   connect(): Promise<void> {
+    // A closed store stays closed: a late caller must not silently open a new connection.
+    if (this.#closed) return Promise.reject(new Error("RedisHistoryStore is closed"));
     this.#ready ??= (async () => {
       await this.#client.connect();
       if (this.#defaultRooms.length > 0) {
@@ -117,9 +120,10 @@ export class RedisHistoryStore implements HistoryStore {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     if (this.#ready === undefined) return;
-    this.#ready = undefined;
-    if (this.#client.isOpen) await this.#client.quit();
+    await this.#ready.catch(() => {});
+    if (this.#client.isOpen) await this.#client.close();
   }
 
   #key(suffix: string): string {

@@ -13,7 +13,8 @@ import type { ChatMessage } from "../events.js";
  *   the message stored the first time, flagged `duplicate`: a client that retries after a lost
  *   acknowledgement does not post twice.
  * - `rooms()` lists every room ever created (default rooms included), sorted by name.
- * - Methods reject only when the backing store fails; they never throw synchronously.
+ * - Methods reject only when the backing store fails or after `close()`; they never throw
+ *   synchronously.
  */
 export interface HistoryStore {
   append(message: ChatMessage, dedupeKey?: string): Promise<AppendResult>;
