@@ -63,6 +63,27 @@ describe.each(SERVER_KINDS)("multiplexing against %s", (kind) => {
 });
 
 describe("Manager options", () => {
+  it("open(cb) calls back without an error once open, with one when it cannot connect", async () => {
+    const server = await startServer();
+    const manager = new Manager(server.url, { autoConnect: false, transports: ["websocket"] });
+    onCleanup(() => manager.close());
+    expect(manager._readyState).toBe("closed");
+    const opened = await new Promise((resolve) => manager.open(resolve));
+    expect(opened).toBeUndefined();
+    expect(manager._readyState).toBe("open");
+    expect(manager.engine?.id).toEqual(expect.any(String));
+    manager.close();
+    await server.close();
+    const failed = new Manager(server.url, {
+      autoConnect: false,
+      reconnection: false,
+      transports: ["websocket"],
+    });
+    onCleanup(() => failed.close());
+    const err = await new Promise((resolve) => failed.open(resolve));
+    expect(err).toBeInstanceOf(Error);
+  });
+
   it("has socket.io-client's option accessors", () => {
     const manager = new Manager("http://127.0.0.1:1", { autoConnect: false });
     expect(manager.reconnectionAttempts()).toBe(Number.POSITIVE_INFINITY);

@@ -21,7 +21,7 @@ describe.each(SERVER_KINDS)("against %s", (kind) => {
   describe.each(TRANSPORT_MODES)("over $name", ({ transports }) => {
     it("retries each packet until acked, one in flight at a time, in order", async () => {
       const deliveries: unknown[] = [];
-      const server = await startServer({}, flaky(deliveries, 3), kind);
+      const server = await startServer({}, flaky(deliveries, 2), kind);
       const socket = connect(server.url, { transports, ackTimeout: 150, retries: 5 });
       const results: unknown[][] = [];
       for (const v of ["a", "b", "c"]) {
@@ -29,10 +29,10 @@ describe.each(SERVER_KINDS)("against %s", (kind) => {
       }
       await until(() => results.length === 3);
       // At-least-once: an ack that loses the race with its timeout means one more delivery,
-      // but packets never overtake each other and each one reached its third delivery.
+      // but packets never overtake each other and each one reached its second delivery.
       expect(deliveries).toEqual([...deliveries].sort());
       for (const v of ["a", "b", "c"]) {
-        expect(deliveries.filter((d) => d === v).length).toBeGreaterThanOrEqual(3);
+        expect(deliveries.filter((d) => d === v).length).toBeGreaterThanOrEqual(2);
       }
       expect(results).toEqual([
         [null, "done a"],
