@@ -12,3 +12,12 @@ export type { DebugLogger } from "./logger.js";
 export type { EmitterOptions, RedisAdapterOptions } from "./options.js";
 export { createAdapter, RedisAdapter } from "./redis-adapter.js";
 export type { PubSubMode, RawListener, RedisPublisher, RedisSubscriber } from "./redis-client.js";
+export {
+  attachSessionRelay,
+  RedisSessionRelay,
+  type RelayableEngine,
+  type SessionRelayOptions,
+  type SessionRelayStats,
+  TunnelError,
+  type TunnelErrorCode,
+} from "./sessions/index.js";
