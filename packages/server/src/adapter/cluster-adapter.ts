@@ -264,7 +264,10 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       const known = this.#nodes.has(message.uid);
       this.#nodes.set(message.uid, Date.now());
       if (!known) this.onNodeUp(message.uid);
-    } else if (message.type === "initial-heartbeat" || "requestId" in message) {
+    } else if (
+      message.type === "initial-heartbeat" ||
+      (message as { requestId?: unknown }).requestId !== undefined
+    ) {
       return; // an emitter neither joins the cluster nor asks questions
     }
     switch (message.type) {
