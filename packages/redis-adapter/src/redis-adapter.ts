@@ -54,6 +54,9 @@ export class RedisAdapter extends ClusterAdapter {
   readonly #channel: string;
   readonly #responseChannel: string;
   readonly #listener: RawListener = (message, channel) => this.#onRaw(message, channel);
+  /** How our own messages start, as JSON text and inside a binary envelope's header. */
+  readonly #ownText: Buffer;
+  readonly #ownEnvelope: Buffer;
   /** Room subscriptions not yet confirmed by Redis. */
   readonly #pendingRooms = new Map<Room, Promise<void>>();
   /** Subscribed to the namespace and response channels. */
@@ -75,6 +78,8 @@ export class RedisAdapter extends ClusterAdapter {
     this.#mode = opts.subscriptionMode ?? "dynamic";
     this.#channel = namespaceChannel(this.#key, nsp.name);
     this.#responseChannel = responseChannel(this.#key, nsp.name, this.uid);
+    this.#ownText = Buffer.from(`{"uid":${JSON.stringify(this.uid)},`);
+    this.#ownEnvelope = Buffer.from(`{"m":{"uid":${JSON.stringify(this.uid)},`);
     this.#subscribed = this.#subscribe([this.#channel, this.#responseChannel]);
     if (this.#mode !== "static") {
       this.on("create-room", (room) => this.#onCreateRoom(room));
@@ -133,7 +138,7 @@ export class RedisAdapter extends ClusterAdapter {
             requestId: message.requestId,
           })
         : this.#channel;
-    await this.#publisher.send(channel, encode(message));
+    await this.#publisher.send(channel, encode(uidFirst(message)));
   }
 
   protected override async doPublishResponse(
@@ -141,7 +146,7 @@ export class RedisAdapter extends ClusterAdapter {
     message: ClusterMessage,
   ): Promise<void> {
     const channel = responseChannel(this.#key, this.nsp.name, requesterUid);
-    await this.#publisher.send(channel, encode(message));
+    await this.#publisher.send(channel, encode(uidFirst(message)));
   }
 
   protected override onPublishError(err: unknown): void {
@@ -204,7 +209,22 @@ export class RedisAdapter extends ClusterAdapter {
       );
   }
 
+  /** Whether `raw` is one of our own messages, which Redis echoes back to us. */
+  #isOwn(raw: Buffer): boolean {
+    const text = this.#ownText;
+    if (raw[0] !== 0x7b) {
+      const env = this.#ownEnvelope;
+      return (
+        raw.length >= 5 + env.length && raw.compare(env, 0, env.length, 5, 5 + env.length) === 0
+      );
+    }
+    return raw.length >= text.length && raw.compare(text, 0, text.length, 0, text.length) === 0;
+  }
+
   #onRaw(raw: Buffer, channel: Buffer): void {
+    // Our own broadcasts come back on every channel we publish to and subscribe to: drop
+    // them before paying for JSON.parse.
+    if (this.#isOwn(raw)) return;
     let decoded: unknown;
     try {
       decoded = decode(raw);
@@ -233,4 +253,10 @@ export class RedisAdapter extends ClusterAdapter {
       `ignored a malformed message on channel "${channel.toString()}": ${reason}`,
     );
   }
+}
+
+/** The same message with `uid` as its first key, so a receiver can recognize its own cheaply. */
+function uidFirst(message: ClusterMessage): ClusterMessage {
+  const { uid, ...rest } = message;
+  return { uid, ...rest } as ClusterMessage;
 }

@@ -1,5 +1,5 @@
 import type { Socket as ClientSocket } from "socket.io-client";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import {
   closeClients,
   collect,
@@ -263,6 +263,21 @@ describeRedis("three Parley servers on one Redis", () => {
     expect(received[0]).toBeInstanceOf(Float64Array);
     expect([...(received[0] as Float64Array)]).toEqual([1.5, -2]);
     expect(Buffer.isBuffer((received[1] as { b: unknown }).b)).toBe(true);
+  });
+
+  it("a server drops its own messages before decoding them", async () => {
+    const seen = vi.spyOn(a.adapter(), "onMessage");
+    const got = next(cb, "own");
+    a.io.emit("own", Buffer.from([1]));
+    a.io.emit("own", "text");
+    await got;
+    // Redis pushed A's messages to every subscriber when they were published: a message B
+    // sends afterwards reaches A after A's own echoes.
+    const marker = new Promise<void>((resolve) => a.io.on("marker", () => resolve()));
+    b.io.serverSideEmit("marker");
+    await marker;
+    expect(seen.mock.calls.filter(([m]) => m.uid === a.adapter().uid)).toEqual([]);
+    expect(seen.mock.calls.some(([m]) => m.type === "server-side-emit")).toBe(true);
   });
 
   it("serverCount counts every server; a graceful close is seen at once", async () => {
