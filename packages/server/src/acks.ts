@@ -16,6 +16,8 @@ interface PendingAck {
   readonly fn: AckFn;
   /** Called `(err, ...args)`: it was sent with a timeout or is a broadcast collector. */
   readonly withError: boolean;
+  /** A broadcast collector's: runs if the reply will never come (disconnect, eviction). */
+  readonly gone: AckFn | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -65,7 +67,12 @@ export class AckRegistry {
   add(id: number, fn: AckFn, timeoutMs?: number): void {
     this.#pending ??= new Map();
     if (this.#pending.size >= this.#limit) this.#evictOldest();
-    const entry: PendingAck = { fn, withError: timeoutMs !== undefined, timer: undefined };
+    const entry: PendingAck = {
+      fn,
+      withError: timeoutMs !== undefined,
+      gone: undefined,
+      timer: undefined,
+    };
     if (timeoutMs !== undefined) {
       entry.timer = setTimeout(() => {
         if (this.#pending?.get(id) !== entry) return;
@@ -76,11 +83,15 @@ export class AckRegistry {
     this.#pending.set(id, entry);
   }
 
-  /** Registers a raw callback that gets the reply's arguments as they are (broadcast acks). */
-  addRaw(id: number, fn: AckFn): void {
+  /**
+   * Registers a raw callback that gets the reply's arguments as they are (broadcast acks);
+   * `gone` runs instead when the reply will never come (the socket left, or the entry was
+   * evicted).
+   */
+  addRaw(id: number, fn: AckFn, gone?: AckFn): void {
     this.#pending ??= new Map();
     if (this.#pending.size >= this.#limit) this.#evictOldest();
-    this.#pending.set(id, { fn, withError: false, timer: undefined });
+    this.#pending.set(id, { fn, withError: false, gone, timer: undefined });
   }
 
   /** Hands a reply to its callback. Returns false for an unknown or already-answered id. */
@@ -109,6 +120,7 @@ export class AckRegistry {
     for (const entry of pending.values()) {
       if (entry.timer !== undefined) clearTimeout(entry.timer);
       if (entry.withError) this.#call(entry.fn, [new SocketDisconnectedError()]);
+      else if (entry.gone !== undefined) this.#call(entry.gone, []);
     }
   }
 
@@ -121,6 +133,7 @@ export class AckRegistry {
     pending.delete(id);
     if (entry.timer !== undefined) clearTimeout(entry.timer);
     if (entry.withError) this.#call(entry.fn, [new PendingAcksExceededError(this.#limit)]);
+    else if (entry.gone !== undefined) this.#call(entry.gone, []);
   }
 
   #call(fn: AckFn, args: unknown[]): void {

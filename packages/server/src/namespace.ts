@@ -1,5 +1,12 @@
 import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "@parley/protocol";
-import { type Adapter, createAdapter, type Room, type SocketId } from "./adapter/adapter.js";
+import {
+  type Adapter,
+  createAdapter,
+  type RecoveryOptions,
+  type RestoredSession,
+  type Room,
+  type SocketId,
+} from "./adapter/adapter.js";
 import { BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
 import { type MiddlewareFn, runMiddleware } from "./middleware.js";
@@ -60,6 +67,11 @@ export class Namespace<
     this.server = server;
     this.name = name;
     this._initAdapter();
+  }
+
+  /** @internal Connection state recovery settings (the server's); undefined when off. */
+  get _recovery(): RecoveryOptions | undefined {
+    return this.server._recovery;
   }
 
   /** @internal (Re)creates the adapter from the server's adapter class. */
@@ -197,8 +209,9 @@ export class Namespace<
   }
 
   /**
-   * @internal A client asked to join: run the middleware, then either connect the socket or
-   * answer CONNECT_ERROR. `onJoined` runs once the socket is connected.
+   * @internal A client asked to join: take its session back if it presents one (connection
+   * state recovery), run the middleware (a recovered socket may skip it), then either connect
+   * the socket or answer CONNECT_ERROR. `onJoined` runs once the socket is connected.
    */
   _add(
     client: Client,
@@ -206,29 +219,76 @@ export class Namespace<
     onJoined: (socket: Socket<Listen, Emit, ServerSide, SocketData>) => void,
     onRefused: () => void,
   ): void {
-    const socket = new Socket<Listen, Emit, ServerSide, SocketData>(this, client, auth);
+    const recovery = this._recovery;
+    if (recovery === undefined) {
+      this.#admit(client, auth, undefined, onJoined, onRefused);
+      return;
+    }
+    // The recovery fields are the protocol's, not the app's: keep them out of handshake.auth.
+    const { pid, offset, ...rest } = auth;
+    if (typeof pid !== "string" || typeof offset !== "string") {
+      this.#admit(client, rest, undefined, onJoined, onRefused);
+      return;
+    }
+    const restored = (session: RestoredSession | null | undefined) =>
+      this.#admit(client, rest, session ?? undefined, onJoined, onRefused);
+    let result: ReturnType<Adapter["restoreSession"]>;
+    try {
+      result = this.adapter.restoreSession(pid, offset);
+    } catch (err) {
+      this.server._reportHandlerError(err, undefined, "adapter.restoreSession");
+      restored(undefined);
+      return;
+    }
+    if (result !== null && typeof (result as Partial<PromiseLike<unknown>>).then === "function") {
+      (result as PromiseLike<RestoredSession | null>).then(restored, (err: unknown) => {
+        this.server._reportHandlerError(err, undefined, "adapter.restoreSession");
+        restored(undefined);
+      });
+    } else {
+      restored(result as RestoredSession | null);
+    }
+  }
+
+  #admit(
+    client: Client,
+    auth: Record<string, unknown>,
+    session: RestoredSession | undefined,
+    onJoined: (socket: Socket<Listen, Emit, ServerSide, SocketData>) => void,
+    onRefused: () => void,
+  ): void {
+    if (client.conn.readyState !== "open") {
+      onRefused();
+      return;
+    }
+    const socket = new Socket<Listen, Emit, ServerSide, SocketData>(this, client, auth, session);
+    const connect = (err?: Error) => {
+      if (client.conn.readyState !== "open") {
+        socket._onclose("transport close");
+        onRefused();
+        return;
+      }
+      if (err !== undefined) {
+        socket._refuse(err);
+        onRefused();
+        return;
+      }
+      this.sockets.set(socket.id, socket);
+      // The socket must be connected (own room, CONNECT sent) before user code sees it.
+      socket._onconnect();
+      onJoined(socket);
+      this.emitReserved("connect", socket);
+      this.emitReserved("connection", socket);
+    };
+    if (session !== undefined && this._recovery?.skipMiddlewares === true) {
+      connect();
+      return;
+    }
     runMiddleware(
       this._fns,
       socket,
       (err) => this.server._reportHandlerError(err, socket, "middleware"),
-      (err) => {
-        if (client.conn.readyState !== "open") {
-          socket._onclose("transport close");
-          onRefused();
-          return;
-        }
-        if (err !== undefined) {
-          socket._refuse(err);
-          onRefused();
-          return;
-        }
-        this.sockets.set(socket.id, socket);
-        // The socket must be connected (own room, CONNECT sent) before user code sees it.
-        socket._onconnect();
-        onJoined(socket);
-        this.emitReserved("connect", socket);
-        this.emitReserved("connection", socket);
-      },
+      connect,
     );
   }
 

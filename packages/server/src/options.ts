@@ -1,7 +1,24 @@
 import { DEFAULT_LIMITS } from "@parley/protocol";
-import type { AdapterConstructor } from "./adapter/adapter.js";
+import type { AdapterConstructor, RecoveryOptions } from "./adapter/adapter.js";
 import type { ClientLimits } from "./client.js";
 import type { EngineOptions } from "./engine/index.js";
+
+/** `connectionStateRecovery`: every field is optional; the defaults are listed. */
+export interface ConnectionStateRecoveryOptions {
+  /**
+   * Milliseconds a client may stay away and still get its session back: same `socket.id`,
+   * rooms, `socket.data`, and every packet it missed (default 120000).
+   */
+  maxDisconnectionDuration?: number;
+  /** A recovered socket skips the namespace middleware (`io.use`) (default true). */
+  skipMiddlewares?: boolean;
+  /** Disconnected sessions kept per namespace; the oldest is forgotten first (default 100000). */
+  maxSessions?: number;
+  /** Packets kept for replay per namespace; the oldest is dropped first (default 100000). */
+  maxPackets?: number;
+  /** Approximate encoded bytes of those packets per namespace (default 64 MiB). */
+  maxBytes?: number;
+}
 
 /** Options of `new Server(...)`: Socket.IO's own, plus every engine option (passed through). */
 export interface ServerOptions extends EngineOptions {
@@ -27,6 +44,12 @@ export interface ServerOptions extends EngineOptions {
   maxNamespacesPerClient?: number;
   /** Rooms one socket may be in, besides its own (default: no limit). `join` throws past it. */
   maxRoomsPerSocket?: number;
+  /**
+   * Connection state recovery (off by default): a client whose connection drops abruptly
+   * and that comes back within `maxDisconnectionDuration` gets its session back, with the
+   * packets it missed. `{}` turns it on with the defaults.
+   */
+  connectionStateRecovery?: ConnectionStateRecoveryOptions;
   /** Binary attachments one packet may carry (default 10). */
   maxAttachments?: number;
   /**
@@ -46,6 +69,7 @@ const SESSION_OPTIONS: ReadonlySet<string> = new Set([
   "maxNamespacesPerClient",
   "maxRoomsPerSocket",
   "maxAttachments",
+  "connectionStateRecovery",
   "clientDir",
 ]);
 
@@ -80,6 +104,22 @@ export function resolveLimits(opts: ServerOptions): ClientLimits {
     maxAttachments: count("maxAttachments", opts.maxAttachments, DEFAULT_LIMITS.maxAttachments),
     maxPacketLength: opts.maxHttpBufferSize ?? DEFAULT_LIMITS.maxPacketLength,
   };
+}
+
+export function resolveRecovery(opts: ServerOptions): RecoveryOptions | undefined {
+  const csr = opts.connectionStateRecovery;
+  if (csr === undefined || csr === null) return undefined;
+  const maxDisconnectionDuration = csr.maxDisconnectionDuration ?? 2 * 60 * 1000;
+  if (!(maxDisconnectionDuration >= 0) || !Number.isFinite(maxDisconnectionDuration)) {
+    throw new TypeError("option connectionStateRecovery.maxDisconnectionDuration must be >= 0");
+  }
+  return Object.freeze({
+    maxDisconnectionDuration,
+    skipMiddlewares: csr.skipMiddlewares !== false,
+    maxSessions: count("connectionStateRecovery.maxSessions", csr.maxSessions, 100_000),
+    maxPackets: count("connectionStateRecovery.maxPackets", csr.maxPackets, 100_000),
+    maxBytes: count("connectionStateRecovery.maxBytes", csr.maxBytes, 64 * 1024 * 1024),
+  });
 }
 
 /** "/socket.io/" or "socket.io" → "/socket.io". */

@@ -7,7 +7,7 @@ import type {
   EventsMap,
   ReservedOrUserEventNames,
 } from "@parley/protocol";
-import type { AdapterConstructor, Room, SocketId } from "./adapter/adapter.js";
+import type { AdapterConstructor, RecoveryOptions, Room, SocketId } from "./adapter/adapter.js";
 import { InMemoryAdapter } from "./adapter/in-memory-adapter.js";
 import type { BroadcastOperator } from "./broadcast-operator.js";
 import { Client, type ClientLimits } from "./client.js";
@@ -20,6 +20,7 @@ import {
   engineOptionsOf,
   normalizeServerPath,
   resolveLimits,
+  resolveRecovery,
   type ServerOptions,
 } from "./options.js";
 import { type NamespaceMatcher, ParentNamespace } from "./parent-namespace.js";
@@ -76,6 +77,8 @@ export class Server<
   readonly _nsps = new Map<string, Namespace<Listen, Emit, ServerSide, SocketData>>();
   /** @internal */
   readonly _limits: ClientLimits;
+  /** @internal Connection state recovery settings; undefined when it is off. */
+  readonly _recovery: RecoveryOptions | undefined;
   readonly #opts: ServerOptions;
   readonly #parents = new Map<
     NamespaceMatcher,
@@ -102,6 +105,7 @@ export class Server<
     this.#serveClient = opts.serveClient !== false;
     this.#adapter = opts.adapter ?? InMemoryAdapter;
     this._limits = resolveLimits(opts);
+    this._recovery = resolveRecovery(opts);
     this.sockets = this.of("/");
     if (srv !== undefined) this.attach(srv);
   }

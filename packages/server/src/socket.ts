@@ -9,10 +9,17 @@ import {
   PacketType,
 } from "@parley/protocol";
 import { AckRegistry } from "./acks.js";
-import type { Adapter, Room, SocketId } from "./adapter/adapter.js";
+import type {
+  Adapter,
+  BroadcastFlags,
+  PrivateSessionId,
+  RestoredSession,
+  Room,
+  SocketId,
+} from "./adapter/adapter.js";
 import { type BroadcastFlagsInput, BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
-import type { EngineConnection, PreparedMessage } from "./engine/contract.js";
+import { type EngineConnection, type PreparedMessage, prepareMessage } from "./engine/contract.js";
 import { buildHandshake } from "./handshake.js";
 import { type MiddlewareFn, runMiddleware } from "./middleware.js";
 import type { Namespace } from "./namespace.js";
@@ -42,10 +49,29 @@ export type SocketReservedEvents = {
 /** `(event, ...args)` as a catch-all listener receives them. */
 type AnyListener = (event: string, ...args: unknown[]) => void;
 
-/** Socket ids are 20 characters of base64url from 15 random bytes: not the Engine.IO sid. */
-function generateSocketId(): SocketId {
+/**
+ * Socket ids (and private session ids) are 20 characters of base64url from 15 random bytes:
+ * not the Engine.IO sid.
+ */
+function generateId(): string {
   return randomBytes(15).toString("base64url");
 }
+
+/**
+ * Disconnect reasons after which the session is kept for connection state recovery: the
+ * connection dropped, or the server went away. A client or server namespace disconnect, or
+ * a client that sent garbage, gets no recovery.
+ */
+const RECOVERABLE_REASONS: ReadonlySet<DisconnectReason> = new Set<DisconnectReason>([
+  "transport error",
+  "transport close",
+  "forced close",
+  "ping timeout",
+  "server shutting down",
+  "forced server close",
+]);
+
+const NO_ROOMS: ReadonlySet<Room> = new Set();
 
 /**
  * One client connected to one namespace. Several sockets share one `Client` (one Engine.IO
@@ -58,17 +84,24 @@ export class Socket<
   // biome-ignore lint/suspicious/noExplicitAny: socket.data is untyped unless the user types it
   SocketData = any,
 > extends TypedEmitter<Listen, SocketReservedEvents> {
-  readonly id: SocketId = generateSocketId();
+  readonly id: SocketId;
   readonly handshake: Handshake;
   readonly nsp: Namespace<Listen, Emit, ServerSide, SocketData>;
   readonly client: Client;
   /** Free-form per-socket storage, also visible through `fetchSockets()`. */
   data: SocketData = {} as SocketData;
   connected = false;
-  /** Always false: Parley does not implement connection state recovery yet. */
-  readonly recovered = false;
+  /**
+   * Whether this socket took back a session after a temporary disconnection (connection
+   * state recovery): same id, rooms and `data`, and the packets it missed were replayed.
+   */
+  readonly recovered: boolean;
 
   readonly #acks: AckRegistry;
+  /** The private session id, sent to the client only (when recovery is on). */
+  readonly #pid: PrivateSessionId | undefined;
+  /** What the recovered session brings back, until `_onconnect` applies it. */
+  #restored: RestoredSession | undefined;
   #fns: MiddlewareFn<unknown[]>[] | undefined;
   #any: AnyListener[] | undefined;
   #anyOutgoing: AnyListener[] | undefined;
@@ -78,10 +111,22 @@ export class Socket<
     nsp: Namespace<Listen, Emit, ServerSide, SocketData>,
     client: Client,
     auth: Record<string, unknown>,
+    session?: RestoredSession,
   ) {
     super();
     this.nsp = nsp;
     this.client = client;
+    if (session !== undefined) {
+      this.id = session.sid;
+      this.#pid = session.pid;
+      this.data = session.data as SocketData;
+      this.recovered = true;
+      this.#restored = session;
+    } else {
+      this.id = generateId();
+      this.#pid = nsp._recovery === undefined ? undefined : generateId();
+      this.recovered = false;
+    }
     this.handshake = buildHandshake(client.conn, auth);
     this.#acks = new AckRegistry(client.limits.maxPendingAcks, this);
   }
@@ -276,6 +321,17 @@ export class Socket<
       data.pop();
       packet.id = this.nsp._nextAckId();
       this.#acks.add(packet.id, last as (...a: unknown[]) => void, flags.timeout);
+    } else if (this.#pid !== undefined && flags.volatile !== true && this.connected) {
+      // Through the adapter, to this socket's own room only: it gets an offset and is kept
+      // for replay, as a broadcast would be. `local`: no other server needs to see it.
+      const bflags: BroadcastFlags = { local: true };
+      if (flags.compress !== undefined) bflags.compress = flags.compress;
+      this.nsp.adapter.broadcast(packet, {
+        rooms: new Set([this.id]),
+        except: NO_ROOMS,
+        flags: bflags,
+      });
+      return true;
     }
     this.#notifyOutgoing(data);
     this._sendPacket(packet, flags);
@@ -309,8 +365,8 @@ export class Socket<
   }
 
   /** @internal */
-  _registerAck(id: number, ack: (...args: unknown[]) => void): void {
-    this.#acks.addRaw(id, ack);
+  _registerAck(id: number, ack: (...args: unknown[]) => void, gone?: () => void): void {
+    this.#acks.addRaw(id, ack, gone);
   }
 
   /** @internal A broadcast gave up waiting: forget its ack. */
@@ -318,11 +374,28 @@ export class Socket<
     this.#acks.delete(id);
   }
 
-  /** @internal The namespace accepted the socket: join its own room, confirm to the client. */
+  /**
+   * @internal The namespace accepted the socket: join its own room (and a recovered
+   * session's rooms), confirm to the client, then replay what a recovered session missed.
+   */
   _onconnect(): void {
     this.connected = true;
-    this.join(this.id);
-    this._sendPacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data: { sid: this.id } });
+    const restored = this.#restored;
+    this.#restored = undefined;
+    if (restored === undefined) {
+      this.join(this.id);
+    } else {
+      // Straight to the adapter: these rooms were within maxRoomsPerSocket when persisted.
+      this.nsp.adapter.addAll(this.id, new Set([this.id, ...restored.rooms]));
+    }
+    const data: { sid: SocketId; pid?: PrivateSessionId } = { sid: this.id };
+    if (this.#pid !== undefined) data.pid = this.#pid;
+    this._sendPacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
+    if (restored !== undefined) {
+      for (const frames of restored.missedPackets) {
+        this.client._writePrepared(prepareMessage(frames));
+      }
+    }
   }
 
   /** @internal A middleware refused the socket. */
@@ -357,11 +430,31 @@ export class Socket<
       return;
     }
     this.emitReserved("disconnecting", reason, description);
+    if (this.#pid !== undefined && RECOVERABLE_REASONS.has(reason)) {
+      this.#persist();
+    }
     this.#cleanup();
     this.client._remove(this);
     this.connected = false;
     this.#acks.clear();
     this.emitReserved("disconnect", reason, description);
+  }
+
+  #persist(): void {
+    const session = {
+      sid: this.id,
+      pid: this.#pid as string,
+      rooms: [...this.rooms],
+      data: this.data,
+    };
+    try {
+      const result = this.nsp.adapter.persistSession(session);
+      if (result instanceof Promise) {
+        result.catch((err: unknown) => this.reportListenerError(err, "adapter.persistSession"));
+      }
+    } catch (err) {
+      this.reportListenerError(err, "adapter.persistSession");
+    }
   }
 
   #cleanup(): void {

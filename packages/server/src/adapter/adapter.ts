@@ -1,5 +1,5 @@
 import type { EventEmitter } from "node:events";
-import type { Packet } from "@parley/protocol";
+import type { Packet, RawData } from "@parley/protocol";
 import type { PreparedMessage } from "../engine/contract.js";
 import type { Handshake } from "../socket-types.js";
 
@@ -28,6 +28,39 @@ export interface BroadcastOptions {
   flags?: BroadcastFlags;
 }
 
+/** The secret a client presents to take its session back (connection state recovery). */
+export type PrivateSessionId = string;
+
+/** Connection state recovery settings, resolved from the server's `connectionStateRecovery`. */
+export interface RecoveryOptions {
+  /** Milliseconds a disconnected session (and the packets it may miss) are kept. */
+  readonly maxDisconnectionDuration: number;
+  /** A recovered socket skips the namespace's middleware. */
+  readonly skipMiddlewares: boolean;
+  /** Disconnected sessions kept per namespace; past it the oldest is forgotten. */
+  readonly maxSessions: number;
+  /** Packets kept for replay per namespace; past it the oldest is dropped. */
+  readonly maxPackets: number;
+  /** Encoded bytes of those packets per namespace; past it the oldest are dropped. */
+  readonly maxBytes: number;
+}
+
+/** What a socket leaves behind when its connection drops abruptly. */
+export interface PersistedSession {
+  sid: SocketId;
+  pid: PrivateSessionId;
+  rooms: Room[];
+  data: unknown;
+}
+
+/**
+ * A session taken back: its state, and the packets its socket missed since the client's
+ * offset, in order, each as its encoded frames (with its own offset as last argument).
+ */
+export interface RestoredSession extends PersistedSession {
+  missedPackets: (readonly RawData[])[];
+}
+
 /** A socket as `fetchSockets` reports it. Local sockets are the live `Socket` objects. */
 export interface SocketDetails {
   id: SocketId;
@@ -44,8 +77,11 @@ export interface AdapterSocket extends SocketDetails {
   disconnect(close?: boolean): unknown;
   /** @internal Writes a broadcast prepared once for every recipient. */
   _deliver(message: PreparedMessage, packet: Packet): void;
-  /** @internal Registers the callback that receives this socket's ACK for packet `id`. */
-  _registerAck(id: number, ack: (...args: unknown[]) => void): void;
+  /**
+   * @internal Registers the callback that receives this socket's ACK for packet `id`;
+   * `gone` runs instead if the socket disconnects (or drops the ack) before answering.
+   */
+  _registerAck(id: number, ack: (...args: unknown[]) => void, gone?: () => void): void;
   /** @internal Forgets the ACK awaited for packet `id` (its broadcast timed out). */
   _forgetAck(id: number): void;
 }
@@ -58,6 +94,8 @@ export interface AdapterNamespace {
   _nextAckId(): number;
   /** @internal Delivers a `serverSideEmit` received from another server. */
   _onServerSideEmit(args: unknown[]): void;
+  /** @internal Set when the server has `connectionStateRecovery` on. */
+  readonly _recovery?: RecoveryOptions | undefined;
 }
 
 export interface AdapterEvents {
@@ -83,6 +121,9 @@ export interface AdapterEvents {
  *   `flags.local` is set; local delivery happens synchronously, before the call returns.
  * - Packets from one broadcaster to one socket arrive in call order.
  * - A broadcast is encoded once; each recipient's connection gets the same `PreparedMessage`.
+ * - With connection state recovery on (`nsp._recovery`), every EVENT broadcast without an ack
+ *   and not volatile gets an offset appended as its last argument, the same for every
+ *   recipient, and is kept so that `restoreSession` can replay it.
  */
 export interface Adapter extends EventEmitter<AdapterEvents> {
   readonly nsp: AdapterNamespace;
@@ -111,6 +152,9 @@ export interface Adapter extends EventEmitter<AdapterEvents> {
    * Sends `packet` expecting an ACK from each recipient. `clientCountCallback(n)` is called
    * once per server with the number of sockets it reached (before their replies), then `ack`
    * once per reply. The caller decides when it has every reply, using `serverCount()`.
+   * A server may report its count late, once each of its clients answered or left: the
+   * count is then the number that answered, so the caller stops waiting for clients that
+   * disconnected.
    */
   broadcastWithAck(
     packet: Packet,
@@ -137,6 +181,22 @@ export interface Adapter extends EventEmitter<AdapterEvents> {
    * answered (or the timeout passed). With no other server, it is called with `(null, [])`.
    */
   serverSideEmit(packet: unknown[]): void;
+
+  /**
+   * Keeps the state of a socket whose connection dropped abruptly, for
+   * `recovery.maxDisconnectionDuration`. A no-op when recovery is off.
+   */
+  persistSession(session: PersistedSession): Promise<void> | void;
+  /**
+   * Takes a persisted session back, with every packet it missed after `offset` (the last
+   * offset its client received). Null when the session is unknown or expired, or when some
+   * packet after `offset` is no longer kept: the client then starts a new session. A session
+   * can be restored once.
+   */
+  restoreSession(
+    pid: PrivateSessionId,
+    offset: string,
+  ): Promise<RestoredSession | null> | RestoredSession | null;
 }
 
 /** How `io.adapter(...)` takes an adapter: a class, or a factory function. */

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { encodePacket, type Packet } from "@parley/protocol";
+import { encodePacket, type Packet, PacketType } from "@parley/protocol";
 import { type PreparedMessage, prepareMessage } from "../engine/contract.js";
 import type {
   Adapter,
@@ -7,28 +7,48 @@ import type {
   AdapterNamespace,
   AdapterSocket,
   BroadcastOptions,
+  PersistedSession,
+  PrivateSessionId,
+  RestoredSession,
   Room,
   SocketDetails,
   SocketId,
 } from "./adapter.js";
+import { RecoveryStore } from "./recovery-store.js";
 
 /**
  * The default adapter: rooms in two maps, delivery to the sockets of this process.
  * Every operation is synchronous; the promise-returning ones resolve immediately.
+ * With connection state recovery on, it also keeps sessions and offset-carrying packets in
+ * memory (see `RecoveryStore`): recovery works when the client comes back to this process.
  */
 export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adapter {
   readonly nsp: AdapterNamespace;
   readonly rooms: Map<Room, Set<SocketId>> = new Map();
   readonly sids: Map<SocketId, Set<Room>> = new Map();
+  /** Sessions and packets kept for connection state recovery (when it is on). */
+  protected readonly recoveryStore: RecoveryStore | undefined;
 
   constructor(nsp: AdapterNamespace) {
     super();
     this.nsp = nsp;
+    const recovery = nsp._recovery;
+    this.recoveryStore = recovery === undefined ? undefined : new RecoveryStore(recovery);
   }
 
   init(): Promise<void> | void {}
 
-  close(): Promise<void> | void {}
+  close(): Promise<void> | void {
+    this.recoveryStore?.clear();
+  }
+
+  persistSession(session: PersistedSession): Promise<void> | void {
+    this.recoveryStore?.persist(session);
+  }
+
+  restoreSession(pid: PrivateSessionId, offset: string): RestoredSession | null {
+    return this.recoveryStore?.restore(pid, offset) ?? null;
+  }
 
   serverCount(): Promise<number> {
     return Promise.resolve(1);
@@ -75,6 +95,22 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
   }
 
   broadcast(packet: Packet, opts: BroadcastOptions): void {
+    const store = this.recoveryStore;
+    if (
+      store !== undefined &&
+      packet.type === PacketType.EVENT &&
+      packet.id === undefined &&
+      opts.flags?.volatile !== true &&
+      Array.isArray(packet.data)
+    ) {
+      // A copy with the offset as last argument: the caller's packet may be sent on to other
+      // servers, each of which appends its own.
+      const sent: Packet = { ...packet, data: [...packet.data, store.nextOffset()] };
+      const message = this.prepare(sent, opts);
+      store.push(message.frames, opts);
+      this.apply(opts, (socket) => socket._deliver(message, sent));
+      return;
+    }
     const message = this.prepare(packet, opts);
     this.apply(opts, (socket) => socket._deliver(message, packet));
   }
@@ -88,13 +124,34 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
     if (packet.id === undefined) packet.id = this.nsp._nextAckId();
     const id = packet.id;
     const message = this.prepare(packet, opts);
-    let count = 0;
+    // The count is reported once every reached client answered or left, as the number that
+    // answered: a client that disconnects is not waited for until the timeout.
+    let waiting = 0;
+    let answered = 0;
+    let reached = false;
+    const report = () => {
+      if (reached && waiting === 0) {
+        reached = false;
+        clientCountCallback(answered);
+      }
+    };
+    const onReply = (...args: unknown[]) => {
+      waiting--;
+      answered++;
+      ack(...args);
+      report();
+    };
+    const onGone = () => {
+      waiting--;
+      report();
+    };
     this.apply(opts, (socket) => {
-      socket._registerAck(id, ack);
+      waiting++;
+      socket._registerAck(id, onReply, onGone);
       socket._deliver(message, packet);
-      count++;
     });
-    clientCountCallback(count);
+    reached = true;
+    report();
   }
 
   /** Encodes `packet` once for this namespace; every recipient gets the same frames. */
