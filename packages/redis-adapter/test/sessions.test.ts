@@ -56,7 +56,7 @@ const BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
  * Emits with acks (text and binary), a client → everyone broadcast and server broadcasts from
  * every node, spread over `ms` so several heartbeats happen on the way. Fails on any loss.
  */
-async function exercise(socket: ClientSocket, ms: number): Promise<void> {
+async function exercise(socket: ClientSocket, ms: number): Promise<number> {
   // Other clients may be exercised at the same time: count only this run's broadcasts.
   const tag = Math.random().toString(36).slice(2);
   const heard: unknown[] = [];
@@ -67,6 +67,8 @@ async function exercise(socket: ClientSocket, ms: number): Promise<void> {
   socket.on("news", (v: { tag: string; round: number }) => {
     if (v.tag === tag) news.push(v.round);
   });
+  let pings = 0;
+  socket.io.engine.on("ping", () => pings++);
   let disconnected: string | null = null;
   socket.on("disconnect", (reason) => {
     disconnected = reason;
@@ -90,15 +92,14 @@ async function exercise(socket: ClientSocket, ms: number): Promise<void> {
   );
   expect(heard).toEqual([...Array(round).keys()]);
   expect(disconnected).toBeNull();
+  return pings;
 }
 
 describeRedis("no sticky sessions: a round-robin balancer in front of the cluster", () => {
   it("long-polling sessions work wherever each request lands (3 nodes)", async () => {
     const url = await cluster(3);
     const socket = await client(url, ["polling"]);
-    let pings = 0;
-    socket.io.engine.on("ping", () => pings++);
-    await exercise(socket, 1500);
+    const pings = await exercise(socket, 1500);
     expect(socket.io.engine.transport.name).toBe("polling");
     expect(pings).toBeGreaterThanOrEqual(3);
     const owner = ownerIndex(nodes, sidOf(socket));
@@ -115,7 +116,7 @@ describeRedis("no sticky sessions: a round-robin balancer in front of the cluste
     const url = await cluster(2);
     if (proxy !== null) proxy.policy = neverTheOwner(["request"]);
     const socket = await client(url, ["polling"]);
-    await exercise(socket, 1000);
+    expect(await exercise(socket, 1000)).toBeGreaterThanOrEqual(2);
     const owner = ownerIndex(nodes, sidOf(socket));
     const edge = nodes[1 - owner] as RelayNode;
     expect(proxy?.requests[owner]).toBe(1); // the handshake
@@ -135,7 +136,7 @@ describeRedis("no sticky sessions: a round-robin balancer in front of the cluste
     const edge = nodes[1 - owner] as RelayNode;
     expect(edge.relay.stats.upgradesOut).toBe(1);
     expect(proxy?.upgrades[1 - owner]).toBe(1);
-    await exercise(socket, 1000);
+    expect(await exercise(socket, 1000)).toBeGreaterThanOrEqual(2);
     expect(socket.io.engine.transport.name).toBe("websocket");
     const session = nodes[owner]?.io.engine as unknown as {
       clients: Map<string, { transport: { name: string } }>;
@@ -161,5 +162,33 @@ describeRedis("no sticky sessions: a round-robin balancer in front of the cluste
       return (proxy?.upgrades[owner] ?? 0) === 0;
     }).length;
     expect(relayedUpgrades).toBeGreaterThanOrEqual(misplaced);
+  });
+
+  it("WebSocket-only clients need no relay: one connection, on the node that owns it", async () => {
+    const url = await cluster(2);
+    const socket = await client(url, ["websocket"]);
+    expect(await exercise(socket, 700)).toBeGreaterThanOrEqual(1);
+    for (const node of nodes) {
+      expect(node.relay.stats.requestsOut + node.relay.stats.upgradesOut).toBe(0);
+    }
+  });
+
+  it("relayed polling answers carry the owner's CORS headers once", async () => {
+    nodes = await startRelayCluster(2, uniqueKey("sessions-cors"), {
+      cors: { origin: "http://app.example", credentials: true },
+    });
+    const [a, b] = nodes as [RelayNode, RelayNode];
+    const headers = { Origin: "http://app.example" };
+    const open = await fetch(`${a.url}/socket.io/?EIO=4&transport=polling`, { headers });
+    const sid = (JSON.parse((await open.text()).slice(1)) as { sid: string }).sid;
+    const res = await fetch(`${b.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`, {
+      method: "POST",
+      headers,
+      body: "40",
+    });
+    expect(await res.text()).toBe("ok");
+    expect(res.headers.get("access-control-allow-origin")).toBe("http://app.example");
+    expect(res.headers.get("access-control-allow-credentials")).toBe("true");
+    expect(b.relay.stats.requestsOut).toBe(1);
   });
 });
