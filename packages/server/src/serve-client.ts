@@ -24,8 +24,10 @@ interface CachedFile {
 /** Finds `@parley/client`'s browser build directory, from either build of this package. */
 export function defaultClientDir(): string | undefined {
   try {
-    // The CJS build has the real `require`; the ESM build makes one from its own URL.
-    const req = typeof require === "function" ? require : createRequire(import.meta.url);
+    // Both builds resolve from their own file: the CJS build gets `import.meta.url` from tsup's
+    // shim. (A `typeof require` test would not do: esbuild turns `require` into a throwing
+    // stub in the ESM build.)
+    const req = createRequire(import.meta.url);
     return join(dirname(req.resolve("@parley/client/package.json")), "dist", "browser");
   } catch {
     return undefined;

@@ -1,0 +1,118 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+// The CommonJS build as `require` users get it: the package's `require` entries, from dist/.
+// It needs a build (`npm run build`; `.ci/run` builds before testing). Without one these tests
+// are skipped with a notice, except under CI=true, where a missing build is an error.
+// The checks run in a plain child `node`: the test worker resolves the "source" condition,
+// which would load src/ instead of the build.
+const pkgDir = fileURLToPath(new URL("..", import.meta.url));
+const built =
+  existsSync(`${pkgDir}dist/index.cjs`) && existsSync(`${pkgDir}dist/adapter/index.cjs`);
+if (!built) {
+  const notice = `${pkgDir}dist/*.cjs missing: run \`npm run build\` to test the CommonJS build`;
+  if (process.env.CI === "true") throw new Error(`${notice} (CI=true, so this fails)`);
+  console.warn(`\n*** SKIPPED: ${notice}\n`);
+}
+
+const clientBundle = fileURLToPath(
+  new URL("../../client/dist/browser/socket.io.js", import.meta.url),
+);
+
+/** Runs `body` as a script (CommonJS unless told) in the package directory; returns its JSON. */
+function runNode(body: string, type: "commonjs" | "module" = "commonjs"): unknown {
+  const script = `${type === "commonjs" ? '"use strict";' : ""}
+const out = (v) => process.stdout.write(JSON.stringify(v));
+(async () => { ${body} })().catch((err) => { console.error(err); process.exit(1); });`;
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  const stdout = execFileSync(process.execPath, [`--input-type=${type}`, "-e", script], {
+    cwd: pkgDir,
+    env,
+    encoding: "utf8",
+    timeout: 15_000,
+  });
+  return JSON.parse(stdout);
+}
+
+describe.skipIf(!built)("CommonJS build", () => {
+  it("resolves the package's require entries to cjs/ and dist/", () => {
+    const resolved = runNode(`out([
+      require.resolve("@parley/server"),
+      require.resolve("@parley/server/adapter"),
+      require.resolve("@parley/server/engine"),
+    ]);`);
+    expect(resolved).toEqual([
+      `${pkgDir}cjs/index.cjs`,
+      `${pkgDir}dist/adapter/index.cjs`,
+      `${pkgDir}dist/engine/index.cjs`,
+    ]);
+  });
+
+  it("shares one copy of each class between the entries, so instanceof holds", () => {
+    const result = runNode(`
+      const main = require("@parley/server");
+      const adapter = require("@parley/server/adapter");
+      const io = new main.Server();
+      class Published extends adapter.ClusterAdapter { doPublish() {} }
+      const clustered = new main.Server({ adapter: Published });
+      out({
+        sameInMemory: adapter.InMemoryAdapter === main.InMemoryAdapter,
+        sameCluster: adapter.ClusterAdapter === main.ClusterAdapter,
+        defaultAdapter: io.sockets.adapter instanceof adapter.InMemoryAdapter,
+        userAdapter: clustered.sockets.adapter instanceof main.ClusterAdapter,
+      });
+      await io.close();
+      await clustered.close();
+    `);
+    expect(result).toEqual({
+      sameInMemory: true,
+      sameCluster: true,
+      defaultAdapter: true,
+      userAdapter: true,
+    });
+  });
+
+  it("is callable as the classic factory, with the named exports on it", () => {
+    const result = runNode(`
+      const parley = require("@parley/server");
+      const { Server, Namespace } = parley;
+      const io = parley();
+      out({
+        factory: io instanceof Server,
+        namespace: io.sockets instanceof Namespace,
+        defaultIsSelf: parley.default === parley,
+        engine: typeof require("@parley/server/engine").Engine,
+      });
+      await io.close();
+    `);
+    expect(result).toEqual({
+      factory: true,
+      namespace: true,
+      defaultIsSelf: true,
+      engine: "function",
+    });
+  });
+
+  it.skipIf(!existsSync(clientBundle))("both builds find @parley/client's bundles to serve", () => {
+    const serve = (load: string) => `
+        const { createServer } = require("node:http");
+        const { Server } = ${load};
+        const http = createServer();
+        const io = new Server(http);
+        await new Promise((r) => http.listen(0, "127.0.0.1", r));
+        const res = await fetch("http://127.0.0.1:" + http.address().port + "/socket.io/socket.io.js");
+        out(res.status);
+        await io.close();`;
+    expect(runNode(serve('require("@parley/server")'))).toBe(200);
+    expect(
+      runNode(
+        `const require = (await import("node:module")).createRequire(process.cwd() + "/");
+          ${serve('await import("@parley/server")')}`,
+        "module",
+      ),
+    ).toBe(200);
+  });
+});
