@@ -2,6 +2,7 @@ import { request as httpRequest } from "node:http";
 import { type Socket as ClientSocket, io as ioc } from "socket.io-client";
 import { afterEach, expect, it } from "vitest";
 import { WebSocket } from "ws";
+import { attachSessionRelay } from "../src/index.js";
 import { encodeTunnel, Kind, nodeChannel, sessionChannel } from "../src/sessions/wire.js";
 import { RoundRobinProxy } from "./cluster/proxy.js";
 import { ownerIndex, type RelayNode, startRelayCluster } from "./cluster/relay-nodes.js";
@@ -208,5 +209,22 @@ describeRedis("session relay: owners dying, bad input", () => {
     });
     expect(await res.text()).toBe("ok");
     expect(b.relay.stats.tunnelsIn).toBe(1);
+  });
+
+  it("one relay per engine; closing it restores plain session ids", async () => {
+    nodes = await startRelayCluster(1, uniqueKey("relay-once"));
+    const [a] = nodes as [RelayNode];
+    expect(() => attachSessionRelay(a.io, { pubClient: a.pub, subClient: a.sub })).toThrow(
+      /already has a session relay/,
+    );
+    expect(await handshake(a.url)).toMatch(new RegExp(`^${a.relay.nodeId}.{20}$`));
+    await a.relay.close();
+    expect((await handshake(a.url)).length).toBe(20);
+    expect(() =>
+      attachSessionRelay(
+        { engine: undefined, httpServer: undefined },
+        { pubClient: a.pub, subClient: a.sub },
+      ),
+    ).toThrow(TypeError);
   });
 });

@@ -45,6 +45,9 @@ export type RelayableEngine = Pick<
 
 const MAX_TUNNEL_ID = 0xffffffff;
 
+/** Engines with a relay attached: a second one would prefix the ids twice. */
+const attached = new WeakSet<object>();
+
 function ignore(): void {}
 
 /**
@@ -92,6 +95,9 @@ export class RedisSessionRelay implements SessionRelay {
   #closed = false;
 
   constructor(engine: RelayableEngine, opts: SessionRelayOptions) {
+    if (attached.has(engine)) {
+      throw new TypeError("this engine already has a session relay: close it first");
+    }
     this.#engine = engine;
     this.nodeId = newNodeId();
     this.#logger = createLogger(opts.debug);
@@ -136,6 +142,7 @@ export class RedisSessionRelay implements SessionRelay {
       engine.handleUpgrade(req, socket, head),
     );
     this.#restoreGenerateId = this.#prefixIds();
+    attached.add(engine);
     this.#timer = setInterval(() => this.#beat(), interval);
     this.#timer.unref();
     this.ready = this.#start();
@@ -174,6 +181,7 @@ export class RedisSessionRelay implements SessionRelay {
     clearInterval(this.#timer);
     this.#engine.setSessionRelay(null);
     this.#restoreGenerateId();
+    attached.delete(this.#engine);
     const bye = this.#publish(sessionChannel(this.#key), encodeControl(Kind.BYE, this.nodeId));
     for (const tunnel of [...this.#outgoing.values(), ...this.#incoming.values()]) {
       tunnel.destroy(new TunnelError("RELAY_PEER_GONE", "the session relay is closing"));
