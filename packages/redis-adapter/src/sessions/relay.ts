@@ -70,7 +70,7 @@ export class RedisSessionRelay implements SessionRelay {
     refused: 0,
     ignored: 0,
   };
-  /** Resolves once the relay listens on Redis and takes requests from the engine. */
+  /** Resolves once the relay listens on Redis and takes requests from the engine (or is closed). */
   readonly ready: Promise<void>;
   readonly #engine: RelayableEngine;
   readonly #publisher: OrderedPublisher;
@@ -217,9 +217,24 @@ export class RedisSessionRelay implements SessionRelay {
     };
   }
 
+  /** Subscribes (retrying while Redis refuses), then takes requests. Never rejects. */
   async #start(): Promise<void> {
-    const mode = await this.#publisher.ready;
-    await Promise.all(this.#channels.map((c) => subscribeOn(this.#sub, mode, c, this.#listener)));
+    for (let attempt = 0; ; attempt++) {
+      if (this.#closed) return;
+      try {
+        const mode = await this.#publisher.ready;
+        await Promise.all(
+          this.#channels.map((c) => subscribeOn(this.#sub, mode, c, this.#listener)),
+        );
+        break;
+      } catch (err) {
+        this.#logger.warn(
+          "subscribe",
+          `session relay could not subscribe (${describeError(err)}); retrying`,
+        );
+        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)).unref());
+      }
+    }
     if (this.#closed) return;
     this.#logger.debug(`session relay ${this.nodeId} listening on ${this.#channels.join(", ")}`);
     // Only now can answers reach us: take requests from the engine from here on.
