@@ -70,7 +70,10 @@ export class RedisSessionRelay implements SessionRelay {
     refused: 0,
     ignored: 0,
   };
-  /** Resolves once the relay listens on Redis and takes requests from the engine (or is closed). */
+  /**
+   * Resolves once the relay listens on Redis and takes requests from the engine (or once it
+   * is closed). Never rejects.
+   */
   readonly ready: Promise<void>;
   readonly #engine: RelayableEngine;
   readonly #publisher: OrderedPublisher;
