@@ -17,7 +17,9 @@ export interface ServerProcess {
 
 /**
  * Starts a Node server script as a child process and resolves with the port it printed
- * (`http://localhost:<port>`). `PORT=0` unless `env.PORT` says otherwise.
+ * (`http://localhost:<port>`). `PORT=0` unless `env.PORT` says otherwise. History stays in the
+ * server's memory unless `env.REDIS_URL` is given: CI exports REDIS_URL for the whole run, and
+ * servers of different test files must not share one Redis history.
  */
 export function startServer(
   script: string,
@@ -30,7 +32,7 @@ export function startServer(
     );
   }
   const child = spawn(process.execPath, [script], {
-    env: { ...process.env, PORT: "0", ...env },
+    env: { ...process.env, PORT: "0", REDIS_URL: "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
