@@ -222,7 +222,10 @@ describeRedis("session relay: owners dying, bad input", () => {
     expect((await handshake(a.url)).length).toBe(20);
     expect(() =>
       attachSessionRelay(
-        { engine: undefined, httpServer: undefined },
+        // A Server never attached to an HTTP server has no engine yet.
+        { engine: undefined, httpServer: undefined } as unknown as Parameters<
+          typeof attachSessionRelay
+        >[0],
         { pubClient: a.pub, subClient: a.sub },
       ),
     ).toThrow(TypeError);
