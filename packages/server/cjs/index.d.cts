@@ -1,4 +1,4 @@
-import type * as parley from "../dist/index.cjs";
+import * as parley from "../dist/index.cjs";
 
 /** `require("@parley/server")(httpServer, opts)`: creates a `Server`. */
 declare function io(
@@ -21,15 +21,19 @@ declare namespace io {
   export import SocketDisconnectedError = parley.SocketDisconnectedError;
   export import MiddlewareFailedError = parley.MiddlewareFailedError;
   export type ServerOptions = parley.ServerOptions;
+  export type ConnectionStateRecoveryOptions = parley.ConnectionStateRecoveryOptions;
   export type AttachTarget = parley.AttachTarget;
   export type Adapter = parley.Adapter;
   export type AdapterConstructor = parley.AdapterConstructor;
   export type BroadcastOptions = parley.BroadcastOptions;
   export type ClusterMessage = parley.ClusterMessage;
   export type DisconnectReason = parley.DisconnectReason;
+  export type Event = parley.Event;
   export type ExtendedError = parley.ExtendedError;
   export type Handshake = parley.Handshake;
   export type RemoteSocket<E extends parley.EventsMap, D = unknown> = parley.RemoteSocket<E, D>;
+  export type PersistedSession = parley.PersistedSession;
+  export type RestoredSession = parley.RestoredSession;
   export type Room = parley.Room;
   export type SocketId = parley.SocketId;
   export type DefaultEventsMap = parley.DefaultEventsMap;

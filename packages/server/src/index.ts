@@ -12,6 +12,10 @@ export type {
   AdapterSocket,
   BroadcastFlags,
   BroadcastOptions,
+  PersistedSession,
+  PrivateSessionId,
+  RecoveryOptions,
+  RestoredSession,
   Room,
   SocketDetails,
   SocketId,
@@ -31,13 +35,13 @@ export type {
 } from "./engine/contract.js";
 export { MiddlewareFailedError, type MiddlewareFn, type NextFunction } from "./middleware.js";
 export { Namespace, type NamespaceReservedEvents } from "./namespace.js";
-export type { ServerOptions } from "./options.js";
+export type { ConnectionStateRecoveryOptions, ServerOptions } from "./options.js";
 export { type NamespaceMatcher, ParentNamespace } from "./parent-namespace.js";
 export type { RemoteSocket, TimedEmitter } from "./remote-socket.js";
 export { type AttachTarget, type BindableEngine, Server } from "./server.js";
 export { Socket, type SocketReservedEvents } from "./socket.js";
 export { SocketEmitter } from "./socket-emitter.js";
-export type { DisconnectReason, ExtendedError, Handshake } from "./socket-types.js";
+export type { DisconnectReason, Event, ExtendedError, Handshake } from "./socket-types.js";
 
 /**
  * `import io from "@parley/server"; const server = io(httpServer, opts)` — the classic

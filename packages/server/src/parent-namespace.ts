@@ -14,7 +14,8 @@ import type { Server } from "./server.js";
 /** Decides whether a namespace name may be created: `next(null, true)` allows it. */
 export type NamespaceMatcher = (
   name: string,
-  auth: Record<string, unknown>,
+  // biome-ignore lint/suspicious/noExplicitAny: the CONNECT auth payload, typed as in Socket.IO
+  auth: { [key: string]: any },
   next: (err: Error | null, allow: boolean) => void,
 ) => void;
 

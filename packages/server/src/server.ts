@@ -69,8 +69,13 @@ export class Server<
 > {
   /** The main namespace ("/"). */
   readonly sockets: Namespace<Listen, Emit, ServerSide, SocketData>;
-  /** The engine accepting connections, once attached or bound. */
-  engine: BindableEngine | undefined;
+  /**
+   * The engine accepting connections (`io.engine.on("connection_error", …)`,
+   * `io.engine.clientsCount`). Set by `attach`/`listen`, or by `bind` with the engine given
+   * (typed as Parley's `Engine`, as Socket.IO types it as engine.io's server); undefined
+   * before either.
+   */
+  engine!: Engine;
   /** The HTTP server this one is attached to. */
   httpServer: HttpServer | HttpsServer | undefined;
   /** @internal */
@@ -136,7 +141,7 @@ export class Server<
     engine.attach(server);
     if (this.#serveClient) this.#attachServe(server);
     this.httpServer = server;
-    this.bind(engine as unknown as BindableEngine);
+    this.bind(engine);
     return this;
   }
 
@@ -146,7 +151,7 @@ export class Server<
 
   /** Takes connections from an engine you created and attached yourself. */
   bind(engine: BindableEngine): this {
-    this.engine = engine;
+    this.engine = engine as Engine;
     engine.on("connection", (conn) => this.#onConnection(conn));
     return this;
   }
@@ -334,7 +339,7 @@ export class Server<
       for (const socket of [...nsp.sockets.values()]) socket._onclose("server shutting down");
     }
     await Promise.allSettled([...this._nsps.values()].map(async (nsp) => nsp.adapter.close()));
-    this.engine?.close();
+    (this.engine as BindableEngine | undefined)?.close();
     const http = this.httpServer;
     if (http === undefined || !http.listening) {
       fn?.();

@@ -38,8 +38,13 @@ export interface Handshake {
   url: string;
   /** Its query string, parsed. */
   query: ParsedUrlQuery;
-  /** The `auth` payload the client sent with CONNECT (`{}` when none). */
-  auth: Record<string, unknown>;
+  /**
+   * The `auth` payload the client sent with CONNECT (`{}` when none). Untrusted client
+   * input: check its fields before use. Loosely typed, as in Socket.IO, so that
+   * `verify(socket.handshake.auth.token)` compiles unchanged.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: drop-in typing; the values come from the client
+  auth: { [key: string]: any };
 }
 
 /** Names a server may not emit to a client: they are the client's own lifecycle events. */
@@ -59,6 +64,10 @@ export const NAMESPACE_RESERVED_EVENTS: ReadonlySet<string> = new Set([
   "new_namespace",
   "handler_error",
 ]);
+
+/** What a `socket.use()` middleware receives: the event name, then its arguments. */
+// biome-ignore lint/suspicious/noExplicitAny: the arguments of any event, as Socket.IO types them
+export type Event = [eventName: string, ...args: any[]];
 
 /** The error `next(err)` takes in middleware: `data` reaches the client's `connect_error`. */
 export interface ExtendedError extends Error {

@@ -27,6 +27,7 @@ import type { Server } from "./server.js";
 import { type EmitFlags, SocketEmitter } from "./socket-emitter.js";
 import {
   type DisconnectReason,
+  type Event,
   type ExtendedError,
   type Handshake,
   SOCKET_RESERVED_EVENTS,
@@ -102,7 +103,7 @@ export class Socket<
   readonly #pid: PrivateSessionId | undefined;
   /** What the recovered session brings back, until `_onconnect` applies it. */
   #restored: RestoredSession | undefined;
-  #fns: MiddlewareFn<unknown[]>[] | undefined;
+  #fns: MiddlewareFn<Event>[] | undefined;
   #any: AnyListener[] | undefined;
   #anyOutgoing: AnyListener[] | undefined;
   #closed = false;
@@ -240,7 +241,7 @@ export class Socket<
   }
 
   /** Adds a middleware that sees every incoming event as `[event, ...args]`. */
-  use(fn: MiddlewareFn<unknown[]>): this {
+  use(fn: MiddlewareFn<Event>): this {
     this.#fns ??= [];
     this.#fns.push(fn);
     return this;
@@ -477,7 +478,8 @@ export class Socket<
     }
     runMiddleware(
       fns,
-      args,
+      // The decoder guarantees a string event name first.
+      args as Event,
       (err) => this.reportListenerError(err, "middleware"),
       (err) => {
         if (err !== undefined) this.emitReserved("error", err);

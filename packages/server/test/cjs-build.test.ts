@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
@@ -114,5 +115,36 @@ describe.skipIf(!built)("CommonJS build", () => {
         "module",
       ),
     ).toBe(200);
+  });
+
+  it("its declarations type-check for a CommonJS TypeScript consumer", () => {
+    const file = `${pkgDir}cjs-consumer-${process.pid}.cts`;
+    writeFileSync(
+      file,
+      `import io = require("@parley/server");
+import adapter = require("@parley/server/adapter");
+const server: io.Server = io();
+const typed = new io.Server<{ a(n: number): void }, { b(s: string): void }>({
+  adapter: adapter.InMemoryAdapter,
+  connectionStateRecovery: { maxDisconnectionDuration: 1000 },
+});
+typed.on("connection", (socket: io.Socket<{ a(n: number): void }, { b(s: string): void }>) => {
+  socket.on("a", (n) => n.toFixed());
+  socket.emit("b", "x");
+  socket.use((event: io.Event, next) => next(event[0] === "a" ? undefined : new Error("no")));
+});
+const ok: boolean = server.sockets.adapter instanceof adapter.InMemoryAdapter;
+export { ok };
+`,
+    );
+    try {
+      const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+      const args = ["--noEmit", "--strict", "--module", "nodenext", "--types", "node", file];
+      execFileSync(process.execPath, [tsc, ...args], { cwd: pkgDir, encoding: "utf8" });
+    } catch (err) {
+      throw new Error(String((err as { stdout?: string }).stdout ?? err));
+    } finally {
+      rmSync(file, { force: true });
+    }
   });
 });
