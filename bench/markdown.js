@@ -1,12 +1,16 @@
-// Prints the machine block and the table of bench/results/latest.json as Markdown, for pasting
-// into docs/PERFORMANCE.md after a quiet run:  node bench/markdown.js
+// Prints the machine block and the table of a results file (default bench/results/latest.json)
+// as Markdown, for pasting into docs/PERFORMANCE.md after a quiet run. The table is rebuilt
+// from the raw figures with the current report code:  node bench/markdown.js [file.json]
 
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildRows, evaluateGoals, renderTable } from "./report.js";
 
-const file = join(dirname(fileURLToPath(import.meta.url)), "results", "latest.json");
+const file =
+  process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), "results", "latest.json");
 const results = JSON.parse(readFileSync(file, "utf8"));
+const rows = buildRows(results);
 const m = results.machine;
 
 console.log(`- ${m.cpuModel}, ${m.nproc} cores (nproc), ${m.memTotalGiB} GiB, ${m.platform}`);
@@ -19,9 +23,9 @@ console.log(
     `${m.loadAverage.join(" ")} at start, ${m.loadAverageAtEnd.join(" ")} at end`,
 );
 console.log("");
-for (const line of results.markdown) console.log(line);
+for (const line of renderTable(results, rows, true)) console.log(line);
 console.log("");
-for (const goal of results.goals) {
+for (const goal of evaluateGoals(rows)) {
   const verdict = goal.pass === undefined ? "n/a" : goal.pass ? "PASS" : "FAIL";
   console.log(`- ${verdict}: ${goal.label}: want ${goal.want}, got ${goal.got}`);
 }

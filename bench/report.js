@@ -78,6 +78,11 @@ export function buildRows(results) {
       );
       add(
         scenario,
+        { label: `${what}: per server CPU-second`, unit: "/s", better: "higher" },
+        (r) => perCpuSecond(r, "deliveriesPerSec"),
+      );
+      add(
+        scenario,
         { label: `${what}: lost + out of order`, unit: "n", better: undefined, zeroGoal: true },
         (r) => r.lost + r.disorder,
       );
@@ -153,6 +158,11 @@ export function buildRows(results) {
       );
       add(
         scenario,
+        { label: `${what}: per server CPU-second`, unit: "/s", better: "higher" },
+        (r) => perCpuSecond(r, "connectsPerSec"),
+      );
+      add(
+        scenario,
         { label: `${what}: handshake p99`, unit: "ms", better: "lower" },
         (r) => r.handshakeP99Ms,
       );
@@ -183,6 +193,35 @@ export function buildRows(results) {
     });
   }
   return rows;
+}
+
+/**
+ * Work per second of server CPU time: the rate divided by the server's CPU share over the
+ * window (all nodes summed). On a shared machine the rate itself swings with how much of its
+ * core the server got; work per CPU-second swings far less, so it is the steadier comparison
+ * of efficiency (it is what the rate would be with a whole core, if the server is CPU-bound).
+ * With several rounds, the median over the rounds.
+ * @param {any} r
+ * @param {string} metric
+ * @returns {number | undefined}
+ */
+function perCpuSecond(r, metric) {
+  /** @param {any} round */
+  const one = (round) => {
+    const cpu = Array.isArray(round.serverCpu)
+      ? round.serverCpu.reduce((/** @type {number} */ a, /** @type {number} */ b) => a + b, 0)
+      : round.serverCpu;
+    const rate = round[metric];
+    return typeof cpu === "number" && cpu > 0 && typeof rate === "number"
+      ? rate / (cpu / 100)
+      : undefined;
+  };
+  const rounds = Array.isArray(r.rounds) ? r.rounds : [r];
+  const values = rounds
+    .map(one)
+    .filter((/** @type {number | undefined} */ v) => v !== undefined)
+    .sort((/** @type {number} */ a, /** @type {number} */ b) => a - b);
+  return values.length === 0 ? undefined : values[(values.length - 1) >> 1];
 }
 
 /** @param {number | undefined} bytes */
