@@ -253,6 +253,33 @@ describe("connection state recovery (server rules)", () => {
     expect(got).toEqual([1, 2, 3]);
   });
 
+  it("replays binary events and recovers again after a second drop", async () => {
+    const harness = await setup();
+    const c = connect(officialClient, harness.url);
+    const got: unknown[] = [];
+    c.on("bin", ((v: Buffer) => got.push([...v])) as never);
+    const first = nextServerSocket(harness);
+    await next(c, "connect");
+    const s1 = await first;
+    const id = s1.id;
+    harness.io.emit("bin", Buffer.from([1]));
+    await until(() => got.length === 1, "first event");
+    let previous = s1;
+    for (const n of [2, 3]) {
+      const gone = next(c, "disconnect");
+      previous.conn.close();
+      await gone;
+      harness.io.emit("bin", Buffer.from([n, n]));
+      const again = nextServerSocket(harness);
+      c.connect();
+      previous = await again;
+      expect(previous.recovered).toBe(true);
+      expect(previous.id).toBe(id);
+      await until(() => got.length === n, `replay ${n}`);
+    }
+    expect(got).toEqual([[1], [2, 2], [3, 3]]);
+  });
+
   it("skips the middleware on recovery unless skipMiddlewares is false", async () => {
     for (const skipMiddlewares of [true, false]) {
       const harness = await setup({ connectionStateRecovery: { skipMiddlewares } });
