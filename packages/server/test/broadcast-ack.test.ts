@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Socket } from "../src/index.js";
-import { type Harness, next, startServer, until } from "./helpers.js";
+import { busAdapter, type Harness, next, startServer, until } from "./helpers.js";
 
 // A broadcast ack waits for every client it reached; one that disconnects before answering
 // is counted out at once. The timeouts below are long safety nets: had the disconnected
@@ -8,9 +8,12 @@ import { type Harness, next, startServer, until } from "./helpers.js";
 const LONG = 10_000;
 
 let h: Harness;
+let extra: Harness | undefined;
 
 afterEach(async () => {
   await h.close();
+  await extra?.close();
+  extra = undefined;
 });
 
 async function connectAll(n: number, answer: (i: number) => boolean) {
@@ -88,5 +91,28 @@ describe("broadcast acks and disconnects", () => {
       code: "ACK_TIMEOUT",
       responses: ["0:5"],
     });
+  });
+
+  it("across a cluster: a client of another server that leaves is counted out", async () => {
+    const adapter = busAdapter();
+    h = await startServer({ adapter });
+    extra = await startServer({ adapter });
+    const other = extra;
+    for (const server of [h, other]) {
+      const bus = server.io.of("/").adapter as InstanceType<typeof adapter>;
+      await until(() => bus.peers === 1, "cluster formed");
+    }
+    const here = h.client("/", { transports: ["websocket"] });
+    here.on("q", (v: number, cb: (r: unknown) => void) => cb(`here:${v}`));
+    await next(here, "connect");
+    const there = other.client("/", { transports: ["websocket"] });
+    const received = new Promise<void>((resolve) => there.on("q", () => resolve()));
+    const remoteSocket = next<[Socket]>(other.io, "connection");
+    await next(there, "connect");
+    const [remote] = await remoteSocket;
+    const pending = h.io.timeout(LONG).emitWithAck("q", 6);
+    await received;
+    remote.conn.close();
+    expect(await pending).toEqual(["here:6"]);
   });
 });

@@ -7,7 +7,13 @@ import {
   type ManagerOptions,
   type SocketOptions,
 } from "socket.io-client";
-import { Server, type ServerOptions } from "../src/index.js";
+import {
+  type AdapterNamespace,
+  ClusterAdapter,
+  type ClusterMessage,
+  Server,
+  type ServerOptions,
+} from "../src/index.js";
 
 /** The three ways the official client reaches the server. */
 export const TRANSPORT_MODES = [
@@ -84,4 +90,32 @@ export async function until(predicate: () => boolean, what = "condition"): Promi
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Servers sharing one in-process message bus: a cluster without Redis. */
+export function busAdapter() {
+  const members = new Set<ClusterAdapter>();
+  return class BusAdapter extends ClusterAdapter {
+    constructor(nsp: AdapterNamespace) {
+      super(nsp, { heartbeatInterval: 100, heartbeatTimeout: 2000 });
+      members.add(this);
+    }
+    protected doPublish(message: ClusterMessage): void {
+      for (const peer of members) {
+        if (peer !== this) setImmediate(() => peer.onMessage(structuredClone(message)));
+      }
+    }
+    override close(): void {
+      super.close();
+      members.delete(this);
+    }
+    /** Other servers this one has heard from. */
+    get peers(): number {
+      return this.liveNodes().length;
+    }
+    /** Packets kept for connection state recovery. */
+    get keptPackets(): number {
+      return this.recoveryStore?.packetCount ?? 0;
+    }
+  };
 }

@@ -1,7 +1,15 @@
 import { io as officialClient } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ServerOptions, Socket } from "../src/index.js";
-import { type Harness, next, sleep, startServer, TRANSPORT_MODES, until } from "./helpers.js";
+import {
+  busAdapter,
+  type Harness,
+  next,
+  sleep,
+  startServer,
+  TRANSPORT_MODES,
+  until,
+} from "./helpers.js";
 
 /** What the tests need from either client. */
 interface AnyClient {
@@ -278,6 +286,44 @@ describe("connection state recovery (server rules)", () => {
       await until(() => got.length === n, `replay ${n}`);
     }
     expect(got).toEqual([[1], [2, 2], [3, 3]]);
+  });
+
+  it("with a cluster adapter: events from another server are kept and replayed, one offset each", async () => {
+    const adapter = busAdapter();
+    const harness = await setup({ adapter });
+    const other = await startServer({ adapter });
+    try {
+      for (const server of [harness, other]) {
+        const bus = server.io.of("/").adapter as InstanceType<typeof adapter>;
+        await until(() => bus.peers === 1, "cluster formed");
+      }
+      const c = connect(officialClient, harness.url);
+      const got: unknown[][] = [];
+      c.on("news", ((...args: unknown[]) => got.push(args)) as never);
+      const first = nextServerSocket(harness);
+      await next(c, "connect");
+      const s1 = await first;
+      s1.join("room1");
+      other.io.to("room1").emit("news", 1);
+      await until(() => got.length === 1, "first event");
+      const gone = next(c, "disconnect");
+      s1.conn.close();
+      await gone;
+      other.io.to("room1").emit("news", 2);
+      other.io.emit("news", 3);
+      // Broadcasts from the other server reach this one asynchronously.
+      const bus = harness.io.of("/").adapter as InstanceType<typeof adapter>;
+      await until(() => bus.keptPackets === 3, "packets kept");
+      const second = nextServerSocket(harness);
+      c.connect();
+      expect((await second).recovered).toBe(true);
+      await until(() => got.length === 3, "replayed events");
+      expect(got.map((args) => args[0])).toEqual([1, 2, 3]);
+      // Each event carries exactly one offset: its value, then the offset.
+      for (const args of got) expect(args.length).toBe(2);
+    } finally {
+      await other.close();
+    }
   });
 
   it("skips the middleware on recovery unless skipMiddlewares is false", async () => {
