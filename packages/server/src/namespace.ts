@@ -230,8 +230,11 @@ export class Namespace<
       this.#admit(client, rest, undefined, onJoined, onRefused);
       return;
     }
-    const restored = (session: RestoredSession | null | undefined) =>
-      this.#admit(client, rest, session ?? undefined, onJoined, onRefused);
+    const restored = (session: RestoredSession | null | undefined) => {
+      // Never two live sockets with one id, whatever an adapter returns.
+      const usable = session != null && !this.sockets.has(session.sid) ? session : undefined;
+      this.#admit(client, rest, usable, onJoined, onRefused);
+    };
     let result: ReturnType<Adapter["restoreSession"]>;
     try {
       result = this.adapter.restoreSession(pid, offset);
