@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { connect, next, startServer, until } from "./helpers.js";
+import { connect, next, SERVER_KINDS, startServer, until } from "./helpers.js";
 
-// Only the official server implements connection state recovery (Parley's server does not yet).
-describe("connection state recovery (socket.io server)", () => {
+describe.each(SERVER_KINDS)("connection state recovery (%s server)", (kind) => {
   it("sends pid and offset on reconnect and reports `recovered` with the missed events", async () => {
-    const server = await startServer({
-      connectionStateRecovery: { maxDisconnectionDuration: 10_000 },
-    });
+    const server = await startServer(
+      { connectionStateRecovery: { maxDisconnectionDuration: 10_000 } },
+      () => {},
+      kind,
+    );
     const socket = connect(server.url, { transports: ["websocket"] });
     const got: unknown[] = [];
     socket.on("news", (v: unknown) => got.push(v));

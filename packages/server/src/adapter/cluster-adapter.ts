@@ -111,6 +111,8 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       this.#finish(requestId, request, true);
     }
     this.#publish({ type: "adapter-close" });
+    // The in-memory part holds the connection-state-recovery store and its expiry timer.
+    super.close();
   }
 
   /** Uids of the other servers currently known alive. */
