@@ -1,7 +1,7 @@
 // Parley against socket.io, raw ws and Bun, side by side in one run.
 //
-//   node bench/run.js            every scenario (about 10 minutes)
-//   node bench/run.js --quick    smaller counts, shorter windows (about 1 minute)
+//   node bench/run.js            every scenario (8–10 minutes; a time budget skips the rest past 12)
+//   node bench/run.js --quick    smaller counts, shorter windows (1–2 minutes)
 //   options: --targets=socketio,parley,ws,bun   --scenarios=broadcast,echo,memory,connect,
 //            cluster,bundle,codec   --rounds=N (default 3 full, 1 quick)
 //            --cpu-prof=<target id> (writes bench/results/profiles/)
