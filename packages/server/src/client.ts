@@ -62,7 +62,12 @@ export class Client {
   readonly conn: EngineConnection;
   readonly server: Server<never, never, never, unknown>;
   readonly limits: ClientLimits;
-  readonly #sockets = new Map<string, AnySocket>();
+  /**
+   * The sockets by namespace name. Nearly every client joins one namespace, so that one is
+   * held alone and a Map only appears with a second (an idle client holds no Map).
+   */
+  #sockets: AnySocket | Map<string, AnySocket> | undefined;
+  /** Namespaces whose CONNECT is in progress; undefined when none. */
   #joining: Set<string> | undefined;
   readonly #decoder: PacketDecoder;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -91,6 +96,45 @@ export class Client {
     return this.conn.request;
   }
 
+  #socket(nsp: string): AnySocket | undefined {
+    const sockets = this.#sockets;
+    if (sockets === undefined) return undefined;
+    if (sockets instanceof Map) return sockets.get(nsp);
+    return sockets.nsp.name === nsp ? sockets : undefined;
+  }
+
+  #socketCount(): number {
+    const sockets = this.#sockets;
+    return sockets === undefined ? 0 : sockets instanceof Map ? sockets.size : 1;
+  }
+
+  #socketList(): AnySocket[] {
+    const sockets = this.#sockets;
+    if (sockets === undefined) return [];
+    return sockets instanceof Map ? [...sockets.values()] : [sockets];
+  }
+
+  #addSocket(name: string, socket: AnySocket): void {
+    const sockets = this.#sockets;
+    if (sockets === undefined) {
+      this.#sockets = socket;
+    } else if (sockets instanceof Map) {
+      sockets.set(name, socket);
+    } else {
+      this.#sockets = new Map([
+        [sockets.nsp.name, sockets],
+        [name, socket],
+      ]);
+    }
+  }
+
+  #doneJoining(name: string): void {
+    const joining = this.#joining;
+    if (joining === undefined) return;
+    joining.delete(name);
+    if (joining.size === 0) this.#joining = undefined;
+  }
+
   /** @internal */
   _onData(data: RawData): void {
     const result = this.#decoder.add(data);
@@ -105,10 +149,10 @@ export class Client {
   #onPacket(packet: Packet): void {
     const { nsp } = packet;
     if (packet.type === PacketType.CONNECT) {
-      if (this.#sockets.has(nsp) || this.#joining?.has(nsp)) {
+      if (this.#socket(nsp) !== undefined || this.#joining?.has(nsp)) {
         this._close("forced server close");
       } else if (
-        this.#sockets.size + (this.#joining?.size ?? 0) >=
+        this.#socketCount() + (this.#joining?.size ?? 0) >=
         this.limits.maxNamespacesPerClient
       ) {
         this.#connectError(nsp, "Too many namespaces");
@@ -121,7 +165,7 @@ export class Client {
       this._close("forced server close");
       return;
     }
-    this.#sockets.get(nsp)?._onpacket(packet);
+    this.#socket(nsp)?._onpacket(packet);
   }
 
   #connect(name: string, auth: Record<string, unknown>): void {
@@ -130,7 +174,7 @@ export class Client {
     this.server._resolveNamespace(name, auth, (nsp) => {
       if (this.#closed) return;
       if (nsp === undefined) {
-        this.#joining?.delete(name);
+        this.#doneJoining(name);
         this.#connectError(name, "Invalid namespace");
         return;
       }
@@ -138,14 +182,14 @@ export class Client {
         this,
         auth,
         (socket) => {
-          this.#joining?.delete(name);
-          this.#sockets.set(name, socket as unknown as AnySocket);
+          this.#doneJoining(name);
+          this.#addSocket(name, socket as unknown as AnySocket);
           if (this.#connectTimer !== undefined) {
             clearTimeout(this.#connectTimer);
             this.#connectTimer = undefined;
           }
         },
-        () => this.#joining?.delete(name),
+        () => this.#doneJoining(name),
       );
     });
   }
@@ -176,20 +220,26 @@ export class Client {
 
   /** @internal A socket left its namespace. */
   _remove(socket: AnySocket | Socket<never, never, never, never>): void {
-    const name = socket.nsp.name;
-    if (this.#sockets.get(name) === socket) this.#sockets.delete(name);
+    const sockets = this.#sockets;
+    if (sockets === socket) {
+      this.#sockets = undefined;
+    } else if (sockets instanceof Map) {
+      const name = socket.nsp.name;
+      if (sockets.get(name) === socket) sockets.delete(name);
+      if (sockets.size === 0) this.#sockets = undefined;
+    }
   }
 
   /** @internal `socket.disconnect(true)`: every socket leaves, then the connection ends. */
   _disconnectAll(): void {
-    for (const socket of [...this.#sockets.values()]) socket.disconnect();
+    for (const socket of this.#socketList()) socket.disconnect();
     this._close("forced server close");
   }
 
   /** @internal */
   _onConnectTimeout(): void {
     this.#connectTimer = undefined;
-    if (this.#sockets.size === 0) this._close("forced server close");
+    if (this.#socketCount() === 0) this._close("forced server close");
   }
 
   /** @internal The server ends the connection: sockets see `reason`, then the transport closes. */
@@ -213,8 +263,8 @@ export class Client {
     if (this.#connectTimer !== undefined) clearTimeout(this.#connectTimer);
     this.#connectTimer = undefined;
     this.#decoder.reset();
-    const sockets = [...this.#sockets.values()];
-    this.#sockets.clear();
+    const sockets = this.#socketList();
+    this.#sockets = undefined;
     for (const socket of sockets) socket._onclose(reason, description);
   }
 }

@@ -3,19 +3,26 @@ import type { TLSSocket } from "node:tls";
 import type { EngineConnection } from "./engine/contract.js";
 import type { Handshake } from "./socket-types.js";
 
-/** Builds `socket.handshake` from the Engine.IO session's request and the CONNECT payload. */
-export function buildHandshake(conn: EngineConnection, auth: Record<string, unknown>): Handshake {
+/**
+ * Builds `socket.handshake` from the Engine.IO session's request, the CONNECT payload and the
+ * time the socket connected (`issued`, ms since the epoch). Sockets call it on first read, so
+ * a socket whose handshake nobody reads never holds one.
+ */
+export function buildHandshake(
+  conn: EngineConnection,
+  auth: Record<string, unknown>,
+  issued: number,
+): Handshake {
   const request = conn.request;
   const url = request.url ?? "/";
   const queryStart = url.indexOf("?");
-  const now = new Date();
   return {
     headers: request.headers,
-    time: now.toString(),
+    time: new Date(issued).toString(),
     address: conn.remoteAddress,
     xdomain: request.headers.origin !== undefined,
     secure: (request.socket as TLSSocket | undefined)?.encrypted === true,
-    issued: now.getTime(),
+    issued,
     url,
     query: parseQuery(queryStart === -1 ? "" : url.slice(queryStart + 1)),
     auth,

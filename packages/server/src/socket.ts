@@ -86,11 +86,8 @@ export class Socket<
   SocketData = any,
 > extends TypedEmitter<Listen, SocketReservedEvents> {
   readonly id: SocketId;
-  readonly handshake: Handshake;
   readonly nsp: Namespace<Listen, Emit, ServerSide, SocketData>;
   readonly client: Client;
-  /** Free-form per-socket storage, also visible through `fetchSockets()`. */
-  data: SocketData = {} as SocketData;
   connected = false;
   /**
    * Whether this socket took back a session after a temporary disconnection (connection
@@ -98,7 +95,14 @@ export class Socket<
    */
   readonly recovered: boolean;
 
-  readonly #acks: AckRegistry;
+  // Rarely used state is allocated on first use: an idle socket is a few fields, not a few
+  // objects (see docs/PERFORMANCE.md, "What a heap snapshot showed").
+  #acks: AckRegistry | undefined;
+  #data: SocketData | undefined;
+  /** Built on first read of `handshake`, from the connection, `#auth` and `#issued`. */
+  #handshake: Handshake | undefined;
+  #auth: Record<string, unknown> | undefined;
+  readonly #issued: number;
   /** The private session id, sent to the client only (when recovery is on). */
   readonly #pid: PrivateSessionId | undefined;
   /** What the recovered session brings back, until `_onconnect` applies it. */
@@ -120,7 +124,7 @@ export class Socket<
     if (session !== undefined) {
       this.id = session.sid;
       this.#pid = session.pid;
-      this.data = session.data as SocketData;
+      this.#data = session.data as SocketData;
       this.recovered = true;
       this.#restored = session;
     } else {
@@ -128,8 +132,32 @@ export class Socket<
       this.#pid = nsp._recovery === undefined ? undefined : generateId();
       this.recovered = false;
     }
-    this.handshake = buildHandshake(client.conn, auth);
-    this.#acks = new AckRegistry(client.limits.maxPendingAcks, this);
+    this.#auth = auth;
+    this.#issued = Date.now();
+  }
+
+  /** What the server learned about this socket when it connected. */
+  get handshake(): Handshake {
+    if (this.#handshake === undefined) {
+      this.#handshake = buildHandshake(this.client.conn, this.#auth ?? {}, this.#issued);
+      this.#auth = undefined;
+    }
+    return this.#handshake;
+  }
+
+  /** Free-form per-socket storage, also visible through `fetchSockets()`. */
+  get data(): SocketData {
+    this.#data ??= {} as SocketData;
+    return this.#data;
+  }
+
+  set data(value: SocketData) {
+    this.#data = value;
+  }
+
+  get #ackRegistry(): AckRegistry {
+    this.#acks ??= new AckRegistry(this.client.limits.maxPendingAcks, this);
+    return this.#acks;
   }
 
   get server(): Server<Listen, Emit, ServerSide, SocketData> {
@@ -321,7 +349,7 @@ export class Socket<
     if (typeof last === "function") {
       data.pop();
       packet.id = this.nsp._nextAckId();
-      this.#acks.add(packet.id, last as (...a: unknown[]) => void, flags.timeout);
+      this.#ackRegistry.add(packet.id, last as (...a: unknown[]) => void, flags.timeout);
     } else if (this.#pid !== undefined && flags.volatile !== true && this.connected) {
       // Through the adapter, to this socket's own room only: it gets an offset and is kept
       // for replay, as a broadcast would be. `local`: no other server needs to see it.
@@ -367,12 +395,12 @@ export class Socket<
 
   /** @internal */
   _registerAck(id: number, ack: (...args: unknown[]) => void, gone?: () => void): void {
-    this.#acks.addRaw(id, ack, gone);
+    this.#ackRegistry.addRaw(id, ack, gone);
   }
 
   /** @internal A broadcast gave up waiting: forget its ack. */
   _forgetAck(id: number): void {
-    this.#acks.delete(id);
+    this.#acks?.delete(id);
   }
 
   /**
@@ -416,7 +444,7 @@ export class Socket<
         break;
       case PacketType.ACK:
       case PacketType.BINARY_ACK:
-        this.#acks.settle(packet.id as number, packet.data as unknown[]);
+        this.#acks?.settle(packet.id as number, packet.data as unknown[]);
         break;
       case PacketType.DISCONNECT:
         this._onclose("client namespace disconnect");
@@ -437,7 +465,7 @@ export class Socket<
     this.#cleanup();
     this.client._remove(this);
     this.connected = false;
-    this.#acks.clear();
+    this.#acks?.clear();
     this.emitReserved("disconnect", reason, description);
   }
 

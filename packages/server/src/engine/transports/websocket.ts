@@ -101,7 +101,8 @@ export class WebSocketTransport implements Transport {
   readonly #deflate: boolean;
   /** No extension negotiated: pre-built frames may be written to the socket as they are. */
   readonly #rawFrames: boolean;
-  readonly #onSent: (err?: Error) => void;
+  /** The write callback, made on the first write that asks for one (most never do). */
+  #onSent: ((err?: Error) => void) | undefined;
   #sink: TransportSink | null = null;
   #closed = false;
   #corked = false;
@@ -116,7 +117,6 @@ export class WebSocketTransport implements Transport {
     this.#deflate = deflate;
     this.#rawFrames = ws.extensions === "";
     this.#ws[kTransport] = this;
-    this.#onSent = (err) => this.#sent(err);
     ws.on("message", WebSocketTransport.#handleMessage);
     ws.on("error", WebSocketTransport.#handleError);
     ws.on("close", WebSocketTransport.#handleClose);
@@ -145,7 +145,11 @@ export class WebSocketTransport implements Transport {
     if (!this.writable) return;
     this.#cork();
     const ws = this.#ws;
-    const cb = notify ? this.#onSent : undefined;
+    let cb: ((err?: Error) => void) | undefined;
+    if (notify) {
+      this.#onSent ??= (err) => this.#sent(err);
+      cb = this.#onSent;
+    }
     if (isPrepared(item)) {
       const compress = this.#deflate && item.options.compress === true;
       const frames = websocketFrames(item);
