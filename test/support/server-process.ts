@@ -1,9 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-
-/** The built chat server (`npm run build` at the root, or in examples/chat). */
-export const CHAT_SERVER = fileURLToPath(new URL("../../dist/server.js", import.meta.url));
 
 export interface ServerProcess {
   port: number;
@@ -17,9 +13,9 @@ export interface ServerProcess {
 
 /**
  * Starts a Node server script as a child process and resolves with the port it printed
- * (`http://localhost:<port>`). `PORT=0` unless `env.PORT` says otherwise. History stays in the
- * server's memory unless `env.REDIS_URL` is given: CI exports REDIS_URL for the whole run, and
- * servers of different test files must not share one Redis history.
+ * (`http://localhost:<port>`). `PORT=0` unless `env.PORT` says otherwise. REDIS_URL is cleared
+ * unless `env.REDIS_URL` is given: CI exports it for the whole run, and servers of different
+ * test files must not share state in one Redis (the chat keeps its history there when set).
  */
 export function startServer(
   script: string,

@@ -1,6 +1,8 @@
 import type { Browser } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type ServerProcess, startServer } from "../../../test/support/server-process.js";
 import {
+  CHAT_SERVER,
   chromiumAvailable,
   launchBrowser,
   members,
@@ -11,7 +13,6 @@ import {
   type User,
   waitForMessage,
 } from "./support/browser.js";
-import { CHAT_SERVER, type ServerProcess, startServer } from "./support/server-process.js";
 
 const canRun = chromiumAvailable();
 

@@ -1,7 +1,9 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ServerProcess, startServer } from "../../../test/support/server-process.js";
 import { RedisHistoryStore } from "../src/history/redis-store.js";
 import {
+  CHAT_SERVER,
   chromiumAvailable,
   launchBrowser,
   members,
@@ -12,7 +14,6 @@ import {
   waitForMessage,
 } from "./support/browser.js";
 import { REDIS_URL, requireRedis, uniquePrefix } from "./support/redis.js";
-import { CHAT_SERVER, type ServerProcess, startServer } from "./support/server-process.js";
 
 const canRun = chromiumAvailable() && (await requireRedis("the chat's two-instance browser test"));
 

@@ -1,51 +1,12 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { chromiumAvailable, launchChromium } from "../../../test/support/chromium.js";
+import { type ServerProcess, startServer } from "../../../test/support/server-process.js";
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SEED_SERVER = fileURLToPath(new URL("../server.js", import.meta.url));
 const ARTIFACTS = fileURLToPath(new URL("../../../test-results/seed/", import.meta.url));
-
-function chromiumAvailable(): boolean {
-  if (existsSync(CHROMIUM_PATH)) return true;
-  const notice = `Chromium not found at ${CHROMIUM_PATH}: the seed page's browser tests cannot run`;
-  if (process.env.CI === "true") throw new Error(`${notice} (CI=true, so this fails)`);
-  console.warn(`\n!!! SKIPPING: ${notice}. Install Debian's chromium or set CHROMIUM_PATH.\n`);
-  return false;
-}
-
-/** Starts the tutorial's server.js as it is, on a free port, and reads the port it prints. */
-function startSeed(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [SEED_SERVER], {
-    env: { ...process.env, PORT: "0" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`seed server did not start:\n${output}`));
-    }, 15_000);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const port = /localhost:(\d+)/.exec(output)?.[1];
-      if (port !== undefined) {
-        clearTimeout(timer);
-        resolve({ child, url: `http://127.0.0.1:${port}/` });
-      }
-    });
-    child.stderr?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`seed server exited with ${code}:\n${output}`));
-    });
-  });
-}
 
 interface Visitor {
   page: Page;
@@ -53,31 +14,16 @@ interface Visitor {
   logs: string[];
 }
 
-const canRun = chromiumAvailable();
+const canRun = chromiumAvailable("the seed page's browser tests");
 
 describe.skipIf(!canRun)("the seed page in Chromium", () => {
   let browser: Browser;
-  let server: { child: ChildProcess; url: string };
+  let server: ServerProcess;
   const open: Visitor[] = [];
 
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
-    [browser, server] = await Promise.all([
-      chromium.launch({
-        executablePath: CHROMIUM_PATH,
-        headless: true,
-        args: [
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-        ],
-      }),
-      startSeed(),
-    ]);
+    [browser, server] = await Promise.all([launchChromium(), startServer(SEED_SERVER)]);
   });
 
   afterEach(async () => {
@@ -86,11 +32,7 @@ describe.skipIf(!canRun)("the seed page in Chromium", () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (server !== undefined && server.child.exitCode === null) {
-      const exited = new Promise((resolve) => server.child.once("exit", resolve));
-      server.child.kill("SIGKILL");
-      await exited;
-    }
+    await server?.kill();
   });
 
   async function visit(options: { noWebSocket: boolean }): Promise<Visitor> {

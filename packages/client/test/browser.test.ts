@@ -5,18 +5,12 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Server as ParleyServer } from "@parley/server";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { Server as SocketIoServer } from "socket.io";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromiumAvailable, launchChromium } from "../../../test/support/chromium.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  if (process.env.CI === "true") throw new Error(`Chromium not found at ${CHROMIUM} (CI=true)`);
-  console.warn(
-    `\n!!! SKIPPING browser tests: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH) !!!\n`,
-  );
-}
+const hasChromium = chromiumAvailable("the client's browser tests");
 
 const pkg = fileURLToPath(new URL("..", import.meta.url));
 
@@ -126,19 +120,7 @@ describe.skipIf(!hasChromium).each(["socket.io", "parley"] as const)(
       }
       await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
       origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-        ],
-      });
+      browser = await launchChromium();
     }, 60_000);
 
     afterAll(async () => {

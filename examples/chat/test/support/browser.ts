@@ -1,40 +1,24 @@
-import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import {
+  chromiumAvailable as chromiumAvailableFor,
+  launchChromium,
+} from "../../../../test/support/chromium.js";
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** The built chat server (`npm run build` at the root, or in examples/chat). */
+export const CHAT_SERVER = fileURLToPath(new URL("../../dist/server.js", import.meta.url));
 
 /** Screenshots land here (git-ignored) as artifacts of the run. */
 export const ARTIFACTS = fileURLToPath(new URL("../../../../test-results/chat/", import.meta.url));
 
-/**
- * Whether the browser tests can run. A missing Chromium skips them with a loud notice, except
- * in CI, where it means a broken environment and fails.
- */
 export function chromiumAvailable(): boolean {
-  if (existsSync(CHROMIUM_PATH)) return true;
-  const notice = `Chromium not found at ${CHROMIUM_PATH}: the chat's browser tests cannot run`;
-  if (process.env.CI === "true") throw new Error(`${notice} (CI=true, so this fails)`);
-  console.warn(`\n!!! SKIPPING: ${notice}. Install Debian's chromium or set CHROMIUM_PATH.\n`);
-  return false;
+  return chromiumAvailableFor("the chat's browser tests");
 }
 
 export async function launchBrowser(): Promise<Browser> {
   await mkdir(ARTIFACTS, { recursive: true });
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  return launchChromium();
 }
 
 export interface User {
