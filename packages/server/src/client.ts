@@ -13,6 +13,7 @@ import type {
   PreparedMessage,
 } from "./engine/contract.js";
 import { prepareMessage } from "./engine/contract.js";
+import type { HeartbeatTarget } from "./engine/heartbeat.js";
 import type { Server } from "./server.js";
 import type { Socket } from "./socket.js";
 import type { DisconnectReason } from "./socket-types.js";
@@ -41,10 +42,6 @@ function onClose(this: EngineConnection, reason: ConnectionCloseReason, descript
   clients.get(this)?._onClose(reason, description);
 }
 
-function onConnectTimeout(client: Client): void {
-  client._onConnectTimeout();
-}
-
 /**
  * One Engine.IO connection: decodes its packets and routes them to the socket of each
  * namespace it joined (one socket per namespace).
@@ -58,7 +55,7 @@ function onConnectTimeout(client: Client): void {
  *   nothing is still closed after `connectTimeout`;
  * - past `maxNamespacesPerClient` a CONNECT gets CONNECT_ERROR "Too many namespaces".
  */
-export class Client {
+export class Client implements HeartbeatTarget {
   readonly conn: EngineConnection;
   readonly server: Server<never, never, never, unknown>;
   readonly limits: ClientLimits;
@@ -70,7 +67,8 @@ export class Client {
   /** Namespaces whose CONNECT is in progress; undefined when none. */
   #joining: Set<string> | undefined;
   readonly #decoder: PacketDecoder;
-  #connectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Owned by the server's connect-timeout wheel: -1 once the client joined a namespace. */
+  heartbeatTick = -1;
   #closed = false;
 
   constructor(server: Server<never, never, never, unknown>, conn: EngineConnection) {
@@ -84,7 +82,7 @@ export class Client {
     clients.set(conn, this);
     conn.on("message", onMessage);
     conn.on("close", onClose);
-    this.#connectTimer = setTimeout(onConnectTimeout, this.limits.connectTimeout, this);
+    server._connectTimeouts.schedule(this, this.limits.connectTimeout);
   }
 
   /** The Engine.IO session id. */
@@ -184,10 +182,7 @@ export class Client {
         (socket) => {
           this.#doneJoining(name);
           this.#addSocket(name, socket as unknown as AnySocket);
-          if (this.#connectTimer !== undefined) {
-            clearTimeout(this.#connectTimer);
-            this.#connectTimer = undefined;
-          }
+          this.server._connectTimeouts.cancel(this);
         },
         () => this.#doneJoining(name),
       );
@@ -236,9 +231,8 @@ export class Client {
     this._close("forced server close");
   }
 
-  /** @internal */
-  _onConnectTimeout(): void {
-    this.#connectTimer = undefined;
+  /** @internal The connect timeout passed (called by the server's wheel). */
+  onHeartbeatDue(): void {
     if (this.#socketCount() === 0) this._close("forced server close");
   }
 
@@ -260,8 +254,7 @@ export class Client {
     this.conn.off("message", onMessage);
     this.conn.off("close", onClose);
     clients.delete(this.conn);
-    if (this.#connectTimer !== undefined) clearTimeout(this.#connectTimer);
-    this.#connectTimer = undefined;
+    this.server._connectTimeouts.cancel(this);
     this.#decoder.reset();
     const sockets = this.#socketList();
     this.#sockets = undefined;

@@ -12,6 +12,7 @@ import { InMemoryAdapter } from "./adapter/in-memory-adapter.js";
 import type { BroadcastOperator } from "./broadcast-operator.js";
 import { Client, type ClientLimits } from "./client.js";
 import type { EngineConnection } from "./engine/contract.js";
+import { HeartbeatWheel } from "./engine/heartbeat.js";
 import { Engine } from "./engine/index.js";
 import { attachListeners } from "./http-attach.js";
 import type { MiddlewareFn } from "./middleware.js";
@@ -82,6 +83,11 @@ export class Server<
   readonly _nsps = new Map<string, Namespace<Listen, Emit, ServerSide, SocketData>>();
   /** @internal */
   readonly _limits: ClientLimits;
+  /**
+   * @internal One shared timer for every client's connect timeout (a connection that joins no
+   * namespace in time is closed), instead of a `setTimeout` per connection.
+   */
+  readonly _connectTimeouts: HeartbeatWheel;
   /** @internal Connection state recovery settings; undefined when it is off. */
   readonly _recovery: RecoveryOptions | undefined;
   readonly #opts: ServerOptions;
@@ -110,6 +116,7 @@ export class Server<
     this.#serveClient = opts.serveClient !== false;
     this.#adapter = opts.adapter ?? InMemoryAdapter;
     this._limits = resolveLimits(opts);
+    this._connectTimeouts = new HeartbeatWheel(HeartbeatWheel.tickFor(this._limits.connectTimeout));
     this._recovery = resolveRecovery(opts);
     this.sockets = this.of("/");
     if (srv !== undefined) this.attach(srv);

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import {
   type DefaultEventsMap,
@@ -20,6 +19,7 @@ import type {
 import { type BroadcastFlagsInput, BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
 import { type EngineConnection, type PreparedMessage, prepareMessage } from "./engine/contract.js";
+import { randomId } from "./engine/random-id.js";
 import { buildHandshake } from "./handshake.js";
 import { type MiddlewareFn, runMiddleware } from "./middleware.js";
 import type { Namespace } from "./namespace.js";
@@ -55,7 +55,7 @@ type AnyListener = (event: string, ...args: unknown[]) => void;
  * not the Engine.IO sid.
  */
 function generateId(): string {
-  return randomBytes(15).toString("base64url");
+  return randomId();
 }
 
 /**

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node:http";
 import type { Server as HttpsServer } from "node:https";
@@ -23,6 +22,7 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from "./options.js";
+import { randomId } from "./random-id.js";
 import { Session, type SessionHost } from "./session.js";
 import type { SessionRelay } from "./session-relay.js";
 import { type PollingHost, PollingTransport } from "./transports/polling.js";
@@ -49,6 +49,10 @@ export interface EngineEvents {
 }
 
 function ignore(): void {}
+
+function idError(error: unknown): Refusal {
+  return { code: EngineErrorCode.BAD_REQUEST, context: { name: "ID_GENERATION_ERROR", error } };
+}
 
 /**
  * An Engine.IO v4 server: handshake, session table, long-polling and WebSocket transports,
@@ -115,7 +119,7 @@ export class Engine extends EventEmitter<EngineEvents> {
    * to choose your own; returning a Promise is allowed.
    */
   generateId(_req: IncomingMessage): string | Promise<string> {
-    return randomBytes(15).toString("base64url");
+    return randomId();
   }
 
   /**
@@ -262,7 +266,10 @@ export class Engine extends EventEmitter<EngineEvents> {
       return;
     }
     const query = parseQuery(req.url);
-    const verdict = await verifyRequest(this.#verifyContext, req, query, true);
+    // Awaited only when it is a promise (allowRequest, generateId): a plain WebSocket
+    // handshake then runs to ws.handleUpgrade in one go, without microtask hops.
+    const checked = verifyRequest(this.#verifyContext, req, query, true);
+    const verdict = checked instanceof Promise ? await checked : checked;
     if (isRefusal(verdict)) {
       if (this.#relayed(verdict, query, (r, sid) => r.relayUpgrade(req, socket, head, sid))) {
         return;
@@ -281,7 +288,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       });
       return;
     }
-    const id = await this.#newId(req);
+    const newId = this.#newId(req);
+    const id = newId instanceof Promise ? await newId : newId;
     if (typeof id !== "string") {
       this.#refuseUpgrade(req, socket, id);
       return;
@@ -318,13 +326,24 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
   }
 
-  async #newId(req: IncomingMessage): Promise<string | Refusal> {
+  /** A new session id, or why none: a promise only when `generateId` returned one. */
+  #newId(req: IncomingMessage): string | Refusal | Promise<string | Refusal> {
     let id: unknown;
     try {
-      id = await this.generateId(req);
+      id = this.generateId(req);
     } catch (error) {
-      return { code: EngineErrorCode.BAD_REQUEST, context: { name: "ID_GENERATION_ERROR", error } };
+      return idError(error);
     }
+    if (typeof (id as PromiseLike<unknown> | null)?.then === "function") {
+      return Promise.resolve(id).then(
+        (resolved) => this.#checkId(resolved),
+        (error: unknown) => idError(error),
+      );
+    }
+    return this.#checkId(id);
+  }
+
+  #checkId(id: unknown): string | Refusal {
     if (typeof id !== "string" || id.length === 0 || this.#clients.has(id)) {
       return { code: EngineErrorCode.BAD_REQUEST, context: { name: "ID_GENERATION_ERROR" } };
     }

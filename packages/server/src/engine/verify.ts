@@ -36,14 +36,15 @@ const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
 /**
  * Checks a request for the engine, in engine.io's order: transport, Origin syntax, then either
  * the session it names (protocol, transport, upgrade rules) or the handshake rules (GET only,
- * WebSocket only over an upgrade, EIO=4, `allowRequest`).
+ * WebSocket only over an upgrade, EIO=4, `allowRequest`). Synchronous unless `allowRequest`
+ * is set: a handshake pays for no promise it does not need.
  */
-export async function verifyRequest(
+export function verifyRequest(
   ctx: VerifyContext,
   req: IncomingMessage,
   query: URLSearchParams,
   upgrade: boolean,
-): Promise<Verdict> {
+): Verdict | Promise<Verdict> {
   const transport = query.get("transport");
   if (transport === null || !ctx.options.transports.has(transport as TransportName)) {
     return { code: EngineErrorCode.UNKNOWN_TRANSPORT, context: { transport } };
@@ -95,7 +96,18 @@ export async function verifyRequest(
     return { code: EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, context: { protocol } };
   }
   const allowRequest = ctx.options.allowRequest;
-  if (allowRequest !== undefined) {
+  if (allowRequest === undefined) return HANDSHAKE;
+  return askAllowRequest(ctx, req, allowRequest);
+}
+
+const HANDSHAKE: Verdict = Object.freeze({ handshake: true });
+
+async function askAllowRequest(
+  ctx: VerifyContext,
+  req: IncomingMessage,
+  allowRequest: NonNullable<ResolvedOptions["allowRequest"]>,
+): Promise<Verdict> {
+  {
     const reason = await new Promise<string | null>((resolve) => {
       try {
         allowRequest(req, (err, success) =>
@@ -110,5 +122,5 @@ export async function verifyRequest(
       return { code: EngineErrorCode.FORBIDDEN, context: { message: reason }, body: reason };
     }
   }
-  return { handshake: true };
+  return HANDSHAKE;
 }
