@@ -96,6 +96,8 @@ export interface AdapterNamespace {
   _onServerSideEmit(args: unknown[]): void;
   /** @internal Set when the server has `connectionStateRecovery` on. */
   readonly _recovery?: RecoveryOptions | undefined;
+  /** @internal Where a room-event listener's exception goes (the server's `handler_error`). */
+  reportListenerError?(err: unknown, event: string): void;
 }
 
 export interface AdapterEvents {
@@ -115,7 +117,8 @@ export interface AdapterEvents {
  *   `socket.join("a")` returns, `socket.rooms` has "a". An adapter that persists rooms may
  *   return a promise, settled once the change is visible to its own broadcasts.
  * - `create-room` fires before the first `join-room` of a room; `delete-room` after its last
- *   `leave-room`. A socket's own room fires these events too.
+ *   `leave-room`. A socket's own room fires these events too. A listener that throws is
+ *   reported to the namespace and never interrupts the bookkeeping.
  * - Broadcast operations (`broadcast`, `broadcastWithAck`, `addSockets`, `delSockets`,
  *   `disconnectSockets`, `fetchSockets`, `serverSideEmit`) reach the whole cluster unless
  *   `flags.local` is set; local delivery happens synchronously, before the call returns.

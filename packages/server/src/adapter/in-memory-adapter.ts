@@ -66,11 +66,11 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
       if (members === undefined) {
         members = new Set();
         this.rooms.set(room, members);
-        this.emit("create-room", room);
+        this.#notify("create-room", room);
       }
       if (!members.has(id)) {
         members.add(id);
-        this.emit("join-room", room, id);
+        this.#notify("join-room", room, id);
       }
     }
   }
@@ -90,8 +90,24 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
   #leave(id: SocketId, room: Room): void {
     const members = this.rooms.get(room);
     if (members === undefined || !members.delete(id)) return;
-    this.emit("leave-room", room, id);
-    if (members.size === 0 && this.rooms.delete(room)) this.emit("delete-room", room);
+    this.#notify("leave-room", room, id);
+    if (members.size === 0 && this.rooms.delete(room)) this.#notify("delete-room", room);
+  }
+
+  /**
+   * Room events are notifications: a listener that throws must not leave the maps half
+   * updated (a socket gone from its namespace but still in a room, or the reverse).
+   */
+  #notify<K extends keyof AdapterEvents>(event: K, ...args: AdapterEvents[K]): void {
+    try {
+      (this.emit as (e: K, ...a: AdapterEvents[K]) => boolean)(event, ...args);
+    } catch (err) {
+      if (this.nsp.reportListenerError !== undefined) {
+        this.nsp.reportListenerError(err, `adapter ${event}`);
+      } else {
+        console.error(`[parley] adapter listener for "${event}" failed:`, err);
+      }
+    }
   }
 
   broadcast(packet: Packet, opts: BroadcastOptions): void {
