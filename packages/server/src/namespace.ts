@@ -61,6 +61,8 @@ export class Namespace<
   /** @internal */
   _fns: MiddlewareFn<Socket<Listen, Emit, ServerSide, SocketData>>[] = [];
   #ids = 0;
+  /** Sockets between CONNECT and joined-or-refused (recovery lookup, middleware). */
+  #admitting = 0;
 
   constructor(server: Server<Listen, Emit, ServerSide, SocketData>, name: string) {
     super();
@@ -219,6 +221,27 @@ export class Namespace<
     onJoined: (socket: Socket<Listen, Emit, ServerSide, SocketData>) => void,
     onRefused: () => void,
   ): void {
+    this.#admitting++;
+    const joined = (socket: Socket<Listen, Emit, ServerSide, SocketData>) => {
+      this.#admitting--;
+      onJoined(socket);
+    };
+    const refused = () => {
+      this.#admitting--;
+      onRefused();
+      // A dynamic child that only ever refused must go too, or each refused CONNECT to a
+      // fresh name (no credentials needed) would leave a namespace behind for good.
+      this.#checkEmpty();
+    };
+    this.#resolveSession(client, auth, joined, refused);
+  }
+
+  #resolveSession(
+    client: Client,
+    auth: Record<string, unknown>,
+    onJoined: (socket: Socket<Listen, Emit, ServerSide, SocketData>) => void,
+    onRefused: () => void,
+  ): void {
     const recovery = this._recovery;
     if (recovery === undefined) {
       this.#admit(client, auth, undefined, onJoined, onRefused);
@@ -297,7 +320,12 @@ export class Namespace<
 
   /** @internal */
   _remove(socket: Socket<Listen, Emit, ServerSide, SocketData>): void {
-    if (this.sockets.delete(socket.id) && this.sockets.size === 0) this._onEmpty?.();
+    if (this.sockets.delete(socket.id)) this.#checkEmpty();
+  }
+
+  /** Not while a socket is being admitted: it would join a namespace no longer served. */
+  #checkEmpty(): void {
+    if (this.sockets.size === 0 && this.#admitting === 0) this._onEmpty?.();
   }
 
   /** @internal Set on dynamic children when `cleanupEmptyChildNamespaces` is on. */

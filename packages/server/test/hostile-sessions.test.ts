@@ -1,7 +1,7 @@
 import type { Socket as NetSocket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import type { Socket } from "../src/index.js";
+import type { ParentNamespace, Socket } from "../src/index.js";
 import { type Harness, next, startServer, until } from "./helpers.js";
 
 let h: Harness | undefined;
@@ -107,5 +107,58 @@ describe("user callbacks that throw", () => {
       "adapter leave-room: leave-room",
       "adapter delete-room: delete-room",
     ]);
+  });
+});
+
+describe("dynamic namespaces (cleanupEmptyChildNamespaces)", () => {
+  it("CONNECTs refused by the middleware to ever-new names leave no namespace behind", async () => {
+    watchProcess();
+    h = await startServer({ pingInterval: 60_000, cleanupEmptyChildNamespaces: true });
+    const parent = h.io.of(/^\/dyn-\d+$/) as ParentNamespace;
+    parent.use((socket, next) =>
+      next(socket.handshake.auth.token === "ok" ? undefined : new Error("unauthorized")),
+    );
+    const baseline = h.io._nsps.size;
+    const peer = rawPeer(h.port);
+    await joinMain(peer);
+    for (let i = 0; i < 200; i++) {
+      peer.ws.send(`40/dyn-${i},`);
+      await until(() => peer.frames.some((f) => f.startsWith(`44/dyn-${i},`)), "CONNECT_ERROR");
+    }
+    expect(h.io._nsps.size).toBe(baseline);
+    expect(parent.children.size).toBe(0);
+    // The same names still work for a client with credentials, and go once it leaves.
+    peer.ws.send('40/dyn-7,{"token":"ok"}');
+    await until(() => peer.frames.some((f) => f.startsWith("40/dyn-7,{")), "CONNECT");
+    expect(h.io._nsps.has("/dyn-7")).toBe(true);
+    peer.ws.send("41/dyn-7,");
+    await until(() => !h?.io._nsps.has("/dyn-7"), "cleanup");
+    expect(parent.children.size).toBe(0);
+  });
+
+  it("is not removed while a socket is still in its middleware", async () => {
+    watchProcess();
+    h = await startServer({ pingInterval: 60_000, cleanupEmptyChildNamespaces: true });
+    const parent = h.io.of(/^\/dyn-\d+$/);
+    let release: (() => void) | undefined;
+    parent.use((socket, next) => {
+      if (socket.handshake.auth.slow === true) release = () => next();
+      else next();
+    });
+    const first = h.client("/dyn-1", { transports: ["websocket"] });
+    await next(first, "connect");
+    const child = h.io._nsps.get("/dyn-1");
+    const second = h.client("/dyn-1", { transports: ["websocket"], auth: { slow: true } });
+    await until(() => release !== undefined, "the slow middleware");
+    first.disconnect();
+    await until(() => child?.sockets.size === 0, "first leaves");
+    expect(h.io._nsps.get("/dyn-1")).toBe(child);
+    release?.();
+    await next(second, "connect");
+    // The second socket is in the namespace the server still serves.
+    expect(h.io._nsps.get("/dyn-1")).toBe(child);
+    expect(child?.sockets.size).toBe(1);
+    second.disconnect();
+    await until(() => !h?.io._nsps.has("/dyn-1"), "cleanup");
   });
 });
