@@ -90,6 +90,18 @@ export function websocketFrames(message: PreparedMessage): readonly CachedFrame[
   return frames;
 }
 
+/** Up to this many bytes of one tick's pre-built frames are copied into one buffer. */
+const COALESCE_LIMIT = 16 * 1024;
+
+/** Transports holding pre-built frames of this tick, flushed together by one `nextTick`. */
+let dirty: WebSocketTransport[] = [];
+
+function flushDirty(): void {
+  const list = dirty;
+  dirty = [];
+  for (const transport of list) transport._flushPending();
+}
+
 /**
  * Engine.IO over a `ws` WebSocket. Per-connection handlers are shared functions that find their
  * transport through a symbol on the socket, so a connection allocates no listener closures.
@@ -106,6 +118,12 @@ export class WebSocketTransport implements Transport {
   #sink: TransportSink | null = null;
   #closed = false;
   #corked = false;
+  /**
+   * Pre-built frames written this tick, not yet handed to the socket: a broadcast costs each
+   * recipient an array push, and the tick's frames leave in one `socket.write` of one buffer.
+   */
+  #pending: Buffer[] | undefined;
+  #pendingBytes = 0;
 
   /**
    * @param socket the raw socket the upgrade came on (the one handed to `ws.handleUpgrade`),
@@ -131,7 +149,7 @@ export class WebSocketTransport implements Transport {
   }
 
   bufferedBytes(): number {
-    return this.#ws.bufferedAmount;
+    return this.#ws.bufferedAmount + this.#pendingBytes;
   }
 
   write(items: readonly OutgoingItem[]): void {
@@ -143,7 +161,6 @@ export class WebSocketTransport implements Transport {
   /** Writes one item (the session's direct path: no batch array per send). */
   writeItem(item: OutgoingItem, notify = true): void {
     if (!this.writable) return;
-    this.#cork();
     const ws = this.#ws;
     let cb: ((err?: Error) => void) | undefined;
     if (notify) {
@@ -157,10 +174,16 @@ export class WebSocketTransport implements Transport {
       for (let f = 0; f <= last; f++) {
         const frame = frames[f] as CachedFrame;
         const done = f === last ? cb : undefined;
-        if (!this.#writeFramed(frame, done))
+        if (!this.#writeFramed(frame, done)) {
+          this._flushPending();
+          this.#cork();
           ws.send(frame.data, sendOptions(frame.binary, compress), done);
+        }
       }
     } else {
+      // Frames held for this tick go first: ws writes this one to the socket right away.
+      this._flushPending();
+      this.#cork();
       const data = encodeEnginePacket(item);
       const compress = this.#deflate && item.compress !== false;
       ws.send(data, sendOptions(typeof data !== "string", compress), cb);
@@ -178,12 +201,52 @@ export class WebSocketTransport implements Transport {
     if (!this.#rawFrames) return false;
     const bytes = framedBytes(frame);
     if (bytes === null) return false;
-    this.#socket.write(bytes, cb as ((err: Error | null | undefined) => void) | undefined);
+    if (cb !== undefined) {
+      // Someone waits for this write (drain): hand it over now, after what is held.
+      this._flushPending();
+      this.#cork();
+      this.#socket.write(bytes, cb as (err: Error | null | undefined) => void);
+      return true;
+    }
+    const pending = this.#pending;
+    if (pending === undefined) {
+      this.#pending = [bytes];
+      if (dirty.length === 0) process.nextTick(flushDirty);
+      dirty.push(this);
+    } else {
+      pending.push(bytes);
+    }
+    this.#pendingBytes += bytes.length;
     return true;
+  }
+
+  /**
+   * @internal Hands the frames held this tick to the socket: one buffer (copied together
+   * while small), else one corked batch. Everything else written to this socket (ws.send,
+   * close frames) calls this first, so frames keep their order.
+   */
+  _flushPending(): void {
+    const pending = this.#pending;
+    if (pending === undefined) return;
+    const bytes = this.#pendingBytes;
+    this.#pending = undefined;
+    this.#pendingBytes = 0;
+    const socket = this.#socket;
+    if (socket.destroyed || !socket.writable) return;
+    if (pending.length === 1) {
+      socket.write(pending[0] as Buffer);
+    } else if (bytes <= COALESCE_LIMIT) {
+      socket.write(Buffer.concat(pending, bytes));
+    } else {
+      socket.cork();
+      for (const chunk of pending) socket.write(chunk);
+      socket.uncork();
+    }
   }
 
   close(): void {
     if (this.#closed) return;
+    this._flushPending();
     this.#closed = true;
     this.#ws.close();
   }
@@ -215,6 +278,8 @@ export class WebSocketTransport implements Transport {
 
   #fail(err: Error): void {
     if (this.#closed) return;
+    this.#pending = undefined;
+    this.#pendingBytes = 0;
     this.#closed = true;
     this.#ws.close();
     this.#sink?.onTransportError(this, "transport error", err);
