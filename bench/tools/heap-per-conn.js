@@ -78,6 +78,7 @@ function summarise(file) {
   const nodes = snap.nodes;
   // First retainer of each node, as "ParentName.edge" (only when asked: it is slow).
   const retainer = [];
+  const parentOf = [];
   if (byRetainer) {
     const ef = meta.edge_fields;
     const en = ef.length;
@@ -97,6 +98,7 @@ function summarise(file) {
         if (retainer[to] !== undefined) continue;
         const label = et === "element" || et === "hidden" ? `[${et}]` : snap.strings[snap.edges[e + eName]];
         retainer[to] = `${pname}.${label}`;
+        parentOf[to] = i / nf;
       }
     }
   }
@@ -106,7 +108,14 @@ function summarise(file) {
     if (type === "string" || type === "concatenated string" || type === "sliced string") name = "";
     if (type === "code" || type === "hidden") name = "";
     let key = `${type}:${name}`;
-    if (byRetainer) key += ` <- ${retainer[i / nf] ?? "?"}`;
+    if (byRetainer) {
+      key += ` <- ${retainer[i / nf] ?? "?"}`;
+      // Two levels for containers whose own name says little.
+      const up = parentOf[i / nf];
+      if (up !== undefined && /^(array|hidden|object:Object|object:Array|string)/.test(key)) {
+        key += ` <- ${retainer[up] ?? "?"}`;
+      }
+    }
     const g = groups.get(key) ?? { count: 0, size: 0 };
     g.count++;
     g.size += nodes[i + iSize];

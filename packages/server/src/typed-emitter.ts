@@ -154,13 +154,16 @@ export class TypedEmitter<Listen extends EventsMap, Reserved extends EventsMap> 
   #add(ev: string, fn: AnyListener, once: boolean, prepend: boolean): this {
     if (typeof fn !== "function") throw new TypeError("listener must be a function");
     this.#listeners ??= new Map();
-    let entries = this.#listeners.get(ev);
+    const entries = this.#listeners.get(ev);
     if (entries === undefined) {
-      entries = [];
-      this.#listeners.set(ev, entries);
+      // A literal of one: `[]` then push would reserve room for 17 (~150 bytes per event
+      // name per socket, and most sockets have one listener per event).
+      this.#listeners.set(ev, [{ fn, once }]);
+    } else if (prepend) {
+      entries.unshift({ fn, once });
+    } else {
+      entries.push({ fn, once });
     }
-    if (prepend) entries.unshift({ fn, once });
-    else entries.push({ fn, once });
     return this;
   }
 
