@@ -41,6 +41,13 @@ function toError(reason: string, description: unknown): Error {
 // rememberUpgrade: whether the last WebSocket of this page/process worked.
 let websocketWorked = false;
 
+/** The longest delay `setTimeout` honours; a longer one fires after 1 ms. */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
+function isDelay(value: unknown): value is number {
+  return typeof value === "number" && value > 0 && value <= MAX_TIMER_DELAY;
+}
+
 function parseHandshake(data: RawData | undefined): Handshake | undefined {
   if (typeof data !== "string") return undefined;
   let h: Partial<Handshake>;
@@ -53,8 +60,11 @@ function parseHandshake(data: RawData | undefined): Handshake | undefined {
     typeof h === "object" &&
     h !== null &&
     typeof h.sid === "string" &&
-    Number.isFinite(h.pingInterval) &&
-    Number.isFinite(h.pingTimeout) &&
+    h.sid !== "" &&
+    isDelay(h.pingInterval) &&
+    isDelay(h.pingTimeout) &&
+    // The liveness timer waits for both: past what a timer can hold it would fire at once.
+    (h.pingInterval as number) + (h.pingTimeout as number) <= MAX_TIMER_DELAY &&
     (h.upgrades === undefined || Array.isArray(h.upgrades));
   if (!ok) return undefined;
   return {
