@@ -75,10 +75,8 @@ export class Client implements HeartbeatTarget {
     this.server = server;
     this.conn = conn;
     this.limits = server._limits;
-    this.#decoder = new PacketDecoder({
-      maxAttachments: this.limits.maxAttachments,
-      maxPacketLength: this.limits.maxPacketLength,
-    });
+    // The limits object carries both decoder options: no options object per connection.
+    this.#decoder = new PacketDecoder(this.limits);
     clients.set(conn, this);
     conn.on("message", onMessage);
     conn.on("close", onClose);

@@ -56,6 +56,28 @@ function itemSize(item: OutgoingItem): number {
   return data === undefined ? 1 : typeof data === "string" ? data.length + 1 : data.byteLength;
 }
 
+/**
+ * The open packet after its sid, per engine options and upgrade list: only the sid differs
+ * between sessions, so the rest is serialized once.
+ */
+const openTails = new WeakMap<ResolvedOptions, [noUpgrade: string, upgrade: string]>();
+
+function openPacket(opts: ResolvedOptions, sid: string, upgrade: boolean): string {
+  let tails = openTails.get(opts);
+  if (tails === undefined) {
+    const tail = (upgrades: TransportName[]) =>
+      JSON.stringify({
+        upgrades,
+        pingInterval: opts.pingInterval,
+        pingTimeout: opts.pingTimeout,
+        maxPayload: opts.maxHttpBufferSize,
+      }).slice(1);
+    tails = [tail([]), tail(["websocket"])];
+    openTails.set(opts, tails);
+  }
+  return `{"sid":${JSON.stringify(sid)},${tails[upgrade ? 1 : 0]}`;
+}
+
 function asBuffer(data: RawData): RawData {
   if (typeof data === "string" || Buffer.isBuffer(data)) return data;
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -124,18 +146,10 @@ export class Session
   /** Sends the `open` packet and starts the heartbeat. Called once, by the engine. */
   open(): void {
     const opts = this.#host.options;
-    const upgrades: TransportName[] =
-      this.#transport.name === "polling" && opts.allowUpgrades && opts.transports.has("websocket")
-        ? ["websocket"]
-        : [];
+    const upgrade =
+      this.#transport.name === "polling" && opts.allowUpgrades && opts.transports.has("websocket");
     this.#state = "open";
-    const data = JSON.stringify({
-      sid: this.id,
-      upgrades,
-      pingInterval: opts.pingInterval,
-      pingTimeout: opts.pingTimeout,
-      maxPayload: opts.maxHttpBufferSize,
-    });
+    const data = openPacket(opts, this.id, upgrade);
     this.#enqueue({ type: "open", data }, data.length, false);
     this.#flush();
     this.#host.wheel.schedule(this, opts.pingInterval);
