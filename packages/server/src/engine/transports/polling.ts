@@ -258,6 +258,12 @@ export class PollingTransport implements Transport {
   }
 
   #deliver(body: string, req: IncomingMessage, res: ServerResponse): void {
+    if (this.#closed || this.#sink === null) {
+      // Discarded by an upgrade (or closed) while the body streamed in: its packets go
+      // nowhere, so they must not be acknowledged with "ok".
+      writeHttpError(res, EngineErrorCode.BAD_REQUEST);
+      return;
+    }
     const packets = decodePayload(body, { maxPackets: this.#host.options.maxPayloadPackets });
     if (packets instanceof ProtocolError) {
       writeHttpError(res, EngineErrorCode.BAD_REQUEST);
