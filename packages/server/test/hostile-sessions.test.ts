@@ -73,6 +73,59 @@ describe("slow consumers", () => {
 });
 
 describe("user callbacks that throw", () => {
+  it("exceptions and rejections in every kind of user callback are reported, never reach the process", async () => {
+    watchProcess();
+    h = await startServer({ pingInterval: 60_000 });
+    const reported: string[] = [];
+    h.io.on("handler_error", (err, _socket, event) => {
+      reported.push(`${event}: ${(err as Error).message}`);
+    });
+    h.io.on("new_namespace", () => {
+      throw new Error("new_namespace");
+    });
+    h.io.of("/other");
+    h.io.use(async (_socket, next) => next());
+    let ackArg: unknown;
+    h.io.on("connection", (s: Socket) => {
+      s.use(async () => {
+        throw new Error("socket.use");
+      });
+      s.onAny(async () => {
+        throw new Error("onAny");
+      });
+      s.on("disconnecting", () => {
+        throw new Error("disconnecting");
+      });
+      s.on("disconnect", async () => {
+        throw new Error("disconnect");
+      });
+      s.emit("ask", (x: unknown) => {
+        ackArg = x;
+        throw new Error("ack callback");
+      });
+      s.timeout(5000).emit("ask", async () => {
+        throw new Error("timed ack callback");
+      });
+    });
+    const c = h.client("/", { transports: ["websocket"] });
+    c.on("ask", (cb: (x: unknown) => void) => cb("answer"));
+    await next(c, "connect");
+    c.emit("hello");
+    await until(() => reported.length >= 5, "reports while connected");
+    c.disconnect();
+    await until(() => reported.length >= 7, "reports on disconnect");
+    expect(ackArg).toBe("answer");
+    expect(reported.sort()).toEqual([
+      "ack: ack callback",
+      "ack: timed ack callback",
+      "any: onAny",
+      "disconnect: disconnect",
+      "disconnecting: disconnecting",
+      "middleware: socket.use",
+      "new_namespace: new_namespace",
+    ]);
+  });
+
   it("a room-event listener that throws does not keep a leaving socket in its namespace or rooms", async () => {
     watchProcess();
     h = await startServer({ pingInterval: 60_000 });
