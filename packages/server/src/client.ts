@@ -168,7 +168,11 @@ export class Client implements HeartbeatTarget {
     this.#joining ??= new Set();
     this.#joining.add(name);
     this.server._resolveNamespace(name, auth, (nsp) => {
-      if (this.#closed) return;
+      if (this.#closed) {
+        // An async matcher may have created a child for us meanwhile: nobody will join it.
+        nsp?._checkEmpty();
+        return;
+      }
       if (nsp === undefined) {
         this.#doneJoining(name);
         this.#connectError(name, "Invalid namespace");

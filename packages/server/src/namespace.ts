@@ -231,7 +231,7 @@ export class Namespace<
       onRefused();
       // A dynamic child that only ever refused must go too, or each refused CONNECT to a
       // fresh name (no credentials needed) would leave a namespace behind for good.
-      this.#checkEmpty();
+      this._checkEmpty();
     };
     this.#resolveSession(client, auth, joined, refused);
   }
@@ -320,11 +320,14 @@ export class Namespace<
 
   /** @internal */
   _remove(socket: Socket<Listen, Emit, ServerSide, SocketData>): void {
-    if (this.sockets.delete(socket.id)) this.#checkEmpty();
+    if (this.sockets.delete(socket.id)) this._checkEmpty();
   }
 
-  /** Not while a socket is being admitted: it would join a namespace no longer served. */
-  #checkEmpty(): void {
+  /**
+   * @internal Removes a dynamic child nobody is in (when `cleanupEmptyChildNamespaces` is on);
+   * not while a socket is being admitted: it would join a namespace no longer served.
+   */
+  _checkEmpty(): void {
     if (this.sockets.size === 0 && this.#admitting === 0) this._onEmpty?.();
   }
 

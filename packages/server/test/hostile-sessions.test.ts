@@ -214,4 +214,22 @@ describe("dynamic namespaces (cleanupEmptyChildNamespaces)", () => {
     second.disconnect();
     await until(() => !h?.io._nsps.has("/dyn-1"), "cleanup");
   });
+  it("a child an async matcher allows after its client left is removed too", async () => {
+    watchProcess();
+    h = await startServer({ pingInterval: 60_000, cleanupEmptyChildNamespaces: true });
+    const answers: (() => void)[] = [];
+    const parent = h.io.of((_name, _auth, allow) => {
+      answers.push(() => allow(null, true));
+    }) as ParentNamespace;
+    const baseline = h.io._nsps.size;
+    const peer = rawPeer(h.port);
+    await joinMain(peer);
+    peer.ws.send("40/late,");
+    await until(() => answers.length === 1, "the matcher");
+    peer.ws.terminate();
+    await until(() => h?.io.engine.clientsCount === 0, "the client gone");
+    answers[0]?.();
+    expect(h.io._nsps.size).toBe(baseline);
+    expect(parent.children.size).toBe(0);
+  });
 });
