@@ -24,7 +24,7 @@ const server = spawn(
     "--expose-gc",
     `--diagnostic-dir=${OUT}`,
     "--heapsnapshot-signal=SIGUSR2",
-    join(HERE, "..", "targets", `${target === "socketio" ? "socketio" : target}.js`),
+    target.endsWith(".js") ? target : join(HERE, "..", "targets", `${target}.js`),
   ],
   { stdio: ["ignore", "pipe", "inherit"] },
 );
@@ -90,13 +90,15 @@ function summarise(file) {
     let e = 0;
     for (let i = 0; i < nodes.length; i += nf) {
       const ptype = types[nodes[i + iType]];
-      const pname = ptype === "object" || ptype === "closure" ? snap.strings[nodes[i + iName]] : ptype;
+      const pname =
+        ptype === "object" || ptype === "closure" ? snap.strings[nodes[i + iName]] : ptype;
       for (let k = 0; k < nodes[i + iEdges]; k++, e += en) {
         const et = edgeTypes[snap.edges[e + eType]];
         if (et === "weak" || et === "shortcut") continue;
         const to = snap.edges[e + eTo] / nf;
         if (retainer[to] !== undefined) continue;
-        const label = et === "element" || et === "hidden" ? `[${et}]` : snap.strings[snap.edges[e + eName]];
+        const label =
+          et === "element" || et === "hidden" ? `[${et}]` : snap.strings[snap.edges[e + eName]];
         retainer[to] = `${pname}.${label}`;
         parentOf[to] = i / nf;
       }
@@ -104,7 +106,10 @@ function summarise(file) {
   }
   for (let i = 0; i < nodes.length; i += nf) {
     const type = types[nodes[i + iType]];
-    let name = type === "object" || type === "closure" || type === "native" ? snap.strings[nodes[i + iName]] : "";
+    let name =
+      type === "object" || type === "closure" || type === "native"
+        ? snap.strings[nodes[i + iName]]
+        : "";
     if (type === "string" || type === "concatenated string" || type === "sliced string") name = "";
     if (type === "code" || type === "hidden") name = "";
     let key = `${type}:${name}`;
@@ -143,13 +148,16 @@ for (const [key, g] of g1) {
   const b = g0.get(key) ?? { count: 0, size: 0 };
   const dc = (g.count - b.count) / pool.clients.length;
   const ds = (g.size - b.size) / pool.clients.length;
-  if (Math.abs(ds) >= 4 || Math.abs(dc) >= 0.5) rows.push({ key, objs: dc.toFixed(2), bytes: ds.toFixed(0) });
+  if (Math.abs(ds) >= 4 || Math.abs(dc) >= 0.5)
+    rows.push({ key, objs: dc.toFixed(2), bytes: ds.toFixed(0) });
 }
 rows.sort((a, b) => Number(b.bytes) - Number(a.bytes));
 let total = 0;
 for (const r of rows) total += Number(r.bytes);
 console.log(`${target}: ${pool.clients.length} connections`);
-console.log(`memoryUsage per conn: rss ${((m1.rss - m0.rss) / pool.clients.length).toFixed(0)} B, heapUsed ${((m1.heapUsed - m0.heapUsed) / pool.clients.length).toFixed(0)} B, external ${((m1.external - m0.external) / pool.clients.length).toFixed(0)} B`);
+console.log(
+  `memoryUsage per conn: rss ${((m1.rss - m0.rss) / pool.clients.length).toFixed(0)} B, heapUsed ${((m1.heapUsed - m0.heapUsed) / pool.clients.length).toFixed(0)} B, external ${((m1.external - m0.external) / pool.clients.length).toFixed(0)} B`,
+);
 console.log(`snapshot self-size per conn (listed rows): ${total} B`);
 console.table(rows.slice(0, 40));
 await closeAll(pool.clients);

@@ -90,6 +90,32 @@ export function websocketFrames(message: PreparedMessage): readonly CachedFrame[
   return frames;
 }
 
+/**
+ * One unmasked, unfragmented RFC 6455 data frame (server to client, no extension). Text is
+ * written as UTF-8 straight after the header in one allocation; binary payloads are copied
+ * behind theirs. Only used where no extension was negotiated.
+ */
+export function frameMessage(data: string | Uint8Array): Buffer {
+  const text = typeof data === "string";
+  const length = text ? Buffer.byteLength(data, "utf8") : data.byteLength;
+  const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + length);
+  frame[0] = text ? 0x81 : 0x82;
+  if (header === 2) {
+    frame[1] = length;
+  } else if (header === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    frame.writeUInt32BE(length >>> 0, 6);
+  }
+  if (text) frame.write(data, header, "utf8");
+  else frame.set(data, header);
+  return frame;
+}
+
 /** Up to this many bytes of one tick's pre-built frames are copied into one buffer. */
 const COALESCE_LIMIT = 16 * 1024;
 
@@ -181,10 +207,15 @@ export class WebSocketTransport implements Transport {
         }
       }
     } else {
+      const data = encodeEnginePacket(item);
+      if (this.#rawFrames && cb === undefined) {
+        // No extension: frame it here and let it leave with this tick's other frames.
+        this.#hold(frameMessage(data));
+        return;
+      }
       // Frames held for this tick go first: ws writes this one to the socket right away.
       this._flushPending();
       this.#cork();
-      const data = encodeEnginePacket(item);
       const compress = this.#deflate && item.compress !== false;
       ws.send(data, sendOptions(typeof data !== "string", compress), cb);
     }
@@ -208,6 +239,12 @@ export class WebSocketTransport implements Transport {
       this.#socket.write(bytes, cb as (err: Error | null | undefined) => void);
       return true;
     }
+    this.#hold(bytes);
+    return true;
+  }
+
+  /** Holds a complete frame until the end of this tick (see `_flushPending`). */
+  #hold(bytes: Buffer): void {
     const pending = this.#pending;
     if (pending === undefined) {
       this.#pending = [bytes];
@@ -217,7 +254,6 @@ export class WebSocketTransport implements Transport {
       pending.push(bytes);
     }
     this.#pendingBytes += bytes.length;
-    return true;
   }
 
   /**

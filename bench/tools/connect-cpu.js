@@ -1,0 +1,80 @@
+// Server CPU time per Socket.IO connection (WebSocket upgrade, OPEN, namespace CONNECT), read
+// from the server's own process.cpuUsage() before and after opening N connections. Targets run
+// alternately, each round on a fresh server, and the median round is reported: a steadier A/B
+// figure than connects/s on a shared machine.
+//
+//   node bench/tools/connect-cpu.js [targets=parley,ws,socketio] [N=2000] [rounds=5]
+
+import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { closeAll, openMany } from "../loadgen/pool.js";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const targets = (process.argv[2] ?? "parley,ws,socketio").split(",");
+const count = Number(process.argv[3] ?? 2000);
+const rounds = Number(process.argv[4] ?? 5);
+
+async function start(name) {
+  const server = spawn(
+    "taskset",
+    [
+      "-c",
+      "1",
+      process.execPath,
+      name.endsWith(".js") ? name : join(HERE, "..", "targets", `${name}.js`),
+    ],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const ready = await new Promise((resolve) => {
+    let buf = "";
+    server.stdout.on("data", (chunk) => {
+      buf += chunk;
+      const line = buf.split("\n").find((l) => l.startsWith("{"));
+      if (line !== undefined) resolve(JSON.parse(line));
+    });
+  });
+  return { server, ready };
+}
+
+async function cpu(ready) {
+  const res = await fetch(`http://127.0.0.1:${ready.control}/stats`);
+  const { cpu } = await res.json();
+  return cpu.user + cpu.system;
+}
+
+const results = Object.fromEntries(targets.map((t) => [t, []]));
+for (let r = 0; r < rounds; r++) {
+  for (const name of targets) {
+    const { server, ready } = await start(name);
+    // Warm up: JIT and pools, then measure.
+    const warm = await openMany({
+      urls: [`ws://127.0.0.1:${ready.port}/socket.io/?EIO=4&transport=websocket`],
+      count: 300,
+      concurrency: 50,
+      timeoutMs: 30_000,
+      deadlineMs: 60_000,
+    });
+    const before = await cpu(ready);
+    const pool = await openMany({
+      urls: [`ws://127.0.0.1:${ready.port}/socket.io/?EIO=4&transport=websocket`],
+      count,
+      concurrency: 100,
+      timeoutMs: 30_000,
+      deadlineMs: 120_000,
+    });
+    const after = await cpu(ready);
+    results[name].push((after - before) / pool.clients.length);
+    await closeAll([...warm.clients, ...pool.clients]);
+    server.kill("SIGTERM");
+  }
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+for (const name of targets) {
+  console.log(
+    `${name.padEnd(10)} median ${median(results[name]).toFixed(0)} µs CPU/connection  rounds: ${results[name].map((x) => x.toFixed(0)).join(" ")}`,
+  );
+}
+process.exit(0);
