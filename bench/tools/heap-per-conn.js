@@ -4,10 +4,11 @@
 //
 //   node bench/tools/heap-per-conn.js [parley|socketio|ws] [N=2000]
 //
-// Needs the built Parley dist (`npm run build`). Snapshots go to bench/results/heap/.
+// Needs the built Parley dist (`npm run build`). Snapshots go to bench/results/heap/ and are
+// deleted afterwards unless KEEP=1.
 
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { closeAll, openMany } from "../loadgen/pool.js";
@@ -162,4 +163,6 @@ console.log(`snapshot self-size per conn (listed rows): ${total} B`);
 console.table(rows.slice(0, 40));
 await closeAll(pool.clients);
 server.kill("SIGTERM");
+// Snapshots are 100+ MB each: keep them only when asked (KEEP=1, to open in DevTools).
+if (process.env.KEEP !== "1") for (const file of [file0, file1]) unlinkSync(file);
 process.exit(0);

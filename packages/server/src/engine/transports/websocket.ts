@@ -175,7 +175,10 @@ export class WebSocketTransport implements Transport {
   }
 
   bufferedBytes(): number {
-    return this.#ws.bufferedAmount + this.#pendingBytes;
+    // Read once per delivery (the send-buffer limit). Without an extension ws's sender never
+    // holds frames, so its bufferedAmount is just the socket's: skip the getter chain.
+    const held = this.#rawFrames ? this.#socket.writableLength : this.#ws.bufferedAmount;
+    return held + this.#pendingBytes;
   }
 
   write(items: readonly OutgoingItem[]): void {
