@@ -42,7 +42,8 @@ const rows = Number(rowsArg ?? 40);
 const pct = (c) => `${((100 * c) / total).toFixed(1)}%`;
 console.log(`${total} samples`);
 console.log("--- self");
-for (const [k, c] of [...self].sort((a, b) => b[1] - a[1]).slice(0, rows)) console.log(pct(c).padStart(6), k);
+for (const [k, c] of [...self].sort((a, b) => b[1] - a[1]).slice(0, rows))
+  console.log(pct(c).padStart(6), k);
 console.log("--- inclusive");
 for (const [k, c] of [...incl]
   .filter(([k]) => filter === undefined || k.includes(filter))
@@ -63,5 +64,6 @@ if (callersOf !== undefined) {
     chains.set(chain, (chains.get(chain) ?? 0) + c);
   }
   console.log(`--- callers of ${callersOf}`);
-  for (const [k, c] of [...chains].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(pct(c).padStart(6), k);
+  for (const [k, c] of [...chains].sort((a, b) => b[1] - a[1]).slice(0, 12))
+    console.log(pct(c).padStart(6), k);
 }
