@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connect, type Socket } from "node:net";
+import WebSocket from "ws";
 import { Engine, type EngineConnection, type EngineOptions } from "../../src/engine/index.js";
 
 export interface Harness {
@@ -123,6 +124,24 @@ export async function pollingHandshake(h: Harness): Promise<{
   if (res.status !== 200 || !body.startsWith("0"))
     throw new Error(`bad handshake ${res.status} ${body}`);
   return JSON.parse(body.slice(1));
+}
+
+/** A polling session: its sid, and the server's side of it. */
+export async function pollingSession(h: Harness): Promise<{ sid: string; conn: EngineConnection }> {
+  const conn = nextConnection(h.engine);
+  const { sid } = await pollingHandshake(h);
+  return { sid, conn: await conn };
+}
+
+/** Opens the WebSocket an upgrading client probes with, collecting what it receives. */
+export async function openProbe(
+  h: Harness,
+  sid: string,
+): Promise<{ ws: WebSocket; frames: Buffer[] }> {
+  const ws = new WebSocket(h.wsUrl(`transport=websocket&sid=${sid}`));
+  const frames = collect<Buffer>(ws, "message");
+  await once(ws, "open");
+  return { ws, frames };
 }
 
 export function delay(ms: number): Promise<void> {

@@ -1,32 +1,17 @@
 import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import {
   collect,
   delay,
-  type Harness,
-  nextConnection,
   once,
-  pollingHandshake,
+  openProbe,
+  pollingSession,
   runCleanups,
   startEngine,
   until,
 } from "./helpers.js";
 
 afterEach(runCleanups);
-
-async function pollingSession(h: Harness) {
-  const conn = nextConnection(h.engine);
-  const { sid } = await pollingHandshake(h);
-  return { sid, conn: await conn };
-}
-
-async function openProbe(h: Harness, sid: string) {
-  const ws = new WebSocket(h.wsUrl(`transport=websocket&sid=${sid}`));
-  const frames = collect<Buffer>(ws, "message");
-  await once(ws, "open");
-  return { ws, frames };
-}
 
 describe("upgrade in orders a conforming client never uses", () => {
   it("a POST still streaming when the upgrade completes is not acknowledged with ok", async () => {

@@ -1,25 +1,18 @@
 import { request } from "node:http";
 import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
-import type { EngineConnection } from "../../src/engine/index.js";
 import {
   delay,
   type Harness,
-  nextConnection,
   once,
   pollingHandshake,
+  pollingSession,
   runCleanups,
   startEngine,
   until,
 } from "./helpers.js";
 
 afterEach(runCleanups);
-
-async function session(h: Harness): Promise<{ sid: string; conn: EngineConnection }> {
-  const conn = nextConnection(h.engine);
-  const { sid } = await pollingHandshake(h);
-  return { sid, conn: await conn };
-}
 
 function get(h: Harness, sid: string, init?: RequestInit) {
   return fetch(h.url(`transport=polling&sid=${sid}`), init);
@@ -37,7 +30,7 @@ function post(
 describe("long-polling", () => {
   it("a GET waits for packets and returns everything sent in one tick as one batch", async () => {
     const h = await startEngine();
-    const { sid, conn } = await session(h);
+    const { sid, conn } = await pollingSession(h);
     const pending = get(h, sid);
     await delay(20);
     conn.send("a");
@@ -50,14 +43,14 @@ describe("long-polling", () => {
 
   it("packets queued while no GET is waiting are returned by the next GET, in order", async () => {
     const h = await startEngine();
-    const { sid, conn } = await session(h);
+    const { sid, conn } = await pollingSession(h);
     for (let i = 0; i < 5; i++) conn.send(`m${i}`);
     expect(await (await get(h, sid)).text()).toBe("4m0\x1e4m1\x1e4m2\x1e4m3\x1e4m4");
   });
 
   it("a POST delivers a batch in order and is answered ok as text/html", async () => {
     const h = await startEngine();
-    const { sid, conn } = await session(h);
+    const { sid, conn } = await pollingSession(h);
     const got: unknown[] = [];
     conn.on("message", (d) => got.push(d));
     const res = await post(h, sid, "4hello\x1ebAQID\x1e4wörld");
@@ -81,7 +74,7 @@ describe("long-polling", () => {
 
   it("a second concurrent GET ends the session with transport error", async () => {
     const h = await startEngine();
-    const { sid, conn } = await session(h);
+    const { sid, conn } = await pollingSession(h);
     const closed = once(conn, "close");
     const first = get(h, sid);
     await delay(20);
@@ -95,7 +88,7 @@ describe("long-polling", () => {
 
   it("a GET cancelled by the client ends the session with transport error", async () => {
     const h = await startEngine();
-    const { sid, conn } = await session(h);
+    const { sid, conn } = await pollingSession(h);
     const closed = once(conn, "close");
     const ac = new AbortController();
     const pending = get(h, sid, { signal: ac.signal }).catch(() => "aborted");
@@ -107,8 +100,8 @@ describe("long-polling", () => {
 
   it("a POST larger than maxHttpBufferSize → 413 and the session ends; others go on", async () => {
     const h = await startEngine({ maxHttpBufferSize: 1000 });
-    const a = await session(h);
-    const b = await session(h);
+    const a = await pollingSession(h);
+    const b = await pollingSession(h);
     const closed = once(a.conn, "close");
     const res = await post(h, a.sid, `4${"x".repeat(5000)}`);
     expect(res.status).toBe(413);
@@ -119,7 +112,7 @@ describe("long-polling", () => {
 
   it("a chunked POST that grows past maxHttpBufferSize → 413", async () => {
     const h = await startEngine({ maxHttpBufferSize: 1000 });
-    const { sid, conn } = await session(h);
+    const { sid, conn } = await pollingSession(h);
     const closed = once(conn, "close");
     const status = await new Promise<number>((resolve, reject) => {
       const req = request(h.url(`transport=polling&sid=${sid}`), { method: "POST" }, (res) => {
@@ -136,7 +129,7 @@ describe("long-polling", () => {
 
   it("POST application/octet-stream → 400 JSON, that session ends, no crash", async () => {
     const h = await startEngine();
-    const { sid, conn } = await session(h);
+    const { sid, conn } = await pollingSession(h);
     const closed = once(conn, "close");
     const res = await post(h, sid, new Uint8Array([0, 1, 2]), {
       "Content-Type": "application/octet-stream",
@@ -149,13 +142,13 @@ describe("long-polling", () => {
 
   it("a body of thousands of tiny packets is bounded by maxPayloadPackets", async () => {
     const h = await startEngine({ maxPayloadPackets: 1000 });
-    const small = await session(h);
+    const small = await pollingSession(h);
     let count = 0;
     small.conn.on("message", () => count++);
     const fine = await post(h, small.sid, Array(1000).fill("4x").join("\x1e"));
     expect(fine.status).toBe(200);
     expect(count).toBe(1000);
-    const big = await session(h);
+    const big = await pollingSession(h);
     const closed = once(big.conn, "close");
     let bigCount = 0;
     big.conn.on("message", () => bigCount++);
@@ -167,7 +160,7 @@ describe("long-polling", () => {
 
   it("a garbage packet (unknown type) → parse error, nothing delivered", async () => {
     const h = await startEngine();
-    const { sid, conn } = await session(h);
+    const { sid, conn } = await pollingSession(h);
     const got: unknown[] = [];
     conn.on("message", (d) => got.push(d));
     const closed = once(conn, "close");
@@ -179,7 +172,7 @@ describe("long-polling", () => {
 
   it("invalid base64 binary → parse error", async () => {
     const h = await startEngine();
-    const { sid, conn } = await session(h);
+    const { sid, conn } = await pollingSession(h);
     const closed = once(conn, "close");
     await post(h, sid, "b!!!not base64");
     expect(await closed).toBe("parse error");
@@ -187,7 +180,7 @@ describe("long-polling", () => {
 
   it("a close packet from the client → transport close", async () => {
     const h = await startEngine();
-    const { sid, conn } = await session(h);
+    const { sid, conn } = await pollingSession(h);
     const closed = once(conn, "close");
     const res = await post(h, sid, "1");
     expect(res.status).toBe(200);
@@ -196,7 +189,7 @@ describe("long-polling", () => {
 
   it("a ping from the client (wrong direction) → transport error", async () => {
     const h = await startEngine();
-    const { sid, conn } = await session(h);
+    const { sid, conn } = await pollingSession(h);
     const closed = once(conn, "close");
     await post(h, sid, "2");
     expect(await closed).toBe("transport error");
@@ -204,7 +197,7 @@ describe("long-polling", () => {
 
   it("conn.close() answers the next GET with a close packet after what was queued", async () => {
     const h = await startEngine();
-    const { sid, conn } = await session(h);
+    const { sid, conn } = await pollingSession(h);
     const reasons: string[] = [];
     conn.on("close", (r) => reasons.push(r));
     conn.send("bye");
@@ -219,7 +212,7 @@ describe("long-polling", () => {
 
   it("conn.close() with a GET waiting answers it right away", async () => {
     const h = await startEngine();
-    const { sid, conn } = await session(h);
+    const { sid, conn } = await pollingSession(h);
     const pending = get(h, sid);
     await delay(20);
     conn.close();
@@ -229,7 +222,7 @@ describe("long-polling", () => {
 
   it("after close, send is a no-op and no event fires", async () => {
     const h = await startEngine();
-    const { sid, conn } = await session(h);
+    const { sid, conn } = await pollingSession(h);
     const events: string[] = [];
     conn.on("message", () => events.push("message"));
     conn.on("close", () => events.push("close"));
@@ -242,7 +235,7 @@ describe("long-polling", () => {
 
   it("gzip-compresses large responses when the client accepts it", async () => {
     const h = await startEngine();
-    const { sid, conn } = await session(h);
+    const { sid, conn } = await pollingSession(h);
     const big = "z".repeat(5000);
     conn.send(big);
     const raw = await new Promise<{ enc: string | undefined; body: Buffer }>((resolve, reject) => {
@@ -280,7 +273,7 @@ describe("long-polling", () => {
 
   it("httpCompression: false never compresses", async () => {
     const h = await startEngine({ httpCompression: false });
-    const { sid, conn } = await session(h);
+    const { sid, conn } = await pollingSession(h);
     conn.send("z".repeat(5000));
     const enc = await new Promise<string | undefined>((resolve) => {
       request(
@@ -297,7 +290,7 @@ describe("long-polling", () => {
 
   it("volatile sends are dropped while no GET is waiting, delivered while one is", async () => {
     const h = await startEngine();
-    const { sid, conn } = await session(h);
+    const { sid, conn } = await pollingSession(h);
     conn.send("lost", { volatile: true });
     conn.send("kept");
     expect(await (await get(h, sid)).text()).toBe("4kept");
@@ -310,7 +303,7 @@ describe("long-polling", () => {
 
   it("emits drain after a polling response is written", async () => {
     const h = await startEngine();
-    const { sid, conn } = await session(h);
+    const { sid, conn } = await pollingSession(h);
     let drains = 0;
     conn.on("drain", () => drains++);
     conn.send("x");

@@ -1,13 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import type { EngineConnection } from "../../src/engine/index.js";
 import {
-  collect,
   delay,
   type Harness,
-  nextConnection,
   once,
-  pollingHandshake,
+  openProbe,
+  pollingSession,
   runCleanups,
   startEngine,
   until,
@@ -15,24 +13,11 @@ import {
 
 afterEach(runCleanups);
 
-async function pollingSession(h: Harness) {
-  const conn = nextConnection(h.engine);
-  const { sid } = await pollingHandshake(h);
-  return { sid, conn: await conn };
-}
-
 function get(h: Harness, sid: string) {
   return fetch(h.url(`transport=polling&sid=${sid}`)).then(async (r) => ({
     status: r.status,
     body: await r.text(),
   }));
-}
-
-async function openProbe(h: Harness, sid: string) {
-  const ws = new WebSocket(h.wsUrl(`transport=websocket&sid=${sid}`));
-  const frames = collect<Buffer>(ws, "message");
-  await once(ws, "open");
-  return { ws, frames };
 }
 
 describe("upgrade from polling to websocket", () => {
