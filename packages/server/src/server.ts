@@ -56,6 +56,14 @@ type ServerEventName<
   S extends EventsMap,
   D,
 > = ReservedOrUserEventNames<ServerReserved<L, E, S, D>, S>;
+/** The listener `io.on(ev, …)` takes: a reserved event's own signature, or a server-side event's. */
+type ServerListener<
+  L extends EventsMap,
+  E extends EventsMap,
+  S extends EventsMap,
+  D,
+  Ev extends ServerEventName<L, E, S, D>,
+> = ReservedOrUserListener<ServerReserved<L, E, S, D>, S, Ev>;
 
 /**
  * The Socket.IO server. Attach it to an HTTP server; its event methods (`on`, `use`, `emit`,
@@ -364,11 +372,7 @@ export class Server<
 
   on<Ev extends ServerEventName<Listen, Emit, ServerSide, SocketData>>(
     ev: Ev,
-    listener: ReservedOrUserListener<
-      ServerReserved<Listen, Emit, ServerSide, SocketData>,
-      ServerSide,
-      Ev
-    >,
+    listener: ServerListener<Listen, Emit, ServerSide, SocketData, Ev>,
   ): this {
     this.sockets.on(ev, listener as never);
     return this;
@@ -376,22 +380,14 @@ export class Server<
 
   addListener<Ev extends ServerEventName<Listen, Emit, ServerSide, SocketData>>(
     ev: Ev,
-    listener: ReservedOrUserListener<
-      ServerReserved<Listen, Emit, ServerSide, SocketData>,
-      ServerSide,
-      Ev
-    >,
+    listener: ServerListener<Listen, Emit, ServerSide, SocketData, Ev>,
   ): this {
-    return this.on(ev, listener);
+    return this.on(ev, listener as never);
   }
 
   once<Ev extends ServerEventName<Listen, Emit, ServerSide, SocketData>>(
     ev: Ev,
-    listener: ReservedOrUserListener<
-      ServerReserved<Listen, Emit, ServerSide, SocketData>,
-      ServerSide,
-      Ev
-    >,
+    listener: ServerListener<Listen, Emit, ServerSide, SocketData, Ev>,
   ): this {
     this.sockets.once(ev, listener as never);
     return this;
@@ -399,11 +395,7 @@ export class Server<
 
   off<Ev extends ServerEventName<Listen, Emit, ServerSide, SocketData>>(
     ev: Ev,
-    listener?: ReservedOrUserListener<
-      ServerReserved<Listen, Emit, ServerSide, SocketData>,
-      ServerSide,
-      Ev
-    >,
+    listener?: ServerListener<Listen, Emit, ServerSide, SocketData, Ev>,
   ): this {
     this.sockets.off(ev, listener as never);
     return this;
@@ -411,13 +403,9 @@ export class Server<
 
   removeListener<Ev extends ServerEventName<Listen, Emit, ServerSide, SocketData>>(
     ev: Ev,
-    listener: ReservedOrUserListener<
-      ServerReserved<Listen, Emit, ServerSide, SocketData>,
-      ServerSide,
-      Ev
-    >,
+    listener: ServerListener<Listen, Emit, ServerSide, SocketData, Ev>,
   ): this {
-    return this.off(ev, listener);
+    return this.off(ev, listener as never);
   }
 
   removeAllListeners(ev?: ServerEventName<Listen, Emit, ServerSide, SocketData>): this {
@@ -427,11 +415,7 @@ export class Server<
 
   listeners<Ev extends ServerEventName<Listen, Emit, ServerSide, SocketData>>(
     ev: Ev,
-  ): ReservedOrUserListener<
-    ServerReserved<Listen, Emit, ServerSide, SocketData>,
-    ServerSide,
-    Ev
-  >[] {
+  ): ServerListener<Listen, Emit, ServerSide, SocketData, Ev>[] {
     return this.sockets.listeners(ev) as never;
   }
 
