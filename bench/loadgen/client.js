@@ -1,11 +1,11 @@
-// A minimal Engine.IO v4 / Socket.IO v5 client over a raw `ws` socket, for load generation.
+// A minimal Engine.IO v4 / Socket.IO v5 client over a raw WebSocket, for load generation.
 //
 // It does only what a connected, idle Socket.IO client must do: open the WebSocket transport
 // directly, answer pings, connect the main namespace, and hand every `42…` (EVENT) frame to the
-// workload as the raw Buffer. Nothing is JSON-decoded here: the workloads read the few bytes
+// workload as the raw bytes. Nothing is JSON-decoded here: the workloads read the few bytes
 // they need by position, so the load generator costs far less per message than any server.
 
-import WebSocket from "ws";
+import { RawWebSocket } from "./raw-websocket.js";
 
 const CHAR_0 = 0x30; // Engine.IO OPEN, Socket.IO CONNECT
 const CHAR_1 = 0x31; // Socket.IO DISCONNECT
@@ -15,12 +15,13 @@ const CHAR_4 = 0x34; // Engine.IO MESSAGE, Socket.IO CONNECT_ERROR
 /**
  * @typedef {object} BenchClient
  * @property {number} id
- * @property {WebSocket} ws
+ * @property {RawWebSocket} ws
  * @property {boolean} connected  true once the server answered the namespace CONNECT (`40…`)
  * @property {number} count       events received (workload-defined meaning)
  * @property {number} next        next expected sequence number (broadcast workload)
  * @property {number} disorder    events that arrived out of sequence
- * @property {(client: BenchClient, data: Buffer) => void} onEvent
+ * @property {(client: BenchClient, data: Buffer) => void} onEvent  `data` is only valid
+ *   during the call (a view of the received chunk)
  */
 
 /** Called for every EVENT frame; the workload replaces it. */
@@ -34,13 +35,52 @@ function ignoreEvent() {}
  */
 export function openClient({ url, id, localAddress, timeoutMs, onEvent }) {
   return new Promise((resolve, reject) => {
-    /** @type {import("ws").ClientOptions} */
-    // No ws handshakeTimeout: the timer below covers the whole connect, one timer per client.
-    const wsOptions = { perMessageDeflate: false, skipUTF8Validation: true };
-    if (localAddress !== undefined) wsOptions.localAddress = localAddress;
-    const ws = new WebSocket(url, wsOptions);
+    let settled = false;
     /** @type {BenchClient} */
-    const client = {
+    let client; // assigned right after the socket; its handlers only run later
+    const fail = (/** @type {Error} */ error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      client.ws.terminate();
+      reject(error);
+    };
+    // One timer per client covers the whole connect (TCP, upgrade, OPEN, CONNECT).
+    const timer = setTimeout(() => fail(new Error("connect timeout")), timeoutMs);
+    const ws = new RawWebSocket(
+      url,
+      { localAddress },
+      {
+        onOpen() {},
+        onClose(error) {
+          client.connected = false;
+          fail(error ?? new Error("closed before connect"));
+        },
+        onMessage(data) {
+          const first = data[0];
+          if (first === CHAR_4) {
+            const second = data[1];
+            if (second === CHAR_2) {
+              client.onEvent(client, data);
+            } else if (second === CHAR_0) {
+              client.connected = true;
+              if (!settled) {
+                settled = true;
+                clearTimeout(timer);
+                resolve(client);
+              }
+            } else if (second === CHAR_4 || second === CHAR_1) {
+              fail(new Error(`namespace refused: ${data.toString()}`));
+            }
+          } else if (first === CHAR_2) {
+            ws.send("3");
+          } else if (first === CHAR_0) {
+            ws.send("40");
+          }
+        },
+      },
+    );
+    client = {
       id,
       ws,
       connected: false,
@@ -49,42 +89,6 @@ export function openClient({ url, id, localAddress, timeoutMs, onEvent }) {
       disorder: 0,
       onEvent: onEvent ?? ignoreEvent,
     };
-    let settled = false;
-    const fail = (/** @type {Error} */ error) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      ws.terminate();
-      reject(error);
-    };
-    const timer = setTimeout(() => fail(new Error("connect timeout")), timeoutMs);
-    ws.on("error", fail);
-    ws.on("close", () => {
-      client.connected = false;
-      fail(new Error("closed before connect"));
-    });
-    ws.on("message", (/** @type {Buffer} */ data) => {
-      const first = data[0];
-      if (first === CHAR_4) {
-        const second = data[1];
-        if (second === CHAR_2) {
-          client.onEvent(client, data);
-        } else if (second === CHAR_0) {
-          client.connected = true;
-          if (!settled) {
-            settled = true;
-            clearTimeout(timer);
-            resolve(client);
-          }
-        } else if (second === CHAR_4 || second === CHAR_1) {
-          fail(new Error(`namespace refused: ${data.toString()}`));
-        }
-      } else if (first === CHAR_2) {
-        ws.send("3");
-      } else if (first === CHAR_0) {
-        ws.send("40");
-      }
-    });
   });
 }
 

@@ -87,16 +87,7 @@ export function openMany(options) {
  * @param {number} timeoutMs
  */
 export async function closeAll(clients, timeoutMs = 5000) {
-  const pending = clients.map(
-    (client) =>
-      new Promise((resolve) => {
-        if (client.ws.readyState === client.ws.CLOSED) {
-          resolve(undefined);
-          return;
-        }
-        client.ws.once("close", resolve);
-        client.ws.terminate();
-      }),
-  );
+  for (const client of clients) client.ws.terminate();
+  const pending = clients.map((client) => client.ws.closed);
   await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, timeoutMs))]);
 }

@@ -160,7 +160,7 @@ console.log(
   `memoryUsage per conn: rss ${((m1.rss - m0.rss) / pool.clients.length).toFixed(0)} B, heapUsed ${((m1.heapUsed - m0.heapUsed) / pool.clients.length).toFixed(0)} B, external ${((m1.external - m0.external) / pool.clients.length).toFixed(0)} B`,
 );
 console.log(`snapshot self-size per conn (listed rows): ${total} B`);
-console.table(rows.slice(0, 40));
+console.table(rows.slice(0, Number(process.env.TOP ?? 40)));
 await closeAll(pool.clients);
 server.kill("SIGTERM");
 // Snapshots are 100+ MB each: keep them only when asked (KEEP=1, to open in DevTools).
