@@ -1,5 +1,4 @@
 import { parse as parseQuery } from "node:querystring";
-import type { TLSSocket } from "node:tls";
 import type { EngineConnection } from "./engine/contract.js";
 import type { Handshake } from "./socket-types.js";
 
@@ -13,15 +12,16 @@ export function buildHandshake(
   auth: Record<string, unknown>,
   issued: number,
 ): Handshake {
-  const request = conn.request;
-  const url = request.url ?? "/";
+  // The compact record: reading `conn.request` would rebuild an IncomingMessage.
+  const request = conn.handshakeRequest;
+  const url = request.url;
   const queryStart = url.indexOf("?");
   return {
     headers: request.headers,
     time: new Date(issued).toString(),
     address: conn.remoteAddress,
     xdomain: request.headers.origin !== undefined,
-    secure: (request.socket as TLSSocket | undefined)?.encrypted === true,
+    secure: request.secure,
     issued,
     url,
     query: parseQuery(queryStart === -1 ? "" : url.slice(queryStart + 1)),

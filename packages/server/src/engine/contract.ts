@@ -1,5 +1,5 @@
 import type { EventEmitter } from "node:events";
-import type { IncomingMessage } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { RawData } from "@parley/protocol";
 
 /**
@@ -78,6 +78,17 @@ export interface ConnectionEvents {
 }
 
 /**
+ * The handshake request as the session layer reads it (`socket.handshake`), without
+ * materializing `EngineConnection.request`: an idle connection keeps only this.
+ */
+export interface HandshakeRequestInfo {
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  /** Whether the handshake arrived over TLS. */
+  readonly secure: boolean;
+}
+
+/**
  * One Engine.IO session, whatever transport it currently runs on. Guarantees:
  * - `message` events arrive in the order the peer sent them;
  * - `send`s are delivered in call order, across an upgrade too;
@@ -86,8 +97,15 @@ export interface ConnectionEvents {
 export interface EngineConnection extends EventEmitter<ConnectionEvents> {
   /** Session id (`sid`): 20+ characters from a cryptographic random source. */
   readonly id: string;
-  /** The HTTP request that opened the session (handshake). */
+  /**
+   * The HTTP request that opened the session (handshake), rebuilt on first read from what
+   * the session kept of it: a genuine IncomingMessage with the same socket, method, url,
+   * headers and the fields middleware added, but not the object `allowRequest` saw, and its
+   * body (a handshake has none) is not readable. Read `handshakeRequest` internally instead.
+   */
   readonly request: IncomingMessage;
+  /** What the session kept of its handshake request. */
+  readonly handshakeRequest: HandshakeRequestInfo;
   /** Engine.IO protocol revision of the peer (4). */
   readonly protocol: number;
   readonly transport: TransportInfo;

@@ -3,6 +3,7 @@ export type {
   ConnectionEvents,
   ConnectionState,
   EngineConnection,
+  HandshakeRequestInfo,
   PreparedMessage,
   SendOptions,
   TransportInfo,

@@ -10,6 +10,7 @@ import type {
   SendOptions,
   TransportName,
 } from "./contract.js";
+import { HandshakeRequest } from "./handshake-request.js";
 import type { HeartbeatTarget, HeartbeatWheel } from "./heartbeat.js";
 import type { ResolvedOptions } from "./options.js";
 import {
@@ -93,7 +94,11 @@ export class Session
   implements EngineConnection, TransportSink, HeartbeatTarget
 {
   readonly id: string;
-  readonly request: IncomingMessage;
+  /**
+   * What the session keeps of its handshake request. Not the request itself: holding a live
+   * IncomingMessage for the session's life cost ~1.1 KB per connection.
+   */
+  readonly handshakeRequest: HandshakeRequest;
   readonly protocol = 4;
   readonly remoteAddress: string;
   /** Owned by the heartbeat wheel. */
@@ -115,10 +120,15 @@ export class Session
     super();
     this.#host = host;
     this.id = id;
-    this.request = request;
+    this.handshakeRequest = new HandshakeRequest(request);
     this.remoteAddress = request.socket?.remoteAddress ?? "";
     this.#transport = transport;
     transport.bind(this);
+  }
+
+  /** The handshake request, rebuilt on first read (see `HandshakeRequest#message`). */
+  get request(): IncomingMessage {
+    return this.handshakeRequest.message;
   }
 
   get transport(): AnyTransport {

@@ -1,0 +1,111 @@
+import { type IncomingHttpHeaders, IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
+import type { HandshakeRequestInfo } from "./contract.js";
+
+/**
+ * Node's own enumerable fields of an IncomingMessage, read off a real instance so the list
+ * follows the Node version. `parser` is the one Node's HTTP server adds later (to upgrade
+ * requests). Every other own string key was put there by user code (`allowRequest`, a
+ * framework in front of the engine): those are the ones a rebuilt request must carry.
+ */
+const NODE_FIELDS: ReadonlySet<string> = new Set([
+  ...Object.keys(new IncomingMessage(null as unknown as Socket)),
+  "parser",
+]);
+
+/** What user code added to a request: own enumerable string keys Node does not set. */
+function addedFields(req: IncomingMessage): Record<string, unknown> | undefined {
+  let added: Record<string, unknown> | undefined;
+  for (const key of Object.keys(req)) {
+    if (NODE_FIELDS.has(key)) continue;
+    added ??= {};
+    // By reference: `req.session` must stay the object the middleware is working with.
+    added[key] = (req as unknown as Record<string, unknown>)[key];
+  }
+  return added;
+}
+
+/**
+ * The handshake request of a session, reduced to what it needs (~150 bytes instead of the
+ * ~1.1 KB a live IncomingMessage keeps: its ReadableState, `_events`, `rawHeaders` and their
+ * strings, `httpVersion`). Internal readers (`socket.handshake`) use the fields; `message`
+ * rebuilds a genuine IncomingMessage for `socket.request` / `conn.request` on first read only.
+ *
+ * The headers object is kept rather than `rawHeaders`: it is what `socket.handshake.headers`
+ * exposes anyway, and its names are shared constants for common headers where `rawHeaders`
+ * holds a fresh string per name per request.
+ */
+export class HandshakeRequest implements HandshakeRequestInfo {
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  /** The connection's socket; retained by the transport anyway (WebSocket). */
+  readonly socket: Socket;
+  readonly #method: string;
+  /** `major * 10 + minor` (llhttp versions are single digits): one small integer, no string. */
+  readonly #version: number;
+  readonly #added: Record<string, unknown> | undefined;
+  #message: IncomingMessage | undefined;
+
+  constructor(req: IncomingMessage) {
+    this.url = req.url ?? "/";
+    this.headers = req.headers;
+    this.socket = req.socket;
+    this.#method = req.method ?? "GET";
+    this.#version = req.httpVersionMajor * 10 + req.httpVersionMinor;
+    this.#added = addedFields(req);
+  }
+
+  get secure(): boolean {
+    return (this.socket as TLSSocket | undefined)?.encrypted === true;
+  }
+
+  /**
+   * An IncomingMessage equal to the handshake request for every reader that does not compare
+   * identity or read the body: same socket, method, url, version, headers object (so
+   * `socket.request.headers === socket.handshake.headers`), the fields middleware added (same
+   * values), already ended. Built once and cached.
+   */
+  get message(): IncomingMessage {
+    let message = this.#message;
+    if (message === undefined) {
+      message = this.#rebuild();
+      this.#message = message;
+    }
+    return message;
+  }
+
+  #rebuild(): IncomingMessage {
+    const message = new IncomingMessage(this.socket);
+    const major = Math.floor(this.#version / 10);
+    const minor = this.#version % 10;
+    message.httpVersionMajor = major;
+    message.httpVersionMinor = minor;
+    message.httpVersion = `${major}.${minor}`;
+    message.method = this.#method;
+    message.url = this.url;
+    const headers = this.headers;
+    // Node's setter: the same object, not a copy rebuilt from rawHeaders.
+    message.headers = headers;
+    message.rawHeaders = rawHeadersOf(headers);
+    // A handshake never reaches the engine through Node's `upgrade` path unless it is one.
+    (message as IncomingMessage & { upgrade: boolean }).upgrade = headers.upgrade !== undefined;
+    message.complete = true;
+    // A GET handshake has no body: reading it ends at once instead of waiting forever.
+    message.push(null);
+    if (this.#added !== undefined) Object.assign(message, this.#added);
+    return message;
+  }
+}
+
+/** `rawHeaders` from a headers object: names as Node lowercased them, duplicates as joined. */
+function rawHeadersOf(headers: IncomingHttpHeaders): string[] {
+  const raw: string[] = [];
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (typeof value === "string") raw.push(name, value);
+    else for (const v of value) raw.push(name, v);
+  }
+  return raw;
+}
