@@ -9,6 +9,7 @@ import {
 } from "@parley/protocol";
 import type {
   ConnectionCloseReason,
+  ConnectionOwner,
   EngineConnection,
   PreparedMessage,
 } from "./engine/contract.js";
@@ -30,18 +31,6 @@ export interface ClientLimits {
 
 type AnySocket = Socket<never, never, never, unknown>;
 
-// One set of handlers for every connection (EventEmitter calls them with the connection as
-// `this`), so a connection costs no closures: the client is found through this map.
-const clients = new WeakMap<EngineConnection, Client>();
-
-function onMessage(this: EngineConnection, data: RawData): void {
-  clients.get(this)?._onData(data);
-}
-
-function onClose(this: EngineConnection, reason: ConnectionCloseReason, description?: Error) {
-  clients.get(this)?._onClose(reason, description);
-}
-
 /**
  * One Engine.IO connection: decodes its packets and routes them to the socket of each
  * namespace it joined (one socket per namespace).
@@ -55,7 +44,7 @@ function onClose(this: EngineConnection, reason: ConnectionCloseReason, descript
  *   nothing is still closed after `connectTimeout`;
  * - past `maxNamespacesPerClient` a CONNECT gets CONNECT_ERROR "Too many namespaces".
  */
-export class Client implements HeartbeatTarget {
+export class Client implements HeartbeatTarget, ConnectionOwner {
   readonly conn: EngineConnection;
   readonly server: Server<never, never, never, unknown>;
   readonly limits: ClientLimits;
@@ -77,9 +66,8 @@ export class Client implements HeartbeatTarget {
     this.limits = server._limits;
     // The limits object carries both decoder options: no options object per connection.
     this.#decoder = new PacketDecoder(this.limits);
-    clients.set(conn, this);
-    conn.on("message", onMessage);
-    conn.on("close", onClose);
+    // The connection calls us directly: no listeners on it, no closures, no lookup map.
+    conn._owner = this;
     server._connectTimeouts.schedule(this, this.limits.connectTimeout);
   }
 
@@ -253,9 +241,7 @@ export class Client implements HeartbeatTarget {
 
   #teardown(reason: DisconnectReason, description: unknown): void {
     this.#closed = true;
-    this.conn.off("message", onMessage);
-    this.conn.off("close", onClose);
-    clients.delete(this.conn);
+    this.conn._owner = null;
     this.server._connectTimeouts.cancel(this);
     this.#decoder.reset();
     const sockets = this.#socketList();

@@ -89,6 +89,16 @@ export interface HandshakeRequestInfo {
 }
 
 /**
+ * The one object of the session layer that owns a connection (its Socket.IO `Client`). The
+ * connection calls it directly, before emitting the public event: EventEmitter listeners
+ * would cost every connection an `_events` dictionary and listener entries.
+ */
+export interface ConnectionOwner {
+  _onData(data: RawData): void;
+  _onClose(reason: ConnectionCloseReason, description?: Error): void;
+}
+
+/**
  * One Engine.IO session, whatever transport it currently runs on. Guarantees:
  * - `message` events arrive in the order the peer sent them;
  * - `send`s are delivered in call order, across an upgrade too;
@@ -106,6 +116,11 @@ export interface EngineConnection extends EventEmitter<ConnectionEvents> {
   readonly request: IncomingMessage;
   /** What the session kept of its handshake request. */
   readonly handshakeRequest: HandshakeRequestInfo;
+  /**
+   * @internal Told of every message and of the close before the `message` / `close` events
+   * (set by the session layer; errors it throws are reported like a listener's).
+   */
+  _owner: ConnectionOwner | null;
   /** Engine.IO protocol revision of the peer (4). */
   readonly protocol: number;
   readonly transport: TransportInfo;

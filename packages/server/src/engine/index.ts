@@ -1,6 +1,7 @@
 export type {
   ConnectionCloseReason,
   ConnectionEvents,
+  ConnectionOwner,
   ConnectionState,
   EngineConnection,
   HandshakeRequestInfo,

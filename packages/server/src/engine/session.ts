@@ -4,6 +4,7 @@ import type { EnginePacket, RawData } from "@parley/protocol";
 import type {
   ConnectionCloseReason,
   ConnectionEvents,
+  ConnectionOwner,
   ConnectionState,
   EngineConnection,
   PreparedMessage,
@@ -79,6 +80,15 @@ function openPacket(opts: ResolvedOptions, sid: string, upgrade: boolean): strin
   return `{"sid":${JSON.stringify(sid)},${tails[upgrade ? 1 : 0]}`;
 }
 
+/**
+ * The prototype of every session's `_events`. EventEmitter gives each instance a
+ * `{ __proto__: null }` literal, which V8 keeps in dictionary mode (~130 B per session even
+ * with no listener). An object inheriting from this empty, frozen, null-prototype object
+ * reads the same to EventEmitter (no inherited keys; `__proto__` is an ordinary key, as no
+ * accessor is on the chain) but is a small fast-mode object whose shapes sessions share.
+ */
+const EVENTS_PROTO: object = Object.freeze(Object.create(null));
+
 function asBuffer(data: RawData): RawData {
   if (typeof data === "string" || Buffer.isBuffer(data)) return data;
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -101,6 +111,7 @@ export class Session
   readonly handshakeRequest: HandshakeRequest;
   readonly protocol = 4;
   readonly remoteAddress: string;
+  _owner: ConnectionOwner | null = null;
   /** Owned by the heartbeat wheel. */
   heartbeatTick = -1;
   readonly #host: SessionHost;
@@ -118,6 +129,7 @@ export class Session
 
   constructor(host: SessionHost, id: string, request: IncomingMessage, transport: AnyTransport) {
     super();
+    (this as unknown as { _events: object })._events = Object.create(EVENTS_PROTO);
     this.#host = host;
     this.id = id;
     this.handshakeRequest = new HandshakeRequest(request);
@@ -266,7 +278,27 @@ export class Session
     this.#queuedBytes = 0;
     this.#transport.close();
     this.#host.onSessionClosed(this);
+    const owner = this._owner;
+    if (owner !== null) {
+      try {
+        owner._onClose(reason, error);
+      } catch (err) {
+        this.#host.reportError(err, this);
+      }
+    }
     this.#emit("close", reason, error);
+  }
+
+  #emitMessage(data: RawData): void {
+    const owner = this._owner;
+    if (owner !== null) {
+      try {
+        owner._onData(data);
+      } catch (err) {
+        this.#host.reportError(err, this);
+      }
+    }
+    this.#emit("message", data);
   }
 
   #emit<K extends keyof ConnectionEvents>(event: K, ...args: ConnectionEvents[K]): void {
@@ -318,7 +350,7 @@ export class Session
     }
     switch (packet.type) {
       case "message":
-        if (packet.data !== undefined) this.#emit("message", asBuffer(packet.data));
+        if (packet.data !== undefined) this.#emitMessage(asBuffer(packet.data));
         break;
       case "pong":
         if (!this.#awaitingPong) break;
