@@ -23,6 +23,29 @@ function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }
 
+/** A shared stand-in for "no attachments", so an idle decoder holds no array. */
+const NO_ATTACHMENTS: readonly unknown[] = Object.freeze([]);
+
+/**
+ * Decodes one text packet with no decoder state, for the common connection that never sends
+ * binary: it needs no `PacketDecoder` (nor its fields) at all. Returns `undefined` for a
+ * BINARY_EVENT / BINARY_ACK text, which may announce attachments: feed that one (and every
+ * frame after it) to a `PacketDecoder`. For any other text, the result is what a fresh
+ * `PacketDecoder` with the same options returns from `add(text)`.
+ */
+export function decodeTextPacket(
+  text: string,
+  options: DecoderOptions = {},
+): Packet | ProtocolError | undefined {
+  const type = text.charCodeAt(0) - 48;
+  if (type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK) return undefined;
+  return decodeText(
+    text,
+    options.maxAttachments ?? DEFAULT_LIMITS.maxAttachments,
+    options.maxPacketLength ?? DEFAULT_LIMITS.maxPacketLength,
+  );
+}
+
 /**
  * Incremental Socket.IO v5 decoder for one connection. Feed it every Engine.IO `message`
  * payload in order: text frames start packets, binary frames complete the pending one.
@@ -32,7 +55,8 @@ export class PacketDecoder {
   readonly #maxAttachments: number;
   readonly #maxPacketLength: number;
   #pending: Packet | null = null;
-  #attachments: unknown[] = [];
+  /** Created by the first attachment: most decoders never see one. */
+  #attachments: unknown[] | null = null;
 
   constructor(options: DecoderOptions = {}) {
     this.#maxAttachments = options.maxAttachments ?? DEFAULT_LIMITS.maxAttachments;
@@ -53,7 +77,7 @@ export class PacketDecoder {
           "text packet received while binary attachments were pending",
         );
       }
-      const packet = this.#decodeText(chunk);
+      const packet = decodeText(chunk, this.#maxAttachments, this.#maxPacketLength);
       if (packet instanceof ProtocolError || packet.attachments === undefined) return packet;
       if (packet.attachments === 0) return this.#complete(packet);
       this.#pending = packet;
@@ -66,120 +90,127 @@ export class PacketDecoder {
         "binary frame received with no packet awaiting it",
       );
     }
-    this.#attachments.push(chunk);
-    if (this.#attachments.length < (pending.attachments as number)) return null;
+    const attachments = this.#attachments ?? [];
+    this.#attachments = attachments;
+    attachments.push(chunk);
+    if (attachments.length < (pending.attachments as number)) return null;
     return this.#complete(pending);
   }
 
   /** Drops any half-received packet. */
   reset(): void {
     this.#pending = null;
-    this.#attachments = [];
+    this.#attachments = null;
   }
 
   #complete(packet: Packet): Packet | ProtocolError {
-    const attachments = this.#attachments;
+    const attachments = this.#attachments ?? NO_ATTACHMENTS;
     this.reset();
     const data = reconstruct(packet.data, attachments);
     if (data instanceof ProtocolError) return data;
     packet.data = data;
     return packet;
   }
+}
 
-  #decodeText(text: string): Packet | ProtocolError {
-    const length = text.length;
-    if (length === 0) return fail(ProtocolErrorCode.EMPTY_PACKET, "empty Socket.IO packet");
-    if (length > this.#maxPacketLength) {
-      return fail(
-        ProtocolErrorCode.PACKET_TOO_LARGE,
-        `packet of ${length} characters exceeds the limit of ${this.#maxPacketLength}`,
-      );
-    }
-    const type = text.charCodeAt(0) - 48;
-    if (type < 0 || type > 6) {
-      return fail(
-        ProtocolErrorCode.UNKNOWN_PACKET_TYPE,
-        `unknown Socket.IO packet type ${JSON.stringify(text[0])}`,
-      );
-    }
-    const packet: Packet = { type: type as PacketType, nsp: "/" };
-    let i = 1;
-
-    if (type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK) {
-      // "<count>-": at most 16 digits, so the count is exact before it is compared.
-      let count = 0;
-      while (i < length && i <= 16 && isDigit(text.charCodeAt(i))) {
-        count = count * 10 + (text.charCodeAt(i) - 48);
-        i++;
-      }
-      if (i === 1 || text.charCodeAt(i) !== 45 /* "-" */) {
-        return fail(
-          ProtocolErrorCode.INVALID_ATTACHMENT_COUNT,
-          "binary packet without a valid attachment count",
-        );
-      }
-      if (count > this.#maxAttachments) {
-        return fail(
-          ProtocolErrorCode.TOO_MANY_ATTACHMENTS,
-          `${count} attachments exceed the limit of ${this.#maxAttachments}`,
-        );
-      }
-      packet.attachments = count;
-      i++;
-    }
-
-    let code = text.charCodeAt(i);
-    if (code === 47 /* "/" */) {
-      // The namespace runs to the first "," (or to the end, for a bare "1/admin").
-      const start = i;
-      const stop = Math.min(length, start + MAX_NAMESPACE_LENGTH + 1);
-      for (; i < stop; i++) {
-        code = text.charCodeAt(i);
-        if (code === 44 /* "," */) break;
-        if (code < 0x20 || code === 0x7f) {
-          return fail(ProtocolErrorCode.INVALID_NAMESPACE, "namespace holds a control character");
-        }
-      }
-      if (i - start > MAX_NAMESPACE_LENGTH) {
-        return fail(
-          ProtocolErrorCode.INVALID_NAMESPACE,
-          `namespace is longer than ${MAX_NAMESPACE_LENGTH} characters`,
-        );
-      }
-      packet.nsp = text.slice(start, i);
-      i++;
-      code = text.charCodeAt(i);
-    }
-
-    if (isDigit(code)) {
-      const start = i;
-      let id = 0;
-      do {
-        id = id * 10 + (code - 48);
-        code = text.charCodeAt(++i);
-      } while (isDigit(code));
-      // Past 2^53 the running value is no longer exact; past 16 digits it is not safe anyway.
-      if (i - start > 16 || !Number.isSafeInteger(id) || (i < length && !isJsonStart(code))) {
-        return fail(ProtocolErrorCode.INVALID_ACK_ID, "ack id is not a non-negative safe integer");
-      }
-      packet.id = id;
-    }
-
-    if (i < length) {
-      let data: unknown;
-      try {
-        data = JSON.parse(text.slice(i));
-      } catch {
-        // Text that is neither JSON nor a "/"-namespace: most likely a namespace without
-        // its leading slash, e.g. `2admin,["x"]`.
-        return isJsonStart(code)
-          ? fail(ProtocolErrorCode.INVALID_JSON, "packet body is not valid JSON")
-          : fail(ProtocolErrorCode.INVALID_NAMESPACE, 'namespace must start with "/"');
-      }
-      packet.data = data;
-    }
-    return validate(packet);
+/** One text packet: header, namespace, ack id, JSON body, then the shape checks. */
+function decodeText(
+  text: string,
+  maxAttachments: number,
+  maxPacketLength: number,
+): Packet | ProtocolError {
+  const length = text.length;
+  if (length === 0) return fail(ProtocolErrorCode.EMPTY_PACKET, "empty Socket.IO packet");
+  if (length > maxPacketLength) {
+    return fail(
+      ProtocolErrorCode.PACKET_TOO_LARGE,
+      `packet of ${length} characters exceeds the limit of ${maxPacketLength}`,
+    );
   }
+  const type = text.charCodeAt(0) - 48;
+  if (type < 0 || type > 6) {
+    return fail(
+      ProtocolErrorCode.UNKNOWN_PACKET_TYPE,
+      `unknown Socket.IO packet type ${JSON.stringify(text[0])}`,
+    );
+  }
+  const packet: Packet = { type: type as PacketType, nsp: "/" };
+  let i = 1;
+
+  if (type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK) {
+    // "<count>-": at most 16 digits, so the count is exact before it is compared.
+    let count = 0;
+    while (i < length && i <= 16 && isDigit(text.charCodeAt(i))) {
+      count = count * 10 + (text.charCodeAt(i) - 48);
+      i++;
+    }
+    if (i === 1 || text.charCodeAt(i) !== 45 /* "-" */) {
+      return fail(
+        ProtocolErrorCode.INVALID_ATTACHMENT_COUNT,
+        "binary packet without a valid attachment count",
+      );
+    }
+    if (count > maxAttachments) {
+      return fail(
+        ProtocolErrorCode.TOO_MANY_ATTACHMENTS,
+        `${count} attachments exceed the limit of ${maxAttachments}`,
+      );
+    }
+    packet.attachments = count;
+    i++;
+  }
+
+  let code = text.charCodeAt(i);
+  if (code === 47 /* "/" */) {
+    // The namespace runs to the first "," (or to the end, for a bare "1/admin").
+    const start = i;
+    const stop = Math.min(length, start + MAX_NAMESPACE_LENGTH + 1);
+    for (; i < stop; i++) {
+      code = text.charCodeAt(i);
+      if (code === 44 /* "," */) break;
+      if (code < 0x20 || code === 0x7f) {
+        return fail(ProtocolErrorCode.INVALID_NAMESPACE, "namespace holds a control character");
+      }
+    }
+    if (i - start > MAX_NAMESPACE_LENGTH) {
+      return fail(
+        ProtocolErrorCode.INVALID_NAMESPACE,
+        `namespace is longer than ${MAX_NAMESPACE_LENGTH} characters`,
+      );
+    }
+    packet.nsp = text.slice(start, i);
+    i++;
+    code = text.charCodeAt(i);
+  }
+
+  if (isDigit(code)) {
+    const start = i;
+    let id = 0;
+    do {
+      id = id * 10 + (code - 48);
+      code = text.charCodeAt(++i);
+    } while (isDigit(code));
+    // Past 2^53 the running value is no longer exact; past 16 digits it is not safe anyway.
+    if (i - start > 16 || !Number.isSafeInteger(id) || (i < length && !isJsonStart(code))) {
+      return fail(ProtocolErrorCode.INVALID_ACK_ID, "ack id is not a non-negative safe integer");
+    }
+    packet.id = id;
+  }
+
+  if (i < length) {
+    let data: unknown;
+    try {
+      data = JSON.parse(text.slice(i));
+    } catch {
+      // Text that is neither JSON nor a "/"-namespace: most likely a namespace without
+      // its leading slash, e.g. `2admin,["x"]`.
+      return isJsonStart(code)
+        ? fail(ProtocolErrorCode.INVALID_JSON, "packet body is not valid JSON")
+        : fail(ProtocolErrorCode.INVALID_NAMESPACE, 'namespace must start with "/"');
+    }
+    packet.data = data;
+  }
+  return validate(packet);
 }
 
 /** Characters a valid packet body (array, object or string) starts with. */

@@ -1,7 +1,12 @@
 export { decodeBase64, encodeBase64 } from "./base64.js";
 export { deconstruct, hasBinary, type Placeholder, reconstruct } from "./binary.js";
 export { type BinaryData, isBinary, toUint8Array } from "./binary-data.js";
-export { type DecodeResult, type DecoderOptions, PacketDecoder } from "./decoder.js";
+export {
+  type DecodeResult,
+  type DecoderOptions,
+  decodeTextPacket,
+  PacketDecoder,
+} from "./decoder.js";
 export { type EncodedPacket, encodePacket } from "./encoder.js";
 export {
   decodeEnginePacket,

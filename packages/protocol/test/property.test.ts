@@ -3,9 +3,11 @@
 // transports' framings.
 
 import {
+  DEFAULT_LIMITS,
   type DecodeResult,
   decodeEnginePacket,
   decodePayload,
+  decodeTextPacket,
   type EnginePacket,
   encodeEnginePacket,
   encodePacket,
@@ -23,6 +25,7 @@ import {
   expectedDecode,
   jsonWithBinary,
   namespace,
+  socketPacketWith,
 } from "./arbitraries.js";
 import { normalize } from "./helpers.js";
 
@@ -132,6 +135,50 @@ describe("Socket.IO round trip", () => {
         expect(throughPolling([packet])).toEqual([packet]);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe("decodeTextPacket (stateless)", () => {
+  /** What a fresh decoder makes of one text frame: the reference the stateless path must match. */
+  function fresh(text: string, options = {}): DecodeResult {
+    return new PacketDecoder(options).add(text);
+  }
+  const limits = fc.record({
+    maxAttachments: fc.nat(20),
+    maxPacketLength: fc.integer({ min: 1, max: 200 }),
+  });
+
+  it("agrees with a fresh PacketDecoder on every encoded packet without binary", () => {
+    const textPacket = socketPacketWith({ binary: false, protoKey: true });
+    fc.assert(
+      fc.property(textPacket, fc.option(limits, { nil: undefined }), (packet, options) => {
+        const [text] = encodePacket(packet);
+        expect(normalize(decodeTextPacket(text as string, options))).toEqual(
+          normalize(fresh(text as string, options)),
+        );
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("agrees with a fresh PacketDecoder on any string, and declines binary packet types", () => {
+    const text = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc
+        .tuple(fc.constantFrom("0", "1", "2", "3", "4", "5", "6", "7"), fc.string())
+        .map(([head, rest]) => head + rest),
+    );
+    fc.assert(
+      fc.property(text, (input) => {
+        const result = decodeTextPacket(input, DEFAULT_LIMITS);
+        if (input[0] === "5" || input[0] === "6") {
+          expect(result).toBeUndefined();
+          return;
+        }
+        expect(normalize(result)).toEqual(normalize(fresh(input)));
+      }),
+      { numRuns: 1000 },
     );
   });
 });

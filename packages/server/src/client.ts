@@ -1,5 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import {
+  type DecodeResult,
+  decodeTextPacket,
   encodePacket,
   type Packet,
   PacketDecoder,
@@ -55,7 +57,11 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
   #sockets: AnySocket | Map<string, AnySocket> | undefined;
   /** Namespaces whose CONNECT is in progress; undefined when none. */
   #joining: Set<string> | undefined;
-  readonly #decoder: PacketDecoder;
+  /**
+   * Created by the first binary packet (or stray binary frame): text packets decode without
+   * state, so a connection that never sends binary holds no decoder.
+   */
+  #decoder: PacketDecoder | undefined;
   /** Owned by the server's connect-timeout wheel: -1 once the client joined a namespace. */
   heartbeatTick = -1;
   #closed = false;
@@ -64,8 +70,6 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
     this.server = server;
     this.conn = conn;
     this.limits = server._limits;
-    // The limits object carries both decoder options: no options object per connection.
-    this.#decoder = new PacketDecoder(this.limits);
     // The connection calls us directly: no listeners on it, no closures, no lookup map.
     conn._owner = this;
     server._connectTimeouts.schedule(this, this.limits.connectTimeout);
@@ -121,7 +125,16 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
 
   /** @internal */
   _onData(data: RawData): void {
-    const result = this.#decoder.add(data);
+    let decoder = this.#decoder;
+    let result: DecodeResult | undefined;
+    // The limits object carries both decoder options: no options object per packet.
+    if (decoder === undefined && typeof data === "string") {
+      result = decodeTextPacket(data, this.limits);
+    }
+    if (result === undefined) {
+      decoder ??= this.#decoder = new PacketDecoder(this.limits);
+      result = decoder.add(data);
+    }
     if (result === null) return;
     if (result instanceof ProtocolError) {
       this._close("parse error", result);
@@ -243,7 +256,7 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
     this.#closed = true;
     this.conn._owner = null;
     this.server._connectTimeouts.cancel(this);
-    this.#decoder.reset();
+    this.#decoder = undefined;
     const sockets = this.#socketList();
     this.#sockets = undefined;
     for (const socket of sockets) socket._onclose(reason, description);
