@@ -19,10 +19,26 @@ export type FallbackToUntypedListener<T> = [T] extends [never]
 
 type AnyListener = (...args: unknown[]) => unknown;
 
-interface Entry {
-  readonly fn: AnyListener;
-  readonly once: boolean;
+/** A `once` registration. A plain one is stored as the function itself: no object at all. */
+class Once {
+  constructor(readonly fn: AnyListener) {}
 }
+
+type Registration = AnyListener | Once;
+
+/** One event's registrations: alone (most events have one listener), or an array in order. */
+type Slot = Registration | Registration[];
+
+function listenerOf(registration: Registration): AnyListener {
+  return registration instanceof Once ? registration.fn : registration;
+}
+
+/**
+ * The prototype of every listener table: empty, frozen, null-prototype, so a table inherits no
+ * key (`toString`, `__proto__` are ordinary event names) yet is a small fast-mode object,
+ * where a Map cost ~180 bytes per socket and a `{ __proto__: null }` literal is a dictionary.
+ */
+const TABLE_PROTO: object = Object.freeze(Object.create(null));
 
 /** Where a listener's exception or rejected promise goes. */
 export interface ErrorSink {
@@ -39,7 +55,8 @@ export interface ErrorSink {
  * Listener storage is allocated on first use, so an object nobody listens to costs nothing.
  */
 export class TypedEmitter<Listen extends EventsMap, Reserved extends EventsMap> {
-  #listeners: Map<string, Entry[]> | undefined;
+  /** Registrations by event name; like Node's EventEmitter, integer-like names list first. */
+  #listeners: Record<string, Slot | undefined> | undefined;
 
   on<Ev extends ReservedOrUserEventNames<Reserved, Listen>>(
     ev: Ev,
@@ -81,16 +98,20 @@ export class TypedEmitter<Listen extends EventsMap, Reserved extends EventsMap> 
     listener?: ReservedOrUserListener<Reserved, Listen, Ev>,
   ): this {
     if (listener === undefined) return this.removeAllListeners(ev);
-    const entries = this.#listeners?.get(ev);
-    if (entries === undefined) return this;
+    const table = this.#listeners;
+    const slot = table?.[ev];
+    if (table === undefined || slot === undefined) return this;
+    if (!Array.isArray(slot)) {
+      if (listenerOf(slot) === (listener as unknown as AnyListener)) delete table[ev];
+      return this;
+    }
     // Like EventEmitter: remove the most recently added registration of that function.
-    for (let i = entries.length - 1; i >= 0; i--) {
-      if (entries[i]?.fn === (listener as unknown as AnyListener)) {
-        entries.splice(i, 1);
+    for (let i = slot.length - 1; i >= 0; i--) {
+      if (listenerOf(slot[i] as Registration) === (listener as unknown as AnyListener)) {
+        this.#removeAt(table, ev, slot, i);
         break;
       }
     }
-    if (entries.length === 0) this.#listeners?.delete(ev);
     return this;
   }
 
@@ -103,23 +124,27 @@ export class TypedEmitter<Listen extends EventsMap, Reserved extends EventsMap> 
 
   removeAllListeners(ev?: ReservedOrUserEventNames<Reserved, Listen>): this {
     if (ev === undefined) this.#listeners = undefined;
-    else this.#listeners?.delete(ev);
+    else if (this.#listeners !== undefined) delete this.#listeners[ev];
     return this;
   }
 
   listeners<Ev extends ReservedOrUserEventNames<Reserved, Listen>>(
     ev: Ev,
   ): ReservedOrUserListener<Reserved, Listen, Ev>[] {
-    const entries = this.#listeners?.get(ev) ?? [];
-    return entries.map((e) => e.fn as unknown as ReservedOrUserListener<Reserved, Listen, Ev>);
+    const slot = this.#listeners?.[ev];
+    const list = slot === undefined ? [] : Array.isArray(slot) ? slot : [slot];
+    return list.map(
+      (r) => listenerOf(r) as unknown as ReservedOrUserListener<Reserved, Listen, Ev>,
+    );
   }
 
   listenerCount(ev: ReservedOrUserEventNames<Reserved, Listen>): number {
-    return this.#listeners?.get(ev)?.length ?? 0;
+    const slot = this.#listeners?.[ev];
+    return slot === undefined ? 0 : Array.isArray(slot) ? slot.length : 1;
   }
 
   eventNames(): string[] {
-    return this.#listeners === undefined ? [] : [...this.#listeners.keys()];
+    return this.#listeners === undefined ? [] : Object.keys(this.#listeners);
   }
 
   /** Emits a lifecycle event locally (never sent to a peer). */
@@ -132,12 +157,17 @@ export class TypedEmitter<Listen extends EventsMap, Reserved extends EventsMap> 
 
   /** Calls the listeners of `ev` with `args`, guarding each call. */
   protected emitLocal(ev: string, args: readonly unknown[]): boolean {
-    const entries = this.#listeners?.get(ev);
-    if (entries === undefined || entries.length === 0) return false;
-    const snapshot = entries.slice();
-    for (const entry of snapshot) {
-      if (entry.once) this.#removeEntry(ev, entry);
-      invokeGuarded(this, entry.fn, args, ev, this);
+    const slot = this.#listeners?.[ev];
+    if (slot === undefined) return false;
+    if (!Array.isArray(slot)) {
+      if (slot instanceof Once) this.#remove(ev, slot);
+      invokeGuarded(this, listenerOf(slot), args, ev, this);
+      return true;
+    }
+    // Listeners added or removed by a listener take effect from the next emit.
+    for (const registration of slot.slice()) {
+      if (registration instanceof Once) this.#remove(ev, registration);
+      invokeGuarded(this, listenerOf(registration), args, ev, this);
     }
     return true;
   }
@@ -153,26 +183,43 @@ export class TypedEmitter<Listen extends EventsMap, Reserved extends EventsMap> 
 
   #add(ev: string, fn: AnyListener, once: boolean, prepend: boolean): this {
     if (typeof fn !== "function") throw new TypeError("listener must be a function");
-    this.#listeners ??= new Map();
-    const entries = this.#listeners.get(ev);
-    if (entries === undefined) {
-      // A literal of one: `[]` then push would reserve room for 17 (~150 bytes per event
-      // name per socket, and most sockets have one listener per event).
-      this.#listeners.set(ev, [{ fn, once }]);
+    this.#listeners ??= Object.create(TABLE_PROTO) as Record<string, Slot>;
+    const table = this.#listeners;
+    const registration: Registration = once ? new Once(fn) : fn;
+    const slot = table[ev];
+    if (slot === undefined) {
+      table[ev] = registration;
+    } else if (!Array.isArray(slot)) {
+      table[ev] = prepend ? [registration, slot] : [slot, registration];
     } else if (prepend) {
-      entries.unshift({ fn, once });
+      slot.unshift(registration);
     } else {
-      entries.push({ fn, once });
+      slot.push(registration);
     }
     return this;
   }
 
-  #removeEntry(ev: string, entry: Entry): void {
-    const entries = this.#listeners?.get(ev);
-    if (entries === undefined) return;
-    const i = entries.indexOf(entry);
-    if (i !== -1) entries.splice(i, 1);
-    if (entries.length === 0) this.#listeners?.delete(ev);
+  /** Removes one registration (a `once` that fired), wherever it now is. */
+  #remove(ev: string, registration: Registration): void {
+    const table = this.#listeners;
+    const slot = table?.[ev];
+    if (table === undefined || slot === undefined) return;
+    if (slot === registration) {
+      delete table[ev];
+    } else if (Array.isArray(slot)) {
+      const i = slot.indexOf(registration);
+      if (i !== -1) this.#removeAt(table, ev, slot, i);
+    }
+  }
+
+  #removeAt(
+    table: Record<string, Slot | undefined>,
+    ev: string,
+    slot: Registration[],
+    i: number,
+  ): void {
+    slot.splice(i, 1);
+    if (slot.length === 0) delete table[ev];
   }
 }
 
