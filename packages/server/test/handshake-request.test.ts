@@ -1,4 +1,5 @@
 import { IncomingMessage } from "node:http";
+import { Socket as NetSocket } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { HandshakeRequest } from "../src/engine/handshake-request.js";
 import type { Socket } from "../src/index.js";
@@ -118,6 +119,42 @@ describe.each(TRANSPORT_MODES)("socket.request over $mode", ({ mode, client }) =
       expect(built).toHaveBeenCalled();
     } finally {
       built.mockRestore();
+    }
+  });
+});
+
+describe("HandshakeRequest", () => {
+  /** A request as Node's parser leaves it, without a server. */
+  function request(url: string, headers: Record<string, string>): IncomingMessage {
+    const req = new IncomingMessage(new NetSocket());
+    req.method = "GET";
+    req.url = url;
+    req.httpVersionMajor = 1;
+    req.httpVersionMinor = 1;
+    req.headers = { ...headers };
+    return req;
+  }
+
+  it("keeps every URL and header value intact while the shared-string cache turns over", () => {
+    const records: [HandshakeRequest, number][] = [];
+    for (let i = 0; i < 2000; i++) {
+      const req = request(`/socket.io/?EIO=4&transport=polling&t=${i % 700}`, {
+        host: "example.com",
+        "user-agent": `agent/${i % 300}`,
+        "sec-websocket-key": `key-${i}`,
+        "x-long": "x".repeat(300 + (i % 3)),
+      });
+      records.push([new HandshakeRequest(req), i]);
+    }
+    for (const [record, i] of records) {
+      expect(record.url).toBe(`/socket.io/?EIO=4&transport=polling&t=${i % 700}`);
+      expect(record.headers).toEqual({
+        host: "example.com",
+        "user-agent": `agent/${i % 300}`,
+        "sec-websocket-key": `key-${i}`,
+        "x-long": "x".repeat(300 + (i % 3)),
+      });
+      expect(record.message.headers["user-agent"]).toBe(`agent/${i % 300}`);
     }
   });
 });

@@ -26,6 +26,49 @@ function addedFields(req: IncomingMessage): Record<string, unknown> | undefined 
   return added;
 }
 
+/** Header values shared between sessions only up to this length (user agents fit). */
+const MAX_SHARED_LENGTH = 256;
+/** Values per generation of the shared-string cache. */
+const GENERATION_SIZE = 256;
+/** Headers whose values are unique per request: caching them would only evict the others. */
+const UNIQUE_HEADERS: ReadonlySet<string> = new Set([
+  "sec-websocket-key",
+  "cookie",
+  "authorization",
+]);
+
+/**
+ * Recently seen handshake strings (URLs, header values): every request brings its own copy of
+ * `Host`, `Upgrade`, `User-Agent`, the handshake URL…, and a session keeps them for its life.
+ * Two generations: a value seen again moves to the current one, the previous one is dropped
+ * when the current fills, so values common to many clients stay and one-offs pass through.
+ * Bounded: at most 2 × 256 strings of at most 256 characters.
+ */
+let currentStrings = new Map<string, string>();
+let previousStrings = new Map<string, string>();
+
+function shared(value: string): string {
+  if (value.length > MAX_SHARED_LENGTH) return value;
+  const current = currentStrings.get(value);
+  if (current !== undefined) return current;
+  const previous = previousStrings.get(value) ?? value;
+  if (currentStrings.size >= GENERATION_SIZE) {
+    previousStrings = currentStrings;
+    currentStrings = new Map();
+  }
+  currentStrings.set(previous, previous);
+  return previous;
+}
+
+/** The request's headers object, its string values replaced by shared equal strings. */
+function shareHeaderValues(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (typeof value === "string" && !UNIQUE_HEADERS.has(name)) headers[name] = shared(value);
+  }
+  return headers;
+}
+
 /**
  * The handshake request of a session, reduced to what it needs (~150 bytes instead of the
  * ~1.1 KB a live IncomingMessage keeps: its ReadableState, `_events`, `rawHeaders` and their
@@ -48,8 +91,9 @@ export class HandshakeRequest implements HandshakeRequestInfo {
   #message: IncomingMessage | undefined;
 
   constructor(req: IncomingMessage) {
-    this.url = req.url ?? "/";
-    this.headers = req.headers;
+    this.url = shared(req.url ?? "/");
+    // The same object (equal values, now shared strings): the request is dropped anyway.
+    this.headers = shareHeaderValues(req.headers);
     this.socket = req.socket;
     this.#method = req.method ?? "GET";
     this.#version = req.httpVersionMajor * 10 + req.httpVersionMinor;
