@@ -14,6 +14,7 @@ import {
   writeHttpError,
   writeUpgradeError,
 } from "./http-errors.js";
+import { leanEvents } from "./lean-events.js";
 import {
   type AttachOptions,
   type EngineOptions,
@@ -281,6 +282,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if ("session" in verdict) {
       const sid = verdict.session.id;
       wss.handleUpgrade(req, socket, head, (ws) => {
+        leanEvents(ws);
         const transport = new WebSocketTransport(ws, socket, deflate);
         const session = this.#clients.get(sid);
         if (session === undefined) transport.close();
@@ -296,6 +298,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     this.#wsHandshakes.set(req, id);
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // ws's WebSocket is an EventEmitter held for the connection's life: no dictionary-mode
+      // `_events` for it either (~130 bytes per connection).
+      leanEvents(ws);
       const transport = new WebSocketTransport(ws, socket, deflate);
       if (this.#clients.has(id)) {
         transport.close();

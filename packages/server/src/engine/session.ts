@@ -13,6 +13,7 @@ import type {
 } from "./contract.js";
 import { HandshakeRequest } from "./handshake-request.js";
 import type { HeartbeatTarget, HeartbeatWheel } from "./heartbeat.js";
+import { leanEvents } from "./lean-events.js";
 import type { ResolvedOptions } from "./options.js";
 import {
   isPrepared,
@@ -80,15 +81,6 @@ function openPacket(opts: ResolvedOptions, sid: string, upgrade: boolean): strin
   return `{"sid":${JSON.stringify(sid)},${tails[upgrade ? 1 : 0]}`;
 }
 
-/**
- * The prototype of every session's `_events`. EventEmitter gives each instance a
- * `{ __proto__: null }` literal, which V8 keeps in dictionary mode (~130 B per session even
- * with no listener). An object inheriting from this empty, frozen, null-prototype object
- * reads the same to EventEmitter (no inherited keys; `__proto__` is an ordinary key, as no
- * accessor is on the chain) but is a small fast-mode object whose shapes sessions share.
- */
-const EVENTS_PROTO: object = Object.freeze(Object.create(null));
-
 function asBuffer(data: RawData): RawData {
   if (typeof data === "string" || Buffer.isBuffer(data)) return data;
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -129,7 +121,8 @@ export class Session
 
   constructor(host: SessionHost, id: string, request: IncomingMessage, transport: AnyTransport) {
     super();
-    (this as unknown as { _events: object })._events = Object.create(EVENTS_PROTO);
+    // No dictionary-mode `_events` per session: see leanEvents.
+    leanEvents(this);
     this.#host = host;
     this.id = id;
     this.handshakeRequest = new HandshakeRequest(request);

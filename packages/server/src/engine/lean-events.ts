@@ -1,0 +1,25 @@
+import type { EventEmitter } from "node:events";
+
+/**
+ * The prototype of Parley's per-connection key tables: empty, frozen, null-prototype. A table
+ * inheriting from it has no inherited key (`toString`, `constructor` are ordinary keys, and
+ * `__proto__` too, as no accessor is on the chain), like a `{ __proto__: null }` literal, but
+ * unlike that literal, which V8 keeps in dictionary mode (~130 bytes even when empty), it is a
+ * small fast-mode object whose shapes all tables share.
+ */
+const TABLE_PROTO: object = Object.freeze(Object.create(null));
+
+/** A new, empty key table (see TABLE_PROTO). */
+export function emptyTable<T>(): Record<string, T> {
+  return Object.create(TABLE_PROTO) as Record<string, T>;
+}
+
+/**
+ * Gives an EventEmitter that has no listener yet a fast-mode `_events` table instead of the
+ * dictionary-mode one its constructor made. EventEmitter only reads and writes keys of
+ * `_events` (and replaces it with its own literal once its last listener is removed).
+ */
+export function leanEvents(emitter: EventEmitter): void {
+  const internals = emitter as unknown as { _events: object; _eventsCount: number };
+  if (internals._eventsCount === 0) internals._events = emptyTable();
+}
