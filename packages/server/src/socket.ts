@@ -132,7 +132,9 @@ export class Socket<
       this.#pid = nsp._recovery === undefined ? undefined : generateId();
       this.recovered = false;
     }
-    this.#auth = auth;
+    // Most clients send no auth: an empty object is rebuilt by `handshake` if ever read,
+    // instead of being held per socket (~56 bytes).
+    this.#auth = hasKeys(auth) ? auth : undefined;
     this.#issued = Date.now();
   }
 
@@ -550,4 +552,9 @@ function removeFrom(
   const i = list.indexOf(listener);
   if (i !== -1) list.splice(i, 1);
   return list.length === 0 ? undefined : list;
+}
+
+function hasKeys(object: object): boolean {
+  for (const _ in object) return true;
+  return false;
 }
