@@ -283,6 +283,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       const sid = verdict.session.id;
       wss.handleUpgrade(req, socket, head, (ws) => {
         leanEvents(ws);
+        socket.off("error", ignore);
         const transport = new WebSocketTransport(ws, socket, deflate);
         const session = this.#clients.get(sid);
         if (session === undefined) transport.close();
@@ -301,6 +302,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       // ws's WebSocket is an EventEmitter held for the connection's life: no dictionary-mode
       // `_events` for it either (~130 bytes per connection).
       leanEvents(ws);
+      // ws put its own error listener on the socket, kept for the socket's life: ours would
+      // only make the socket's `error` slot an array (~64 bytes per connection).
+      socket.off("error", ignore);
       const transport = new WebSocketTransport(ws, socket, deflate);
       if (this.#clients.has(id)) {
         transport.close();
