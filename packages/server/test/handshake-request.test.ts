@@ -135,6 +135,21 @@ describe("HandshakeRequest", () => {
     return req;
   }
 
+  it("rebuilds the HTTP version and method of an uncommon request, and added fields", () => {
+    const req = request("/socket.io/?EIO=4&transport=polling", { host: "h" });
+    req.httpVersionMinor = 0;
+    Object.assign(req, { user: "ada" });
+    const message = new HandshakeRequest(req).message as IncomingMessage & { user?: string };
+    expect(message.httpVersion).toBe("1.0");
+    expect(message.httpVersionMajor).toBe(1);
+    expect(message.httpVersionMinor).toBe(0);
+    expect(message.method).toBe("GET");
+    expect(message.user).toBe("ada");
+    const usual = new HandshakeRequest(request("/", { host: "h" })).message;
+    expect(usual.httpVersion).toBe("1.1");
+    expect(Object.keys(usual)).not.toContain("user");
+  });
+
   it("keeps every URL and header value intact while the shared-string cache turns over", () => {
     const records: [HandshakeRequest, number][] = [];
     for (let i = 0; i < 2000; i++) {

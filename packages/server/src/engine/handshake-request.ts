@@ -69,6 +69,17 @@ function shareHeaderValues(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   return headers;
 }
 
+/** What a handshake request rarely differs in. */
+interface Uncommon {
+  readonly method: string;
+  readonly major: number;
+  readonly minor: number;
+  /** Own fields user code added to the request (see addedFields). */
+  readonly added: Record<string, unknown> | undefined;
+}
+
+const USUAL: Uncommon = Object.freeze({ method: "GET", major: 1, minor: 1, added: undefined });
+
 /**
  * The handshake request of a session, reduced to what it needs (~150 bytes instead of the
  * ~1.1 KB a live IncomingMessage keeps: its ReadableState, `_events`, `rawHeaders` and their
@@ -84,10 +95,8 @@ export class HandshakeRequest implements HandshakeRequestInfo {
   readonly headers: IncomingHttpHeaders;
   /** The connection's socket; retained by the transport anyway (WebSocket). */
   readonly socket: Socket;
-  readonly #method: string;
-  /** `major * 10 + minor` (llhttp versions are single digits): one small integer, no string. */
-  readonly #version: number;
-  readonly #added: Record<string, unknown> | undefined;
+  /** Undefined for the usual handshake (GET, HTTP/1.1, nothing added): one field, not three. */
+  readonly #uncommon: Uncommon | undefined;
   #message: IncomingMessage | undefined;
 
   constructor(req: IncomingMessage) {
@@ -95,9 +104,13 @@ export class HandshakeRequest implements HandshakeRequestInfo {
     // The same object (equal values, now shared strings): the request is dropped anyway.
     this.headers = shareHeaderValues(req.headers);
     this.socket = req.socket;
-    this.#method = req.method ?? "GET";
-    this.#version = req.httpVersionMajor * 10 + req.httpVersionMinor;
-    this.#added = addedFields(req);
+    const method = req.method ?? "GET";
+    const major = req.httpVersionMajor;
+    const minor = req.httpVersionMinor;
+    const added = addedFields(req);
+    if (method !== "GET" || major !== 1 || minor !== 1 || added !== undefined) {
+      this.#uncommon = { method, major, minor, added };
+    }
   }
 
   get secure(): boolean {
@@ -121,12 +134,11 @@ export class HandshakeRequest implements HandshakeRequestInfo {
 
   #rebuild(): IncomingMessage {
     const message = new IncomingMessage(this.socket);
-    const major = Math.floor(this.#version / 10);
-    const minor = this.#version % 10;
+    const { method, major, minor, added } = this.#uncommon ?? USUAL;
     message.httpVersionMajor = major;
     message.httpVersionMinor = minor;
     message.httpVersion = `${major}.${minor}`;
-    message.method = this.#method;
+    message.method = method;
     message.url = this.url;
     const headers = this.headers;
     // Node's setter: the same object, not a copy rebuilt from rawHeaders.
@@ -137,7 +149,7 @@ export class HandshakeRequest implements HandshakeRequestInfo {
     message.complete = true;
     // A GET handshake has no body: reading it ends at once instead of waiting forever.
     message.push(null);
-    if (this.#added !== undefined) Object.assign(message, this.#added);
+    if (added !== undefined) Object.assign(message, added);
     return message;
   }
 }
