@@ -140,6 +140,23 @@ export function buildRows(results) {
         );
         add(
           scenario,
+          { label: `${what}: RSS/conn right after connecting`, unit: "KiB", better: "lower" },
+          (r) => kib(pickStep(r)?.earlyRssPerConn),
+        );
+        add(
+          scenario,
+          {
+            label: `${what}: settle wait (20 s = limit, not settled)`,
+            unit: "s",
+            better: undefined,
+          },
+          (r) => {
+            const ms = pickStep(r)?.settleMs;
+            return ms === undefined ? undefined : ms / 1000;
+          },
+        );
+        add(
+          scenario,
           { label: `${what}: connections held`, unit: "n", better: undefined },
           (r) => pickStep(r)?.connections,
         );
@@ -289,6 +306,7 @@ export function formatValue(value, unit) {
   if (unit === "ms") return `${value.toFixed(value >= 100 ? 0 : 2)} ms`;
   if (unit === "KiB") return `${value.toFixed(2)} KiB`;
   if (unit === "%") return `${value.toFixed(0)} %`;
+  if (unit === "s") return `${value.toFixed(0)} s`;
   return String(Math.round(value));
 }
 
