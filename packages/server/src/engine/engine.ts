@@ -298,6 +298,12 @@ export class Engine extends EventEmitter<EngineEvents> {
       return;
     }
     this.#wsHandshakes.set(req, id);
+    // ws writes the 101 response and calls back synchronously; with the socket corked, the
+    // OPEN packet leaves in the same write as the 101: one syscall and one segment fewer per
+    // connection. Uncorked below on every path (ws's refusals end the socket, which uncorks).
+    const corkable = typeof socket.cork === "function";
+    if (corkable) socket.cork();
+    let transport: WebSocketTransport | undefined;
     wss.handleUpgrade(req, socket, head, (ws) => {
       // ws's WebSocket is an EventEmitter held for the connection's life: no dictionary-mode
       // `_events` for it either (~130 bytes per connection).
@@ -305,7 +311,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       // ws put its own error listener on the socket, kept for the socket's life: ours would
       // only make the socket's `error` slot an array (~64 bytes per connection).
       socket.off("error", ignore);
-      const transport = new WebSocketTransport(ws, socket, deflate);
+      transport = new WebSocketTransport(ws, socket, deflate);
       if (this.#clients.has(id)) {
         transport.close();
         return;
@@ -315,6 +321,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       session.open();
       this.#announce(session);
     });
+    // The OPEN frame is held for this tick's flush: hand it over while still corked.
+    transport?._flushPending();
+    if (corkable && !socket.destroyed) socket.uncork();
   }
 
   /** Whether the relay took a request refused for naming an unknown session. */
