@@ -14,6 +14,12 @@ import {
   writeHttpError,
   writeUpgradeError,
 } from "./http-errors.js";
+import {
+  applyMiddlewares,
+  type EngineMiddleware,
+  type MiddlewareFailure,
+  setEngineQuery,
+} from "./http-middleware.js";
 import { leanEvents } from "./lean-events.js";
 import {
   type AttachOptions,
@@ -28,6 +34,7 @@ import { Session, type SessionHost } from "./session.js";
 import type { SessionRelay } from "./session-relay.js";
 import { type PollingHost, PollingTransport } from "./transports/polling.js";
 import { WebSocketTransport } from "./transports/websocket.js";
+import { UpgradeResponse } from "./upgrade-response.js";
 import {
   isRefusal,
   parseQuery,
@@ -50,6 +57,13 @@ export interface EngineEvents {
 }
 
 function ignore(): void {}
+
+function middlewareRefusal(failure: MiddlewareFailure): Refusal {
+  return {
+    code: EngineErrorCode.BAD_REQUEST,
+    context: { name: "MIDDLEWARE_FAILURE", error: failure.error },
+  };
+}
 
 function idError(error: unknown): Refusal {
   return { code: EngineErrorCode.BAD_REQUEST, context: { name: "ID_GENERATION_ERROR", error } };
@@ -77,6 +91,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   #relay: SessionRelay | null = null;
   /** WebSocket handshakes in flight → their new sid (for the cookie and `initial_headers`). */
   readonly #wsHandshakes = new WeakMap<IncomingMessage, string>();
+  readonly #middlewares: EngineMiddleware[] = [];
+  /** Upgrades that ran middlewares → their response, whose headers join the 101's. */
+  readonly #upgradeResponses = new WeakMap<IncomingMessage, UpgradeResponse>();
 
   constructor(opts: EngineOptions = {}) {
     super();
@@ -185,6 +202,26 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   /**
+   * Adds an Express-style `(req, res, next)` middleware, run on every HTTP request and
+   * WebSocket upgrade the engine handles (handshakes, later polls, upgrade probes) in the order
+   * added, after the CORS check and before the engine's own checks (as engine.io), with
+   * `req._query` set. On an upgrade `res` is an `UpgradeResponse`: headers set there go out with
+   * the 101, and `res.end()` refuses the upgrade with that response. `next(err)`, a throw or a
+   * rejected promise refuses the request: 400 `{"code":3,"message":"Bad request"}` and
+   * `connection_error` with `context.name` "MIDDLEWARE_FAILURE". What a middleware adds to the
+   * handshake request (`req.session`) is on `socket.request`.
+   *
+   * ```ts
+   * io.engine.use(sessionMiddleware);
+   * io.engine.use(helmet());
+   * ```
+   */
+  use(middleware: EngineMiddleware): this {
+    this.#middlewares.push(middleware);
+    return this;
+  }
+
+  /**
    * Hands requests for sessions this engine does not know to `relay` (which may know the node
    * that owns them); `null` removes it. See `SessionRelay`.
    */
@@ -220,6 +257,20 @@ export class Engine extends EventEmitter<EngineEvents> {
       for (const name in headers) res.setHeader(name, headers[name] as string | string[]);
     }
     const query = parseQuery(req.url);
+    // Tested per request, so no middleware costs no promise on the hot path.
+    if (this.#middlewares.length !== 0) {
+      setEngineQuery(req, query);
+      const failure = await applyMiddlewares(this.#middlewares, req, res, this.#reportLate);
+      if (failure !== undefined) {
+        this.#refuseRequest(req, res, middlewareRefusal(failure));
+        return;
+      }
+      // A middleware answered and still called next(): the request is over.
+      if (res.headersSent) {
+        if (!res.writableEnded) res.end();
+        return;
+      }
+    }
     const verdict = await verifyRequest(this.#verifyContext, req, query, false);
     if (isRefusal(verdict)) {
       if (this.#relayed(verdict, query, (r, sid) => r.relayRequest(req, res, sid))) return;
@@ -267,12 +318,30 @@ export class Engine extends EventEmitter<EngineEvents> {
       return;
     }
     const query = parseQuery(req.url);
-    // Awaited only when it is a promise (allowRequest, generateId): a plain WebSocket
-    // handshake then runs to ws.handleUpgrade in one go, without microtask hops.
+    let response: UpgradeResponse | undefined;
+    // Tested per upgrade: without middlewares, no response object and no await.
+    if (this.#middlewares.length !== 0) {
+      setEngineQuery(req, query);
+      response = new UpgradeResponse(req, socket, this.#reportLate);
+      const res = response as unknown as ServerResponse;
+      const failure = await applyMiddlewares(this.#middlewares, req, res, this.#reportLate);
+      if (failure !== undefined) {
+        this.#refuseUpgrade(req, socket, middlewareRefusal(failure));
+        return;
+      }
+      // A middleware answered (e.g. `res.writeHead(401).end()`) and still called next().
+      if (response.headersSent) {
+        response.end();
+        return;
+      }
+    }
+    // Awaited only when it is a promise (allowRequest, generateId, middlewares): a plain
+    // WebSocket handshake then runs to ws.handleUpgrade in one go, without microtask hops.
     const checked = verifyRequest(this.#verifyContext, req, query, true);
     const verdict = checked instanceof Promise ? await checked : checked;
     if (isRefusal(verdict)) {
       if (this.#relayed(verdict, query, (r, sid) => r.relayUpgrade(req, socket, head, sid))) {
+        response?.release();
         return;
       }
       this.#refuseUpgrade(req, socket, verdict);
@@ -281,7 +350,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     const deflate = this.options.perMessageDeflate !== false;
     if ("session" in verdict) {
       const sid = verdict.session.id;
+      this.#commitUpgrade(req, response);
       wss.handleUpgrade(req, socket, head, (ws) => {
+        response?.accepted();
         leanEvents(ws);
         socket.off("error", ignore);
         const transport = new WebSocketTransport(ws, socket, deflate);
@@ -298,6 +369,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       return;
     }
     this.#wsHandshakes.set(req, id);
+    this.#commitUpgrade(req, response);
     // ws writes the 101 response and calls back synchronously; with the socket corked, the
     // OPEN packet leaves in the same write as the 101: one syscall and one segment fewer per
     // connection. Uncorked below on every path (ws's refusals end the socket, which uncorks).
@@ -305,6 +377,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (corkable) socket.cork();
     let transport: WebSocketTransport | undefined;
     wss.handleUpgrade(req, socket, head, (ws) => {
+      response?.accepted();
       // ws's WebSocket is an EventEmitter held for the connection's life: no dictionary-mode
       // `_events` for it either (~130 bytes per connection).
       leanEvents(ws);
@@ -324,6 +397,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     // The OPEN frame is held for this tick's flush: hand it over while still corked.
     transport?._flushPending();
     if (corkable && !socket.destroyed) socket.uncork();
+  }
+
+  /** The upgrade goes ahead: the middlewares' headers are final, for ws's `headers` event. */
+  #commitUpgrade(req: IncomingMessage, response: UpgradeResponse | undefined): void {
+    if (response === undefined) return;
+    response.commit();
+    this.#upgradeResponses.set(req, response);
   }
 
   /** Whether the relay took a request refused for naming an unknown session. */
@@ -410,6 +490,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     });
     wss.on("headers", (lines: string[], req: IncomingMessage) => {
       const headers: HeaderMap = {};
+      if (this.#middlewares.length !== 0) {
+        this.#upgradeResponses.get(req)?.copyHeadersTo(headers);
+        this.#upgradeResponses.delete(req);
+      }
       const sid = this.#wsHandshakes.get(req);
       this.#wsHandshakes.delete(req);
       this.#decorateHeaders(req, headers, sid);
@@ -426,7 +510,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     try {
       if (sid !== undefined) {
         if (this.options.cookie !== false) {
-          headers["Set-Cookie"] = [serializeCookie(sid, this.options.cookie)];
+          // After any cookie a middleware set for this response (express-session's).
+          const prior = headers["Set-Cookie"];
+          const cookie = serializeCookie(sid, this.options.cookie);
+          headers["Set-Cookie"] = prior === undefined ? [cookie] : [...[prior].flat(), cookie];
         }
         this.emit("initial_headers", headers, req);
       }
@@ -435,6 +522,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.#reportError(error);
     }
   }
+
+  /** For callbacks handed out (middleware chain, upgrade response): bound once. */
+  readonly #reportLate = (error: unknown): void => this.#reportError(error);
 
   #reportError(error: unknown): void {
     if (this.listenerCount("error") > 0) {

@@ -2,6 +2,7 @@ import { type IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { HandshakeRequestInfo } from "./contract.js";
+import { isEngineQuery } from "./http-middleware.js";
 
 /**
  * Node's own enumerable fields of an IncomingMessage, read off a real instance so the list
@@ -19,9 +20,13 @@ function addedFields(req: IncomingMessage): Record<string, unknown> | undefined 
   let added: Record<string, unknown> | undefined;
   for (const key of Object.keys(req)) {
     if (NODE_FIELDS.has(key)) continue;
+    const value = (req as unknown as Record<string, unknown>)[key];
+    // The engine's own `_query` (set for middlewares): `message` parses the URL again, so a
+    // session does not hold a copy of its query for its whole life.
+    if (key === "_query" && isEngineQuery(value)) continue;
     added ??= {};
     // By reference: `req.session` must stay the object the middleware is working with.
-    added[key] = (req as unknown as Record<string, unknown>)[key];
+    added[key] = value;
   }
   return added;
 }
@@ -149,9 +154,18 @@ export class HandshakeRequest implements HandshakeRequestInfo {
     message.complete = true;
     // A GET handshake has no body: reading it ends at once instead of waiting forever.
     message.push(null);
+    // engine.io's `socket.request._query`, with or without middlewares (one user code set on
+    // the handshake request is among `added`, and wins).
+    (message as IncomingMessage & { _query: Record<string, string> })._query = queryOf(this.url);
     if (added !== undefined) Object.assign(message, added);
     return message;
   }
+}
+
+/** The URL's query as a plain object, as the engine gives it to middlewares (`req._query`). */
+function queryOf(url: string): Record<string, string> {
+  const i = url.indexOf("?");
+  return i === -1 ? {} : Object.fromEntries(new URLSearchParams(url.slice(i + 1)));
 }
 
 /** `rawHeaders` from a headers object: names as Node lowercased them, duplicates as joined. */

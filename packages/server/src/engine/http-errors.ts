@@ -1,4 +1,9 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import {
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+  STATUS_CODES,
+} from "node:http";
 import type { Duplex } from "node:stream";
 
 /**
@@ -66,7 +71,35 @@ export function writeHttpError(res: ServerResponse, code: EngineErrorCode, messa
   writeJsonError(res, statusFor(code), code, message ?? EngineErrorMessage[code]);
 }
 
-const STATUS_TEXT: Readonly<Record<number, string>> = { 400: "Bad Request", 403: "Forbidden" };
+/**
+ * Writes a complete HTTP response on a raw socket (one not yet handed to ws), then ends it,
+ * destroying it once flushed, or right away if it cannot be written. `headerLines` are
+ * `Name: value\r\n` lines; `Connection: close` and `Content-Length` are added here.
+ */
+export function writeRawResponse(
+  socket: Duplex,
+  status: number,
+  reason: string,
+  headerLines: string,
+  body: string | Buffer,
+): void {
+  if (!socket.writable || socket.destroyed) {
+    socket.destroy();
+    return;
+  }
+  socket.once("finish", socket.destroy);
+  const head =
+    `HTTP/1.1 ${status} ${reason}\r\n` +
+    "Connection: close\r\n" +
+    headerLines +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+  if (typeof body === "string") {
+    socket.end(head + body);
+    return;
+  }
+  socket.write(head);
+  socket.end(body);
+}
 
 /**
  * Refuses an upgrade: a complete HTTP response on the raw socket, then the socket is ended
@@ -75,16 +108,11 @@ const STATUS_TEXT: Readonly<Record<number, string>> = { 400: "Bad Request", 403:
 export function writeUpgradeError(socket: Duplex, code: EngineErrorCode, message?: string): void {
   const status = statusFor(code);
   const body = errorBody(code, message ?? EngineErrorMessage[code]);
-  if (!socket.writable || socket.destroyed) {
-    socket.destroy();
-    return;
-  }
-  socket.once("finish", socket.destroy);
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\n` +
-      "Connection: close\r\n" +
-      "Content-Type: application/json\r\n" +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      `\r\n${body}`,
+  writeRawResponse(
+    socket,
+    status,
+    STATUS_CODES[status] ?? "",
+    "Content-Type: application/json\r\n",
+    body,
   );
 }

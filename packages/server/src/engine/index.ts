@@ -19,6 +19,7 @@ export {
   EngineErrorCode,
   EngineErrorMessage,
 } from "./http-errors.js";
+export type { EngineMiddleware, EngineNext, EngineRequest } from "./http-middleware.js";
 export {
   type AllowRequest,
   type AttachOptions,
@@ -33,3 +34,4 @@ export {
 } from "./options.js";
 export type { Session as EngineSession } from "./session.js";
 export type { SessionRelay } from "./session-relay.js";
+export type { UpgradeResponse } from "./upgrade-response.js";
