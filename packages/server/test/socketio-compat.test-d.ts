@@ -1,4 +1,5 @@
 import { createServer } from "node:http";
+import type { RequestHandler } from "express";
 import { describe, expectTypeOf, it } from "vitest";
 
 // A Socket.IO server as its TypeScript users write it (the docs' typing guide and common
@@ -174,6 +175,15 @@ describe("a typical Socket.IO TypeScript server compiles against Parley", () => 
       headers["set-cookie"] = `io=${req.url ?? ""}`;
     });
     expectTypeOf(io.engine.clientsCount).toEqualTypeOf<number>();
+    // io.engine.use: the docs' "only on handshake" idiom, and Express middleware as is
+    // (express-session and helmet are typed as Express's RequestHandler).
+    io.engine.use((req, res, next) => {
+      const isHandshake = req._query.sid === undefined;
+      if (isHandshake) res.setHeader("X-Handshake", "1");
+      next();
+    });
+    const expressMiddleware: RequestHandler = (_req, _res, next) => next();
+    io.engine.use(expressMiddleware);
     io.of("/").adapter.on("create-room", (room) => console.log(room));
     io.of("/").adapter.on("join-room", (room, id) => console.log(room, id));
     expectTypeOf(io.of("/").sockets.get("id")).toEqualTypeOf<AppSocket | undefined>();

@@ -18,6 +18,7 @@ import {
   applyMiddlewares,
   type EngineMiddleware,
   type MiddlewareFailure,
+  type NodeMiddleware,
   setEngineQuery,
 } from "./http-middleware.js";
 import { leanEvents } from "./lean-events.js";
@@ -216,7 +217,9 @@ export class Engine extends EventEmitter<EngineEvents> {
    * io.engine.use(helmet());
    * ```
    */
-  use(middleware: EngineMiddleware): this {
+  use(middleware: EngineMiddleware): this;
+  use(middleware: NodeMiddleware): this;
+  use(middleware: EngineMiddleware | NodeMiddleware): this {
     this.#middlewares.push(middleware);
     return this;
   }

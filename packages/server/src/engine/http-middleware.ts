@@ -16,13 +16,21 @@ export type EngineNext = (err?: unknown) => void;
  * An Express-style HTTP middleware for `engine.use()` (`express-session`, `helmet`, `cors`, your
  * own). On a WebSocket upgrade, `res` is not a real ServerResponse but an `UpgradeResponse`
  * with the part of its API middleware uses (see upgrade-response.ts).
- *
- * Declared through a method so its parameters are checked bivariantly, as TypeScript checks
- * methods: Express's `RequestHandler` (whose `req`/`res` extend Node's) is accepted as it is
- * by engine.io's typings in practice, without a cast at every `use` call.
  */
-export type EngineMiddleware = {
-  bivariant(req: EngineRequest, res: ServerResponse, next: EngineNext): unknown;
+export type EngineMiddleware = (
+  req: EngineRequest,
+  res: ServerResponse,
+  next: EngineNext,
+) => unknown;
+
+/**
+ * A middleware typed against Node's own request and response, or subtypes of them: Express's
+ * `RequestHandler` (what express-session and helmet are typed as), whose `req` has fields an
+ * engine request lacks. Declared through a method so its parameters are checked bivariantly,
+ * as TypeScript checks methods: such middleware is accepted as is, as by engine.io's typings.
+ */
+export type NodeMiddleware = {
+  bivariant(req: IncomingMessage, res: ServerResponse, next: EngineNext): unknown;
 }["bivariant"];
 
 /** Why the chain stopped short: the error a middleware passed to `next`, threw, or rejected. */

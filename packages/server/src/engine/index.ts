@@ -19,7 +19,12 @@ export {
   EngineErrorCode,
   EngineErrorMessage,
 } from "./http-errors.js";
-export type { EngineMiddleware, EngineNext, EngineRequest } from "./http-middleware.js";
+export type {
+  EngineMiddleware,
+  EngineNext,
+  EngineRequest,
+  NodeMiddleware,
+} from "./http-middleware.js";
 export {
   type AllowRequest,
   type AttachOptions,
