@@ -251,6 +251,44 @@ describe("engine.use(middleware)", () => {
     expect((await ok.text())[0]).toBe("0");
   });
 
+  it("the upgrade's response finishes with 101; ending it later leaves the WebSocket alone", async () => {
+    const h = await startEngine();
+    let upgradeRes: ServerResponse | undefined;
+    const events: string[] = [];
+    h.engine.use((req, res, next) => {
+      if (req._query.transport === "websocket") {
+        upgradeRes = res;
+        res.on("finish", () => events.push(`finish ${res.statusCode}`));
+        res.on("close", () => events.push("close"));
+      }
+      next();
+    });
+    h.engine.on("connection", (conn) => conn.on("message", (data) => conn.send(data)));
+    const ws = new WebSocket(h.wsUrl("transport=websocket"));
+    const frames = collect<Buffer>(ws, "message");
+    await once(ws, "open");
+    expect(events).toEqual(["finish 101", "close"]);
+    expect(upgradeRes?.headersSent).toBe(true);
+    upgradeRes?.end("too late");
+    ws.send("4echo");
+    await until(() => frames.length === 2);
+    expect(frames.map(String)).toEqual([expect.stringMatching(/^0\{/), "4echo"]);
+    ws.close();
+  });
+
+  it("a middleware that answers a poll and still calls next() ends the request there", async () => {
+    const h = await startEngine();
+    h.engine.use((_req, res, next) => {
+      res.writeHead(204).end();
+      next();
+    });
+    const errors = collect(h.engine, "connection_error");
+    const res = await fetch(h.url("transport=polling"));
+    expect(res.status).toBe(204);
+    expect(h.engine.clientsCount).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
   it("without middlewares, requests carry no _query (nothing is added to the hot path)", async () => {
     const h = await startEngine();
     const seen: unknown[] = [];
