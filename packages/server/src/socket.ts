@@ -250,12 +250,13 @@ export class Socket<
   /** Joins one room or several. Synchronous with the in-memory adapter. */
   join(rooms: Room | Room[]): Promise<void> | void {
     if (this.#closed) return;
-    const list = Array.isArray(rooms) ? rooms : [rooms];
+    // A Set first: `join(["a", "a"])` adds one room, and must count as one against the limit.
+    const wanted = new Set(Array.isArray(rooms) ? rooms : [rooms]);
     const max = this.client.limits.maxRoomsPerSocket;
     if (max !== undefined) {
       const current = this.rooms;
       let added = 0;
-      for (const room of list) if (!current.has(room)) added++;
+      for (const room of wanted) if (!current.has(room)) added++;
       // The socket's own room does not count against the limit.
       if (current.size - 1 + added > max) {
         throw Object.assign(new RangeError(`a socket may join at most ${max} rooms`), {
@@ -263,7 +264,7 @@ export class Socket<
         });
       }
     }
-    return this.nsp.adapter.addAll(this.id, new Set(list));
+    return this.nsp.adapter.addAll(this.id, wanted);
   }
 
   leave(room: Room): Promise<void> | void {

@@ -36,6 +36,28 @@ describe.each(TRANSPORT_MODES)("rooms, utilities and lifecycle over $mode", ({ c
     expect(adapter.sids.get(s.id)).toEqual(new Set([s.id, "b"]));
   });
 
+  it("maxRoomsPerSocket: refuses past the limit with TOO_MANY_ROOMS, counting each room once", async () => {
+    const { server } = await connect(1, { maxRoomsPerSocket: 2 });
+    const s = server[0]!;
+    // Duplicates and rooms already joined are one room; the socket's own room is free.
+    s.join(["a", "b", "b"]);
+    s.join(["a", "b", s.id]);
+    expect(s.rooms).toEqual(new Set([s.id, "a", "b"]));
+    let refused: unknown;
+    try {
+      s.join(["c", "c"]);
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(RangeError);
+    expect((refused as { code?: string }).code).toBe("TOO_MANY_ROOMS");
+    // A refused join adds nothing; leaving one makes room for another.
+    expect(s.rooms).toEqual(new Set([s.id, "a", "b"]));
+    s.leave("a");
+    s.join("c");
+    expect(s.rooms).toEqual(new Set([s.id, "b", "c"]));
+  });
+
   it("fetchSockets, socketsJoin, socketsLeave, disconnectSockets and allSockets", async () => {
     const { server, clients } = await connect(3);
     const [a, b] = server as [Socket, Socket, Socket];
