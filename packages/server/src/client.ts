@@ -58,6 +58,12 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
   /** Namespaces whose CONNECT is in progress; undefined when none. */
   #joining: Set<string> | undefined;
   /**
+   * Sockets whose namespace middlewares have not finished; undefined when none. A middleware
+   * may `join` rooms before calling `next`, or never call it: if the connection ends first,
+   * these sockets must still leave their rooms.
+   */
+  #pending: Set<AnySocket> | undefined;
+  /**
    * Created by the first binary packet (or stray binary frame): text packets decode without
    * state, so a connection that never sends binary holds no decoder.
    */
@@ -216,6 +222,17 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
     if (this.conn.readyState === "open") this.conn.sendPrepared(message);
   }
 
+  /** @internal The namespace created `socket` for a CONNECT (true) or settled it (false). */
+  _trackPending(socket: AnySocket | Socket<never, never, never, never>, pending: boolean): void {
+    const sockets = socket as AnySocket;
+    if (pending) {
+      this.#pending ??= new Set();
+      this.#pending.add(sockets);
+    } else if (this.#pending?.delete(sockets) === true && this.#pending.size === 0) {
+      this.#pending = undefined;
+    }
+  }
+
   /** @internal A socket left its namespace. */
   _remove(socket: AnySocket | Socket<never, never, never, never>): void {
     const sockets = this.#sockets;
@@ -260,5 +277,9 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
     const sockets = this.#socketList();
     this.#sockets = undefined;
     for (const socket of sockets) socket._onclose(reason, description);
+    const pending = this.#pending;
+    this.#pending = undefined;
+    // Not connected: closing one only takes it out of its rooms (no events).
+    if (pending !== undefined) for (const socket of pending) socket._onclose(reason, description);
   }
 }

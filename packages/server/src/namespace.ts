@@ -288,7 +288,9 @@ export class Namespace<
       return;
     }
     const socket = new Socket<Listen, Emit, ServerSide, SocketData>(this, client, auth, session);
+    client._trackPending(socket, true);
     const connect = (err?: Error) => {
+      client._trackPending(socket, false);
       if (client.conn.readyState !== "open") {
         socket._onclose("transport close");
         onRefused();

@@ -109,6 +109,32 @@ describe.each(TRANSPORT_MODES)("namespaces and middleware over $mode", ({ client
     expect((reported[0] as [Error, string])[1]).toBe("middleware");
   });
 
+  it("a socket whose middleware joined rooms and never called next leaves them when the connection ends", async () => {
+    h = await startServer({ connectTimeout: 300 }, client);
+    const adapter = h.io.sockets.adapter;
+    const held: string[] = [];
+    h.io.use((socket) => {
+      // Joins, then never calls next: the client waits until the server gives up on it.
+      socket.join("waiting-room");
+      held.push(socket.id);
+    });
+    const first = h.client();
+    await until(() => held.length === 1, "middleware reached");
+    expect(adapter.rooms.get("waiting-room")).toEqual(new Set([held[0]]));
+    // The connect timeout closes the connection: its pending socket must leave its rooms.
+    await until(() => !adapter.rooms.has("waiting-room"), "room released after the timeout");
+    expect(adapter.sids.has(held[0]!)).toBe(false);
+    first.disconnect();
+
+    // Likewise when the client goes away first.
+    const second = h.client();
+    await until(() => held.length === 2 && adapter.rooms.has("waiting-room"), "second joined");
+    second.disconnect();
+    await until(() => !adapter.rooms.has("waiting-room"), "room released after the client left");
+    expect(adapter.sids.has(held[1]!)).toBe(false);
+    expect(h.io.sockets.sockets.size).toBe(0);
+  });
+
   it("runs socket.use per packet; an error becomes an error event and the packet is dropped", async () => {
     h = await startServer({}, client);
     const events: string[] = [];
