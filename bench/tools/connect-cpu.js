@@ -4,6 +4,9 @@
 // figure than connects/s on a shared machine.
 //
 //   node bench/tools/connect-cpu.js [targets=parley,ws,socketio] [N=2000] [rounds=5]
+//
+// WARM=n sets the warm-up connections (default 300). With a few thousand, every target's JIT
+// has settled and the figure is the steady-state cost, not the cold-start one.
 
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
@@ -52,7 +55,7 @@ for (let r = 0; r < rounds; r++) {
     // Warm up: JIT and pools, then measure.
     const warm = await openMany({
       urls: [`ws://127.0.0.1:${ready.port}/socket.io/?EIO=4&transport=websocket`],
-      count: 300,
+      count: Number(process.env.WARM ?? 300),
       concurrency: 50,
       timeoutMs: 30_000,
       deadlineMs: 60_000,
