@@ -11,7 +11,16 @@ export { Emitter } from "./emitter.js";
 export type { DebugLogger } from "./logger.js";
 export type { EmitterOptions, RedisAdapterOptions } from "./options.js";
 export { createAdapter, RedisAdapter } from "./redis-adapter.js";
-export type { PubSubMode, RawListener, RedisPublisher, RedisSubscriber } from "./redis-client.js";
+export type {
+  PubSubMode,
+  RawListener,
+  RedisClientPublisher,
+  RedisClientSubscriber,
+  RedisClusterPublisher,
+  RedisClusterSubscriber,
+  RedisPublisher,
+  RedisSubscriber,
+} from "./redis-client.js";
 export {
   attachSessionRelay,
   RedisSessionRelay,

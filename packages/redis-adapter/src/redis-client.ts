@@ -8,15 +8,44 @@ export type RawListener = (message: Buffer, channel: Buffer) => unknown;
  * What the adapter uses of a publishing client: a node-redis (v4.6+ / v5) `createClient()`
  * client fits. Declared structurally so any compatible client (or a test double) can be used.
  */
-export interface RedisPublisher {
+export interface RedisClientPublisher {
   publish(channel: string, message: string | Buffer): Promise<unknown>;
   sPublish(channel: string, message: string | Buffer): Promise<unknown>;
   sendCommand(args: string[]): Promise<unknown>;
   on(event: "error", listener: (err: Error) => void): unknown;
 }
 
-/** What the adapter uses of a subscribing client (a `pub.duplicate()`, connected). */
-export interface RedisSubscriber {
+/**
+ * A node-redis `createCluster()` client: its publish goes to any node (Redis Cluster relays
+ * classic Pub/Sub everywhere) and sPublish to the channel's shard; only sendCommand differs,
+ * as it takes the routing key and read-only flag first. `masters` tells the two apart.
+ */
+export interface RedisClusterPublisher {
+  publish(channel: string, message: string | Buffer): Promise<unknown>;
+  sPublish(channel: string, message: string | Buffer): Promise<unknown>;
+  sendCommand(
+    firstKey: string | undefined,
+    isReadonly: boolean | undefined,
+    args: string[],
+  ): Promise<unknown>;
+  readonly masters: readonly unknown[];
+  on(event: "error", listener: (err: Error) => void): unknown;
+}
+
+/** A publishing client: a standalone (or Sentinel-fronted) client or a cluster client. */
+export type RedisPublisher = RedisClientPublisher | RedisClusterPublisher;
+
+/** `INFO server` on any node (every node of a cluster runs the same version). */
+function infoServer(client: RedisPublisher): Promise<unknown> {
+  return "masters" in client
+    ? client.sendCommand(undefined, true, ["INFO", "server"])
+    : client.sendCommand(["INFO", "server"]);
+}
+
+/** What the adapter uses of a subscribing client (a `pub.duplicate()`, connected): a
+ * `createClient()` or a `createCluster()` client.
+ */
+export interface RedisClientSubscriber {
   subscribe(channels: string | string[], listener: RawListener, bufferMode: true): Promise<unknown>;
   unsubscribe(
     channels: string | string[],
@@ -35,6 +64,37 @@ export interface RedisSubscriber {
   ): Promise<unknown>;
   on(event: "error", listener: (err: Error) => void): unknown;
 }
+
+/**
+ * A listener as node-redis's cluster client types it for unsubscribe: `string | Buffer`
+ * whatever the buffer mode. The adapter subscribes in buffer mode, so only Buffers arrive.
+ */
+type ClusterListener = (message: string | Buffer, channel: string | Buffer) => unknown;
+
+/** A node-redis `createCluster()` subscriber (`masters` tells it apart). */
+export interface RedisClusterSubscriber {
+  subscribe(channels: string | string[], listener: RawListener, bufferMode: true): Promise<unknown>;
+  unsubscribe(
+    channels: string | string[],
+    listener: ClusterListener,
+    bufferMode: true,
+  ): Promise<unknown>;
+  sSubscribe(
+    channels: string | string[],
+    listener: RawListener,
+    bufferMode: true,
+  ): Promise<unknown>;
+  sUnsubscribe(
+    channels: string | string[],
+    listener: ClusterListener,
+    bufferMode: true,
+  ): Promise<unknown>;
+  readonly masters: readonly unknown[];
+  on(event: "error", listener: (err: Error) => void): unknown;
+}
+
+/** A subscribing client: standalone or cluster. */
+export type RedisSubscriber = RedisClientSubscriber | RedisClusterSubscriber;
 
 /**
  * Which Pub/Sub the cluster speaks. `sharded` (SPUBLISH/SSUBSCRIBE, Redis 7.0+) keeps each
@@ -91,7 +151,7 @@ export function resolvePubSub(
 async function detect(client: RedisPublisher, logger: Logger): Promise<"sharded" | "classic"> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const major = majorVersion(await client.sendCommand(["INFO", "server"]));
+      const major = majorVersion(await infoServer(client));
       const mode = major !== undefined && major >= 7 ? "sharded" : "classic";
       logger.debug(`Redis major version ${String(major)}: ${mode} Pub/Sub`);
       return mode;
@@ -132,6 +192,13 @@ export function unsubscribeOn(
   channel: string,
   listener: RawListener,
 ): Promise<unknown> {
+  if ("masters" in client) {
+    // Buffer mode: the cluster client hands this listener Buffers only.
+    const wide = listener as ClusterListener;
+    return mode === "sharded"
+      ? client.sUnsubscribe(channel, wide, true)
+      : client.unsubscribe(channel, wide, true);
+  }
   return mode === "sharded"
     ? client.sUnsubscribe(channel, listener, true)
     : client.unsubscribe(channel, listener, true);
