@@ -8,9 +8,9 @@
 // WARM=n sets the warm-up connections (default 300). With a few thousand, every target's JIT
 // has settled and the figure is the steady-state cost, not the cold-start one.
 
-import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { control, startTarget, stopTarget } from "../lib/processes.js";
 import { closeAll, openMany } from "../loadgen/pool.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -18,40 +18,22 @@ const targets = (process.argv[2] ?? "parley,ws,socketio").split(",");
 const count = Number(process.argv[3] ?? 2000);
 const rounds = Number(process.argv[4] ?? 5);
 
-async function start(name) {
-  const server = spawn(
-    "taskset",
-    [
-      "-c",
-      "1",
-      process.execPath,
-      name.endsWith(".js") ? name : join(HERE, "..", "targets", `${name}.js`),
-    ],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  const ready = await new Promise((resolve) => {
-    let buf = "";
-    server.stdout.on("data", (chunk) => {
-      buf += chunk;
-      const line = buf.split("\n").find((l) => l.startsWith("{"));
-      if (line !== undefined) resolve(JSON.parse(line));
-    });
-  });
-  return { server, ready };
+/** A target by name (bench/targets/<name>.js) or by path, pinned to the server core. */
+function start(name) {
+  const script = name.endsWith(".js") ? name : join(HERE, "..", "targets", `${name}.js`);
+  return startTarget({ command: process.execPath, args: [script] });
 }
 
+/** The server's own CPU time so far, µs (its `/stats` answer). */
 async function cpu(ready) {
-  const res = await fetch(`http://127.0.0.1:${ready.control}/stats`);
-  const { cpu } = await res.json();
+  const { cpu } = await control(ready, "/stats");
   return cpu.user + cpu.system;
 }
 
 const results = Object.fromEntries(targets.map((t) => [t, []]));
 for (let r = 0; r < rounds; r++) {
   for (const name of targets) {
-    const { server, ready } = await start(name);
+    const ready = await start(name);
     // Warm up: JIT and pools, then measure.
     const warm = await openMany({
       urls: [`ws://127.0.0.1:${ready.port}/socket.io/?EIO=4&transport=websocket`],
@@ -71,7 +53,7 @@ for (let r = 0; r < rounds; r++) {
     const after = await cpu(ready);
     results[name].push((after - before) / pool.clients.length);
     await closeAll([...warm.clients, ...pool.clients]);
-    server.kill("SIGTERM");
+    await stopTarget(ready);
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -7,10 +7,10 @@
 // Needs the built Parley dist (`npm run build`). Snapshots go to bench/results/heap/ and are
 // deleted afterwards unless KEEP=1.
 
-import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { control, startTarget, stopTarget } from "../lib/processes.js";
 import { closeAll, openMany } from "../loadgen/pool.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -19,30 +19,19 @@ const target = process.argv[2] ?? "parley";
 const count = Number(process.argv[3] ?? 2000);
 mkdirSync(OUT, { recursive: true });
 
-const server = spawn(
-  process.execPath,
-  [
+const ready = await startTarget({
+  command: process.execPath,
+  args: [
     "--expose-gc",
     `--diagnostic-dir=${OUT}`,
     "--heapsnapshot-signal=SIGUSR2",
     target.endsWith(".js") ? target : join(HERE, "..", "targets", `${target}.js`),
   ],
-  { stdio: ["ignore", "pipe", "inherit"] },
-);
-const ready = await new Promise((resolve) => {
-  let buf = "";
-  server.stdout.on("data", (chunk) => {
-    buf += chunk;
-    const line = buf.split("\n").find((l) => l.startsWith("{"));
-    if (line !== undefined) resolve(JSON.parse(line));
-  });
 });
+const server = ready.child;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function mem() {
-  const res = await fetch(`http://127.0.0.1:${ready.control}/mem`);
-  return res.json();
-}
+const mem = () => control(ready, "/mem");
 async function snapshot() {
   await mem();
   const before = new Set(readdirSync(OUT));
@@ -162,7 +151,7 @@ console.log(
 console.log(`snapshot self-size per conn (listed rows): ${total} B`);
 console.table(rows.slice(0, Number(process.env.TOP ?? 40)));
 await closeAll(pool.clients);
-server.kill("SIGTERM");
+await stopTarget(ready);
 // Snapshots are 100+ MB each: keep them only when asked (KEEP=1, to open in DevTools).
 if (process.env.KEEP !== "1") for (const file of [file0, file1]) unlinkSync(file);
 process.exit(0);
