@@ -42,14 +42,15 @@ function infoServer(client: RedisPublisher): Promise<unknown> {
     : client.sendCommand(["INFO", "server"]);
 }
 
-/** What the adapter uses of a subscribing client (a `pub.duplicate()`, connected): a
- * `createClient()` or a `createCluster()` client.
+/**
+ * What the adapter uses of a subscribing client (a `pub.duplicate()`, connected). The two
+ * node-redis clients differ only in how they type the listener given back to unsubscribe.
  */
-export interface RedisClientSubscriber {
+interface SubscriberOf<UnsubscribeListener> {
   subscribe(channels: string | string[], listener: RawListener, bufferMode: true): Promise<unknown>;
   unsubscribe(
     channels: string | string[],
-    listener: RawListener,
+    listener: UnsubscribeListener,
     bufferMode: true,
   ): Promise<unknown>;
   sSubscribe(
@@ -59,11 +60,14 @@ export interface RedisClientSubscriber {
   ): Promise<unknown>;
   sUnsubscribe(
     channels: string | string[],
-    listener: RawListener,
+    listener: UnsubscribeListener,
     bufferMode: true,
   ): Promise<unknown>;
   on(event: "error", listener: (err: Error) => void): unknown;
 }
+
+/** A node-redis `createClient()` subscriber. */
+export type RedisClientSubscriber = SubscriberOf<RawListener>;
 
 /**
  * A listener as node-redis's cluster client types it for unsubscribe: `string | Buffer`
@@ -72,25 +76,8 @@ export interface RedisClientSubscriber {
 type ClusterListener = (message: string | Buffer, channel: string | Buffer) => unknown;
 
 /** A node-redis `createCluster()` subscriber (`masters` tells it apart). */
-export interface RedisClusterSubscriber {
-  subscribe(channels: string | string[], listener: RawListener, bufferMode: true): Promise<unknown>;
-  unsubscribe(
-    channels: string | string[],
-    listener: ClusterListener,
-    bufferMode: true,
-  ): Promise<unknown>;
-  sSubscribe(
-    channels: string | string[],
-    listener: RawListener,
-    bufferMode: true,
-  ): Promise<unknown>;
-  sUnsubscribe(
-    channels: string | string[],
-    listener: ClusterListener,
-    bufferMode: true,
-  ): Promise<unknown>;
+export interface RedisClusterSubscriber extends SubscriberOf<ClusterListener> {
   readonly masters: readonly unknown[];
-  on(event: "error", listener: (err: Error) => void): unknown;
 }
 
 /** A subscribing client: standalone or cluster. */
