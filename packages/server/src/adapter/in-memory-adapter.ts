@@ -99,6 +99,8 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
    * updated (a socket gone from its namespace but still in a room, or the reverse).
    */
   #notify<K extends keyof AdapterEvents>(event: K, ...args: AdapterEvents[K]): void {
+    // Most apps listen to none of these; every join and leave would still pay for the emit.
+    if (this.listenerCount(event) === 0) return;
     try {
       (this.emit as (e: K, ...a: AdapterEvents[K]) => boolean)(event, ...args);
     } catch (err) {
