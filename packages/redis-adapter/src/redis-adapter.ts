@@ -1,4 +1,10 @@
-import type { AdapterNamespace, ClusterMessage, Room, SocketId } from "@parley/server";
+import type {
+  AdapterNamespace,
+  ClusterMessage,
+  PersistedSession,
+  Room,
+  SocketId,
+} from "@parley/server";
 import { ClusterAdapter } from "@parley/server/adapter";
 import {
   broadcastChannel,
@@ -20,6 +26,7 @@ import {
   unsubscribeOn,
   watchErrors,
 } from "./redis-client.js";
+import { RoomHolds } from "./room-holds.js";
 import { validateMessage } from "./validate.js";
 
 /**
@@ -61,6 +68,8 @@ export class RedisAdapter extends ClusterAdapter {
   readonly #pendingRooms = new Map<Room, Promise<void>>();
   /** Subscribed to the namespace and response channels. */
   readonly #subscribed: Promise<void>;
+  /** Room channels kept for sessions awaiting recovery (room channels and recovery on). */
+  readonly #holds: RoomHolds | undefined;
   #closed = false;
 
   constructor(
@@ -85,6 +94,21 @@ export class RedisAdapter extends ClusterAdapter {
       this.on("create-room", (room) => this.#onCreateRoom(room));
       this.on("delete-room", (room) => this.#onDeleteRoom(room));
     }
+    const recovery = nsp._recovery;
+    if (this.#mode !== "static" && recovery !== undefined) {
+      this.#holds = new RoomHolds(recovery.maxDisconnectionDuration, recovery.maxSessions, (room) =>
+        this.#onHoldReleased(room),
+      );
+    }
+  }
+
+  /** Keeps the session, and its rooms' channels until the recovery window has passed. */
+  override persistSession(session: PersistedSession): Promise<void> | void {
+    const kept = super.persistSession(session);
+    if (this.#holds !== undefined && !this.#closed) {
+      this.#holds.hold(session.rooms.filter((room) => hasRoomChannel(this.#mode, room)));
+    }
+    return kept;
   }
 
   /** Sends the first heartbeat once we can hear the answers. */
@@ -98,7 +122,9 @@ export class RedisAdapter extends ClusterAdapter {
     this.#closed = true;
     super.close();
     const channels = [this.#channel, this.#responseChannel];
-    for (const room of this.rooms.keys()) {
+    const rooms = new Set([...this.rooms.keys(), ...(this.#holds?.rooms() ?? [])]);
+    this.#holds?.clear();
+    for (const room of rooms) {
       if (hasRoomChannel(this.#mode, room)) channels.push(this.#roomChannel(room));
     }
     // The adapter-close goes out in a microtask; by the time Redis confirmed the
@@ -166,7 +192,8 @@ export class RedisAdapter extends ClusterAdapter {
   }
 
   #onCreateRoom(room: Room): void {
-    if (this.#closed || !hasRoomChannel(this.#mode, room)) return;
+    // A held room's channel is still subscribed: a second subscription would deliver twice.
+    if (this.#closed || !hasRoomChannel(this.#mode, room) || this.#holds?.has(room)) return;
     const pending = this.#subscribe([this.#roomChannel(room)]);
     this.#pendingRooms.set(room, pending);
     void pending.then(() => {
@@ -175,7 +202,14 @@ export class RedisAdapter extends ClusterAdapter {
   }
 
   #onDeleteRoom(room: Room): void {
-    if (this.#closed || !hasRoomChannel(this.#mode, room)) return;
+    if (this.#closed || !hasRoomChannel(this.#mode, room) || this.#holds?.has(room)) return;
+    this.#pendingRooms.delete(room);
+    void this.#unsubscribe(this.#roomChannel(room));
+  }
+
+  /** No session waits for `room` any more: its channel goes unless local members remain. */
+  #onHoldReleased(room: Room): void {
+    if (this.#closed || this.rooms.has(room)) return;
     this.#pendingRooms.delete(room);
     void this.#unsubscribe(this.#roomChannel(room));
   }

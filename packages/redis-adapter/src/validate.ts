@@ -44,7 +44,25 @@ const CHECKS: Record<string, Check> = {
     optionalRequestId(m) ??
     (Array.isArray(m.packet) && typeof m.packet[0] === "string" ? undefined : "bad packet"),
   "server-side-emit-response": requestId,
+  "restore-session": (m) =>
+    requestId(m) ??
+    (typeof m.pid === "string" && typeof m.offset === "string" ? undefined : "bad pid or offset"),
+  "restore-session-response": (m) => requestId(m) ?? checkRestored(m.session),
 };
+
+/** A session handed over for connection state recovery, or null (not held by the sender). */
+function checkRestored(session: unknown): string | undefined {
+  if (session === null) return undefined;
+  if (!isRecord(session)) return "bad session";
+  if (typeof session.sid !== "string" || typeof session.pid !== "string") return "bad session id";
+  if (checkRooms(session.rooms) !== undefined) return "bad session rooms";
+  const missed = session.missedPackets;
+  const isFrame = (f: unknown) => typeof f === "string" || f instanceof Uint8Array;
+  if (!Array.isArray(missed) || !missed.every((p) => Array.isArray(p) && p.every(isFrame))) {
+    return "bad missed packets";
+  }
+  return undefined;
+}
 
 /** Broadcasts carry EVENT (2) or BINARY_EVENT (5) packets whose data starts with the event name. */
 function checkPacket(packet: unknown): string | undefined {

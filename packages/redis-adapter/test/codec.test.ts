@@ -184,6 +184,22 @@ describe("message validation", () => {
       },
       { type: "server-side-emit", packet: ["ev", 1] },
       { type: "server-side-emit-response", requestId: "q", reply: "ok" },
+      { type: "restore-session", requestId: "q", pid: "p", offset: "e.1" },
+      { type: "restore-session-response", requestId: "q", session: null },
+      {
+        type: "restore-session-response",
+        requestId: "q",
+        session: {
+          sid: "s",
+          pid: "p",
+          rooms: ["s", "r"],
+          data: { user: 1 },
+          missedPackets: [
+            ['2["ev","e.2"]'],
+            ['51-["ev",{"_placeholder":true,"num":0}]', Buffer.from([1])],
+          ],
+        },
+      },
     ];
     for (const m of good) expect(typeof validateMessage({ ...base, ...m })).toBe("object");
   });
@@ -225,6 +241,28 @@ describe("message validation", () => {
     [
       "sockets that are not sockets",
       { ...base, type: "fetch-sockets-response", requestId: "q", sockets: [{ id: 1 }] },
+    ],
+    [
+      "a restore request without offset",
+      { ...base, type: "restore-session", requestId: "q", pid: "p" },
+    ],
+    [
+      "a restored session with rooms that are not strings",
+      {
+        ...base,
+        type: "restore-session-response",
+        requestId: "q",
+        session: { sid: "s", pid: "p", rooms: [1], data: null, missedPackets: [] },
+      },
+    ],
+    [
+      "a restored session whose missed packets are not frames",
+      {
+        ...base,
+        type: "restore-session-response",
+        requestId: "q",
+        session: { sid: "s", pid: "p", rooms: [], data: null, missedPackets: [[{ x: 1 }]] },
+      },
     ],
   ])("rejects %s", (_name, value) => {
     expect(typeof validateMessage(value)).toBe("string");

@@ -1,6 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type { Packet } from "@parley/protocol";
-import type { AdapterNamespace, BroadcastOptions, Room, SocketDetails } from "./adapter.js";
+import type {
+  AdapterNamespace,
+  BroadcastOptions,
+  PrivateSessionId,
+  RestoredSession,
+  Room,
+  SocketDetails,
+} from "./adapter.js";
 import {
   type ClusterMessage,
   type ClusterResponse,
@@ -255,6 +262,42 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     this.#publish({ type: "server-side-emit", packet: args, requestId });
   }
 
+  /**
+   * A session this server does not hold may be held by another: behind a balancer, a client
+   * that reconnects rarely lands on the server it left, and the session (with the packets it
+   * missed, in that server's order and offsets) stays where its socket disconnected. The
+   * first server that has it answers and forgets it; every other answers null. Without
+   * recovery, or alone in the cluster, nothing is asked.
+   */
+  override restoreSession(
+    pid: PrivateSessionId,
+    offset: string,
+  ): Promise<RestoredSession | null> | RestoredSession | null {
+    const local = this.restoreLocalSession(pid, offset);
+    if (local !== null || this.recoveryStore === undefined || this.#nodes.size === 0) {
+      return local;
+    }
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (session: RestoredSession | null) => {
+        if (settled) return;
+        settled = true;
+        resolve(session);
+      };
+      const requestId = this.#request(this.#opts.requestsTimeout, {
+        onResponse: (m) => {
+          if (m.type !== "restore-session-response") return false;
+          // The holder's answer settles at once: the reconnecting client need not wait for
+          // the rest (their nulls still close the request).
+          if (m.session !== null) settle(m.session);
+          return true;
+        },
+        onDone: () => settle(null),
+      });
+      this.#publish({ type: "restore-session", requestId, pid, offset });
+    });
+  }
+
   /** Applies a message from another server. Call it for every message the transport delivers. */
   onMessage(message: ClusterMessage): void {
     if (this.#closed || message.uid === this.uid || message.nsp !== this.nsp.name) return;
@@ -339,6 +382,13 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
           this.#respond(to, { type: "server-side-emit-response", requestId, reply: value });
         };
         this.nsp._onServerSideEmit([...packet, reply]);
+        return;
+      }
+      case "restore-session": {
+        const { requestId, pid, offset } = message;
+        // This server's own store only: a request is never passed on.
+        const session = this.restoreLocalSession(pid, offset);
+        this.#respond(message.uid, { type: "restore-session-response", requestId, session });
         return;
       }
       default:

@@ -1,6 +1,12 @@
 import type { Packet } from "@parley/protocol";
 import type { Handshake } from "../socket-types.js";
-import type { BroadcastFlags, Room, SocketId } from "./adapter.js";
+import type {
+  BroadcastFlags,
+  PrivateSessionId,
+  RestoredSession,
+  Room,
+  SocketId,
+} from "./adapter.js";
 
 /** `BroadcastOptions` as it travels between servers (sets become arrays). */
 export interface SerializedBroadcastOptions {
@@ -50,6 +56,8 @@ export type ClusterMessage = Envelope &
     | { type: "fetch-sockets-response"; requestId: string; sockets: SerializedSocket[] }
     | { type: "server-side-emit"; packet: unknown[]; requestId?: string }
     | { type: "server-side-emit-response"; requestId: string; reply: unknown }
+    | { type: "restore-session"; requestId: string; pid: PrivateSessionId; offset: string }
+    | { type: "restore-session-response"; requestId: string; session: RestoredSession | null }
   );
 
 export type ClusterMessageType = ClusterMessage["type"];
@@ -63,4 +71,5 @@ export type ClusterResponse = ClusterMessageOf<
   | "broadcast-ack"
   | "fetch-sockets-response"
   | "server-side-emit-response"
+  | "restore-session-response"
 >;

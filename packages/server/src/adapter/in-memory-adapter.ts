@@ -46,7 +46,15 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
     this.recoveryStore?.persist(session);
   }
 
-  restoreSession(pid: PrivateSessionId, offset: string): RestoredSession | null {
+  restoreSession(
+    pid: PrivateSessionId,
+    offset: string,
+  ): Promise<RestoredSession | null> | RestoredSession | null {
+    return this.restoreLocalSession(pid, offset);
+  }
+
+  /** A session kept in this process's own store (what `restoreSession` asks first). */
+  protected restoreLocalSession(pid: PrivateSessionId, offset: string): RestoredSession | null {
     return this.recoveryStore?.restore(pid, offset) ?? null;
   }
 
