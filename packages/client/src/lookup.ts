@@ -33,17 +33,11 @@ export function createLookup(
     const parsed = parseUri(uri);
     if (parsed.query && options.query === undefined) options.query = parsed.query;
     const key = `${parsed.origin}${options.path ?? "/socket.io/"}`;
+    const shared = !options.forceNew && options.multiplex !== false;
     let manager = cache.get(key);
-    if (
-      options.forceNew ||
-      options.multiplex === false ||
-      manager?._has(parsed.nsp) ||
-      manager === undefined
-    ) {
+    if (!shared || !manager || manager._has(parsed.nsp)) {
       const fresh = new ManagerClass(parsed.origin, options);
-      if (!options.forceNew && options.multiplex !== false && manager === undefined) {
-        cache.set(key, fresh);
-      }
+      if (shared && !manager) cache.set(key, fresh);
       manager = fresh;
     }
     return manager.socket(parsed.nsp, options);

@@ -85,7 +85,7 @@ export class Manager extends Emitter<ManagerEvents> {
   reconnectionAttempts(): number;
   reconnectionAttempts(value: number): this;
   reconnectionAttempts(value?: number): number | this {
-    if (value === undefined) return this.opts.reconnectionAttempts ?? Number.POSITIVE_INFINITY;
+    if (value === undefined) return this.opts.reconnectionAttempts ?? Infinity;
     this.opts.reconnectionAttempts = value;
     return this;
   }

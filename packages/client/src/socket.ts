@@ -52,7 +52,6 @@ function without(list: AnyEventListener[], listener?: AnyEventListener): AnyEven
 
 interface Flags {
   volatile?: boolean;
-  compress?: boolean;
   timeout?: number;
   fromQueue?: boolean;
 }
@@ -72,11 +71,37 @@ interface QueuedEmit {
 }
 
 /**
+ * Listener registration, typed over the reserved events and the ServerToClient map. Declared
+ * here and merged into the class below, so that the typing costs no runtime code (overrides
+ * that only called `super` cost the browser bundle ~50 B): the methods are the Emitter's.
+ */
+export interface Socket<
+  ServerToClient extends EventsMap = DefaultEventsMap,
+  // biome-ignore lint/correctness/noUnusedVariables: a merged declaration repeats the class's type parameters
+  ClientToServer extends EventsMap = ServerToClient,
+> {
+  on<Ev extends ListenNames<ServerToClient>>(
+    event: Ev,
+    listener: ListenerOf<ServerToClient, Ev>,
+  ): this;
+  once<Ev extends ListenNames<ServerToClient>>(
+    event: Ev,
+    listener: ListenerOf<ServerToClient, Ev>,
+  ): this;
+  off<Ev extends ListenNames<ServerToClient>>(
+    event?: Ev,
+    listener?: ListenerOf<ServerToClient, Ev>,
+  ): this;
+  listeners<Ev extends ListenNames<ServerToClient>>(event: Ev): ListenerOf<ServerToClient, Ev>[];
+}
+
+/**
  * A Socket.IO client socket: one namespace on a Manager's connection. Emits while
  * disconnected are buffered and sent in order on (re)connect; volatile ones are dropped.
  *
  * `ServerToClient` types the events this socket receives, `ClientToServer` those it emits.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above holds only methods the Emitter base class defines, no uninitialized properties
 export class Socket<
   ServerToClient extends EventsMap = DefaultEventsMap,
   ClientToServer extends EventsMap = ServerToClient,
@@ -117,34 +142,6 @@ export class Socket<
   /** True while the socket is connected or will (re)connect on its own. */
   get active(): boolean {
     return this.#subs !== undefined;
-  }
-
-  // Listener registration, typed over the reserved events and the ServerToClient map.
-  override on<Ev extends ListenNames<ServerToClient>>(
-    event: Ev,
-    listener: ListenerOf<ServerToClient, Ev>,
-  ): this {
-    return super.on(event, listener as AnyListener);
-  }
-
-  override once<Ev extends ListenNames<ServerToClient>>(
-    event: Ev,
-    listener: ListenerOf<ServerToClient, Ev>,
-  ): this {
-    return super.once(event, listener as AnyListener);
-  }
-
-  override off<Ev extends ListenNames<ServerToClient>>(
-    event?: Ev,
-    listener?: ListenerOf<ServerToClient, Ev>,
-  ): this {
-    return super.off(event, listener as AnyListener | undefined);
-  }
-
-  override listeners<Ev extends ListenNames<ServerToClient>>(
-    event: Ev,
-  ): ListenerOf<ServerToClient, Ev>[] {
-    return super.listeners(event) as ListenerOf<ServerToClient, Ev>[];
   }
 
   connect(): this {
@@ -227,8 +224,7 @@ export class Socket<
   }
 
   /** Accepted for compatibility; browsers cannot choose per-message compression. */
-  compress(compress: boolean): this {
-    this.#flags.compress = compress;
+  compress(_compress: boolean): this {
     return this;
   }
 

@@ -217,12 +217,12 @@ describe.each(SERVER_KINDS)("against %s", (kind) => {
         io.on("connection", (s) => queries.push(s.handshake.query)),
       );
       const a = connect(`${server.url}/?room=1`, { transports });
-      const b = connect(server.url, { transports, query: { user: "bob" } });
+      const b = connect(server.url, { transports, query: { user: "bob", n: 1, ok: true } });
       await Promise.all([next(a, "connect"), next(b, "connect")]);
       expect(queries).toEqual(
         expect.arrayContaining([
           expect.objectContaining({ room: "1", EIO: "4" }),
-          expect.objectContaining({ user: "bob" }),
+          expect.objectContaining({ user: "bob", n: "1", ok: "true" }),
         ]),
       );
     });

@@ -39,9 +39,10 @@ export const browserPlatform: Platform = {
       | WebSocketConstructor
       | undefined,
   binaryType: "arraybuffer",
+  // A view of a whole buffer (what the codec and WebSocket give) passes as is; a part is copied.
   binary: (bytes) =>
-    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    bytes.byteLength === bytes.buffer.byteLength
       ? (bytes.buffer as ArrayBuffer)
-      : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer),
+      : (bytes.slice().buffer as ArrayBuffer),
   headers: false,
 };

@@ -90,6 +90,8 @@ export class EngineSocket extends Emitter<EngineEvents> {
   readonly #platform: Platform;
   readonly #base: string;
   #candidates: TransportName[] = [];
+  /** Whether WebSocket is among the usable transports: polling may upgrade to it. */
+  #upgradable = false;
   #buffer: EnginePacket[] = [];
   #handshake: Handshake | undefined;
   #pingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -104,11 +106,8 @@ export class EngineSocket extends Emitter<EngineEvents> {
     const url = new URL(uri);
     let path = opts.path ?? "/socket.io/";
     if (!path.endsWith("/")) path += "/";
-    const query = new URLSearchParams(
-      typeof opts.query === "string"
-        ? opts.query
-        : Object.entries(opts.query ?? {}).map(([k, v]) => [k, String(v)]),
-    );
+    // URLSearchParams turns a record's numbers and booleans into strings itself.
+    const query = new URLSearchParams(opts.query as string | Record<string, string> | undefined);
     query.set("EIO", String(ENGINE_PROTOCOL));
     this.#base = `${url.protocol.replace(/^ws/, "http")}//${url.host}${path}?${query}`;
   }
@@ -124,8 +123,9 @@ export class EngineSocket extends Emitter<EngineEvents> {
     }
     this.readyState = "opening";
     this.#candidates = list;
-    const g = globalThis as { addEventListener?: typeof addEventListener };
-    if (typeof g.addEventListener === "function" && typeof removeEventListener === "function") {
+    this.#upgradable = list.includes("websocket");
+    // Pages and workers have both event methods; Node has neither.
+    if (typeof addEventListener === "function") {
       const offline = () => this.#onClose("transport close", "network connection lost");
       const unload = () => this.close();
       addEventListener("offline", offline);
@@ -240,9 +240,7 @@ export class EngineSocket extends Emitter<EngineEvents> {
           this.emitLocal("data", [typeof data === "string" ? data : this.#platform.binary(data)]);
         }
         return;
-      default:
-        // pong, noop, and stray upgrade packets carry nothing for us
-        return;
+      // pong, noop, and stray upgrade packets carry nothing for us
     }
   }
 
@@ -257,13 +255,11 @@ export class EngineSocket extends Emitter<EngineEvents> {
     this.emitLocal("open", []);
     if (this.readyState !== "open") return;
     this.#flush();
-    const transports = this.opts.transports ?? ["polling", "websocket"];
     if (
       this.transport?.name === "polling" &&
       this.opts.upgrade !== false &&
       handshake.upgrades.includes("websocket") &&
-      transports.includes("websocket") &&
-      this.#platform.WebSocket() !== undefined
+      this.#upgradable
     ) {
       this.#startProbe(handshake.sid);
     }
@@ -332,9 +328,14 @@ export class EngineSocket extends Emitter<EngineEvents> {
 
   #flush(): void {
     const t = this.transport;
-    if (this.readyState === "closed" || this.upgrading || !t?.writable || this.#buffer.length === 0)
+    if (
+      this.readyState === "closed" ||
+      this.readyState === "opening" ||
+      this.upgrading ||
+      !t?.writable ||
+      this.#buffer.length === 0
+    )
       return;
-    if (this.readyState === "opening") return;
     let count = this.#buffer.length;
     if (t.name === "polling" && this.#handshake) {
       // Keep each POST body within what the server said it accepts.

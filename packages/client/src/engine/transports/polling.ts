@@ -40,7 +40,7 @@ export class PollingTransport implements Transport {
 
   send(packets: EnginePacket[]): void {
     this.#writable = false;
-    this.#request("POST", encodePayload(packets)).then(
+    this.#request(encodePayload(packets)).then(
       () => {
         if (this.#state === "closed") return;
         this.#writable = true;
@@ -63,7 +63,7 @@ export class PollingTransport implements Transport {
     this.#state = "closed";
     this.handler = silentHandler;
     // Tell the server, so it ends the session now instead of at the next ping timeout.
-    if (wasOpen) this.#request("POST", "1", false).catch(() => {});
+    if (wasOpen) this.#request("1", false).catch(() => {});
     this.#abort.abort();
   }
 
@@ -72,16 +72,15 @@ export class PollingTransport implements Transport {
     return `${this.#init.url}${sid}&t=${(seq++).toString(36)}${Date.now().toString(36)}`;
   }
 
-  async #request(method: "GET" | "POST", body?: string, abortable = true): Promise<string> {
+  /** A GET (no body) or a POST; a string body goes as `text/plain;charset=UTF-8` by itself. */
+  async #request(body?: string, abortable = true): Promise<string> {
     const { opts, platform } = this.#init;
-    const headers: Record<string, string> = platform.headers ? { ...opts.extraHeaders } : {};
-    if (body !== undefined) headers["content-type"] = "text/plain;charset=UTF-8";
     const init: RequestInit = {
-      method,
-      headers,
+      method: body === undefined ? "GET" : "POST",
+      headers: (platform.headers && opts.extraHeaders) || {},
       credentials: opts.withCredentials ? "include" : "same-origin",
+      body: body ?? null,
     };
-    if (body !== undefined) init.body = body;
     if (abortable) init.signal = this.#abort.signal;
     const res = await fetch(this.#url(), init);
     const text = await res.text();
@@ -93,14 +92,14 @@ export class PollingTransport implements Transport {
     this.#polling = true;
     let body: string;
     try {
-      body = await this.#request("GET");
+      body = await this.#request();
     } catch (err) {
       this.#fail("transport error", err);
       return;
     }
     this.#polling = false;
     if (this.#state === "closed") return;
-    const packets = decodePayload(body, { maxPackets: Number.POSITIVE_INFINITY });
+    const packets = decodePayload(body, { maxPackets: Infinity });
     if (packets instanceof ProtocolError) {
       this.#fail("parse error", packets);
       return;

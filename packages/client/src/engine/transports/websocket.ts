@@ -103,8 +103,8 @@ export class WebSocketTransport implements Transport {
   #onMessage(data: unknown): void {
     if (this.#closed) return;
     const frame = toFrame(data);
-    const size =
-      frame === undefined ? 0 : typeof frame === "string" ? frame.length : frame.byteLength;
+    // Bytes of a binary frame (a Uint8Array's length), UTF-16 code units of a text one.
+    const size = frame?.length as number;
     const packet =
       frame === undefined
         ? new ProtocolError("EMPTY_PACKET", "unsupported frame type")
