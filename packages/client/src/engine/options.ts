@@ -20,7 +20,9 @@ export interface EngineOptions {
   closeOnBeforeunload?: boolean;
   /**
    * Largest Engine.IO packet accepted from the server, in bytes (binary) or UTF-16 code units
-   * (text). A bigger one closes the connection with "parse error". Default 100 MB.
+   * (text); over long-polling, each response body as a whole is held to this many bytes, and
+   * reading stops as soon as it is passed. Past it the connection closes with "parse error"
+   * (a `ProtocolError` with code PACKET_TOO_LARGE). Default 100 MB.
    */
   maxPayload?: number;
 }

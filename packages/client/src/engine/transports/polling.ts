@@ -12,6 +12,26 @@ type State = "opening" | "open" | "pausing" | "paused" | "closed";
 let seq = 0;
 
 /**
+ * A response body as text, read chunk by chunk so that a hostile or broken server cannot make
+ * the client buffer more than `max` bytes: past it (declared in Content-Length, or counted),
+ * this throws PACKET_TOO_LARGE and the caller's abort drops the connection.
+ */
+async function readBody(res: Response, max: number): Promise<string> {
+  const reader = res.body?.getReader();
+  const chunks: BlobPart[] = [];
+  // A declared length past the limit fails before a byte is read.
+  let size = Number(res.headers.get("content-length")) > max ? max + 1 : 0;
+  // Bounded: each read ends the stream or adds bytes to `size`, which stops at `max`.
+  while (size <= max) {
+    const chunk = await reader?.read();
+    if (!chunk || chunk.done) return new Blob(chunks).text();
+    size += chunk.value.byteLength;
+    chunks.push(chunk.value);
+  }
+  throw new ProtocolError("PACKET_TOO_LARGE", `polling response exceeds maxPayload (${max})`);
+}
+
+/**
  * HTTP long-polling on `fetch` (no XMLHttpRequest): one GET waiting for packets at a time,
  * one POST carrying a batch at a time. The first GET returns the handshake.
  */
@@ -40,15 +60,12 @@ export class PollingTransport implements Transport {
 
   send(packets: EnginePacket[]): void {
     this.#writable = false;
-    this.#request(encodePayload(packets)).then(
-      () => {
-        if (this.#state === "closed") return;
-        this.#writable = true;
-        this.#checkPause();
-        this.handler.onDrain();
-      },
-      (err: unknown) => this.#fail("transport error", err),
-    );
+    this.#request(encodePayload(packets)).then(() => {
+      if (this.#state === "closed") return;
+      this.#writable = true;
+      this.#checkPause();
+      this.handler.onDrain();
+    }, this.#error);
   }
 
   pause(onPause: () => void): void {
@@ -74,7 +91,7 @@ export class PollingTransport implements Transport {
 
   /** A GET (no body) or a POST; a string body goes as `text/plain;charset=UTF-8` by itself. */
   async #request(body?: string, abortable = true): Promise<string> {
-    const { opts, platform } = this.#init;
+    const { opts, platform, maxPayload } = this.#init;
     const init: RequestInit = {
       method: body === undefined ? "GET" : "POST",
       headers: (platform.headers && opts.extraHeaders) || {},
@@ -83,7 +100,7 @@ export class PollingTransport implements Transport {
     };
     if (abortable) init.signal = this.#abort.signal;
     const res = await fetch(this.#url(), init);
-    const text = await res.text();
+    const text = await readBody(res, maxPayload);
     if (!res.ok) throw new TransportError("xhr poll error", { status: res.status, body: text });
     return text;
   }
@@ -94,7 +111,7 @@ export class PollingTransport implements Transport {
     try {
       body = await this.#request();
     } catch (err) {
-      this.#fail("transport error", err);
+      this.#error(err);
       return;
     }
     this.#polling = false;
@@ -104,12 +121,8 @@ export class PollingTransport implements Transport {
       this.#fail("parse error", packets);
       return;
     }
+    // No packet can exceed maxPayload: the whole body was held to it (see readBody).
     for (const packet of packets) {
-      const data = packet.data;
-      if (data !== undefined && (data as { length: number }).length > this.#init.maxPayload) {
-        this.#fail("parse error", new Error("packet exceeds maxPayload"));
-        return;
-      }
       if (this.#state === "opening" && packet.type === "open") {
         this.#state = "open";
         this.#writable = true;
@@ -137,6 +150,10 @@ export class PollingTransport implements Transport {
       this.#onPause?.();
     }
   }
+
+  /** A failed request: too large a response is bad input, anything else a network fault. */
+  readonly #error = (err: unknown) =>
+    this.#fail(err instanceof ProtocolError ? "parse error" : "transport error", err);
 
   #fail(reason: "transport error" | "transport close" | "parse error", description: unknown) {
     if (this.#state === "closed") return;
