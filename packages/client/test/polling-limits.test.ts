@@ -35,7 +35,7 @@ const MAX = 100_000;
 const FLOOD = 64 * 1024 * 1024;
 
 /** Connects, then answers the first long-poll with `answer`; resolves with the close. */
-async function closeAfterPoll(onPoll: RawPollingOptions["onPoll"]) {
+async function closeAfterPoll(onPoll: NonNullable<RawPollingOptions["onPoll"]>) {
   const server = await rawPollingServer({ onPoll });
   const m = manager(server.url, { maxPayload: MAX });
   const closed = next<[string, Error & { code?: string }]>(m, "close");
