@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { type WebSocket, WebSocketServer } from "ws";
 import { onCleanup } from "./helpers.js";
 
 /** One request the raw polling server saw, and whether the client hung up before the answer. */
@@ -14,6 +15,8 @@ export interface SeenRequest {
 export interface RawPollingServer {
   url: string;
   requests: SeenRequest[];
+  /** WebSockets accepted (with `probe`). */
+  sockets: WebSocket[];
 }
 
 export interface RawPollingOptions {
@@ -23,6 +26,8 @@ export interface RawPollingOptions {
   onPoll?: (res: ServerResponse, req: IncomingMessage) => void;
   /** Answers a POST (its body in hand). Defaults to `ok`; leave `res` alone to never answer. */
   onPost?: (res: ServerResponse, body: string) => void;
+  /** Accept WebSockets and answer the upgrade probe (`2probe` → `3probe`), nothing else. */
+  probe?: boolean;
 }
 
 export const HANDSHAKE = {
@@ -60,13 +65,24 @@ export async function rawPollingServer(opts: RawPollingOptions = {}): Promise<Ra
       req.on("end", () => (opts.onPost ? opts.onPost(res, seen.body) : res.end("ok")));
     }
   });
+  const sockets: WebSocket[] = [];
+  if (opts.probe) {
+    const wss = new WebSocketServer({ server: http, path: "/socket.io/" });
+    wss.on("connection", (ws) => {
+      sockets.push(ws);
+      ws.on("message", (data) => {
+        if (data.toString() === "2probe") ws.send("3probe");
+      });
+    });
+  }
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   onCleanup(
     () =>
       new Promise<void>((resolve) => {
+        for (const ws of sockets) ws.terminate();
         http.closeAllConnections();
         http.close(() => resolve());
       }),
   );
-  return { url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, requests };
+  return { url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, requests, sockets };
 }

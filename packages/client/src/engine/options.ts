@@ -36,6 +36,15 @@ export type EngineCloseReason =
 
 export const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
 
+/**
+ * The longest a close waits for requests in flight, in ms. The engine waits this long for the
+ * POST carrying what was buffered (or for the long-poll an upgrade must see answered) before it
+ * closes anyway, aborting them; polling waits this long for the answer to its close request.
+ * socket.io-client waits without a bound: a server that never answers would keep the
+ * connection, and a Node process, alive.
+ */
+export const CLOSE_TIMEOUT = 2000;
+
 /** An Error for a failed request or socket, with socket.io-client's shape (`type`, `description`). */
 export class TransportError extends Error {
   readonly type = "TransportError";

@@ -1,6 +1,7 @@
 import { ENGINE_PROTOCOL, type EnginePacket, type RawData } from "@parley/protocol";
 import { Emitter } from "../emitter.js";
 import {
+  CLOSE_TIMEOUT,
   DEFAULT_MAX_PAYLOAD,
   type EngineCloseReason,
   type EngineOptions,
@@ -95,6 +96,7 @@ export class EngineSocket extends Emitter<EngineEvents> {
   #buffer: EnginePacket[] = [];
   #handshake: Handshake | undefined;
   #pingTimer: ReturnType<typeof setTimeout> | undefined;
+  #closeTimer: ReturnType<typeof setTimeout> | undefined;
   #probe: Transport | undefined;
   #unlisten: (() => void) | undefined;
 
@@ -144,12 +146,17 @@ export class EngineSocket extends Emitter<EngineEvents> {
     this.#send({ type: "message", data });
   }
 
-  /** Closes after whatever is buffered has been sent. */
+  /**
+   * Closes after whatever is buffered has been sent, as socket.io-client does, but waits at
+   * most CLOSE_TIMEOUT for it: a server that never answers the request in flight (or the GET
+   * an upgrade waits for) would otherwise hold the connection open without a bound.
+   */
   close(): void {
     if (this.readyState === "opening") {
       this.#onClose("forced close");
     } else if (this.readyState === "open") {
       this.readyState = "closing";
+      this.#closeTimer = setTimeout(() => this.#onClose("forced close"), CLOSE_TIMEOUT);
       this.#closeWhenDrained();
     }
   }
@@ -355,6 +362,7 @@ export class EngineSocket extends Emitter<EngineEvents> {
       this.emitLocal("error", [toError(reason, description)]);
     }
     clearTimeout(this.#pingTimer);
+    clearTimeout(this.#closeTimer);
     this.#unlisten?.();
     this.#unlisten = undefined;
     this.transport?.close();

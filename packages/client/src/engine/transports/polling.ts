@@ -1,5 +1,5 @@
 import { decodePayload, type EnginePacket, encodePayload, ProtocolError } from "@parley/protocol";
-import { TransportError } from "../options.js";
+import { CLOSE_TIMEOUT, TransportError } from "../options.js";
 import {
   silentHandler,
   type Transport,
@@ -80,7 +80,8 @@ export class PollingTransport implements Transport {
     this.#state = "closed";
     this.handler = silentHandler;
     // Tell the server, so it ends the session now instead of at the next ping timeout.
-    if (wasOpen) this.#request("1", false).catch(() => {});
+    // Not awaited by anyone, but bounded: see CLOSE_TIMEOUT.
+    if (wasOpen) this.#request("1", AbortSignal.timeout(CLOSE_TIMEOUT)).catch(() => {});
     this.#abort.abort();
   }
 
@@ -90,15 +91,15 @@ export class PollingTransport implements Transport {
   }
 
   /** A GET (no body) or a POST; a string body goes as `text/plain;charset=UTF-8` by itself. */
-  async #request(body?: string, abortable = true): Promise<string> {
+  async #request(body?: string, signal = this.#abort.signal): Promise<string> {
     const { opts, platform, maxPayload } = this.#init;
     const init: RequestInit = {
       method: body === undefined ? "GET" : "POST",
       headers: (platform.headers && opts.extraHeaders) || {},
       credentials: opts.withCredentials ? "include" : "same-origin",
+      signal,
       body: body ?? null,
     };
-    if (abortable) init.signal = this.#abort.signal;
     const res = await fetch(this.#url(), init);
     const text = await readBody(res, maxPayload);
     if (!res.ok) throw new TransportError("xhr poll error", { status: res.status, body: text });
