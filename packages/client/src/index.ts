@@ -1,9 +1,10 @@
 /**
- * Node entry point: WebSocket from the `ws` package, received binary as Buffer. Browsers
+ * Node entry point: WebSocket from the `ws` package, received binary as Buffer, and a cookie
+ * jar per Manager with `withCredentials` (browsers keep cookies themselves). Browsers
  * (and bundlers that honour the `browser` export condition) get `browser.ts` instead, which
  * never imports `ws` or any Node module.
  */
-import { nodePlatform } from "./engine/platform-node.js";
+import { cookiePlatform, nodePlatform } from "./engine/platform-node.js";
 import { createLookup } from "./lookup.js";
 import { Manager as BaseManager } from "./manager.js";
 import type { ManagerOptions } from "./options.js";
@@ -12,7 +13,9 @@ export * from "./exports.js";
 
 export class Manager extends BaseManager {
   constructor(uri?: string | Partial<ManagerOptions>, opts?: Partial<ManagerOptions>) {
-    super(uri, opts, nodePlatform);
+    // withCredentials (read here, once): this Manager keeps cookies in a jar of its own.
+    const options = typeof uri === "object" ? uri : opts;
+    super(uri, opts, options?.withCredentials ? cookiePlatform() : nodePlatform);
   }
 }
 

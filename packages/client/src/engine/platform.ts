@@ -31,6 +31,8 @@ export interface Platform {
   binary(bytes: Uint8Array): ArrayBuffer | Uint8Array;
   /** Whether `extraHeaders` are sent (Node) or ignored (browsers). */
   headers: boolean;
+  /** Polling's `fetch` when not the global one: Node's, with a cookie jar (platform-node.ts). */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
 }
 
 export const browserPlatform: Platform = {

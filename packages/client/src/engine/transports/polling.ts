@@ -100,7 +100,7 @@ export class PollingTransport implements Transport {
       signal,
       body: body ?? null,
     };
-    const res = await fetch(this.#url(), init);
+    const res = await (platform.fetch ?? fetch)(this.#url(), init);
     const text = await readBody(res, maxPayload);
     if (!res.ok) throw new TransportError("xhr poll error", { status: res.status, body: text });
     return text;
