@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { Logger } from "./logger.js";
 import { describeError } from "./logger.js";
 
@@ -16,9 +17,10 @@ export interface RedisClientPublisher {
 }
 
 /**
- * A node-redis `createCluster()` client: its publish goes to any node (Redis Cluster relays
- * classic Pub/Sub everywhere) and sPublish to the channel's shard; only sendCommand differs,
- * as it takes the routing key and read-only flag first. `masters` tells the two apart.
+ * A node-redis `createCluster()` client: sPublish goes to the channel's shard; classic
+ * PUBLISH, which Redis Cluster relays everywhere, is sent through sendCommand (see
+ * `publishOn`), which takes the routing key and read-only flag first. `masters` tells the
+ * two kinds of client apart.
  */
 export interface RedisClusterPublisher {
   publish(channel: string, message: string | Buffer): Promise<unknown>;
@@ -26,7 +28,7 @@ export interface RedisClusterPublisher {
   sendCommand(
     firstKey: string | undefined,
     isReadonly: boolean | undefined,
-    args: string[],
+    args: (string | Buffer)[],
   ): Promise<unknown>;
   readonly masters: readonly unknown[];
   on(event: "error", listener: (err: Error) => void): unknown;
@@ -152,6 +154,21 @@ async function detect(client: RedisPublisher, logger: Logger): Promise<"sharded"
   }
 }
 
+const publishRoutes = new WeakMap<RedisClusterPublisher, string>();
+
+/**
+ * The key that picks the one node a cluster client sends its classic PUBLISHes to: random
+ * per client, so the servers of an app spread their publishing over the masters.
+ */
+function publishRoute(client: RedisClusterPublisher): string {
+  let route = publishRoutes.get(client);
+  if (route === undefined) {
+    route = `parley-publish-${randomBytes(6).toString("hex")}`;
+    publishRoutes.set(client, route);
+  }
+  return route;
+}
+
 /** Publishes on the chosen Pub/Sub. */
 export function publishOn(
   client: RedisPublisher,
@@ -159,7 +176,17 @@ export function publishOn(
   channel: string,
   payload: string | Buffer,
 ): Promise<unknown> {
-  return mode === "sharded" ? client.sPublish(channel, payload) : client.publish(channel, payload);
+  if (mode === "sharded") return client.sPublish(channel, payload);
+  if ("masters" in client) {
+    // A cluster client's publish() is keyless, so node-redis sends each one to the next node
+    // of a round robin over the masters (MONITOR on a 3-master cluster: six PUBLISHes in a
+    // row land on nodes 1, 2, 3, 1, 2, 3). Each node relays it to the others on its own
+    // cluster bus link, so one server's messages reach a subscriber out of order (500 sent
+    // in bursts arrived as 0, 3, 6, 9…; the session relay's byte streams broke at once).
+    // Routing every PUBLISH of this client by one key keeps them on one node, one link.
+    return client.sendCommand(publishRoute(client), false, ["PUBLISH", channel, payload]);
+  }
+  return client.publish(channel, payload);
 }
 
 export function subscribeOn(
