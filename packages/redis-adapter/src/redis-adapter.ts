@@ -1,8 +1,10 @@
 import type {
   AdapterNamespace,
+  BroadcastOptions,
   ClusterMessage,
   PersistedSession,
   Room,
+  SocketDetails,
   SocketId,
 } from "@parley/server";
 import { ClusterAdapter } from "@parley/server/adapter";
@@ -51,6 +53,16 @@ export function createAdapter(
  * broadcasts; each server has a response channel; with room channels on (the default), a
  * broadcast to a single room goes to that room's channel, to which only the servers with
  * local members of the room subscribe.
+ *
+ * Subscriptions are confirmed asynchronously, and with sharded Pub/Sub on Redis Cluster each
+ * master is a separate connection, opened when a channel there is first subscribed (and
+ * closed by node-redis when its last one goes), so a confirmation can come several round
+ * trips after a message sent the same instant. Two rules keep requests and rooms exact:
+ * - the response channel is confirmed before the namespace channel is subscribed: a server
+ *   hears of no other server, so asks nothing, before it can hear the answers;
+ * - `fetchSockets` (locally and in every answer) resolves only once the room channels
+ *   pending when it collected its sockets are confirmed: a socket reported in a room can be
+ *   reached there by a broadcast sent afterwards from any server.
  */
 export class RedisAdapter extends ClusterAdapter {
   readonly #publisher: OrderedPublisher;
@@ -89,7 +101,10 @@ export class RedisAdapter extends ClusterAdapter {
     this.#responseChannel = responseChannel(this.#key, nsp.name, this.uid);
     this.#ownText = Buffer.from(`{"uid":${JSON.stringify(this.uid)},`);
     this.#ownEnvelope = Buffer.from(`{"m":{"uid":${JSON.stringify(this.uid)},`);
-    this.#subscribed = this.#subscribe([this.#channel, this.#responseChannel]);
+    // In this order, each confirmed before the next: see the class comment.
+    this.#subscribed = this.#subscribe([this.#responseChannel]).then(() =>
+      this.#closed ? undefined : this.#subscribe([this.#channel]),
+    );
     if (this.#mode !== "static") {
       this.on("create-room", (room) => this.#onCreateRoom(room));
       this.on("delete-room", (room) => this.#onDeleteRoom(room));
@@ -151,6 +166,18 @@ export class RedisAdapter extends ClusterAdapter {
     if (waits.length > 0) return Promise.all(waits).then(() => {});
   }
 
+  /**
+   * As the cluster adapter's, and resolves only once the room channels of this server's
+   * sockets are subscribed (those pending now; a remote server's answer waits for its own).
+   */
+  override async fetchSockets(opts: BroadcastOptions): Promise<SocketDetails[]> {
+    // Taken before the local sockets are collected (synchronously, inside the call).
+    const rooms = this.#roomsSubscribed();
+    const found = await super.fetchSockets(opts);
+    if (rooms !== undefined) await rooms;
+    return found;
+  }
+
   /** Which Pub/Sub is in use, once known ("sharded" or "classic"). */
   get pubsub(): "sharded" | "classic" | undefined {
     return this.#publisher.mode;
@@ -172,6 +199,11 @@ export class RedisAdapter extends ClusterAdapter {
     message: ClusterMessage,
   ): Promise<void> {
     const channel = responseChannel(this.#key, this.nsp.name, requesterUid);
+    // The sockets reported were collected just now: their rooms' channels must be live
+    // before the requester learns of them (see the class comment).
+    // (No await when nothing is pending, so the answer leaves in call order.)
+    const rooms = message.type === "fetch-sockets-response" ? this.#roomsSubscribed() : undefined;
+    if (rooms !== undefined) await rooms;
     await this.#publisher.send(channel, encode(uidFirst(message)));
   }
 
@@ -185,6 +217,12 @@ export class RedisAdapter extends ClusterAdapter {
 
   protected override onNodeDown(uid: string, reason: string): void {
     this.#logger.debug(`${this.nsp.name}: server ${uid} left (${reason})`);
+  }
+
+  /** Settles once the room subscriptions pending now are confirmed (or failed, logged). */
+  #roomsSubscribed(): Promise<void> | undefined {
+    if (this.#pendingRooms.size === 0) return undefined;
+    return Promise.all(this.#pendingRooms.values()).then(() => {});
   }
 
   #roomChannel(room: Room): string {
