@@ -183,6 +183,15 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** `promise`, or a failure naming `what` after `ms` (sooner and clearer than a test timeout). */
+export function within<T>(promise: Promise<T>, what: string, ms = 2000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 /** Resolves with the arguments of the next `event`. */
 export function next<T extends unknown[] = unknown[]>(
   emitter: { once(event: string, fn: (...args: never[]) => void): unknown },

@@ -1,58 +1,30 @@
-import { once } from "node:events";
-import { createServer, type Server as HttpServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { Server } from "@parley/server";
-import { createCluster } from "redis";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { Emitter } from "../src/emitter.js";
-import { createAdapter, type PubSubMode, type RedisAdapter } from "../src/index.js";
+import type { PubSubMode, RedisClusterSubscriber } from "../src/index.js";
+import { publishOn, subscribeOn } from "../src/redis-client.js";
+import {
+  type Cluster,
+  type ClusterNode,
+  clusterClient,
+  slowSubscriptions,
+  startClusterNode,
+} from "./fixtures/cluster-nodes.js";
 import {
   describeRedisCluster,
   type RedisCluster,
   startRedisCluster,
 } from "./fixtures/redis-cluster.js";
-import { closeClients, collect, connect, FAST, next, uniqueKey, waitFor } from "./helpers.js";
+import { closeClients, collect, connect, next, uniqueKey, waitFor, within } from "./helpers.js";
 
-type Cluster = ReturnType<typeof createCluster>;
+const isResponseChannel = (channel: string) => channel.includes("-response#");
 
-async function clusterClient(rc: RedisCluster): Promise<Cluster> {
-  const client = createCluster({ rootNodes: rc.rootNodes });
-  client.on("error", () => {});
-  await client.connect();
-  return client;
-}
-
-interface ClusterNode {
-  io: Server;
-  url: string;
-  adapter(): RedisAdapter;
-  close(): Promise<void>;
-}
-
-/** A Parley server on port 0 whose adapter talks to the cluster through its own clients. */
-async function startNode(rc: RedisCluster, key: string, pubsub: PubSubMode): Promise<ClusterNode> {
-  const pub = await clusterClient(rc);
-  // A duplicate shares the root nodes and options: the pattern the README shows.
-  const sub = pub.duplicate();
-  sub.on("error", () => {});
-  await sub.connect();
-  const http: HttpServer = createServer();
-  const io = new Server(http, {
-    serveClient: false,
-    adapter: createAdapter(pub, sub, { ...FAST, key, pubsub }),
-  });
-  http.listen(0, "127.0.0.1");
-  await once(http, "listening");
-  return {
-    io,
-    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
-    adapter: () => io.of("/").adapter as RedisAdapter,
-    async close() {
-      http.closeAllConnections();
-      await io.close();
-      await Promise.all([pub.close(), sub.close()].map((p) => p.catch(() => {})));
-    },
-  };
+function startNode(
+  rc: RedisCluster,
+  key: string,
+  pubsub: PubSubMode,
+  wrapSub?: (sub: Cluster) => RedisClusterSubscriber,
+): Promise<ClusterNode> {
+  return startClusterNode(rc, key, pubsub, wrapSub === undefined ? {} : { wrapSub });
 }
 
 for (const pubsub of ["classic", "sharded"] as const) {
@@ -68,10 +40,12 @@ for (const pubsub of ["classic", "sharded"] as const) {
       await rc?.stop();
     });
 
-    async function two(): Promise<[ClusterNode, ClusterNode]> {
+    async function two(
+      wrapSub?: (sub: Cluster) => RedisClusterSubscriber,
+    ): Promise<[ClusterNode, ClusterNode]> {
       key = uniqueKey(`cluster-${pubsub}`);
-      const a = await startNode(rc, key, pubsub);
-      const b = await startNode(rc, key, pubsub);
+      const a = await startNode(rc, key, pubsub, wrapSub);
+      const b = await startNode(rc, key, pubsub, wrapSub);
       nodes = [a, b];
       await waitFor(
         async () =>
@@ -114,29 +88,120 @@ for (const pubsub of ["classic", "sharded"] as const) {
       expect(gotA).toEqual([]);
     });
 
-    // KNOWN GAP (docs/ROADMAP.md): in sharded mode on a real cluster, fetchSockets() never
-    // completes in some runs (the answer on the requester's response channel
-    // is lost; it seems to depend on which master that channel's slot lands on, and
-    // subscribing one channel at a time did not cure it); not yet diagnosed.
-    it.skipIf(pubsub === "sharded")(
-      "fetchSockets, serverSideEmit with ack and socketsJoin across servers",
-      async () => {
-        const [a, b] = await two();
-        const cb = await connect(b.url);
-        const sockets = await a.io.fetchSockets();
-        expect(sockets.map((s) => s.id)).toEqual([cb.id]);
+    /** One room name whose room channel lands on each master, in master order. */
+    async function roomPerMaster(): Promise<string[]> {
+      const byOwner = new Map<number, string>();
+      for (let i = 0; byOwner.size < rc.ports.length && i < 500; i++) {
+        const room = `room-${i}`;
+        const owner = rc.ownerOf(await rc.keyslot(`${key}#/#${room}#`));
+        if (!byOwner.has(owner)) byOwner.set(owner, room);
+      }
+      expect(byOwner.size).toBe(rc.ports.length);
+      return [...byOwner.values()];
+    }
 
-        b.io.on("ping-servers", (n: number, ack: (r: number) => void) => ack(n + 1));
-        const replies = await a.io.serverSideEmitWithAck("ping-servers", 41);
-        expect(replies).toEqual([42]);
+    it("fetchSockets, serverSideEmit with ack and socketsJoin across servers", async () => {
+      const [a, b] = await two();
+      const cb = await connect(b.url);
+      const sockets = await a.io.fetchSockets();
+      expect(sockets.map((s) => s.id)).toEqual([cb.id]);
 
-        a.io.socketsJoin("joined");
-        await waitFor(async () => (await a.io.in("joined").fetchSockets()).length === 1, "join");
-        const got = next(cb, "in-joined");
-        a.io.to("joined").emit("in-joined");
-        await got;
-      },
-    );
+      b.io.on("ping-servers", (n: number, ack: (r: number) => void) => ack(n + 1));
+      const replies = await a.io.serverSideEmitWithAck("ping-servers", 41);
+      expect(replies).toEqual([42]);
+
+      a.io.socketsJoin("joined");
+      await waitFor(async () => (await a.io.in("joined").fetchSockets()).length === 1, "join");
+      const got = next(cb, "in-joined");
+      a.io.to("joined").emit("in-joined");
+      await within(got, "the broadcast to the joined room");
+    });
+
+    // Sharded Pub/Sub opens one connection per master, when a channel there is first
+    // subscribed (and node-redis closes it when the last one goes): a room joined through
+    // another server waits for that connection. fetchSockets reporting the socket in the room
+    // must mean its channel is subscribed, or the broadcast that follows is lost.
+    it("once fetchSockets reports a socket in a room, broadcasts to it arrive (every master)", async () => {
+      const [a, b] = await two();
+      const ca = await connect(a.url);
+      const cb = await connect(b.url);
+      const rooms = await roomPerMaster();
+      for (let round = 0; round < 4; round++) {
+        for (const room of rooms) {
+          a.io.socketsJoin(room);
+          await waitFor(async () => (await a.io.in(room).fetchSockets()).length === 2, "join");
+          const toB = next(cb, "from-a");
+          a.io.to(room).emit("from-a", room);
+          expect(await within(toB, `${room}: a's broadcast to b's socket`)).toEqual([room]);
+          const toA = next(ca, "from-b");
+          b.io.to(room).emit("from-b", room);
+          expect(await within(toA, `${room}: b's broadcast to a's socket`)).toEqual([room]);
+          // Leaving empties the room on both servers: its channel goes, and on a master with
+          // no other channel of theirs, so does the connection.
+          b.io.socketsLeave(room);
+          await waitFor(async () => (await b.io.in(room).fetchSockets()).length === 0, "leave");
+        }
+      }
+    });
+
+    it("fetchSockets waits for the room channels of what it reports (slow links)", async () => {
+      // Room channels (not the namespace one) subscribed 300 ms late on both servers.
+      const isRoomChannel = (channel: string) =>
+        channel.startsWith(`${key}#/#`) && channel !== `${key}#/#`;
+      const [a, b] = await two((sub) => slowSubscriptions(sub, 300, isRoomChannel));
+      const ca = await connect(a.url);
+      const cb = await connect(b.url);
+      a.io.socketsJoin("slow");
+      expect(await a.io.in("slow").fetchSockets()).toHaveLength(2);
+      const toB = next(cb, "from-a");
+      const toA = next(ca, "from-b");
+      a.io.to("slow").emit("from-a");
+      b.io.to("slow").emit("from-b");
+      await within(toB, "a's broadcast to b's socket");
+      await within(toA, "b's broadcast to a's socket");
+    });
+
+    it("requests right after start reach a server whose response channel is slow to subscribe", async () => {
+      key = uniqueKey(`cluster-${pubsub}`);
+      const b = await startNode(rc, key, pubsub);
+      nodes = [b];
+      b.io.on("ping-servers", (n: number, ack: (r: number) => void) => ack(n + 1));
+      const cb = await connect(b.url);
+      const a = await startNode(rc, key, pubsub, (sub) =>
+        slowSubscriptions(sub, 400, isResponseChannel),
+      );
+      nodes.push(a);
+      // The first moment a counts b, it may ask b something; the answer must reach it.
+      await waitFor(async () => (await a.adapter().serverCount()) === 2, "a to hear b");
+      const [sockets, replies] = await Promise.all([
+        a.io.fetchSockets(),
+        a.io.serverSideEmitWithAck("ping-servers", 1),
+      ]);
+      expect(sockets.map((s) => s.id)).toEqual([cb.id]);
+      expect(replies).toEqual([2]);
+    });
+
+    // node-redis sends a cluster client's keyless PUBLISH to each master in turn, and each
+    // master relays on its own bus link: unrouted, this run got 0, 3, 6, 9… first.
+    it("one client's messages arrive in the order they were published", async () => {
+      const pub = await clusterClient(rc);
+      const sub = await clusterClient(rc);
+      try {
+        const channel = `${uniqueKey("order")}#`;
+        const got: number[] = [];
+        await subscribeOn(sub, pubsub, channel, (m) => got.push(Number(m.toString())));
+        for (let burst = 0; burst < 10; burst++) {
+          const sent: Promise<unknown>[] = [];
+          for (let i = 0; i < 50; i++)
+            sent.push(publishOn(pub, pubsub, channel, `${burst * 50 + i}`));
+          await Promise.all(sent);
+        }
+        await waitFor(() => got.length === 500, "every message");
+        expect(got).toEqual([...Array(500).keys()]);
+      } finally {
+        await Promise.all([pub.close(), sub.close()]);
+      }
+    });
 
     it("an Emitter on a third cluster client reaches rooms on both servers", async () => {
       const [a, b] = await two();
@@ -158,18 +223,7 @@ for (const pubsub of ["classic", "sharded"] as const) {
 
     it("rooms whose channels hash to slots on every master each get their broadcast", async () => {
       const [a, b] = await two();
-      // Room names whose room channel lands on each of the three masters.
-      const rooms: string[] = [];
-      const owners = new Set<number>();
-      for (let i = 0; owners.size < rc.ports.length && i < 200; i++) {
-        const room = `room-${i}`;
-        const owner = rc.ownerOf(await rc.keyslot(`${key}#/#${room}#`));
-        if (!owners.has(owner)) {
-          owners.add(owner);
-          rooms.push(room);
-        }
-      }
-      expect(owners.size).toBe(rc.ports.length);
+      const rooms = await roomPerMaster();
       b.io.on("connection", (s) => void s.join(rooms));
       const cb = await connect(b.url);
       await waitFor(
