@@ -3,10 +3,19 @@ import { type Socket as ClientSocket, io as ioc } from "socket.io-client";
 import { afterEach, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { attachSessionRelay } from "../src/index.js";
+import type { RedisClientSubscriber } from "../src/redis-client.js";
 import { encodeTunnel, Kind, nodeChannel, sessionChannel } from "../src/sessions/wire.js";
 import { RoundRobinProxy } from "./cluster/proxy.js";
 import { ownerIndex, type RelayNode, startRelayCluster } from "./cluster/relay-nodes.js";
-import { describeRedis, type Redis, redisClient, uniqueKey, waitFor } from "./helpers.js";
+import {
+  describeRedis,
+  type Redis,
+  redisClient,
+  sleep,
+  startNode,
+  uniqueKey,
+  waitFor,
+} from "./helpers.js";
 
 let nodes: RelayNode[] = [];
 let proxy: RoundRobinProxy | null = null;
@@ -209,6 +218,48 @@ describeRedis("session relay: owners dying, bad input", () => {
     });
     expect(await res.text()).toBe("ok");
     expect(b.relay.stats.tunnelsIn).toBe(1);
+  });
+
+  it("a relay tells the cluster it is alive only once it hears its own channel", async () => {
+    const key = uniqueKey("relay-startup");
+    nodes = await startRelayCluster(1, key);
+    const [a] = nodes as [RelayNode];
+    const b = await startNode({ key });
+    const ownChannel = (channels: string | string[]) =>
+      [channels].flat().some((c) => c.includes("#session#") && !c.endsWith("#session#"));
+    // A slow link: the subscription to B's own node channel is confirmed 400 ms late.
+    const slowSub: RedisClientSubscriber = {
+      on: (event, listener) => b.sub.on(event, listener),
+      subscribe: async (channels, listener, mode) => {
+        if (ownChannel(channels)) await sleep(400);
+        return b.sub.subscribe(channels, listener, mode);
+      },
+      sSubscribe: async (channels, listener, mode) => {
+        if (ownChannel(channels)) await sleep(400);
+        return b.sub.sSubscribe(channels, listener, mode);
+      },
+      unsubscribe: (channels, listener, mode) => b.sub.unsubscribe(channels, listener, mode),
+      sUnsubscribe: (channels, listener, mode) => b.sub.sUnsubscribe(channels, listener, mode),
+    };
+    const relay = attachSessionRelay(b.io, {
+      pubClient: b.pub,
+      subClient: slowSub,
+      key,
+      heartbeatInterval: 50,
+      heartbeatTimeout: 400,
+    });
+    let ready = false;
+    let seenEarly = false;
+    void relay.ready.then(() => (ready = true));
+    // Until then, A would relay B's sessions' requests to a channel B does not hear yet.
+    while (!ready) {
+      if (a.relay.liveNodes().includes(relay.nodeId)) seenEarly = true;
+      await sleep(10);
+    }
+    expect(seenEarly).toBe(false);
+    await waitFor(() => a.relay.liveNodes().includes(relay.nodeId), "A to see B");
+    await relay.close();
+    await b.close();
   });
 
   it("one relay per engine; closing it restores plain session ids", async () => {

@@ -92,7 +92,8 @@ export class RedisSessionRelay implements SessionRelay {
   readonly #ownerServer: HttpServer;
   readonly #listener: RawListener = (message, channel) => this.#onRaw(message, channel);
   readonly #link: TunnelLink;
-  readonly #timer: ReturnType<typeof setInterval>;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  readonly #interval: number;
   readonly #restoreGenerateId: () => void;
   #nextTunnel = 0;
   #closed = false;
@@ -146,8 +147,7 @@ export class RedisSessionRelay implements SessionRelay {
     );
     this.#restoreGenerateId = this.#prefixIds();
     attached.add(engine);
-    this.#timer = setInterval(() => this.#beat(), interval);
-    this.#timer.unref();
+    this.#interval = interval;
     this.ready = this.#start();
   }
 
@@ -240,8 +240,12 @@ export class RedisSessionRelay implements SessionRelay {
     }
     if (this.#closed) return;
     this.#logger.debug(`session relay ${this.nodeId} listening on ${this.#channels.join(", ")}`);
-    // Only now can answers reach us: take requests from the engine from here on.
+    // Only now can answers reach us: take requests from the engine from here on, and only now
+    // tell other nodes we are alive (they would relay our sessions' requests to a channel we
+    // do not hear yet).
     this.#engine.setSessionRelay(this);
+    this.#timer = setInterval(() => this.#beat(), this.#interval);
+    this.#timer.unref();
     // Every node answers a HELLO with a heartbeat, so we know the cluster right away.
     await this.#publish(sessionChannel(this.#key), encodeControl(Kind.HELLO, this.nodeId));
   }
