@@ -34,8 +34,9 @@ const CHECKS: Record<string, Check> = {
       ? undefined
       : "bad clientCount"),
   "broadcast-ack": requestId,
-  "sockets-join": (m) => checkOpts(m, "opts") ?? checkRooms(m.rooms),
-  "sockets-leave": (m) => checkOpts(m, "opts") ?? checkRooms(m.rooms),
+  "sockets-join": (m) => optionalRequestId(m) ?? checkOpts(m, "opts") ?? checkRooms(m.rooms),
+  "sockets-leave": (m) => optionalRequestId(m) ?? checkOpts(m, "opts") ?? checkRooms(m.rooms),
+  "sockets-applied": requestId,
   "disconnect-sockets": (m) =>
     checkOpts(m, "opts") ?? (typeof m.close === "boolean" ? undefined : "bad close"),
   "fetch-sockets": (m) => requestId(m) ?? checkOpts(m, "opts"),

@@ -175,6 +175,8 @@ describe("message validation", () => {
       { type: "broadcast-ack", requestId: "q", reply: [1] },
       { type: "sockets-join", opts, rooms: ["a"] },
       { type: "sockets-leave", opts, rooms: ["a"] },
+      { type: "sockets-join", opts, rooms: ["a"], requestId: "q" },
+      { type: "sockets-applied", requestId: "q" },
       { type: "disconnect-sockets", opts, close: false },
       { type: "fetch-sockets", opts, requestId: "q" },
       {
@@ -238,6 +240,7 @@ describe("message validation", () => {
       { ...base, type: "broadcast-client-count", requestId: "q", clientCount: -1 },
     ],
     ["a response without requestId", { ...base, type: "server-side-emit-response", reply: 1 }],
+    ["an applied answer without requestId", { ...base, type: "sockets-applied" }],
     [
       "sockets that are not sockets",
       { ...base, type: "fetch-sockets-response", requestId: "q", sockets: [{ id: 1 }] },

@@ -11,6 +11,7 @@ import {
 } from "socket.io-client";
 import { describe } from "vitest";
 import { createAdapter, type RedisAdapter, type RedisAdapterOptions } from "../src/index.js";
+import type { RedisClientSubscriber } from "../src/redis-client.js";
 
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -71,6 +72,8 @@ export interface Node {
 
 export interface NodeOptions {
   key: string;
+  /** Wraps the subscriber the adapter gets (a slow link, say); the raw client stays `sub`. */
+  subscriber?: (sub: Redis) => RedisClientSubscriber;
   adapter?: Omit<RedisAdapterOptions, "key">;
   server?: ServerOptions;
   redisUrl?: string;
@@ -95,7 +98,11 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
   const io = new Server(http, {
     serveClient: false,
     ...opts.server,
-    adapter: createAdapter(pub, sub, { ...FAST, ...opts.adapter, key: opts.key }),
+    adapter: createAdapter(pub, opts.subscriber?.(sub) ?? sub, {
+      ...FAST,
+      ...opts.adapter,
+      key: opts.key,
+    }),
   });
   http.listen(0, "127.0.0.1");
   await once(http, "listening");
@@ -205,4 +212,30 @@ export function collect(socket: ClientSocket, event: string): unknown[][] {
   const got: unknown[][] = [];
   socket.on(event, (...args: unknown[]) => got.push(args));
   return got;
+}
+
+/**
+ * `sub`, with each subscription to a channel `slow` picks confirmed `ms` late: a slow link to
+ * Redis (it confirms late, and delivers nothing on that channel before).
+ */
+export function slowSubscriber(
+  sub: Redis,
+  ms: number,
+  slow: (channel: string) => boolean,
+): RedisClientSubscriber {
+  const delay = (channels: string | string[]) =>
+    [channels].flat().some(slow) ? sleep(ms) : undefined;
+  return {
+    on: (event, listener) => sub.on(event, listener),
+    subscribe: async (channels, listener, mode) => {
+      await delay(channels);
+      return sub.subscribe(channels, listener, mode);
+    },
+    sSubscribe: async (channels, listener, mode) => {
+      await delay(channels);
+      return sub.sSubscribe(channels, listener, mode);
+    },
+    unsubscribe: (channels, listener, mode) => sub.unsubscribe(channels, listener, mode),
+    sUnsubscribe: (channels, listener, mode) => sub.sUnsubscribe(channels, listener, mode),
+  };
 }

@@ -9,6 +9,7 @@ import {
   next,
   type Redis,
   redisClient,
+  slowSubscriber,
   startCluster,
   uniqueKey,
   waitFor,
@@ -28,6 +29,42 @@ describeRedis("room channels (subscriptionMode: dynamic, the default)", () => {
     await Promise.all(nodes.map((n) => n.close()));
     redis?.destroy();
     redis = undefined;
+  });
+
+  it("await io.socketsJoin(room) settles once every server can hear the room (slow links)", async () => {
+    const key = uniqueKey("rooms-join");
+    // Every room channel subscription is confirmed 300 ms late.
+    const isRoom = (c: string) => c !== namespaceChannel(key, "/") && !c.includes("-response#");
+    nodes = await startCluster(2, { key, subscriber: (sub) => slowSubscriber(sub, 300, isRoom) });
+    const [a, b] = nodes as [Node, Node];
+    const onB = await connect(b.url);
+    const got = collect(onB, "news");
+    await waitFor(async () => (await a.io.fetchSockets()).length === 1, "A to see B's socket");
+
+    await a.io.socketsJoin("late");
+    expect(b.io.of("/").adapter.rooms.get("late")?.size).toBe(1);
+    a.io.to("late").emit("news", 1);
+    await waitFor(() => got.length === 1, "the broadcast");
+
+    await a.io.in("late").socketsLeave("late");
+    expect(b.io.of("/").adapter.rooms.has("late")).toBe(false);
+    a.io.to("late").emit("news", 2);
+    a.io.emit("news", 3);
+    await waitFor(() => got.length === 2, "the broadcast to everyone");
+    expect(got.map((args) => args[0])).toEqual([1, 3]);
+  });
+
+  it("a remote socket's join() settles once its server can hear the room", async () => {
+    const key = uniqueKey("rooms-remote-join");
+    const isRoom = (c: string) => c !== namespaceChannel(key, "/") && !c.includes("-response#");
+    nodes = await startCluster(2, { key, subscriber: (sub) => slowSubscriber(sub, 300, isRoom) });
+    const [a, b] = nodes as [Node, Node];
+    const onB = await connect(b.url);
+    const got = collect(onB, "news");
+    const [remote] = await a.io.fetchSockets();
+    await remote?.join("solo");
+    a.io.to("solo").emit("news", "hi");
+    await waitFor(() => got.length === 1, "the broadcast");
   });
 
   it("uses sharded Pub/Sub on Redis 7", async () => {

@@ -3,7 +3,6 @@ import { type Socket as ClientSocket, io as ioc } from "socket.io-client";
 import { afterEach, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { attachSessionRelay } from "../src/index.js";
-import type { RedisClientSubscriber } from "../src/redis-client.js";
 import { encodeTunnel, Kind, nodeChannel, sessionChannel } from "../src/sessions/wire.js";
 import { RoundRobinProxy } from "./cluster/proxy.js";
 import { ownerIndex, type RelayNode, startRelayCluster } from "./cluster/relay-nodes.js";
@@ -12,6 +11,7 @@ import {
   type Redis,
   redisClient,
   sleep,
+  slowSubscriber,
   startNode,
   uniqueKey,
   waitFor,
@@ -225,22 +225,12 @@ describeRedis("session relay: owners dying, bad input", () => {
     nodes = await startRelayCluster(1, key);
     const [a] = nodes as [RelayNode];
     const b = await startNode({ key });
-    const ownChannel = (channels: string | string[]) =>
-      [channels].flat().some((c) => c.includes("#session#") && !c.endsWith("#session#"));
     // A slow link: the subscription to B's own node channel is confirmed 400 ms late.
-    const slowSub: RedisClientSubscriber = {
-      on: (event, listener) => b.sub.on(event, listener),
-      subscribe: async (channels, listener, mode) => {
-        if (ownChannel(channels)) await sleep(400);
-        return b.sub.subscribe(channels, listener, mode);
-      },
-      sSubscribe: async (channels, listener, mode) => {
-        if (ownChannel(channels)) await sleep(400);
-        return b.sub.sSubscribe(channels, listener, mode);
-      },
-      unsubscribe: (channels, listener, mode) => b.sub.unsubscribe(channels, listener, mode),
-      sUnsubscribe: (channels, listener, mode) => b.sub.sUnsubscribe(channels, listener, mode),
-    };
+    const slowSub = slowSubscriber(
+      b.sub,
+      400,
+      (c) => c.includes("#session#") && !c.endsWith("#session#"),
+    );
     const relay = attachSessionRelay(b.io, {
       pubClient: b.pub,
       subClient: slowSub,

@@ -212,12 +212,22 @@ export class BroadcastOperator<
     return this.#adapter.sockets(this.#rooms);
   }
 
-  socketsJoin(room: Room | Room[]): void {
-    this.#adapter.addSockets(this.#options(), Array.isArray(room) ? room : [room]);
+  /**
+   * Makes the targeted sockets join `room`, on every server. The promise (which socket.io's
+   * method does not return) settles once they have, with an adapter's room subscriptions in
+   * place: a broadcast after `await` reaches them. It never rejects.
+   */
+  socketsJoin(room: Room | Room[]): Promise<void> {
+    return Promise.resolve(
+      this.#adapter.addSockets(this.#options(), Array.isArray(room) ? room : [room]),
+    );
   }
 
-  socketsLeave(room: Room | Room[]): void {
-    this.#adapter.delSockets(this.#options(), Array.isArray(room) ? room : [room]);
+  /** Makes the targeted sockets leave `room`, on every server; a promise as `socketsJoin`'s. */
+  socketsLeave(room: Room | Room[]): Promise<void> {
+    return Promise.resolve(
+      this.#adapter.delSockets(this.#options(), Array.isArray(room) ? room : [room]),
+    );
   }
 
   /** Disconnects the targeted sockets; with `close`, ends their whole connections. */

@@ -178,12 +178,12 @@ export class Namespace<
     return this.#operator().allSockets();
   }
 
-  socketsJoin(room: Room | Room[]): void {
-    this.#operator().socketsJoin(room);
+  socketsJoin(room: Room | Room[]): Promise<void> {
+    return this.#operator().socketsJoin(room);
   }
 
-  socketsLeave(room: Room | Room[]): void {
-    this.#operator().socketsLeave(room);
+  socketsLeave(room: Room | Room[]): Promise<void> {
+    return this.#operator().socketsLeave(room);
   }
 
   disconnectSockets(close = false): void {

@@ -61,12 +61,14 @@ class ClusterSocket<Emit extends EventsMap, SocketData> implements RemoteSocket<
     return this.#operator.timeout(ms) as unknown as TimedEmitter<Emit>;
   }
 
-  join(room: Room | Room[]): void {
-    this.#operator.socketsJoin(room);
+  /** Joins on the socket's server; the promise settles once it has (never rejects). */
+  join(room: Room | Room[]): Promise<void> {
+    return this.#operator.socketsJoin(room);
   }
 
-  leave(room: Room): void {
-    this.#operator.socketsLeave(room);
+  /** Leaves on the socket's server; the promise settles once it has (never rejects). */
+  leave(room: Room): Promise<void> {
+    return this.#operator.socketsLeave(room);
   }
 
   disconnect(close = false): this {

@@ -498,12 +498,12 @@ export class Server<
     return this.sockets.allSockets();
   }
 
-  socketsJoin(room: Room | Room[]): void {
-    this.sockets.socketsJoin(room);
+  socketsJoin(room: Room | Room[]): Promise<void> {
+    return this.sockets.socketsJoin(room);
   }
 
-  socketsLeave(room: Room | Room[]): void {
-    this.sockets.socketsLeave(room);
+  socketsLeave(room: Room | Room[]): Promise<void> {
+    return this.sockets.socketsLeave(room);
   }
 
   disconnectSockets(close = false): void {

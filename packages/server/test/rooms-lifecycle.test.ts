@@ -58,6 +58,24 @@ describe.each(TRANSPORT_MODES)("rooms, utilities and lifecycle over $mode", ({ c
     expect(s.rooms).toEqual(new Set([s.id, "b", "c"]));
   });
 
+  it("io.socketsJoin: a socket at its room limit is reported and skipped, the others join", async () => {
+    const { server } = await connect(2, { maxRoomsPerSocket: 1 });
+    const [full, free] = server as [Socket, Socket];
+    full.join("busy");
+    const reported: [unknown, string][] = [];
+    h.io.on("handler_error", (err, _socket, event) => reported.push([err, event]));
+    // Settles (never rejects), and the socket with room to spare is in.
+    await expect(h.io.socketsJoin("party")).resolves.toBeUndefined();
+    expect(free.rooms.has("party")).toBe(true);
+    expect(full.rooms.has("party")).toBe(false);
+    expect(reported).toHaveLength(1);
+    const [[err, event]] = reported as [[unknown, string]];
+    expect((err as { code?: string }).code).toBe("TOO_MANY_ROOMS");
+    expect(event).toBe("socketsJoin");
+    await h.io.socketsLeave("party");
+    expect(free.rooms.has("party")).toBe(false);
+  });
+
   it("fetchSockets, socketsJoin, socketsLeave, disconnectSockets and allSockets", async () => {
     const { server, clients } = await connect(3);
     const [a, b] = server as [Socket, Socket, Socket];

@@ -172,10 +172,14 @@ export interface Adapter extends EventEmitter<AdapterEvents> {
   socketRooms(id: SocketId): Set<Room> | undefined;
   /** The targeted sockets: live `Socket`s for local ones, plain details for remote ones. */
   fetchSockets(opts: BroadcastOptions): Promise<SocketDetails[]>;
-  /** Makes the targeted sockets join `rooms`. */
-  addSockets(opts: BroadcastOptions, rooms: Room[]): void;
-  /** Makes the targeted sockets leave `rooms`. */
-  delSockets(opts: BroadcastOptions, rooms: Room[]): void;
+  /**
+   * Makes the targeted sockets join `rooms`. May return a promise that settles once they have,
+   * everywhere the adapter reaches (a cluster adapter: every live server, with whatever a
+   * broadcast to those rooms needs in place); it never rejects.
+   */
+  addSockets(opts: BroadcastOptions, rooms: Room[]): Promise<void> | void;
+  /** Makes the targeted sockets leave `rooms`; a promise as `addSockets`'s. */
+  delSockets(opts: BroadcastOptions, rooms: Room[]): Promise<void> | void;
   /** Disconnects the targeted sockets (`close`: end their whole connection). */
   disconnectSockets(opts: BroadcastOptions, close: boolean): void;
   /**

@@ -10,6 +10,7 @@ import type {
 } from "./adapter.js";
 import {
   type ClusterMessage,
+  type ClusterMessageOf,
   type ClusterResponse,
   EMITTER_UID,
   type SerializedBroadcastOptions,
@@ -191,16 +192,44 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     super.broadcastWithAck(packet, opts, clientCountCallback, ack);
   }
 
-  override addSockets(opts: BroadcastOptions, rooms: Room[]): void {
-    if (opts.flags?.local !== true)
-      this.#publish({ type: "sockets-join", opts: serialize(opts), rooms });
-    super.addSockets(opts, rooms);
+  /** Settles once every live server has made its sockets join (see `#everywhere`). */
+  override addSockets(opts: BroadcastOptions, rooms: Room[]): Promise<void> | void {
+    if (opts.flags?.local === true) return super.addSockets(opts, rooms);
+    const remote = this.#everywhere({ type: "sockets-join", opts: serialize(opts), rooms });
+    return both(super.addSockets(opts, rooms), remote);
   }
 
-  override delSockets(opts: BroadcastOptions, rooms: Room[]): void {
-    if (opts.flags?.local !== true)
-      this.#publish({ type: "sockets-leave", opts: serialize(opts), rooms });
-    super.delSockets(opts, rooms);
+  /** Settles once every live server has made its sockets leave (see `#everywhere`). */
+  override delSockets(opts: BroadcastOptions, rooms: Room[]): Promise<void> | void {
+    if (opts.flags?.local === true) return super.delSockets(opts, rooms);
+    const remote = this.#everywhere({ type: "sockets-leave", opts: serialize(opts), rooms });
+    return both(super.delSockets(opts, rooms), remote);
+  }
+
+  /**
+   * Publishes a join or leave, and (when other servers are alive) asks each to say when it
+   * has applied it, its room subscriptions included: `await io.socketsJoin(room)` followed by
+   * a broadcast to `room` then reaches the sockets of every server. Settles when all answered,
+   * or died, or at `requestsTimeout`; never rejects, since socket.io's `socketsJoin` returns
+   * nothing and code that ignores the promise must not meet an unhandled rejection.
+   */
+  #everywhere(
+    body: DistributiveOmit<
+      ClusterMessageOf<"sockets-join" | "sockets-leave">,
+      "uid" | "nsp" | "requestId"
+    >,
+  ): Promise<void> | undefined {
+    if (this.#nodes.size === 0) {
+      this.#publish(body);
+      return undefined;
+    }
+    return new Promise((resolve) => {
+      const requestId = this.#request(this.#opts.requestsTimeout, {
+        onResponse: (m) => m.type === "sockets-applied",
+        onDone: () => resolve(),
+      });
+      this.#publish({ ...body, requestId });
+    });
   }
 
   override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
@@ -348,11 +377,20 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
         return;
       }
       case "sockets-join":
-        super.addSockets(deserialize(message.opts), message.rooms);
+      case "sockets-leave": {
+        const opts = deserialize(message.opts);
+        const applied =
+          message.type === "sockets-join"
+            ? super.addSockets(opts, message.rooms)
+            : super.delSockets(opts, message.rooms);
+        const { requestId } = message;
+        if (requestId === undefined) return;
+        const to = message.uid;
+        const answer = () => this.#respond(to, { type: "sockets-applied", requestId });
+        if (applied instanceof Promise) void applied.then(answer);
+        else answer();
         return;
-      case "sockets-leave":
-        super.delSockets(deserialize(message.opts), message.rooms);
-        return;
+      }
       case "disconnect-sockets":
         super.disconnectSockets(deserialize(message.opts), message.close);
         return;
@@ -461,4 +499,11 @@ function toSerialized(socket: SocketDetails): SerializedSocket {
     rooms: [...socket.rooms],
     data: socket.data,
   };
+}
+
+/** Settles when both have (either may be nothing to wait for). */
+function both(a: Promise<void> | void, b: Promise<void> | undefined): Promise<void> | void {
+  if (!(a instanceof Promise)) return b;
+  if (b === undefined) return a;
+  return Promise.all([a, b]).then(() => {});
 }

@@ -49,8 +49,9 @@ export type ClusterMessage = Envelope &
     | { type: "broadcast"; packet: Packet; opts: SerializedBroadcastOptions; requestId?: string }
     | { type: "broadcast-client-count"; requestId: string; clientCount: number }
     | { type: "broadcast-ack"; requestId: string; reply: unknown }
-    | { type: "sockets-join"; opts: SerializedBroadcastOptions; rooms: Room[] }
-    | { type: "sockets-leave"; opts: SerializedBroadcastOptions; rooms: Room[] }
+    | { type: "sockets-join"; opts: SerializedBroadcastOptions; rooms: Room[]; requestId?: string }
+    | { type: "sockets-leave"; opts: SerializedBroadcastOptions; rooms: Room[]; requestId?: string }
+    | { type: "sockets-applied"; requestId: string }
     | { type: "disconnect-sockets"; opts: SerializedBroadcastOptions; close: boolean }
     | { type: "fetch-sockets"; opts: SerializedBroadcastOptions; requestId: string }
     | { type: "fetch-sockets-response"; requestId: string; sockets: SerializedSocket[] }
@@ -72,4 +73,5 @@ export type ClusterResponse = ClusterMessageOf<
   | "fetch-sockets-response"
   | "server-side-emit-response"
   | "restore-session-response"
+  | "sockets-applied"
 >;

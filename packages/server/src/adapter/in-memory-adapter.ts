@@ -206,14 +206,38 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
     return Promise.resolve(found);
   }
 
-  addSockets(opts: BroadcastOptions, rooms: Room[]): void {
-    this.apply(opts, (socket) => socket.join(rooms));
+  addSockets(opts: BroadcastOptions, rooms: Room[]): Promise<void> | void {
+    return this.#eachSocket(opts, "socketsJoin", (socket) => socket.join(rooms));
   }
 
-  delSockets(opts: BroadcastOptions, rooms: Room[]): void {
-    this.apply(opts, (socket) => {
-      for (const room of rooms) socket.leave(room);
+  delSockets(opts: BroadcastOptions, rooms: Room[]): Promise<void> | void {
+    return this.#eachSocket(opts, "socketsLeave", (socket) => {
+      const left: (Promise<void> | void)[] = rooms.map((room) => socket.leave(room));
+      return settled(left);
     });
+  }
+
+  /**
+   * Applies `change` to every targeted socket: one that refuses (a join past its room limit)
+   * is reported and skipped, never stopping the others. Settles once every change has (a
+   * subclass's join may wait for a subscription).
+   */
+  #eachSocket(
+    opts: BroadcastOptions,
+    operation: string,
+    change: (socket: AdapterSocket) => Promise<void> | void,
+  ): Promise<void> | void {
+    const pending: (Promise<void> | void)[] = [];
+    this.apply(opts, (socket) => {
+      try {
+        pending.push(change(socket));
+      } catch (err) {
+        if (this.nsp.reportListenerError !== undefined)
+          this.nsp.reportListenerError(err, operation);
+        else console.error(`[parley] ${operation} failed for socket ${socket.id}:`, err);
+      }
+    });
+    return settled(pending);
   }
 
   disconnectSockets(opts: BroadcastOptions, close: boolean): void {
@@ -263,4 +287,11 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
     }
     return ids;
   }
+}
+
+/** One promise for those among `results` that are promises (none: nothing to wait for). */
+function settled(results: readonly (Promise<void> | void)[]): Promise<void> | void {
+  const promises = results.filter((r): r is Promise<void> => r instanceof Promise);
+  if (promises.length === 0) return undefined;
+  return Promise.allSettled(promises).then(() => {});
 }
