@@ -241,13 +241,16 @@ export class RedisAdapter extends ClusterAdapter {
 
   #onDeleteRoom(room: Room): void {
     if (this.#closed || !hasRoomChannel(this.#mode, room) || this.#holds?.has(room)) return;
-    this.#pendingRooms.delete(room);
-    void this.#unsubscribe(this.#roomChannel(room));
+    this.#dropRoomChannel(room);
   }
 
   /** No session waits for `room` any more: its channel goes unless local members remain. */
   #onHoldReleased(room: Room): void {
     if (this.#closed || this.rooms.has(room)) return;
+    this.#dropRoomChannel(room);
+  }
+
+  #dropRoomChannel(room: Room): void {
     this.#pendingRooms.delete(room);
     void this.#unsubscribe(this.#roomChannel(room));
   }

@@ -16,7 +16,7 @@ import {
   type SerializedBroadcastOptions,
   type SerializedSocket,
 } from "./cluster-message.js";
-import { InMemoryAdapter } from "./in-memory-adapter.js";
+import { InMemoryAdapter, settleAll } from "./in-memory-adapter.js";
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 type Outgoing = DistributiveOmit<ClusterMessage, "uid" | "nsp">;
@@ -196,14 +196,14 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   override addSockets(opts: BroadcastOptions, rooms: Room[]): Promise<void> | void {
     if (opts.flags?.local === true) return super.addSockets(opts, rooms);
     const remote = this.#everywhere({ type: "sockets-join", opts: serialize(opts), rooms });
-    return both(super.addSockets(opts, rooms), remote);
+    return settleAll([super.addSockets(opts, rooms), remote]);
   }
 
   /** Settles once every live server has made its sockets leave (see `#everywhere`). */
   override delSockets(opts: BroadcastOptions, rooms: Room[]): Promise<void> | void {
     if (opts.flags?.local === true) return super.delSockets(opts, rooms);
     const remote = this.#everywhere({ type: "sockets-leave", opts: serialize(opts), rooms });
-    return both(super.delSockets(opts, rooms), remote);
+    return settleAll([super.delSockets(opts, rooms), remote]);
   }
 
   /**
@@ -307,21 +307,15 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       return local;
     }
     return new Promise((resolve) => {
-      let settled = false;
-      const settle = (session: RestoredSession | null) => {
-        if (settled) return;
-        settled = true;
-        resolve(session);
-      };
       const requestId = this.#request(this.#opts.requestsTimeout, {
         onResponse: (m) => {
           if (m.type !== "restore-session-response") return false;
           // The holder's answer settles at once: the reconnecting client need not wait for
-          // the rest (their nulls still close the request).
-          if (m.session !== null) settle(m.session);
+          // the rest (their nulls still close the request, and its later resolve is a no-op).
+          if (m.session !== null) resolve(m.session);
           return true;
         },
-        onDone: () => settle(null),
+        onDone: () => resolve(null),
       });
       this.#publish({ type: "restore-session", requestId, pid, offset });
     });
@@ -499,11 +493,4 @@ function toSerialized(socket: SocketDetails): SerializedSocket {
     rooms: [...socket.rooms],
     data: socket.data,
   };
-}
-
-/** Settles when both have (either may be nothing to wait for). */
-function both(a: Promise<void> | void, b: Promise<void> | undefined): Promise<void> | void {
-  if (!(a instanceof Promise)) return b;
-  if (b === undefined) return a;
-  return Promise.all([a, b]).then(() => {});
 }

@@ -112,12 +112,14 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
     try {
       (this.emit as (e: K, ...a: AdapterEvents[K]) => boolean)(event, ...args);
     } catch (err) {
-      if (this.nsp.reportListenerError !== undefined) {
-        this.nsp.reportListenerError(err, `adapter ${event}`);
-      } else {
-        console.error(`[parley] adapter listener for "${event}" failed:`, err);
-      }
+      this.#report(err, `adapter ${event}`, `adapter listener for "${event}"`);
     }
+  }
+
+  /** To the namespace's `handler_error` reporting; printed where there is none. */
+  #report(err: unknown, event: string, what: string): void {
+    if (this.nsp.reportListenerError !== undefined) this.nsp.reportListenerError(err, event);
+    else console.error(`[parley] ${what} failed:`, err);
   }
 
   broadcast(packet: Packet, opts: BroadcastOptions): void {
@@ -213,7 +215,7 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
   delSockets(opts: BroadcastOptions, rooms: Room[]): Promise<void> | void {
     return this.#eachSocket(opts, "socketsLeave", (socket) => {
       const left: (Promise<void> | void)[] = rooms.map((room) => socket.leave(room));
-      return settled(left);
+      return settleAll(left);
     });
   }
 
@@ -232,12 +234,10 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
       try {
         pending.push(change(socket));
       } catch (err) {
-        if (this.nsp.reportListenerError !== undefined)
-          this.nsp.reportListenerError(err, operation);
-        else console.error(`[parley] ${operation} failed for socket ${socket.id}:`, err);
+        this.#report(err, operation, `${operation} for socket ${socket.id}`);
       }
     });
-    return settled(pending);
+    return settleAll(pending);
   }
 
   disconnectSockets(opts: BroadcastOptions, close: boolean): void {
@@ -289,8 +289,11 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
   }
 }
 
-/** One promise for those among `results` that are promises (none: nothing to wait for). */
-function settled(results: readonly (Promise<void> | void)[]): Promise<void> | void {
+/**
+ * One promise for those among `results` that are promises (none: nothing to wait for). It
+ * never rejects.
+ */
+export function settleAll(results: readonly (Promise<void> | void)[]): Promise<void> | void {
   const promises = results.filter((r): r is Promise<void> => r instanceof Promise);
   if (promises.length === 0) return undefined;
   return Promise.allSettled(promises).then(() => {});
