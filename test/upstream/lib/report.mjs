@@ -1,0 +1,82 @@
+// Turns a suite's event stream into totals and a results file: each failing test's full title
+// and first error line, failing hooks apart, and the tests that never ran.
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { RESULTS } from "./scratch.mjs";
+
+/**
+ * @param {object[]} events  lines written by reporter.cjs
+ * @param {{ timedOut: boolean, exitCode: number | null }} run
+ */
+export function summarize(events, run) {
+  let total = 0;
+  let ended = false;
+  let current = null;
+  /** @type {Map<string, {status: string, error?: string}>} */
+  const tests = new Map();
+  const hooks = [];
+  for (const e of events) {
+    if (e.event === "start") total = e.total;
+    else if (e.event === "test") current = e.title;
+    else if (e.event === "pass") {
+      // A test can pass and fail later ("done() called multiple times"): failure wins.
+      if (!tests.has(e.title)) tests.set(e.title, { status: "passed" });
+    } else if (e.event === "pending") tests.set(e.title, { status: "pending" });
+    else if (e.event === "fail" && e.kind === "test") {
+      tests.set(e.title, { status: "failed", error: e.error });
+    } else if (e.event === "fail") hooks.push({ title: e.title, error: e.error });
+    else if (e.event === "end") ended = true;
+  }
+  const count = (status) => [...tests.values()].filter((t) => t.status === status).length;
+  const passed = count("passed");
+  const failed = count("failed");
+  const pending = count("pending");
+  return {
+    total,
+    passed,
+    failed,
+    pending,
+    notRun: Math.max(0, total - passed - failed - pending),
+    completed: ended && !run.timedOut,
+    timedOut: run.timedOut,
+    exitCode: run.exitCode,
+    // The test that was running when a hung suite was killed.
+    hungIn: ended ? null : current,
+    failures: [...tests]
+      .filter(([, t]) => t.status === "failed")
+      .map(([title, t]) => ({ title, error: t.error })),
+    hookFailures: hooks,
+    passedTitles: [...tests].filter(([, t]) => t.status === "passed").map(([title]) => title),
+  };
+}
+
+/**
+ * @param {string} suite
+ * @param {object} meta
+ * @param {ReturnType<typeof summarize>} summary
+ */
+export function writeResults(suite, meta, summary) {
+  mkdirSync(RESULTS, { recursive: true });
+  const file = join(RESULTS, `${suite}.json`);
+  writeFileSync(file, `${JSON.stringify({ suite, ...meta, ...summary }, null, 2)}\n`);
+  return file;
+}
+
+/**
+ * @param {string} suite
+ * @param {ReturnType<typeof summarize>} s
+ */
+export function formatLine(suite, s) {
+  const extra = [
+    s.failed ? `${s.failed} failed` : "",
+    s.pending ? `${s.pending} pending` : "",
+    s.notRun ? `${s.notRun} not run` : "",
+    s.hookFailures.length ? `${s.hookFailures.length} hook failures` : "",
+    s.timedOut ? `TIMED OUT in "${s.hungIn ?? "?"}"` : "",
+    !s.completed && !s.timedOut ? `CRASHED (exit ${s.exitCode})` : "",
+  ].filter(Boolean);
+  return `${suite.padEnd(13)} ${String(s.passed).padStart(4)}/${String(s.total).padEnd(4)} passed${
+    extra.length ? `  (${extra.join(", ")})` : ""
+  }`;
+}
