@@ -14,7 +14,14 @@ import { parseArgs } from "node:util";
 import { runMocha } from "./lib/mocha.mjs";
 import { startServer } from "./lib/process.mjs";
 import { formatLine, summarize, writeResults } from "./lib/report.mjs";
-import { checkBuilt, freshSuiteDir, prepareScratch, ROOT, SCRATCH } from "./lib/scratch.mjs";
+import {
+  checkBuilt,
+  freshSuiteDir,
+  prepareScratch,
+  RESULTS,
+  ROOT,
+  SCRATCH,
+} from "./lib/scratch.mjs";
 import { openSource } from "./lib/source.mjs";
 import { client } from "./suites/client.mjs";
 import { engine, engineV3 } from "./suites/engine.mjs";
@@ -48,9 +55,16 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
-const source = openSource(process.env.SOCKETIO_REPO, process.env.SOCKETIO_REF ?? "HEAD");
-if (target === "parley") checkBuilt();
-prepareScratch();
+/** @type {import("./lib/source.mjs").Source} */
+let source;
+try {
+  source = openSource(process.env.SOCKETIO_REPO, process.env.SOCKETIO_REF ?? "HEAD");
+  if (target === "parley") checkBuilt();
+  prepareScratch();
+} catch (error) {
+  console.error(`[upstream] ${error instanceof Error ? error.message : error}`);
+  process.exit(2);
+}
 const parleyCommit = gitHead();
 console.log(
   `[upstream] socket.io ${source.commit.slice(0, 10)} (${source.kind}) vs ${
@@ -73,6 +87,7 @@ process.exit(failures > 0 ? 1 : 0);
 /** @param {(typeof SUITES)[number]} suite */
 async function runSuite(suite) {
   const dir = freshSuiteDir(suite.name);
+  const resultName = target === "official" ? `${suite.name}.official` : suite.name;
   console.log(`\n[upstream] ${suite.title} (${suite.name}) …`);
   /** @type {SuiteContext} */
   const ctx = { source, target, dir };
@@ -88,9 +103,11 @@ async function runSuite(suite) {
     ? await startServer(
         setup.server.script,
         { ...env, ...setup.server.env },
-        join(dir, "server.log"),
+        join(RESULTS, `${resultName}.server.log`),
       )
     : null;
+  // Beside the results, not in the suite directory that the next run wipes.
+  const logFile = join(RESULTS, `${resultName}.log`);
   const minutes = values.timeout ? Number(values.timeout) : undefined;
   let run;
   try {
@@ -101,14 +118,14 @@ async function runSuite(suite) {
       env,
       grep: values.grep,
       timeoutMs: minutes ? minutes * 60_000 : suite.timeoutMs,
-      log: join(dir, "mocha.log"),
+      log: logFile,
     });
   } finally {
     helper?.stop();
   }
   const summary = summarize(run.events, run);
   const file = writeResults(
-    target === "official" ? `${suite.name}.official` : suite.name,
+    resultName,
     {
       title: suite.title,
       target,
@@ -116,7 +133,7 @@ async function runSuite(suite) {
       parleyCommit,
       grep: values.grep ?? null,
       date: new Date().toISOString(),
-      log: join(dir, "mocha.log"),
+      log: logFile,
     },
     summary,
   );

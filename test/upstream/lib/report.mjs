@@ -13,7 +13,7 @@ export function summarize(events, run) {
   let total = 0;
   let ended = false;
   let current = null;
-  /** @type {Map<string, {status: string, error?: string}>} */
+  /** @type {Map<number, {title: string, status: string, error?: string}>} */
   const tests = new Map();
   const hooks = [];
   for (const e of events) {
@@ -21,11 +21,14 @@ export function summarize(events, run) {
     else if (e.event === "test") current = e.title;
     else if (e.event === "pass") {
       // A test can pass and fail later ("done() called multiple times"): failure wins.
-      if (!tests.has(e.title)) tests.set(e.title, { status: "passed" });
-    } else if (e.event === "pending") tests.set(e.title, { status: "pending" });
+      if (!tests.has(e.id)) tests.set(e.id, { title: e.title, status: "passed" });
+    } else if (e.event === "pending") tests.set(e.id, { title: e.title, status: "pending" });
     else if (e.event === "fail" && e.kind === "test") {
-      tests.set(e.title, { status: "failed", error: e.error });
-    } else if (e.event === "fail") hooks.push({ title: e.title, error: e.error });
+      // The first error is the telling one ("done() called multiple times" comes after).
+      const seen = tests.get(e.id);
+      if (seen?.status !== "failed")
+        tests.set(e.id, { title: e.title, status: "failed", error: withPrinted(e) });
+    } else if (e.event === "fail") hooks.push({ title: e.title, error: withPrinted(e) });
     else if (e.event === "end") ended = true;
   }
   const count = (status) => [...tests.values()].filter((t) => t.status === status).length;
@@ -43,11 +46,11 @@ export function summarize(events, run) {
     exitCode: run.exitCode,
     // The test that was running when a hung suite was killed.
     hungIn: ended ? null : current,
-    failures: [...tests]
-      .filter(([, t]) => t.status === "failed")
-      .map(([title, t]) => ({ title, error: t.error })),
+    failures: [...tests.values()]
+      .filter((t) => t.status === "failed")
+      .map((t) => ({ title: t.title, error: t.error })),
     hookFailures: hooks,
-    passedTitles: [...tests].filter(([, t]) => t.status === "passed").map(([title]) => title),
+    passedTitles: [...tests.values()].filter((t) => t.status === "passed").map((t) => t.title),
   };
 }
 
@@ -79,4 +82,9 @@ export function formatLine(suite, s) {
   return `${suite.padEnd(13)} ${String(s.passed).padStart(4)}/${String(s.total).padEnd(4)} passed${
     extra.length ? `  (${extra.join(", ")})` : ""
   }`;
+}
+
+/** A failure's first line, and the first error the test printed (e.g. one a handler threw). */
+function withPrinted(e) {
+  return e.printed ? `${e.error} [printed: ${e.printed}]` : e.error;
 }

@@ -29,6 +29,7 @@ const PARLEY_PACKAGES = ["protocol", "server", "client", "redis-adapter"];
  */
 export function prepareScratch() {
   mkdirSync(SCRATCH, { recursive: true });
+  mkdirSync(RESULTS, { recursive: true });
   const manifest = readFileSync(join(HERE, "package.json"), "utf8");
   const hash = createHash("sha256").update(manifest).digest("hex");
   const stamp = join(SCRATCH, ".installed");
