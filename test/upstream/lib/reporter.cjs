@@ -7,7 +7,9 @@ const { appendFileSync } = require("node:fs");
 
 function firstLine(err) {
   if (!err) return "";
-  const text = err.message !== undefined ? String(err.message) : String(err);
+  const text = (err.message !== undefined ? String(err.message) : String(err))
+    // mocha's advice after a timeout is the same every time.
+    .replace(/^(Timeout of \d+ms exceeded)\..*$/s, "$1");
   const line = text.split("\n").find((l) => l.trim() !== "") ?? "";
   const name = err.name && err.name !== "Error" ? `${err.name}: ` : "";
   return (name + line).slice(0, 300);

@@ -5,6 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../lib/ports.mjs";
 import { missingModule, replaceExact, rewriteSpecifiers } from "../lib/rewrite.mjs";
+import { HERE, SCRATCH } from "../lib/scratch.mjs";
 import { extract, listFiles } from "../lib/source.mjs";
 
 export const client = {
@@ -21,7 +22,8 @@ export const client = {
     // url.ts unit-tests socket.io-client's internal url() helper (build/cjs/url), which is not
     // part of its public API; Parley has no such export.
     const url = official
-      ? "socket.io-client/build/cjs/url"
+      ? // A file path: the package's "exports" does not list its build/ files.
+        join(SCRATCH, "node_modules/socket.io-client/build/cjs/url.js")
       : missingModule(dir, "socket.io-client/build/cjs/url");
     for (const file of listFiles(dir).filter((f) => f.endsWith(".ts"))) {
       rewriteSpecifiers(dir, file, { "..": pkg, "../..": pkg, "../build/cjs/url": url });
@@ -37,7 +39,13 @@ export const client = {
     return {
       missing,
       files: ["test/index.ts"],
-      args: ["--import=tsx", "--require", "test/support/hooks.ts"],
+      args: [
+        "--import=tsx",
+        "--require",
+        "test/support/hooks.ts",
+        "--require",
+        join(HERE, "lib", "isolation.cjs"),
+      ],
     };
   },
 };

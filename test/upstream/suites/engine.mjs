@@ -5,6 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { missingModule, rewriteSpecifiers, shim } from "../lib/rewrite.mjs";
+import { SCRATCH } from "../lib/scratch.mjs";
 import { extract, listFiles } from "../lib/source.mjs";
 
 // webtransport.mjs needs @fails-components/webtransport (an HTTP/3 binary) and imports
@@ -26,7 +27,7 @@ function engineSuite(spec) {
       const pkg = official ? "engine.io" : shim("engine.cjs");
       // parser.js unit-tests engine.io's internal Engine.IO v3 codec (build/parser-v3).
       const parserV3 = official
-        ? "engine.io/build/parser-v3/index.js"
+        ? join(SCRATCH, "node_modules/engine.io/build/parser-v3/index.js")
         : missingModule(dir, "engine.io/build/parser-v3");
       for (const file of listFiles(dir).filter((f) => f.endsWith(".js"))) {
         rewriteSpecifiers(dir, file, {
