@@ -73,13 +73,15 @@ export function writeResults(suite, meta, summary) {
 export function formatLine(suite, s) {
   const extra = [
     s.failed ? `${s.failed} failed` : "",
-    s.pending ? `${s.pending} pending` : "",
+    s.pending ? `${s.pending} skipped upstream` : "",
     s.notRun ? `${s.notRun} not run` : "",
     s.hookFailures.length ? `${s.hookFailures.length} hook failures` : "",
     s.timedOut ? `TIMED OUT in "${s.hungIn ?? "?"}"` : "",
     !s.completed && !s.timedOut ? `CRASHED (exit ${s.exitCode})` : "",
   ].filter(Boolean);
-  return `${suite.padEnd(13)} ${String(s.passed).padStart(4)}/${String(s.total).padEnd(4)} passed${
+  // Skipped upstream (it.skip) are not counted as runnable, as socket.io's own totals do.
+  const runnable = s.total - s.pending;
+  return `${suite.padEnd(13)} ${String(s.passed).padStart(4)}/${String(runnable).padEnd(4)} passed${
     extra.length ? `  (${extra.join(", ")})` : ""
   }`;
 }
