@@ -1,12 +1,14 @@
 import { randomBytes } from "node:crypto";
-import type { Packet } from "@parley/protocol";
+import type { Packet, RawData } from "@parley/protocol";
 import type {
   AdapterNamespace,
   BroadcastOptions,
+  NotRestored,
   PrivateSessionId,
   RestoredSession,
   Room,
   SocketDetails,
+  SocketId,
 } from "./adapter.js";
 import { type NodeDownReason, NodeLiveness } from "./cluster-liveness.js";
 import {
@@ -19,6 +21,7 @@ import {
 } from "./cluster-message.js";
 import { PendingRequests, type RequestHandlers } from "./cluster-requests.js";
 import { InMemoryAdapter, settleAll } from "./in-memory-adapter.js";
+import { SessionHandover } from "./session-handover.js";
 
 /** Defaults: a killed server is declared dead ~1.2 s after its last heartbeat. */
 export const DEFAULT_HEARTBEAT_INTERVAL = 400;
@@ -77,6 +80,8 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   readonly #opts: Required<ClusterAdapterOptions>;
   readonly #nodes: NodeLiveness;
   readonly #requests = new PendingRequests();
+  /** Connection state recovery through this server of sessions other servers hold. */
+  readonly #handover: SessionHandover | undefined;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
@@ -98,6 +103,25 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
         this.onNodeDown(uid, reason);
       },
     );
+    const store = this.recoveryStore;
+    const recovery = nsp._recovery;
+    if (store !== undefined && recovery !== undefined) {
+      this.#handover = new SessionHandover({
+        store,
+        restoreTimeout: this.#opts.restoreTimeout,
+        maxPackets: recovery.maxPackets,
+        maxBytes: recovery.maxBytes,
+        liveNodes: () => this.#nodes.uids(),
+        ask: (servers, handlers, body) => {
+          // Only servers alive now: one already declared dead would never answer.
+          const live = [...servers].filter((uid) => this.#nodes.has(uid));
+          const requestId = this.#request(live, this.#opts.restoreTimeout, handlers);
+          this.#publish({ ...body, requestId });
+        },
+        holdRooms: (rooms) => this.holdRooms(rooms),
+        warn: (message) => this.onPublishError(new Error(message)),
+      });
+    }
   }
 
   /** Sends a message to every server of the cluster. */
@@ -129,6 +153,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     // Nothing more will arrive: settle every pending request with what it has.
     this.#requests.finishAll();
     this.#nodes.close();
+    this.#handover?.close();
     this.#publish({ type: "adapter-close" });
     // The in-memory part holds the connection-state-recovery store and its expiry timer.
     super.close();
@@ -159,10 +184,27 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
 
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
     if (opts.flags?.local !== true) {
-      this.#publish({ type: "broadcast", packet: { ...packet }, opts: serialize(opts) });
+      const message: Outgoing = { type: "broadcast", packet: { ...packet }, opts: serialize(opts) };
+      // The offset super.broadcast is about to give it: its id on every server that keeps it.
+      const store = this.recoveryStore;
+      if (store !== undefined && this.storable(packet, opts)) message.id = store.nextOffset();
+      this.#publish(message);
     }
     super.broadcast(packet, opts);
   }
+
+  /** A socket of a session handed over to this server stops being captured for. */
+  override addAll(id: SocketId, rooms: ReadonlySet<Room>): Promise<void> | void {
+    this.#handover?.joined(id);
+    return super.addAll(id, rooms);
+  }
+
+  /**
+   * Makes broadcasts to `rooms` reach this server, for a session being handed over to it or
+   * from it (whatever the transport needs: subscriptions to room channels, held for the
+   * recovery window); settles once they would. Nothing to do by default.
+   */
+  protected holdRooms(_rooms: readonly Room[]): Promise<void> | void {}
 
   override broadcastWithAck(
     packet: Packet,
@@ -303,33 +345,17 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   /**
    * A session this server does not hold may be held by another: behind a balancer, a client
    * that reconnects rarely lands on the server it left, and the session (with the packets it
-   * missed, in that server's order and offsets) stays where its socket disconnected. The
-   * first server that has it answers and forgets it; every other answers null. Without
+   * missed) stays where its socket disconnected. It is handed over without loss or
+   * duplicates (see `SessionHandover`), each step bounded by `restoreTimeout`. Without
    * recovery, or alone in the cluster, nothing is asked.
    */
   override restoreSession(
     pid: PrivateSessionId,
     offset: string,
-  ): Promise<RestoredSession | null> | RestoredSession | null {
+  ): Promise<RestoredSession | NotRestored | null> | RestoredSession | NotRestored | null {
     const local = this.restoreLocalSession(pid, offset);
-    if (local !== null || this.recoveryStore === undefined || this.#nodes.size === 0) {
-      return local;
-    }
-    return new Promise((resolve) => {
-      // Bounded by restoreTimeout, not requestsTimeout: a handshake is waiting, and a holder
-      // killed but not yet declared dead would otherwise hold it until heartbeatTimeout.
-      const requestId = this.#request(this.#nodes.uids(), this.#opts.restoreTimeout, {
-        onResponse: (m) => {
-          if (m.type !== "restore-session-response") return false;
-          // The holder's answer settles at once: the reconnecting client need not wait for
-          // the rest (their nulls still close the request, and its later resolve is a no-op).
-          if (m.session !== null) resolve(m.session);
-          return true;
-        },
-        onDone: () => resolve(null),
-      });
-      this.#publish({ type: "restore-session", requestId, pid, offset });
-    });
+    if (local !== null || this.#handover === undefined || this.#nodes.size === 0) return local;
+    return this.#handover.restore(pid, offset);
   }
 
   /** Applies a message from another server. Call it for every message the transport delivers. */
@@ -357,7 +383,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
         const opts = deserialize(message.opts);
         const requestId = message.requestId;
         if (requestId === undefined) {
-          super.broadcast(message.packet, opts);
+          this.deliver(message.packet, opts, message.id);
           return;
         }
         const to = message.uid;
@@ -427,9 +453,29 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       }
       case "restore-session": {
         const { requestId, pid, offset } = message;
+        const to = message.uid;
         // This server's own store only: a request is never passed on.
-        const session = this.restoreLocalSession(pid, offset);
-        this.#respond(message.uid, { type: "restore-session-response", requestId, session });
+        const taken = this.recoveryStore?.handOver(pid, offset) ?? null;
+        if (taken === null || "reason" in taken) {
+          const answer = { type: "restore-session-response", requestId, session: null } as const;
+          this.#respond(to, taken === null ? answer : { ...answer, reason: taken.reason });
+          return;
+        }
+        const { session, ids, from } = taken;
+        this.#respond(to, { type: "restore-session-response", requestId, session, ids, from });
+        // The requester will ask for what the rooms get until it hears them itself: keep
+        // hearing them, even if the recovery window ends meanwhile.
+        void this.holdRooms(session.rooms);
+        return;
+      }
+      case "restore-session-tail": {
+        if (message.holder !== this.uid) return;
+        const tail = this.recoveryStore?.packetsFrom(message.from, message.rooms) ?? null;
+        this.#respond(message.uid, {
+          type: "restore-session-tail-response",
+          requestId: message.requestId,
+          tail: tail === null ? null : { ids: tail.ids, packets: tail.frames as RawData[][] },
+        });
         return;
       }
       default:
