@@ -17,9 +17,15 @@ import {
 // connection state recovery on, are connected through a balancer. The survivor runs the
 // adapter's DEFAULT heartbeat and timeouts: these tests hold the defaults to their promise.
 
-/** A client through the balancer, with the official client's default reconnection. */
+// Through a specifier tsc does not follow: the client's sources need the DOM lib.
+const PARLEY_CLIENT = "@parley/client";
+const { io: parleyClient } = (await import(PARLEY_CLIENT)) as {
+  io: (url: string, opts: Record<string, unknown>) => ClientSocket;
+};
+
+/** A client through the balancer, with the client's default reconnection. */
 interface Tracked {
-  socket: ClientSocket;
+  socket: ClientSocket & { recoveryFailure?: string };
   /** When the Manager last started a reconnection attempt (performance.now()). */
   attemptAt: number;
   /** When the socket last connected. */
@@ -27,8 +33,8 @@ interface Tracked {
   connects: number;
 }
 
-function track(url: string): Promise<Tracked> {
-  const socket = ioc(`${url}/`, { forceNew: true, transports: ["websocket"] });
+function track(url: string, make = ioc as typeof parleyClient): Promise<Tracked> {
+  const socket = make(`${url}/`, { forceNew: true, transports: ["websocket"] });
   const t: Tracked = { socket, attemptAt: 0, connectedAt: 0, connects: 0 };
   socket.io.on("reconnect_attempt", () => {
     t.attemptAt = performance.now();
@@ -91,7 +97,9 @@ describeRedis("fast failover after SIGKILL (default heartbeat settings)", () => 
 
   it("clients are back on the survivor within 1 s of their reconnect attempt; requests stop waiting at once", async () => {
     const { s, child, url, declaredDead } = await cluster();
-    const tracked = await Promise.all(Array.from({ length: 10 }, () => track(url)));
+    const tracked = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => track(url, i < 7 ? undefined : parleyClient)),
+    );
     clients.push(...tracked.map((t) => t.socket));
     expect(s.io.of("/").sockets.size).toBe(0);
 
@@ -116,9 +124,12 @@ describeRedis("fast failover after SIGKILL (default heartbeat settings)", () => 
 
     await waitFor(() => tracked.every((t) => t.connects === 2), "every client to fail over", 8000);
     const delays = tracked.map((t) => t.connectedAt - t.attemptAt);
-    for (const t of tracked) {
+    for (const [i, t] of tracked.entries()) {
       expect(t.socket.recovered).toBe(false); // its session died with its server
       expect(t.attemptAt).toBeGreaterThan(killedAt);
+      // Parley clients are told why: its holder did not answer, or was already known dead.
+      if (i >= 7)
+        expect(["holder_unreachable", "session_unknown"]).toContain(t.socket.recoveryFailure);
     }
     // The product guarantee (restoreTimeout 500 ms is the worst case by construction).
     expect(Math.max(...delays)).toBeLessThan(1000);
@@ -132,13 +143,16 @@ describeRedis("fast failover after SIGKILL (default heartbeat settings)", () => 
   it("a restore for a session whose holder is dead but not yet declared dead is bounded by restoreTimeout", async () => {
     // Liveness made slow on purpose (20 s): only the restore bound can let the clients in.
     const { s, child, url } = await cluster({ heartbeatTimeout: 20_000, restoreTimeout: 300 });
-    const tracked = await Promise.all(Array.from({ length: 3 }, () => track(url)));
+    const tracked = await Promise.all(
+      Array.from({ length: 3 }, (_, i) => track(url, i === 0 ? parleyClient : undefined)),
+    );
     clients.push(...tracked.map((t) => t.socket));
     await killed(child.child);
     await waitFor(() => tracked.every((t) => t.connects === 2), "every client to fail over", 8000);
     // Every client got a fresh session while the survivor still counted the victim alive.
     expect(await s.adapter().serverCount()).toBe(2);
     for (const t of tracked) expect(t.socket.recovered).toBe(false);
+    expect(tracked[0]?.socket.recoveryFailure).toBe("holder_unreachable");
     expect(s.adapter().requestsAwaiting()).toBe(0);
   });
 });
