@@ -112,6 +112,13 @@ export class Socket<
   connected = false;
   /** True when the server restored this session's state after a reconnection. */
   recovered = false;
+  /**
+   * Why the last connection did not recover the session it asked for (a Parley server's
+   * code: "session_unknown", "session_expired", "history_evicted", "holder_unreachable",
+   * "handover_failed"); undefined when it recovered, asked for nothing, or the server does
+   * not say. Packets may have been missed: the app should refetch its state.
+   */
+  recoveryFailure: string | undefined;
   auth: Auth | undefined;
   receiveBuffer: unknown[][] = [];
   sendBuffer: Packet[] = [];
@@ -372,8 +379,10 @@ export class Socket<
     const data = packet.data;
     switch (packet.type) {
       case PacketType.CONNECT: {
-        const d = data as { sid?: unknown; pid?: unknown } | undefined;
+        const d = data as { sid?: unknown; pid?: unknown; recoveryFailure?: unknown } | undefined;
         if (typeof d?.sid === "string") {
+          this.recoveryFailure =
+            typeof d.recoveryFailure === "string" ? d.recoveryFailure : undefined;
           this.#onConnect(d.sid, typeof d.pid === "string" ? d.pid : undefined);
         } else {
           this.emitLocal("connect_error", [

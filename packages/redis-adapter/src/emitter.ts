@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "@parley/protocol";
 import type { BroadcastFlags, ClusterMessage, SerializedBroadcastOptions } from "@parley/server";
 import { broadcastChannel, namespaceChannel, type SubscriptionMode } from "./channels.js";
@@ -25,6 +26,9 @@ interface Shared {
   logger: Logger;
   key: string;
   mode: SubscriptionMode;
+  /** Random per emitter: with `sent`, unique ids for its broadcasts. */
+  epoch: string;
+  sent: number;
 }
 
 /**
@@ -81,6 +85,8 @@ export class Emitter<
       logger,
       key: opts.key ?? DEFAULT_KEY,
       mode: opts.subscriptionMode ?? "dynamic",
+      epoch: randomBytes(6).toString("base64url"),
+      sent: 0,
     };
     this.nsp = normalizeNsp((nspOrRooms as string | undefined) ?? "/");
     this.#rooms = new Set();
@@ -125,7 +131,14 @@ export class Emitter<
     const opts = this.#opts();
     this.#publish(
       broadcastChannel(this.#shared.key, this.nsp, this.#shared.mode, { rooms: opts.rooms }),
-      { type: "broadcast", packet: { type: 2, nsp: this.nsp, data: [ev, ...args] }, opts },
+      {
+        type: "broadcast",
+        packet: { type: 2, nsp: this.nsp, data: [ev, ...args] },
+        opts,
+        // Its id across the cluster: a session handed over between two servers that both
+        // kept it for connection state recovery gets it once.
+        id: `${this.#shared.epoch}.${(this.#shared.sent++).toString(36)}`,
+      },
     );
     return true;
   }

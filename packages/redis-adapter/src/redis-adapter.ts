@@ -232,11 +232,35 @@ export class RedisAdapter extends ClusterAdapter {
   #onCreateRoom(room: Room): void {
     // A held room's channel is still subscribed: a second subscription would deliver twice.
     if (this.#closed || !hasRoomChannel(this.#mode, room) || this.#holds?.has(room)) return;
+    this.#subscribeRoom(room);
+  }
+
+  #subscribeRoom(room: Room): void {
     const pending = this.#subscribe([this.#roomChannel(room)]);
     this.#pendingRooms.set(room, pending);
     void pending.then(() => {
       if (this.#pendingRooms.get(room) === pending) this.#pendingRooms.delete(room);
     });
+  }
+
+  /**
+   * A session is being handed over to this server, or from it: its rooms' channels are held
+   * (subscribed now if no local member or hold had them) for the recovery window, so both
+   * servers hear the rooms throughout the hand-over. Settles once they are subscribed.
+   */
+  protected override holdRooms(rooms: readonly Room[]): Promise<void> | void {
+    const holds = this.#holds;
+    if (holds === undefined || this.#closed) return;
+    const channelled = rooms.filter((room) => hasRoomChannel(this.#mode, room));
+    const fresh = channelled.filter((room) => !this.rooms.has(room) && !holds.has(room));
+    holds.hold(channelled);
+    for (const room of fresh) this.#subscribeRoom(room);
+    const waits: Promise<void>[] = [];
+    for (const room of channelled) {
+      const pending = this.#pendingRooms.get(room);
+      if (pending !== undefined) waits.push(pending);
+    }
+    if (waits.length > 0) return Promise.all(waits).then(() => {});
   }
 
   #onDeleteRoom(room: Room): void {

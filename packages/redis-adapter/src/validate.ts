@@ -27,7 +27,11 @@ const CHECKS: Record<string, Check> = {
   "initial-heartbeat": () => undefined,
   heartbeat: () => undefined,
   "adapter-close": () => undefined,
-  broadcast: (m) => optionalRequestId(m) ?? checkPacket(m.packet) ?? checkOpts(m, "opts"),
+  broadcast: (m) =>
+    optionalRequestId(m) ??
+    checkPacket(m.packet) ??
+    checkOpts(m, "opts") ??
+    (m.id === undefined || typeof m.id === "string" ? undefined : "bad id"),
   "broadcast-client-count": (m) =>
     requestId(m) ??
     (Number.isSafeInteger(m.clientCount) && (m.clientCount as number) >= 0
@@ -48,8 +52,54 @@ const CHECKS: Record<string, Check> = {
   "restore-session": (m) =>
     requestId(m) ??
     (typeof m.pid === "string" && typeof m.offset === "string" ? undefined : "bad pid or offset"),
-  "restore-session-response": (m) => requestId(m) ?? checkRestored(m.session),
+  "restore-session-response": (m) =>
+    requestId(m) ??
+    checkRestored(m.session) ??
+    (m.session === null ? checkReason(m.reason) : checkHandover(m)),
+  "restore-session-tail": (m) =>
+    requestId(m) ??
+    (typeof m.holder === "string" && typeof m.from === "string" ? undefined : "bad holder") ??
+    checkRooms(m.rooms),
+  "restore-session-tail-response": (m) => requestId(m) ?? checkTail(m.tail),
 };
+
+const REASONS = new Set([
+  "session_unknown",
+  "session_expired",
+  "history_evicted",
+  "holder_unreachable",
+  "handover_failed",
+]);
+
+function checkReason(reason: unknown): string | undefined {
+  return reason === undefined || (typeof reason === "string" && REASONS.has(reason))
+    ? undefined
+    : "bad reason";
+}
+
+/** A handed-over session comes with one id per missed packet and the holder's position. */
+function checkHandover(m: Record<string, unknown>): string | undefined {
+  const session = m.session as { missedPackets: unknown[] };
+  if (typeof m.from !== "string") return "bad from";
+  const ids = m.ids;
+  if (!Array.isArray(ids) || ids.length !== session.missedPackets.length) return "bad ids";
+  return ids.every((id) => typeof id === "string") ? undefined : "bad ids";
+}
+
+function checkTail(tail: unknown): string | undefined {
+  if (tail === null) return undefined;
+  if (!isRecord(tail) || !Array.isArray(tail.ids) || !Array.isArray(tail.packets)) {
+    return "bad tail";
+  }
+  if (tail.ids.length !== tail.packets.length || !tail.ids.every((id) => typeof id === "string")) {
+    return "bad tail ids";
+  }
+  return tail.packets.every(isPacketFrames) ? undefined : "bad tail packets";
+}
+
+function isPacketFrames(p: unknown): boolean {
+  return Array.isArray(p) && p.every((f) => typeof f === "string" || f instanceof Uint8Array);
+}
 
 /** A session handed over for connection state recovery, or null (not held by the sender). */
 function checkRestored(session: unknown): string | undefined {
@@ -58,10 +108,7 @@ function checkRestored(session: unknown): string | undefined {
   if (typeof session.sid !== "string" || typeof session.pid !== "string") return "bad session id";
   if (checkRooms(session.rooms) !== undefined) return "bad session rooms";
   const missed = session.missedPackets;
-  const isFrame = (f: unknown) => typeof f === "string" || f instanceof Uint8Array;
-  if (!Array.isArray(missed) || !missed.every((p) => Array.isArray(p) && p.every(isFrame))) {
-    return "bad missed packets";
-  }
+  if (!Array.isArray(missed) || !missed.every(isPacketFrames)) return "bad missed packets";
   return undefined;
 }
 

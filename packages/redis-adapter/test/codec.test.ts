@@ -201,7 +201,23 @@ describe("message validation", () => {
             ['51-["ev",{"_placeholder":true,"num":0}]', Buffer.from([1])],
           ],
         },
+        ids: ["e.2", "other.9"],
+        from: "e.3",
       },
+      {
+        type: "restore-session-response",
+        requestId: "q",
+        session: null,
+        reason: "session_expired",
+      },
+      { type: "restore-session-tail", requestId: "q", holder: "u", from: "e.3", rooms: ["s"] },
+      {
+        type: "restore-session-tail-response",
+        requestId: "q",
+        tail: { ids: ["e.3"], packets: [['2["ev","e.3"]']] },
+      },
+      { type: "restore-session-tail-response", requestId: "q", tail: null },
+      { type: "broadcast", packet: { type: 2, data: ["e"] }, opts: { rooms: [] }, id: "e.4" },
     ];
     for (const m of good) expect(typeof validateMessage({ ...base, ...m })).toBe("object");
   });
@@ -213,6 +229,29 @@ describe("message validation", () => {
     ["no nsp", { type: "heartbeat", uid: "u" }],
     ["an unknown type", { ...base, type: "explode" }],
     ["a broadcast without opts", { ...base, type: "broadcast", packet: { type: 2, data: ["e"] } }],
+    [
+      "a handed-over session without ids",
+      {
+        ...base,
+        type: "restore-session-response",
+        requestId: "q",
+        session: { sid: "s", pid: "p", rooms: [], data: null, missedPackets: [["x"]] },
+        from: "e.1",
+      },
+    ],
+    [
+      "an unknown recovery failure",
+      { ...base, type: "restore-session-response", requestId: "q", session: null, reason: "meh" },
+    ],
+    [
+      "a tail with mismatched ids",
+      {
+        ...base,
+        type: "restore-session-tail-response",
+        requestId: "q",
+        tail: { ids: [], packets: [["x"]] },
+      },
+    ],
     [
       "a broadcast of a CONNECT packet",
       { ...base, type: "broadcast", packet: { type: 0, data: ["e"] }, opts },

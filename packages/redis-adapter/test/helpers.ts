@@ -77,6 +77,8 @@ export interface NodeOptions {
   adapter?: Omit<RedisAdapterOptions, "key">;
   server?: ServerOptions;
   redisUrl?: string;
+  /** The adapter's default heartbeat and timeouts instead of FAST ones. */
+  defaults?: boolean;
 }
 
 /** Small heartbeats so liveness tests take a fraction of a second. */
@@ -99,7 +101,7 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
     serveClient: false,
     ...opts.server,
     adapter: createAdapter(pub, opts.subscriber?.(sub) ?? sub, {
-      ...FAST,
+      ...(opts.defaults === true ? {} : FAST),
       ...opts.adapter,
       key: opts.key,
     }),

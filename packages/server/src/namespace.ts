@@ -2,6 +2,7 @@ import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "@parl
 import {
   type Adapter,
   createAdapter,
+  type NotRestored,
   type RecoveryOptions,
   type RestoredSession,
   type Room,
@@ -253,10 +254,15 @@ export class Namespace<
       this.#admit(client, rest, undefined, onJoined, onRefused);
       return;
     }
-    const restored = (session: RestoredSession | null | undefined) => {
+    const restored = (result: RestoredSession | NotRestored | null | undefined) => {
       // Never two live sockets with one id, whatever an adapter returns.
-      const usable = session != null && !this.sockets.has(session.sid) ? session : undefined;
-      this.#admit(client, rest, usable, onJoined, onRefused);
+      const usable =
+        result != null && !("reason" in result) && !this.sockets.has(result.sid)
+          ? result
+          : undefined;
+      // The client asked to recover: if it does not, it is told why (CONNECT's data).
+      const failed: NotRestored = result != null && "reason" in result ? result : UNKNOWN;
+      this.#admit(client, rest, usable ?? failed, onJoined, onRefused);
     };
     let result: ReturnType<Adapter["restoreSession"]>;
     try {
@@ -267,19 +273,22 @@ export class Namespace<
       return;
     }
     if (result !== null && typeof (result as Partial<PromiseLike<unknown>>).then === "function") {
-      (result as PromiseLike<RestoredSession | null>).then(restored, (err: unknown) => {
-        this.server._reportHandlerError(err, undefined, "adapter.restoreSession");
-        restored(undefined);
-      });
+      (result as PromiseLike<RestoredSession | NotRestored | null>).then(
+        restored,
+        (err: unknown) => {
+          this.server._reportHandlerError(err, undefined, "adapter.restoreSession");
+          restored(undefined);
+        },
+      );
     } else {
-      restored(result as RestoredSession | null);
+      restored(result as RestoredSession | NotRestored | null);
     }
   }
 
   #admit(
     client: Client,
     auth: Record<string, unknown>,
-    session: RestoredSession | undefined,
+    session: RestoredSession | NotRestored | undefined,
     onJoined: (socket: Socket<Listen, Emit, ServerSide, SocketData>) => void,
     onRefused: () => void,
   ): void {
@@ -308,7 +317,7 @@ export class Namespace<
       this.emitReserved("connect", socket);
       this.emitReserved("connection", socket);
     };
-    if (session !== undefined && this._recovery?.skipMiddlewares === true) {
+    if (socket.recovered && this._recovery?.skipMiddlewares === true) {
       connect();
       return;
     }
@@ -346,3 +355,6 @@ export class Namespace<
     return this.emitLocal("handler_error", [err, socket, event]);
   }
 }
+
+/** A session no adapter held (or an adapter that failed): the client starts afresh. */
+const UNKNOWN: NotRestored = { reason: "session_unknown" };

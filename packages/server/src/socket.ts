@@ -11,6 +11,7 @@ import { AckRegistry } from "./acks.js";
 import type {
   Adapter,
   BroadcastFlags,
+  NotRestored,
   PrivateSessionId,
   RestoredSession,
   Room,
@@ -105,8 +106,11 @@ export class Socket<
   readonly #issued: number;
   /** The private session id, sent to the client only (when recovery is on). */
   readonly #pid: PrivateSessionId | undefined;
-  /** What the recovered session brings back, until `_onconnect` applies it. */
-  #restored: RestoredSession | undefined;
+  /**
+   * What the recovered session brings back, until `_onconnect` applies it; or why the
+   * session the client asked for was not restored, until `_onconnect` tells the client.
+   */
+  #restored: RestoredSession | NotRestored | undefined;
   #fns: MiddlewareFn<Event>[] | undefined;
   #any: AnyListener[] | undefined;
   #anyOutgoing: AnyListener[] | undefined;
@@ -116,12 +120,12 @@ export class Socket<
     nsp: Namespace<Listen, Emit, ServerSide, SocketData>,
     client: Client,
     auth: Record<string, unknown>,
-    session?: RestoredSession,
+    session?: RestoredSession | NotRestored,
   ) {
     super();
     this.nsp = nsp;
     this.client = client;
-    if (session !== undefined) {
+    if (session !== undefined && !("reason" in session)) {
       this.id = session.sid;
       this.#pid = session.pid;
       this.#data = session.data as SocketData;
@@ -131,6 +135,7 @@ export class Socket<
       this.id = generateId();
       this.#pid = nsp._recovery === undefined ? undefined : generateId();
       this.recovered = false;
+      this.#restored = session;
     }
     // Most clients send no auth: an empty object is rebuilt by `handshake` if ever read,
     // instead of being held per socket (~56 bytes).
@@ -412,16 +417,21 @@ export class Socket<
    */
   _onconnect(): void {
     this.connected = true;
-    const restored = this.#restored;
+    const taken = this.#restored;
     this.#restored = undefined;
+    const restored = taken === undefined || "reason" in taken ? undefined : taken;
     if (restored === undefined) {
       this.join(this.id);
     } else {
       // Straight to the adapter: these rooms were within maxRoomsPerSocket when persisted.
       this.nsp.adapter.addAll(this.id, new Set([this.id, ...restored.rooms]));
     }
-    const data: { sid: SocketId; pid?: PrivateSessionId } = { sid: this.id };
+    const data: { sid: SocketId; pid?: PrivateSessionId; recoveryFailure?: string } = {
+      sid: this.id,
+    };
     if (this.#pid !== undefined) data.pid = this.#pid;
+    // Clients that do not know the field ignore it (socket.io-client reads sid and pid).
+    if (taken !== undefined && "reason" in taken) data.recoveryFailure = taken.reason;
     this._sendPacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
     if (restored !== undefined) {
       for (const frames of restored.missedPackets) {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { RecoveryOptions } from "../src/adapter/adapter.js";
+import type { NotRestored, RecoveryOptions, RestoredSession } from "../src/adapter/adapter.js";
 import { RecoveryStore } from "../src/adapter/recovery-store.js";
 
 const OPTS: RecoveryOptions = {
@@ -27,6 +27,14 @@ function push(
   return offset;
 }
 
+/** The restored session, failing the test with the reason when there is none. */
+function restored(result: RestoredSession | NotRestored | null): RestoredSession {
+  if (result === null || "reason" in result) {
+    throw new Error(`not restored: ${result?.reason ?? "unknown"}`);
+  }
+  return result;
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -41,10 +49,10 @@ describe("RecoveryStore", () => {
     push(store, "p3", { rooms: new Set(), except: new Set(["room1"]) });
     push(store, "p4");
     push(store, "p5", { rooms: new Set(["a"]) });
-    const restored = store.restore("a", first);
-    expect(restored).toMatchObject({ sid: "sid-a", pid: "a", rooms: ["a", "room1"] });
-    expect(restored?.data).toEqual({ pid: "a" });
-    expect(restored?.missedPackets).toEqual([["p1"], ["p4"], ["p5"]]);
+    const taken = restored(store.restore("a", first));
+    expect(taken).toMatchObject({ sid: "sid-a", pid: "a", rooms: ["a", "room1"] });
+    expect(taken.data).toEqual({ pid: "a" });
+    expect(taken.missedPackets).toEqual([["p1"], ["p4"], ["p5"]]);
     expect(store.restore("a", first)).toBeNull();
     expect(store.sessionCount).toBe(0);
   });
@@ -65,7 +73,7 @@ describe("RecoveryStore", () => {
       `${foreign}0`,
     ]) {
       store.persist(session("a"));
-      expect(store.restore("a", offset), offset).toBeNull();
+      expect(store.restore("a", offset), offset).toEqual({ reason: "history_evicted" });
     }
   });
 
@@ -77,9 +85,10 @@ describe("RecoveryStore", () => {
     push(byCount, "p3");
     expect(byCount.packetCount).toBe(2);
     byCount.persist(session("a"));
-    expect(byCount.restore("a", o0)).toBeNull(); // p1 is gone
+    // p1 is gone: what the client missed cannot be told ("insufficient state").
+    expect(byCount.restore("a", o0)).toEqual({ reason: "history_evicted" });
     byCount.persist(session("a"));
-    expect(byCount.restore("a", o1)?.missedPackets).toEqual([["p2"], ["p3"]]);
+    expect(restored(byCount.restore("a", o1)).missedPackets).toEqual([["p2"], ["p3"]]);
 
     const bySize = new RecoveryStore({ ...OPTS, maxBytes: 3 * (64 + 100) });
     for (let i = 0; i < 10; i++) push(bySize, `${i}`.padEnd(100, "x"));
@@ -104,13 +113,61 @@ describe("RecoveryStore", () => {
     const offset = push(store, "p0");
     store.persist(session("a"));
     store.persist(session("b"));
+    store.persist(session("c"));
     vi.advanceTimersByTime(500);
     expect(store.restore("a", offset)).not.toBeNull();
+    // Past the window, before the sweep: known, and expired.
+    vi.setSystemTime(Date.now() + 600);
+    expect(store.restore("c", offset)).toEqual({ reason: "session_expired" });
     vi.advanceTimersByTime(1600);
     expect(store.sessionCount).toBe(0);
     expect(store.packetCount).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
     expect(store.restore("b", offset)).toBeNull();
+  });
+
+  it("hands a session over with each packet's cluster-wide id, then the packets kept since", () => {
+    const store = new RecoveryStore(OPTS);
+    const first = push(store, "p0");
+    store.persist(session("a", ["a", "r"]));
+    const own = push(store, "p1", { rooms: new Set(["r"]) });
+    store.push(["p2"], { rooms: new Set(["r"]) }, "elsewhere.7"); // from another server
+    const taken = store.handOver("a", first);
+    if (taken === null || "reason" in taken) throw new Error("not handed over");
+    expect(taken.session.missedPackets).toEqual([["p1"], ["p2"]]);
+    expect(taken.ids).toEqual([own, "elsewhere.7"]);
+    expect(store.sessionCount).toBe(0);
+
+    // What the rooms get after the answer, until the new server hears them itself.
+    const p3 = push(store, "p3", { rooms: new Set(["r"]) });
+    push(store, "p4", { rooms: new Set(["other"]) });
+    expect(store.packetsFrom(taken.from, ["a", "r"])).toEqual({ ids: [p3], frames: [["p3"]] });
+    expect(store.packetsFrom("garbage", ["a"])).toBeNull();
+  });
+
+  it("packetsFrom refuses a position whose packets were dropped", () => {
+    const store = new RecoveryStore({ ...OPTS, maxPackets: 2 });
+    const first = push(store, "p0");
+    store.persist(session("a"));
+    const taken = store.handOver("a", first);
+    if (taken === null || "reason" in taken) throw new Error("not handed over");
+    for (let i = 1; i <= 3; i++) push(store, `p${i}`);
+    expect(store.packetsFrom(taken.from, ["a"])).toBeNull();
+  });
+
+  it("capture() reports every packet kept for the rooms until closed", () => {
+    const store = new RecoveryStore(OPTS);
+    const got: [string, unknown][] = [];
+    const capture = store.capture(["r"], (id, frames) => got.push([id, frames]));
+    const p0 = push(store, "p0", { rooms: new Set(["r"]) });
+    push(store, "p1", { rooms: new Set(["x"]) });
+    store.push(["p2"], ALL, "o.1");
+    capture.close();
+    push(store, "p3", { rooms: new Set(["r"]) });
+    expect(got).toEqual([
+      [p0, ["p0"]],
+      ["o.1", ["p2"]],
+    ]);
   });
 
   it("clear() forgets everything and stops the timer", () => {

@@ -13,10 +13,10 @@ export interface SessionRelayOptions {
   key?: string;
   /** Sharded or classic Pub/Sub (default "auto": sharded on Redis 7.0+). */
   pubsub?: PubSubMode;
-  /** Milliseconds between this node's heartbeats on Redis (default 1000). */
+  /** Milliseconds between this node's heartbeats on Redis (default 400). */
   heartbeatInterval?: number;
   /**
-   * Milliseconds without a heartbeat after which a node counts as dead (default 3000): its
+   * Milliseconds without a heartbeat after which a node counts as dead (default 1200): its
    * sessions' requests are then refused with 400 "Session ID unknown", and relayed requests
    * still waiting on it are answered so, so that clients reconnect to a live node.
    */
@@ -45,8 +45,8 @@ export interface SessionRelayStats {
   ignored: number;
 }
 
-export const DEFAULT_HEARTBEAT_INTERVAL = 1000;
-export const DEFAULT_HEARTBEAT_TIMEOUT = 3000;
+export const DEFAULT_HEARTBEAT_INTERVAL = 400;
+export const DEFAULT_HEARTBEAT_TIMEOUT = 1200;
 
 export function positiveOption(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;

@@ -132,9 +132,10 @@ export class RoundRobinProxy {
       client.pipe(backend);
     });
     backend.on("error", (err: NodeJS.ErrnoException) => {
-      if (!connected && err.code === "ECONNREFUSED")
+      if (!connected && err.code === "ECONNREFUSED") {
+        this.#down.add(i);
         this.#onUpgrade(req, client, head, attempt + 1);
-      else client.destroy();
+      } else client.destroy();
     });
     backend.on("close", () => {
       this.#sockets.delete(backend);

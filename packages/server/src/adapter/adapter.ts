@@ -61,6 +61,31 @@ export interface RestoredSession extends PersistedSession {
   missedPackets: (readonly RawData[])[];
 }
 
+/**
+ * Why a client that asked to recover its session got a new one instead. Stable codes: the
+ * client reads them (see "Connection state recovery" in docs/ARCHITECTURE.md).
+ * - `session_unknown`: no server holds the session (never existed, already taken, swept
+ *   after `maxDisconnectionDuration`, or held by a server that died);
+ * - `session_expired`: disconnected for longer than `maxDisconnectionDuration`;
+ * - `history_evicted`: some packet it missed is no longer kept (store bounds), so what it
+ *   missed cannot be told — Centrifugo's "insufficient state";
+ * - `holder_unreachable`: a server that may hold it did not answer within `restoreTimeout`
+ *   (killed and not yet declared dead, or overloaded);
+ * - `handover_failed`: the holder answered, but the hand-over could not be completed whole
+ *   (it died midway, or the packets sent meanwhile passed the store's bounds).
+ */
+export type RecoveryFailureReason =
+  | "session_unknown"
+  | "session_expired"
+  | "history_evicted"
+  | "holder_unreachable"
+  | "handover_failed";
+
+/** A session that was asked for but not restored, and why. */
+export interface NotRestored {
+  readonly reason: RecoveryFailureReason;
+}
+
 /** A socket as `fetchSockets` reports it. Local sockets are the live `Socket` objects. */
 export interface SocketDetails {
   id: SocketId;
@@ -196,14 +221,16 @@ export interface Adapter extends EventEmitter<AdapterEvents> {
   persistSession(session: PersistedSession): Promise<void> | void;
   /**
    * Takes a persisted session back, with every packet it missed after `offset` (the last
-   * offset its client received). Null when the session is unknown or expired, or when some
-   * packet after `offset` is no longer kept: the client then starts a new session. A session
-   * can be restored once.
+   * offset its client received), each once, in the order each broadcaster sent them. When it
+   * cannot, a `NotRestored` says why (or null: unknown, read as `session_unknown`), and the
+   * client starts a new session. A session can be restored once. The adapter may go on
+   * appending to `missedPackets` after returning, until the socket joins its rooms
+   * (`addAll` with the session's id): what its rooms were sent in between.
    */
   restoreSession(
     pid: PrivateSessionId,
     offset: string,
-  ): Promise<RestoredSession | null> | RestoredSession | null;
+  ): Promise<RestoredSession | NotRestored | null> | RestoredSession | NotRestored | null;
 }
 
 /** How `io.adapter(...)` takes an adapter: a class, or a factory function. */

@@ -1,13 +1,16 @@
 import { randomBytes } from "node:crypto";
-import type { Packet } from "@parley/protocol";
+import type { Packet, RawData } from "@parley/protocol";
 import type {
   AdapterNamespace,
   BroadcastOptions,
+  NotRestored,
   PrivateSessionId,
   RestoredSession,
   Room,
   SocketDetails,
+  SocketId,
 } from "./adapter.js";
+import { type NodeDownReason, NodeLiveness } from "./cluster-liveness.js";
 import {
   type ClusterMessage,
   type ClusterMessageOf,
@@ -16,41 +19,45 @@ import {
   type SerializedBroadcastOptions,
   type SerializedSocket,
 } from "./cluster-message.js";
+import { PendingRequests, type RequestHandlers } from "./cluster-requests.js";
 import { InMemoryAdapter, settleAll } from "./in-memory-adapter.js";
+import { SessionHandover } from "./session-handover.js";
+
+/** Defaults: a killed server is declared dead ~1.2 s after its last heartbeat. */
+export const DEFAULT_HEARTBEAT_INTERVAL = 400;
+export const DEFAULT_HEARTBEAT_TIMEOUT = 1200;
+export const DEFAULT_RESTORE_TIMEOUT = 500;
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 type Outgoing = DistributiveOmit<ClusterMessage, "uid" | "nsp">;
 
 export interface ClusterAdapterOptions {
-  /** Milliseconds between heartbeats (default 5000). */
+  /**
+   * Milliseconds between heartbeats (default 400). Each server publishes one per interval
+   * and namespace, heard by every other server: see "Cost of liveness" in the README.
+   */
   heartbeatInterval?: number;
-  /** A server silent this long is forgotten (default 10000). */
+  /**
+   * A server silent this long is declared dead (default 1200: three missed heartbeats).
+   * Requests stop waiting for it at once, so this bounds what a crashed server costs them.
+   */
   heartbeatTimeout?: number;
   /** How long `fetchSockets` / `serverSideEmit` wait for other servers (default 5000). */
   requestsTimeout?: number;
+  /**
+   * How long a reconnecting client's handshake may wait for the server holding its session
+   * (connection state recovery) when that server does not answer (default 500). A holder
+   * that was killed but is not yet declared dead would otherwise hold the handshake until
+   * `heartbeatTimeout`; past this bound the client gets a fresh session, with the reason
+   * `"holder_unreachable"`. A live holder answers in a Redis round trip.
+   */
+  restoreTimeout?: number;
   /**
    * When a server has not answered by the timeout, `fetchSockets` resolves with the sockets
    * that did arrive and a `serverSideEmit` ack gets `(null, replies so far)`, instead of
    * failing (default false: `fetchSockets` rejects, the ack gets a timeout error).
    */
   partialResults?: boolean;
-}
-
-/** How a request treats each answering server. */
-interface RequestHandlers {
-  /** A response from one server; true when that server has now answered in full. */
-  onResponse(message: ClusterResponse): boolean;
-  /** A server died (missed heartbeats, or closed) before answering in full. */
-  onGone?(uid: string): void;
-  /** Runs once: every awaited server answered or died (false), or the timeout passed (true). */
-  onDone?(timedOut: boolean): void;
-}
-
-interface PendingRequest {
-  /** Servers that still owe an answer: the live servers when the request was made. */
-  readonly waiting: Set<string>;
-  readonly handlers: RequestHandlers;
-  readonly timer: ReturnType<typeof setTimeout>;
 }
 
 /**
@@ -71,19 +78,50 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   /** This server's id in the cluster. */
   readonly uid: string = randomBytes(8).toString("hex");
   readonly #opts: Required<ClusterAdapterOptions>;
-  readonly #nodes = new Map<string, number>();
-  readonly #requests = new Map<string, PendingRequest>();
+  readonly #nodes: NodeLiveness;
+  readonly #requests = new PendingRequests();
+  /** Connection state recovery through this server of sessions other servers hold. */
+  readonly #handover: SessionHandover | undefined;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
   constructor(nsp: AdapterNamespace, opts: ClusterAdapterOptions = {}) {
     super(nsp);
     this.#opts = {
-      heartbeatInterval: opts.heartbeatInterval ?? 5000,
-      heartbeatTimeout: opts.heartbeatTimeout ?? 10_000,
+      heartbeatInterval: opts.heartbeatInterval ?? DEFAULT_HEARTBEAT_INTERVAL,
+      heartbeatTimeout: opts.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT,
       requestsTimeout: opts.requestsTimeout ?? 5000,
+      restoreTimeout: opts.restoreTimeout ?? DEFAULT_RESTORE_TIMEOUT,
       partialResults: opts.partialResults ?? false,
     };
+    this.#nodes = new NodeLiveness(
+      this.#opts.heartbeatTimeout,
+      (uid) => this.onNodeUp(uid),
+      (uid, reason) => {
+        // Before anyone hears of it: no request may go on waiting for a dead server.
+        this.#requests.nodeGone(uid);
+        this.onNodeDown(uid, reason);
+      },
+    );
+    const store = this.recoveryStore;
+    const recovery = nsp._recovery;
+    if (store !== undefined && recovery !== undefined) {
+      this.#handover = new SessionHandover({
+        store,
+        restoreTimeout: this.#opts.restoreTimeout,
+        maxPackets: recovery.maxPackets,
+        maxBytes: recovery.maxBytes,
+        liveNodes: () => this.#nodes.uids(),
+        ask: (servers, handlers, body) => {
+          // Only servers alive now: one already declared dead would never answer.
+          const live = [...servers].filter((uid) => this.#nodes.has(uid));
+          const requestId = this.#request(live, this.#opts.restoreTimeout, handlers);
+          this.#publish({ ...body, requestId });
+        },
+        holdRooms: (rooms) => this.holdRooms(rooms),
+        warn: (message) => this.onPublishError(new Error(message)),
+      });
+    }
   }
 
   /** Sends a message to every server of the cluster. */
@@ -99,13 +137,11 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
 
   override init(): void {
     this.#publish({ type: "initial-heartbeat" });
-    this.#heartbeat = setInterval(() => {
-      this.#publish({ type: "heartbeat" });
-      const now = Date.now();
-      for (const [uid, seen] of this.#nodes) {
-        if (now - seen > this.#opts.heartbeatTimeout) this.#nodeGone(uid, "heartbeat timeout");
-      }
-    }, this.#opts.heartbeatInterval);
+    // Deaths are declared by NodeLiveness's own timer, at each server's deadline.
+    this.#heartbeat = setInterval(
+      () => this.#publish({ type: "heartbeat" }),
+      this.#opts.heartbeatInterval,
+    );
     this.#heartbeat.unref();
   }
 
@@ -115,9 +151,9 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
     // Nothing more will arrive: settle every pending request with what it has.
-    for (const [requestId, request] of [...this.#requests]) {
-      this.#finish(requestId, request, true);
-    }
+    this.#requests.finishAll();
+    this.#nodes.close();
+    this.#handover?.close();
     this.#publish({ type: "adapter-close" });
     // The in-memory part holds the connection-state-recovery store and its expiry timer.
     super.close();
@@ -125,23 +161,21 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
 
   /** Uids of the other servers currently known alive. */
   protected liveNodes(): string[] {
-    return [...this.#nodes.keys()];
+    return [...this.#nodes.uids()];
   }
 
   /** Another server was heard from for the first time (or again, after it was declared dead). */
   protected onNodeUp(_uid: string): void {}
 
   /** Another server was declared dead; pending requests no longer wait for it. */
-  protected onNodeDown(_uid: string, _reason: "heartbeat timeout" | "adapter closed"): void {}
+  protected onNodeDown(_uid: string, _reason: NodeDownReason): void {}
 
-  #nodeGone(uid: string, reason: "heartbeat timeout" | "adapter closed"): void {
-    if (!this.#nodes.delete(uid)) return;
-    this.onNodeDown(uid, reason);
-    for (const [requestId, request] of [...this.#requests]) {
-      if (!request.waiting.delete(uid)) continue;
-      request.handlers.onGone?.(uid);
-      if (request.waiting.size === 0) this.#finish(requestId, request, false);
-    }
+  /**
+   * How many of this server's requests wait on server `uid` now (every pending request
+   * without `uid`). For tests and metrics: after `uid` is declared dead it is 0.
+   */
+  requestsAwaiting(uid?: string): number {
+    return this.#requests.awaiting(uid);
   }
 
   override serverCount(): Promise<number> {
@@ -150,10 +184,27 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
 
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
     if (opts.flags?.local !== true) {
-      this.#publish({ type: "broadcast", packet: { ...packet }, opts: serialize(opts) });
+      const message: Outgoing = { type: "broadcast", packet: { ...packet }, opts: serialize(opts) };
+      // The offset super.broadcast is about to give it: its id on every server that keeps it.
+      const store = this.recoveryStore;
+      if (store !== undefined && this.storable(packet, opts)) message.id = store.nextOffset();
+      this.#publish(message);
     }
     super.broadcast(packet, opts);
   }
+
+  /** A socket of a session handed over to this server stops being captured for. */
+  override addAll(id: SocketId, rooms: ReadonlySet<Room>): Promise<void> | void {
+    this.#handover?.joined(id);
+    return super.addAll(id, rooms);
+  }
+
+  /**
+   * Makes broadcasts to `rooms` reach this server, for a session being handed over to it or
+   * from it (whatever the transport needs: subscriptions to room channels, held for the
+   * recovery window); settles once they would. Nothing to do by default.
+   */
+  protected holdRooms(_rooms: readonly Room[]): Promise<void> | void {}
 
   override broadcastWithAck(
     packet: Packet,
@@ -167,7 +218,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       // live server is done, and a dead server's clients are not waited for.
       const perNode = new Map<string, { count: number | undefined; acks: number }>();
       const timeout = opts.flags?.timeout ?? this.#opts.requestsTimeout;
-      const requestId = this.#request(timeout, {
+      const requestId = this.#request(this.#nodes.uids(), timeout, {
         onResponse: (m) => {
           let state = perNode.get(m.uid);
           if (state === undefined) {
@@ -224,7 +275,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       return undefined;
     }
     return new Promise((resolve) => {
-      const requestId = this.#request(this.#opts.requestsTimeout, {
+      const requestId = this.#request(this.#nodes.uids(), this.#opts.requestsTimeout, {
         onResponse: (m) => m.type === "sockets-applied",
         onDone: () => resolve(),
       });
@@ -247,7 +298,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       const expected = this.#nodes.size;
       let answers = 0;
       const timeout = opts.flags?.timeout ?? this.#opts.requestsTimeout;
-      const requestId = this.#request(timeout, {
+      const requestId = this.#request(this.#nodes.uids(), timeout, {
         onResponse: (m) => {
           if (m.type !== "fetch-sockets-response") return false;
           found.push(...m.sockets);
@@ -277,7 +328,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       return;
     }
     const replies: unknown[] = [];
-    const requestId = this.#request(this.#opts.requestsTimeout, {
+    const requestId = this.#request(this.#nodes.uids(), this.#opts.requestsTimeout, {
       onResponse: (m) => {
         if (m.type !== "server-side-emit-response") return false;
         replies.push(m.reply);
@@ -294,44 +345,28 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   /**
    * A session this server does not hold may be held by another: behind a balancer, a client
    * that reconnects rarely lands on the server it left, and the session (with the packets it
-   * missed, in that server's order and offsets) stays where its socket disconnected. The
-   * first server that has it answers and forgets it; every other answers null. Without
+   * missed) stays where its socket disconnected. It is handed over without loss or
+   * duplicates (see `SessionHandover`), each step bounded by `restoreTimeout`. Without
    * recovery, or alone in the cluster, nothing is asked.
    */
   override restoreSession(
     pid: PrivateSessionId,
     offset: string,
-  ): Promise<RestoredSession | null> | RestoredSession | null {
+  ): Promise<RestoredSession | NotRestored | null> | RestoredSession | NotRestored | null {
     const local = this.restoreLocalSession(pid, offset);
-    if (local !== null || this.recoveryStore === undefined || this.#nodes.size === 0) {
-      return local;
-    }
-    return new Promise((resolve) => {
-      const requestId = this.#request(this.#opts.requestsTimeout, {
-        onResponse: (m) => {
-          if (m.type !== "restore-session-response") return false;
-          // The holder's answer settles at once: the reconnecting client need not wait for
-          // the rest (their nulls still close the request, and its later resolve is a no-op).
-          if (m.session !== null) resolve(m.session);
-          return true;
-        },
-        onDone: () => resolve(null),
-      });
-      this.#publish({ type: "restore-session", requestId, pid, offset });
-    });
+    if (local !== null || this.#handover === undefined || this.#nodes.size === 0) return local;
+    return this.#handover.restore(pid, offset);
   }
 
   /** Applies a message from another server. Call it for every message the transport delivers. */
   onMessage(message: ClusterMessage): void {
     if (this.#closed || message.uid === this.uid || message.nsp !== this.nsp.name) return;
     if (message.type === "adapter-close") {
-      this.#nodeGone(message.uid, "adapter closed");
+      this.#nodes.gone(message.uid, "adapter closed");
       return;
     }
     if (message.uid !== EMITTER_UID) {
-      const known = this.#nodes.has(message.uid);
-      this.#nodes.set(message.uid, Date.now());
-      if (!known) this.onNodeUp(message.uid);
+      this.#nodes.heard(message.uid);
     } else if (
       message.type === "initial-heartbeat" ||
       (message as { requestId?: unknown }).requestId !== undefined
@@ -348,7 +383,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
         const opts = deserialize(message.opts);
         const requestId = message.requestId;
         if (requestId === undefined) {
-          super.broadcast(message.packet, opts);
+          this.deliver(message.packet, opts, message.id);
           return;
         }
         const to = message.uid;
@@ -418,9 +453,29 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       }
       case "restore-session": {
         const { requestId, pid, offset } = message;
+        const to = message.uid;
         // This server's own store only: a request is never passed on.
-        const session = this.restoreLocalSession(pid, offset);
-        this.#respond(message.uid, { type: "restore-session-response", requestId, session });
+        const taken = this.recoveryStore?.handOver(pid, offset) ?? null;
+        if (taken === null || "reason" in taken) {
+          const answer = { type: "restore-session-response", requestId, session: null } as const;
+          this.#respond(to, taken === null ? answer : { ...answer, reason: taken.reason });
+          return;
+        }
+        const { session, ids, from } = taken;
+        this.#respond(to, { type: "restore-session-response", requestId, session, ids, from });
+        // The requester will ask for what the rooms get until it hears them itself: keep
+        // hearing them, even if the recovery window ends meanwhile.
+        void this.holdRooms(session.rooms);
+        return;
+      }
+      case "restore-session-tail": {
+        if (message.holder !== this.uid) return;
+        const tail = this.recoveryStore?.packetsFrom(message.from, message.rooms) ?? null;
+        this.#respond(message.uid, {
+          type: "restore-session-tail-response",
+          requestId: message.requestId,
+          tail: tail === null ? null : { ids: tail.ids, packets: tail.frames as RawData[][] },
+        });
         return;
       }
       default:
@@ -429,29 +484,12 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   }
 
   #onResponse(message: ClusterResponse): void {
-    const request = this.#requests.get(message.requestId);
-    // Answers from a server the request does not await (unknown, or declared dead) are dropped.
-    if (request === undefined || !request.waiting.has(message.uid)) return;
-    if (!request.handlers.onResponse(message)) return;
-    request.waiting.delete(message.uid);
-    if (request.waiting.size === 0) this.#finish(message.requestId, request, false);
+    this.#requests.onResponse(message);
   }
 
-  /** Opens a request awaiting every server live now; settles through `handlers.onDone`. */
-  #request(timeoutMs: number, handlers: RequestHandlers): string {
-    const requestId = randomBytes(8).toString("hex");
-    const timer = setTimeout(() => {
-      const request = this.#requests.get(requestId);
-      if (request !== undefined) this.#finish(requestId, request, true);
-    }, timeoutMs);
-    this.#requests.set(requestId, { waiting: new Set(this.#nodes.keys()), handlers, timer });
-    return requestId;
-  }
-
-  #finish(requestId: string, request: PendingRequest, timedOut: boolean): void {
-    clearTimeout(request.timer);
-    this.#requests.delete(requestId);
-    request.handlers.onDone?.(timedOut);
+  /** Opens a request awaiting `servers` (a subset of the live ones); see `PendingRequests`. */
+  #request(servers: Iterable<string>, timeoutMs: number, handlers: RequestHandlers): string {
+    return this.#requests.open(servers, timeoutMs, handlers);
   }
 
   #publish(body: Outgoing): void {

@@ -1,8 +1,9 @@
-import type { Packet } from "@parley/protocol";
+import type { Packet, RawData } from "@parley/protocol";
 import type { Handshake } from "../socket-types.js";
 import type {
   BroadcastFlags,
   PrivateSessionId,
+  RecoveryFailureReason,
   RestoredSession,
   Room,
   SocketId,
@@ -46,7 +47,18 @@ export type ClusterMessage = Envelope &
     | { type: "initial-heartbeat" }
     | { type: "heartbeat" }
     | { type: "adapter-close" }
-    | { type: "broadcast"; packet: Packet; opts: SerializedBroadcastOptions; requestId?: string }
+    | {
+        type: "broadcast";
+        packet: Packet;
+        opts: SerializedBroadcastOptions;
+        requestId?: string;
+        /**
+         * The packet's id across the cluster (its offset on the sending server), when it is
+         * kept for connection state recovery: a session handed over between two servers is
+         * sent each packet once, whichever of them kept it.
+         */
+        id?: string;
+      }
     | { type: "broadcast-client-count"; requestId: string; clientCount: number }
     | { type: "broadcast-ack"; requestId: string; reply: unknown }
     | { type: "sockets-join"; opts: SerializedBroadcastOptions; rooms: Room[]; requestId?: string }
@@ -58,7 +70,35 @@ export type ClusterMessage = Envelope &
     | { type: "server-side-emit"; packet: unknown[]; requestId?: string }
     | { type: "server-side-emit-response"; requestId: string; reply: unknown }
     | { type: "restore-session"; requestId: string; pid: PrivateSessionId; offset: string }
-    | { type: "restore-session-response"; requestId: string; session: RestoredSession | null }
+    | {
+        type: "restore-session-response";
+        requestId: string;
+        /** The session, taken out of the answering server's store; null if not held there. */
+        session: RestoredSession | null;
+        /** With a session: the cluster-wide id of each missed packet. */
+        ids?: string[];
+        /** With a session: where the holder's store picks up for `restore-session-tail`. */
+        from?: string;
+        /** Without a session: the holder knew it, but could not restore it. */
+        reason?: RecoveryFailureReason;
+      }
+    /**
+     * The second step of a hand-over, to the holder only (`holder`): the packets its store
+     * kept for `rooms` since it answered `restore-session` (from offset `from`).
+     */
+    | {
+        type: "restore-session-tail";
+        requestId: string;
+        holder: string;
+        from: string;
+        rooms: Room[];
+      }
+    | {
+        type: "restore-session-tail-response";
+        requestId: string;
+        /** Null: some of those packets were already dropped from the holder's store. */
+        tail: { ids: string[]; packets: RawData[][] } | null;
+      }
   );
 
 export type ClusterMessageType = ClusterMessage["type"];
@@ -73,5 +113,6 @@ export type ClusterResponse = ClusterMessageOf<
   | "fetch-sockets-response"
   | "server-side-emit-response"
   | "restore-session-response"
+  | "restore-session-tail-response"
   | "sockets-applied"
 >;

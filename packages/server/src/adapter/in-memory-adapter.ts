@@ -7,6 +7,7 @@ import type {
   AdapterNamespace,
   AdapterSocket,
   BroadcastOptions,
+  NotRestored,
   PersistedSession,
   PrivateSessionId,
   RestoredSession,
@@ -49,12 +50,15 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
   restoreSession(
     pid: PrivateSessionId,
     offset: string,
-  ): Promise<RestoredSession | null> | RestoredSession | null {
+  ): Promise<RestoredSession | NotRestored | null> | RestoredSession | NotRestored | null {
     return this.restoreLocalSession(pid, offset);
   }
 
   /** A session kept in this process's own store (what `restoreSession` asks first). */
-  protected restoreLocalSession(pid: PrivateSessionId, offset: string): RestoredSession | null {
+  protected restoreLocalSession(
+    pid: PrivateSessionId,
+    offset: string,
+  ): RestoredSession | NotRestored | null {
     return this.recoveryStore?.restore(pid, offset) ?? null;
   }
 
@@ -123,19 +127,35 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
   }
 
   broadcast(packet: Packet, opts: BroadcastOptions): void {
-    const store = this.recoveryStore;
-    if (
-      store !== undefined &&
+    this.deliver(packet, opts, undefined);
+  }
+
+  /**
+   * Whether a broadcast gets an offset and is kept for connection state recovery: events
+   * without an ack that are not volatile, when recovery is on.
+   */
+  protected storable(packet: Packet, opts: BroadcastOptions): boolean {
+    return (
+      this.recoveryStore !== undefined &&
       packet.type === PacketType.EVENT &&
       packet.id === undefined &&
       opts.flags?.volatile !== true &&
       Array.isArray(packet.data)
-    ) {
+    );
+  }
+
+  /**
+   * Delivers a broadcast to the local sockets it targets (and keeps it, when `storable`);
+   * `origin` is its id on the server that sent it, when that is another server.
+   */
+  protected deliver(packet: Packet, opts: BroadcastOptions, origin: string | undefined): void {
+    const store = this.recoveryStore;
+    if (store !== undefined && this.storable(packet, opts)) {
       // A copy with the offset as last argument: the caller's packet may be sent on to other
       // servers, each of which appends its own.
-      const sent: Packet = { ...packet, data: [...packet.data, store.nextOffset()] };
+      const sent: Packet = { ...packet, data: [...(packet.data as unknown[]), store.nextOffset()] };
       const message = this.prepare(sent, opts);
-      store.push(message.frames, opts);
+      store.push(message.frames, opts, origin);
       this.apply(opts, (socket) => socket._deliver(message, sent));
       return;
     }

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { RawData } from "@parley/protocol";
 import type {
   BroadcastOptions,
+  NotRestored,
   PersistedSession,
   PrivateSessionId,
   RecoveryOptions,
@@ -15,6 +16,34 @@ interface StoredPacket {
   readonly frames: readonly RawData[];
   readonly size: number;
   readonly at: number;
+  /** The packet's id on the server that broadcast it (undefined: this store's own offset). */
+  readonly origin: string | undefined;
+}
+
+/**
+ * A session taken out of the store for another server (connection state recovery through
+ * another server): `ids[i]` is the cluster-wide id of `session.missedPackets[i]`, and `from`
+ * the offset of the next packet this store will keep, where `packetsFrom` picks up.
+ */
+export interface HandedOverSession {
+  readonly session: RestoredSession;
+  readonly ids: string[];
+  readonly from: string;
+}
+
+/** Packets picked for one session, in store order, each with its cluster-wide id. */
+export interface PickedPackets {
+  readonly ids: string[];
+  readonly frames: (readonly RawData[])[];
+}
+
+/**
+ * Packets stored for one session from the moment it is opened, while that session is being
+ * handed over to this server and its socket has not yet joined its rooms (see `capture`).
+ */
+export interface Capture {
+  /** Stops capturing; what was captured stays in `out`. */
+  close(): void;
 }
 
 interface StoredSession {
@@ -32,7 +61,10 @@ const PACKET_OVERHEAD = 64;
  *
  * Offsets are `<epoch>.<sequence in base 36>`: the epoch is random per store, so an offset
  * from another process (or an older adapter) never matches; sequence numbers are contiguous,
- * so finding the packets after an offset is an index computation, not a search.
+ * so finding the packets after an offset is an index computation, not a search. An offset
+ * is also the packet's id across the cluster: a packet received from another server keeps
+ * the id its origin gave it (`push`'s `origin`), so two servers' copies of one broadcast can
+ * be told apart from two broadcasts when a session moves between them.
  *
  * Bounded: packets are dropped oldest first past `maxPackets` or `maxBytes`, sessions past
  * `maxSessions`; both also expire after `maxDisconnectionDuration`, swept by one interval
@@ -50,6 +82,7 @@ export class RecoveryStore {
   #nextSeq = 0;
   #bytes = 0;
   readonly #sessions = new Map<PrivateSessionId, StoredSession>();
+  readonly #captures = new Set<CaptureState>();
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(opts: RecoveryOptions) {
@@ -71,17 +104,23 @@ export class RecoveryStore {
     return `${this.#epoch}.${this.#nextSeq.toString(36)}`;
   }
 
-  /** Keeps one packet (its encoded frames, carrying `nextOffset()`) and whom it targeted. */
-  push(frames: readonly RawData[], opts: BroadcastOptions): void {
+  /**
+   * Keeps one packet (its encoded frames, carrying `nextOffset()`) and whom it targeted;
+   * `origin` is its id on the server that broadcast it, when that is another server.
+   */
+  push(frames: readonly RawData[], opts: BroadcastOptions, origin?: string): void {
     let size = PACKET_OVERHEAD;
     for (const frame of frames) size += typeof frame === "string" ? frame.length : frame.byteLength;
-    this.#packets.push({
+    const packet: StoredPacket = {
       rooms: opts.rooms,
       except: opts.except,
       frames,
       size,
       at: Date.now(),
-    });
+      origin,
+    };
+    if (this.#captures.size > 0) this.#feedCaptures(packet, this.nextOffset());
+    this.#packets.push(packet);
     this.#nextSeq++;
     this.#bytes += size;
     while (this.packetCount > this.#opts.maxPackets || this.#bytes > this.#opts.maxBytes) {
@@ -103,23 +142,80 @@ export class RecoveryStore {
     this.#startSweeping();
   }
 
-  restore(pid: PrivateSessionId, offset: string): RestoredSession | null {
+  /**
+   * Takes a session back with the packets it missed after `offset`: a `NotRestored` when the
+   * session is known but cannot be restored (it expired, or packets after `offset` were
+   * dropped: what it missed cannot be told), null when it is unknown here. One attempt per
+   * session: whatever the outcome, the session is forgotten.
+   */
+  restore(pid: PrivateSessionId, offset: string): RestoredSession | NotRestored | null {
+    const taken = this.handOver(pid, offset);
+    return taken === null || "reason" in taken ? taken : taken.session;
+  }
+
+  /** As `restore`, with what another server needs to complete the hand-over. */
+  handOver(pid: PrivateSessionId, offset: string): HandedOverSession | NotRestored | null {
     const stored = this.#sessions.get(pid);
     if (stored === undefined) return null;
-    // One attempt per session: whatever the outcome, the client now holds a new session.
     this.#sessions.delete(pid);
-    if (Date.now() - stored.at > this.#opts.maxDisconnectionDuration) return null;
+    if (Date.now() - stored.at > this.#opts.maxDisconnectionDuration) {
+      return { reason: "session_expired" };
+    }
     const seq = this.#parse(offset);
     // Unknown offset, or packets after it were dropped: what was missed cannot be told.
-    if (seq === undefined || seq + 1 < this.#firstSeq) return null;
+    if (seq === undefined || seq + 1 < this.#firstSeq) return { reason: "history_evicted" };
     const { session } = stored;
-    const rooms = session.rooms;
-    const missedPackets: (readonly RawData[])[] = [];
-    for (let i = this.#head + (seq + 1 - this.#firstSeq); i < this.#packets.length; i++) {
-      const packet = this.#packets[i];
-      if (packet !== undefined && targets(packet, rooms)) missedPackets.push(packet.frames);
+    const picked = this.#pick(seq + 1, session.rooms);
+    return {
+      session: { ...session, missedPackets: picked.frames },
+      ids: picked.ids,
+      from: this.nextOffset(),
+    };
+  }
+
+  /**
+   * The packets kept from offset `from` on (as `handOver` returned it) that targeted `rooms`,
+   * or null when some of them were already dropped.
+   */
+  packetsFrom(from: string, rooms: readonly Room[]): PickedPackets | null {
+    const seq = this.#parse(from, true);
+    if (seq === undefined || seq < this.#firstSeq) return null;
+    return this.#pick(seq, rooms);
+  }
+
+  /**
+   * Calls `onPacket` for every packet pushed from now on that targets `rooms`, with its
+   * cluster-wide id and its size, until `close()`: what a session being handed over to this
+   * server must get while its socket is not yet in its rooms.
+   */
+  capture(rooms: readonly Room[], onPacket: CaptureListener): Capture {
+    const state: CaptureState = { rooms, onPacket };
+    this.#captures.add(state);
+    return { close: () => this.#captures.delete(state) };
+  }
+
+  #feedCaptures(packet: StoredPacket, offset: string): void {
+    const id = packet.origin ?? offset;
+    for (const state of [...this.#captures]) {
+      if (targets(packet, state.rooms)) state.onPacket(id, packet.frames, packet.size);
     }
-    return { sid: session.sid, pid: session.pid, rooms, data: session.data, missedPackets };
+  }
+
+  #pick(fromSeq: number, rooms: readonly Room[]): PickedPackets {
+    const ids: string[] = [];
+    const frames: (readonly RawData[])[] = [];
+    for (let i = this.#head + (fromSeq - this.#firstSeq); i < this.#packets.length; i++) {
+      const packet = this.#packets[i];
+      if (packet === undefined || !targets(packet, rooms)) continue;
+      ids.push(packet.origin ?? this.#offsetOf(i));
+      frames.push(packet.frames);
+    }
+    return { ids, frames };
+  }
+
+  /** The offset of `#packets[index]`. */
+  #offsetOf(index: number): string {
+    return `${this.#epoch}.${(this.#firstSeq + index - this.#head).toString(36)}`;
   }
 
   /** Forgets everything and stops the sweep. */
@@ -129,16 +225,19 @@ export class RecoveryStore {
     this.#firstSeq = this.#nextSeq;
     this.#bytes = 0;
     this.#sessions.clear();
+    this.#captures.clear();
     this.#stopSweeping();
   }
 
-  #parse(offset: string): number | undefined {
+  /** The sequence number of `offset`, if this store issued it (`next`: or will issue it next). */
+  #parse(offset: string, next = false): number | undefined {
     const dot = offset.lastIndexOf(".");
     if (dot === -1 || offset.slice(0, dot) !== this.#epoch) return undefined;
     const digits = offset.slice(dot + 1);
     if (!/^[0-9a-z]{1,11}$/.test(digits)) return undefined;
     const seq = Number.parseInt(digits, 36);
-    return Number.isSafeInteger(seq) && seq < this.#nextSeq ? seq : undefined;
+    const limit = next ? this.#nextSeq + 1 : this.#nextSeq;
+    return Number.isSafeInteger(seq) && seq < limit ? seq : undefined;
   }
 
   #dropOldestPacket(): void {
@@ -179,6 +278,14 @@ export class RecoveryStore {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
   }
+}
+
+/** Receives a captured packet: its cluster-wide id, frames, and size in bytes. */
+export type CaptureListener = (id: string, frames: readonly RawData[], size: number) => void;
+
+interface CaptureState {
+  readonly rooms: readonly Room[];
+  readonly onPacket: CaptureListener;
 }
 
 /** Whether a packet sent with these rooms/except reached a socket in `rooms` (its own included). */
