@@ -103,7 +103,11 @@ describe("HeartbeatWheel (one shared timer)", () => {
   it("an earlier deadline re-arms the timer; many targets share buckets", async () => {
     const wheel = new HeartbeatWheel(4);
     const order: number[] = [];
-    for (let i = 0; i < 1000; i++) wheel.schedule(target(() => order.push(i)), 200 + (i % 50));
+    for (let i = 0; i < 1000; i++)
+      wheel.schedule(
+        target(() => order.push(i)),
+        200 + (i % 50),
+      );
     wheel.schedule(
       target(() => order.push(-1)),
       10,
