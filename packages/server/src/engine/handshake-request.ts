@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { HandshakeRequestInfo } from "./contract.js";
+import { leanEvents } from "./lean-events.js";
 
 /** Header values shared between sessions only up to this length (user agents fit). */
 const MAX_SHARED_LENGTH = 256;
@@ -81,6 +82,7 @@ function defineQuery(req: IncomingMessage, value: unknown): void {
  * set on it later, is there; `express-session`'s `req.session.reload()` works), with
  *
  * - its URL and header strings swapped for equal strings shared between sessions;
+ * - no dictionary-mode `_events` while it has no listener (see leanEvents);
  * - `_query` (engine.io sets it on every request) parsed from the URL on first read rather
  *   than held as an object per session, unless something set it already.
  */
@@ -88,6 +90,7 @@ export function retainHandshakeRequest(req: IncomingMessage): IncomingMessage {
   if (req.url !== undefined) req.url = shared(req.url);
   shareHeaderValues(req.headers);
   shareRawHeaders(req.rawHeaders);
+  leanEvents(req);
   if (!Object.hasOwn(req, "_query")) {
     Object.defineProperty(req, "_query", {
       get: readQuery,

@@ -1,7 +1,7 @@
 /**
  * Something the wheel calls back when its deadline passes. The wheel stores its bucket key in
  * `heartbeatTick` (a plain field rather than a side table, so a scheduled session costs one
- * Set entry and nothing else).
+ * bucket entry and nothing else).
  */
 export interface HeartbeatTarget {
   /** Owned by the wheel: the tick whose bucket holds this target, or -1. */
@@ -18,17 +18,21 @@ const MAX_TICK_MS = 4;
  * One shared timer for every session's heartbeat deadlines.
  *
  * Per-session `setTimeout`s cost a timer object each and churn the timer heap on every pong;
- * here a deadline is a Set insertion into the bucket of its tick (deadlines rounded *up* to a
- * few milliseconds, so sessions scheduled close together share a bucket), rescheduling is a
- * delete and an insert, and one timer is armed for the earliest bucket, not polled: deadlines
- * fire when due (never early, late by at most one tick plus the event loop's own delay), and
- * the process is not woken while nothing is due. A min-heap of bucket ticks finds the earliest
- * bucket; a bucket stays in the table (possibly empty) until its time comes, so each tick is
- * in the heap once and the heap is bounded by the longest delay divided by the tick.
+ * here a deadline is an entry in the bucket of its tick (deadlines rounded *up* to a few
+ * milliseconds, so sessions scheduled close together share a bucket), and one timer is armed
+ * for the earliest bucket, not polled: deadlines fire when due (never early, late by at most
+ * one tick plus the event loop's own delay), and the process is not woken while nothing is
+ * due. A min-heap of bucket ticks finds the earliest bucket; a bucket stays in the table until
+ * its time comes, so each tick is in the heap once and the heap is bounded by the longest
+ * delay divided by the tick.
+ *
+ * Fine ticks mean many buckets holding one or two targets, so a bucket is the target itself
+ * or an array, not a Set (~130 bytes each), and cancelling only clears `heartbeatTick`: the
+ * stale entry is skipped when its bucket comes due.
  */
 export class HeartbeatWheel {
   readonly tickMs: number;
-  readonly #buckets = new Map<number, Set<HeartbeatTarget>>();
+  readonly #buckets = new Map<number, HeartbeatTarget | HeartbeatTarget[]>();
   /** Ticks of the buckets in `#buckets`, as a binary min-heap. */
   readonly #heap: number[] = [];
   readonly #origin = performance.now();
@@ -57,24 +61,25 @@ export class HeartbeatWheel {
     this.cancel(target);
     // Rounded up: a bucket's time is never before any of its deadlines.
     const tick = Math.ceil((performance.now() - this.#origin + delayMs) / this.tickMs);
-    let bucket = this.#buckets.get(tick);
+    const bucket = this.#buckets.get(tick);
     if (bucket === undefined) {
-      bucket = new Set();
-      this.#buckets.set(tick, bucket);
+      this.#buckets.set(tick, target);
       heapPush(this.#heap, tick);
+    } else if (Array.isArray(bucket)) {
+      bucket.push(target);
+    } else {
+      this.#buckets.set(tick, [bucket, target]);
     }
-    bucket.add(target);
     target.heartbeatTick = tick;
     this.#size++;
     if (this.#timer === null || tick < this.#armedTick) this.#arm();
   }
 
   cancel(target: HeartbeatTarget): void {
-    const tick = target.heartbeatTick;
-    if (tick === -1) return;
+    if (target.heartbeatTick === -1) return;
+    // Its entry stays in the bucket until then, and is skipped: see the class comment.
     target.heartbeatTick = -1;
-    // The empty bucket stays until its time: removing it from the heap would cost a search.
-    if (this.#buckets.get(tick)?.delete(target) === true) this.#size--;
+    this.#size--;
   }
 
   /** Milliseconds until `target` is called back (at most one tick early), or -1 if unscheduled. */
@@ -86,8 +91,10 @@ export class HeartbeatWheel {
 
   /** Stops the timer and forgets every target. */
   clear(): void {
-    for (const bucket of this.#buckets.values()) {
-      for (const target of bucket) target.heartbeatTick = -1;
+    for (const [tick, bucket] of this.#buckets) {
+      for (const target of Array.isArray(bucket) ? bucket : [bucket]) {
+        if (target.heartbeatTick === tick) target.heartbeatTick = -1;
+      }
     }
     this.#buckets.clear();
     this.#heap.length = 0;
@@ -122,20 +129,26 @@ export class HeartbeatWheel {
       const bucket = this.#buckets.get(tick);
       if (bucket === undefined) continue;
       this.#buckets.delete(tick);
-      for (const target of bucket) {
-        // A target rescheduled by an earlier one's callback is in another bucket now.
-        if (target.heartbeatTick !== tick) continue;
-        target.heartbeatTick = -1;
-        this.#size--;
-        try {
-          target.onHeartbeatDue();
-        } catch {
-          // A target's failure must not stop the others' heartbeats; targets report their own.
-        }
+      if (Array.isArray(bucket)) {
+        for (const target of bucket) this.#fire(target, tick);
+      } else {
+        this.#fire(bucket, tick);
       }
     }
     // Callbacks may have armed the timer for a bucket this loop then ran: arm it afresh.
     this.#arm();
+  }
+
+  #fire(target: HeartbeatTarget, tick: number): void {
+    // Cancelled, or rescheduled to another bucket (perhaps by an earlier callback).
+    if (target.heartbeatTick !== tick) return;
+    target.heartbeatTick = -1;
+    this.#size--;
+    try {
+      target.onHeartbeatDue();
+    } catch {
+      // A target's failure must not stop the others' heartbeats; targets report their own.
+    }
   }
 }
 

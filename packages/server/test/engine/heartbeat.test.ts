@@ -100,6 +100,22 @@ describe("HeartbeatWheel (one shared timer)", () => {
     wheel.clear();
   });
 
+  it("a target cancelled and rescheduled into the same bucket fires once", async () => {
+    const wheel = new HeartbeatWheel(4);
+    let fired = 0;
+    const t = target(() => fired++);
+    wheel.schedule(t, 30);
+    wheel.cancel(t);
+    wheel.schedule(t, 30);
+    wheel.schedule(t, 30);
+    expect(wheel.size).toBe(1);
+    await until(() => fired === 1);
+    await delay(30);
+    expect(fired).toBe(1);
+    expect(wheel.size).toBe(0);
+    wheel.clear();
+  });
+
   it("an earlier deadline re-arms the timer; many targets share buckets", async () => {
     const wheel = new HeartbeatWheel(4);
     const order: number[] = [];
