@@ -227,7 +227,6 @@ export class WebSocketTransport implements Transport {
       this.#onSent ??= (err) => this.#sent(err);
       cb = this.#onSent;
     }
-    if (log.enabled) logItem(item);
     if (isPrepared(item)) {
       const compress = this.#deflate && item.options.compress === true;
       const frames = websocketFrames(item);
@@ -242,6 +241,8 @@ export class WebSocketTransport implements Transport {
         }
       }
     } else {
+      // Broadcasts are not logged per recipient: the per-recipient path stays a push.
+      if (log.enabled) logItem(item);
       const data = encodeEnginePacket(item);
       if (this.#rawFrames && cb === undefined) {
         // No extension: frame it here and let it leave with this tick's other frames.
