@@ -1,6 +1,6 @@
 import type { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
-import type { RawData } from "@parley/protocol";
+import type { EnginePacketType, RawData } from "@parley/protocol";
 
 /**
  * The contract between the transport layer (Engine.IO sessions) and the session layer
@@ -62,6 +62,24 @@ export interface TransportInfo {
   readonly name: TransportName;
 }
 
+/**
+ * What `conn.send` takes, as engine.io does: text, or binary as any ArrayBuffer, typed array or
+ * DataView (sent as a binary message with exactly its bytes). `null`/`undefined` send an empty
+ * message.
+ */
+export type MessageData = string | ArrayBuffer | ArrayBufferView | null | undefined;
+
+/** Called once the message has been written to the transport (engine.io's send callback). */
+export type SendCallback = (transport: TransportInfo) => void;
+
+/** An Engine.IO packet as engine.io's `packet` / `packetCreate` / `flush` events give it. */
+export interface PacketInfo {
+  readonly type: EnginePacketType;
+  readonly data?: RawData;
+  /** Outgoing packets only. */
+  readonly options?: { readonly compress: boolean };
+}
+
 export interface ConnectionEvents {
   /** One Engine.IO `message` packet's payload: text as a string, binary as a Buffer. */
   message: [data: RawData];
@@ -75,6 +93,12 @@ export interface ConnectionEvents {
   drain: [];
   /** A ping/pong round completed (the peer is alive). */
   heartbeat: [];
+  /** A packet arrived from the peer (any type; emitted only while someone listens). */
+  packet: [packet: PacketInfo];
+  /** A packet is about to be queued for the peer (emitted only while someone listens). */
+  packetCreate: [packet: PacketInfo];
+  /** Packets are being handed to the transport (emitted only while someone listens). */
+  flush: [packets: PacketInfo[]];
 }
 
 /**
@@ -108,13 +132,12 @@ export interface EngineConnection extends EventEmitter<ConnectionEvents> {
   /** Session id (`sid`): 20+ characters from a cryptographic random source. */
   readonly id: string;
   /**
-   * The HTTP request that opened the session (handshake), rebuilt on first read from what
-   * the session kept of it: a genuine IncomingMessage with the same socket, method, url,
-   * headers and the fields middleware added, but not the object `allowRequest` saw, and its
-   * body (a handshake has none) is not readable. Read `handshakeRequest` internally instead.
+   * The HTTP request that opened the session (handshake): the very object `allowRequest` and
+   * the engine's middlewares saw, so what they added (`req.session`) and anything set on it
+   * later is there.
    */
   readonly request: IncomingMessage;
-  /** What the session kept of its handshake request. */
+  /** The handshake request as `socket.handshake` reads it. */
   readonly handshakeRequest: HandshakeRequestInfo;
   /**
    * @internal Told of every message and of the close before the `message` / `close` events
@@ -126,8 +149,13 @@ export interface EngineConnection extends EventEmitter<ConnectionEvents> {
   readonly transport: TransportInfo;
   readonly readyState: ConnectionState;
   readonly remoteAddress: string;
-  /** Sends one Engine.IO `message` packet. */
-  send(data: RawData, options?: SendOptions): void;
+  /**
+   * Sends one Engine.IO `message` packet; `callback` runs once it is written to the transport
+   * (not if the session closes first or a volatile message is dropped).
+   */
+  send(data: MessageData, options?: SendOptions | SendCallback, callback?: SendCallback): this;
+  /** Alias of `send`, as engine.io has. */
+  write(data: MessageData, options?: SendOptions | SendCallback, callback?: SendCallback): this;
   /** Sends a broadcast prepared once for all its recipients. */
   sendPrepared(message: PreparedMessage): void;
   /** Ends the session (flushing what is buffered where the transport can). */

@@ -16,17 +16,43 @@ function checked(label: string, value: string): string {
   return value;
 }
 
-/** `Set-Cookie` value for the session id; throws on a misconfigured name, path or domain. */
+const PRIORITIES: Readonly<Record<string, string>> = {
+  low: "Low",
+  medium: "Medium",
+  high: "High",
+};
+
+/**
+ * `Set-Cookie` value for the session id, with the attributes the `cookie` package writes for
+ * the same options (engine.io's defaults: Path=/, HttpOnly, SameSite=Lax); throws on a
+ * misconfigured name, path, domain, encoder or priority.
+ */
 export function serializeCookie(sid: string, opts: CookieOptions): string {
-  let out = `${checked("name", opts.name ?? "io")}=${encodeURIComponent(sid)}`;
-  out += `; Path=${checked("path", opts.path ?? "/")}`;
+  const value = (opts.encode ?? encodeURIComponent)(sid);
+  if (unsafe(value)) throw new TypeError("cookie encode() returned forbidden characters");
+  let out = `${checked("name", opts.name ?? "io")}=${value}`;
+  const path = opts.path ?? "/";
+  if (path !== false) out += `; Path=${checked("path", path)}`;
   if (opts.domain !== undefined) out += `; Domain=${checked("domain", opts.domain)}`;
   if (opts.maxAge !== undefined) out += `; Max-Age=${Math.floor(opts.maxAge)}`;
+  if (opts.expires !== undefined) {
+    if (!(opts.expires instanceof Date) || Number.isNaN(opts.expires.getTime())) {
+      throw new TypeError("cookie expires must be a valid Date");
+    }
+    out += `; Expires=${opts.expires.toUTCString()}`;
+  }
   if (opts.httpOnly !== false) out += "; HttpOnly";
   if (opts.secure === true) out += "; Secure";
+  if (opts.partitioned === true) out += "; Partitioned";
+  if (opts.priority !== undefined) {
+    const priority = PRIORITIES[String(opts.priority).toLowerCase()];
+    if (priority === undefined) throw new TypeError("cookie priority must be low, medium or high");
+    out += `; Priority=${priority}`;
+  }
   const sameSite = opts.sameSite ?? "lax";
-  if (sameSite === true || sameSite === "strict") out += "; SameSite=Strict";
-  else if (sameSite === "lax") out += "; SameSite=Lax";
-  else if (sameSite === "none") out += "; SameSite=None";
+  const site = typeof sameSite === "string" ? sameSite.toLowerCase() : sameSite;
+  if (site === true || site === "strict") out += "; SameSite=Strict";
+  else if (site === "lax") out += "; SameSite=Lax";
+  else if (site === "none") out += "; SameSite=None";
   return out;
 }

@@ -1,5 +1,10 @@
 import type { IncomingMessage } from "node:http";
-import type { CorsOptions, CorsOrigin, CorsOriginFunction } from "./options.js";
+import type {
+  CorsOptions,
+  CorsOptionsDelegate,
+  CorsOrigin,
+  CorsOriginFunction,
+} from "./options.js";
 
 /** Response headers as a plain object, the shape `writeHead` and the `headers` hook use. */
 export type HeaderMap = Record<string, string | string[]>;
@@ -34,28 +39,52 @@ function callOriginFunction(fn: CorsOriginFunction, origin: string | undefined) 
   });
 }
 
+function callDelegate(delegate: CorsOptionsDelegate, req: IncomingMessage) {
+  return new Promise<CorsOptions | null>((resolve) => {
+    try {
+      delegate(req, (err, options) => resolve(err ? null : (options ?? {})));
+    } catch {
+      resolve(null);
+    }
+  });
+}
+
+/** What `check` decides for an allowed request. */
+export interface CorsVerdict {
+  /** Headers to add to the response (for a preflight, its own ones too). */
+  readonly headers: HeaderMap;
+  /** The status a preflight (OPTIONS) is answered with. */
+  readonly preflightStatus: number;
+}
+
 /**
- * CORS as Socket.IO users configure it (the `cors` package's options), enforced rather than
- * advisory: an Origin that the configuration does not allow is refused (403), on polling and
- * on WebSocket upgrades alike, because browsers do not apply CORS to WebSocket at all.
+ * CORS as Socket.IO users configure it (the `cors` package's options, or its per-request
+ * delegate), enforced rather than advisory: an Origin that the configuration does not allow is
+ * refused (403), on polling and on WebSocket upgrades alike, because browsers do not apply CORS
+ * to WebSocket at all.
  */
 export class Cors {
-  readonly #options: CorsOptions;
+  readonly #options: CorsOptions | CorsOptionsDelegate;
 
-  constructor(options: CorsOptions) {
+  constructor(options: CorsOptions | CorsOptionsDelegate) {
     this.#options = options;
   }
 
   /**
-   * Headers to add to every response for `req`, or `null` when its Origin is refused. A request
-   * without Origin (not from a browser) is never refused.
+   * The headers for `req` (with the preflight ones on an OPTIONS request), or `null` when its
+   * Origin is refused. A request without Origin (not from a browser) is never refused.
    */
-  async check(req: IncomingMessage): Promise<HeaderMap | null> {
-    const opts = this.#options;
+  async check(req: IncomingMessage): Promise<CorsVerdict | null> {
+    const configured = this.#options;
+    const opts =
+      typeof configured === "function" ? await callDelegate(configured, req) : configured;
+    if (opts === null) return null;
     const origin = req.headers.origin;
-    const configured = opts.origin ?? "*";
+    const allowedOrigin = opts.origin ?? "*";
     const allowed =
-      typeof configured === "function" ? await callOriginFunction(configured, origin) : configured;
+      typeof allowedOrigin === "function"
+        ? await callOriginFunction(allowedOrigin, origin)
+        : allowedOrigin;
     const headers: HeaderMap = {};
     if (origin === undefined) {
       if (allowed === "*") headers["Access-Control-Allow-Origin"] = "*";
@@ -71,25 +100,24 @@ export class Cors {
     if (opts.credentials === true) headers["Access-Control-Allow-Credentials"] = "true";
     const exposed = list(opts.exposedHeaders);
     if (exposed) headers["Access-Control-Expose-Headers"] = exposed;
-    return headers;
+    if (req.method === "OPTIONS") preflight(req, opts, headers);
+    return { headers, preflightStatus: opts.optionsSuccessStatus ?? 204 };
   }
+}
 
-  /** Adds the preflight-only headers to `headers` (from `check`). */
-  preflight(req: IncomingMessage, headers: HeaderMap): HeaderMap {
-    const opts = this.#options;
-    headers["Access-Control-Allow-Methods"] = list(opts.methods) ?? DEFAULT_METHODS;
-    const allowedHeaders =
-      list(opts.allowedHeaders) ?? req.headers["access-control-request-headers"];
-    if (allowedHeaders) {
-      headers["Access-Control-Allow-Headers"] = allowedHeaders;
-      if (opts.allowedHeaders === undefined) {
-        headers.Vary = headers.Vary
-          ? "Origin, Access-Control-Request-Headers"
-          : "Access-Control-Request-Headers";
-      }
+/** Adds the preflight-only headers to `headers`. */
+function preflight(req: IncomingMessage, opts: CorsOptions, headers: HeaderMap): void {
+  headers["Access-Control-Allow-Methods"] = list(opts.methods) ?? DEFAULT_METHODS;
+  const configured = opts.allowedHeaders ?? opts.headers;
+  const allowedHeaders = list(configured) ?? req.headers["access-control-request-headers"];
+  if (allowedHeaders) {
+    headers["Access-Control-Allow-Headers"] = allowedHeaders;
+    if (configured === undefined) {
+      headers.Vary = headers.Vary
+        ? "Origin, Access-Control-Request-Headers"
+        : "Access-Control-Request-Headers";
     }
-    if (opts.maxAge !== undefined) headers["Access-Control-Max-Age"] = String(opts.maxAge);
-    headers["Content-Length"] = "0";
-    return headers;
   }
+  if (opts.maxAge !== undefined) headers["Access-Control-Max-Age"] = String(opts.maxAge);
+  headers["Content-Length"] = "0";
 }

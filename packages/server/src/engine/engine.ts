@@ -3,6 +3,7 @@ import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node
 import type { Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
+import { debugLog } from "../debug.js";
 import type { EngineConnection } from "./contract.js";
 import { serializeCookie } from "./cookie.js";
 import { Cors, type HeaderMap } from "./cors.js";
@@ -56,6 +57,8 @@ export interface EngineEvents {
   /** A user handler (event listener, header hook) threw. */
   error: [error: unknown];
 }
+
+const log = debugLog("parley:engine", "engine");
 
 function ignore(): void {}
 
@@ -233,9 +236,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this;
   }
 
-  /** Ends every session ("server shutting down"). The engine keeps serving new ones. */
+  /** Ends every session ("forced close", as engine.io). The engine keeps serving new ones. */
   close(): this {
-    for (const session of [...this.#clients.values()]) session.terminate("server shutting down");
+    if (log.enabled) log("closing all open clients (%d)", this.#clients.size);
+    for (const session of [...this.#clients.values()]) session.terminate("forced close");
     this.#wheel.clear();
     return this;
   }
@@ -243,17 +247,19 @@ export class Engine extends EventEmitter<EngineEvents> {
   // --- requests --------------------------------------------------------------------------
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (log.enabled) log('handling "%s" http request "%s"', req.method, req.url);
     if (this.#cors !== null) {
-      const headers = await this.#cors.check(req);
-      if (headers === null) {
+      const verdict = await this.#cors.check(req);
+      if (verdict === null) {
         this.#refuseRequest(req, res, {
           code: EngineErrorCode.FORBIDDEN,
           context: { name: "CORS_ORIGIN_REFUSED", origin: req.headers.origin },
         });
         return;
       }
+      const headers = verdict.headers;
       if (req.method === "OPTIONS") {
-        res.writeHead(204, this.#cors.preflight(req, headers));
+        res.writeHead(verdict.preflightStatus, headers);
         res.end();
         return;
       }
@@ -298,6 +304,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   async #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (log.enabled) log('handling upgrade "%s"', req.url);
     const wss = this.#websocketServer();
     if (wss === null) {
       this.#refuseUpgrade(req, socket, {
@@ -353,6 +360,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     const deflate = this.options.perMessageDeflate !== false;
     if ("session" in verdict) {
       const sid = verdict.session.id;
+      // Only a WebSocket can replace polling; engine.io completes any other and closes it.
+      const probe = query.get("transport") === "websocket";
       this.#commitUpgrade(req, response);
       wss.handleUpgrade(req, socket, head, (ws) => {
         response?.accepted();
@@ -360,8 +369,12 @@ export class Engine extends EventEmitter<EngineEvents> {
         socket.off("error", ignore);
         const transport = new WebSocketTransport(ws, socket, deflate);
         const session = this.#clients.get(sid);
-        if (session === undefined) transport.close();
-        else session.startProbe(transport);
+        if (session === undefined || !probe) {
+          if (log.enabled) log("upgrade for sid %s: no session to upgrade, closing", sid);
+          transport.close();
+        } else {
+          session.startProbe(transport);
+        }
       });
       return;
     }
@@ -452,6 +465,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   #announce(session: Session): void {
+    if (log.enabled) log('handshaked client "%s" on %s', session.id, session.transport.name);
     try {
       this.emit("connection", session);
     } catch (error) {
@@ -460,6 +474,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   #emitConnectionError(req: IncomingMessage, refusal: Refusal): void {
+    if (log.enabled) {
+      log("refused %s: %s %j", req.url, EngineErrorMessage[refusal.code], refusal.context);
+    }
     try {
       this.emit("connection_error", {
         req,

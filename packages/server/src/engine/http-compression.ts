@@ -1,4 +1,4 @@
-import { deflate, gzip } from "node:zlib";
+import { deflate, gzip, type ZlibOptions } from "node:zlib";
 
 export type ContentEncoding = "gzip" | "deflate";
 
@@ -36,14 +36,13 @@ export function negotiateEncoding(acceptEncoding: string | undefined): ContentEn
   return best;
 }
 
-/** Compresses off the main thread (zlib's thread pool). */
+/** Compresses off the main thread (zlib's thread pool), with the user's zlib options. */
 export function compress(
   encoding: ContentEncoding,
   body: string,
-  level: number | undefined,
+  opts: ZlibOptions,
   callback: (err: Error | null, result: Buffer) => void,
 ): void {
-  const opts = level === undefined ? {} : { level };
   if (encoding === "gzip") gzip(body, opts, callback);
   else deflate(body, opts, callback);
 }

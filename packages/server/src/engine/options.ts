@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
-import { DEFAULT_LIMITS } from "@parley/protocol";
-import type { PerMessageDeflateOptions } from "ws";
+import type { ZlibOptions } from "node:zlib";
+import { DEFAULT_LIMITS, type RawData } from "@parley/protocol";
+import { type PerMessageDeflateOptions, WebSocketServer } from "ws";
 import type { TransportName } from "./contract.js";
 
 /** Value the `cors.origin` option (or its callback) may take. */
@@ -10,6 +11,15 @@ export type CorsOrigin = boolean | string | RegExp | ReadonlyArray<string | RegE
 export type CorsOriginFunction = (
   origin: string | undefined,
   callback: (err: Error | null, origin?: CorsOrigin) => void,
+) => void;
+
+/**
+ * The `cors` package's per-request form, which engine.io accepts as `cors`: decide the options
+ * for each request (`callback(null, { origin: … })`); an error refuses the request.
+ */
+export type CorsOptionsDelegate = (
+  req: IncomingMessage,
+  callback: (err: Error | null, options?: CorsOptions) => void,
 ) => void;
 
 export interface CorsOptions {
@@ -22,26 +32,41 @@ export interface CorsOptions {
   methods?: string | readonly string[];
   credentials?: boolean;
   allowedHeaders?: string | readonly string[];
+  /** Alias of `allowedHeaders`, as in the `cors` package. */
+  headers?: string | readonly string[];
   exposedHeaders?: string | readonly string[];
   maxAge?: number;
+  /** Status of a successful preflight (OPTIONS) answer (default 204). */
+  optionsSuccessStatus?: number;
+  /**
+   * Not supported (throws when true): the engine answers preflights itself, as nothing after
+   * it would. Answer them in front of the engine instead, or leave it false.
+   */
+  preflightContinue?: boolean;
 }
 
+/** The `io` cookie, with the `cookie` package's attributes (as engine.io serializes it). */
 export interface CookieOptions {
   name?: string;
-  path?: string;
+  /** Default "/"; `false` leaves the Path attribute out. */
+  path?: string | false;
   httpOnly?: boolean;
-  sameSite?: "strict" | "lax" | "none" | boolean;
+  sameSite?: "strict" | "lax" | "none" | "Strict" | "Lax" | "None" | boolean;
   secure?: boolean;
   domain?: string;
   /** Seconds. */
   maxAge?: number;
+  expires?: Date;
+  priority?: "low" | "medium" | "high" | "Low" | "Medium" | "High";
+  partitioned?: boolean;
+  /** Encodes the cookie value (default `encodeURIComponent`). */
+  encode?: (value: string) => string;
 }
 
-export interface HttpCompressionOptions {
-  /** Smallest polling response body, in bytes, that gets compressed. */
+/** zlib's options for polling answers, plus the size from which they are compressed. */
+export interface HttpCompressionOptions extends ZlibOptions {
+  /** Smallest polling response body, in bytes, that gets compressed (default 1024). */
   threshold?: number;
-  /** zlib level (default: zlib's default). */
-  level?: number;
 }
 
 /** `callback(null, true)` accepts the handshake; `callback("why", false)` refuses it with 403. */
@@ -79,7 +104,7 @@ export interface EngineOptions extends AttachOptions {
   /** gzip/deflate of polling responses (default on, threshold 1024 bytes). */
   httpCompression?: boolean | HttpCompressionOptions;
   /** CORS for polling and WebSocket (default off: no headers, no origin check). */
-  cors?: boolean | CorsOptions;
+  cors?: boolean | CorsOptions | CorsOptionsDelegate;
   /** Decides on each handshake. */
   allowRequest?: AllowRequest;
   /** Set an `io=<sid>` cookie on the handshake (default off). */
@@ -93,6 +118,13 @@ export interface EngineOptions extends AttachOptions {
   maxBufferedBytes?: number;
   /** Most packets accepted in one polling request body (default 10000). */
   maxPayloadPackets?: number;
+  /** A message sent to every session right after its `open` packet. */
+  initialPacket?: string | ArrayBuffer | ArrayBufferView;
+  /**
+   * Only `ws`'s own `WebSocketServer` (the default) is accepted: Parley's WebSocket transport
+   * is built on `ws` (install `bufferutil` for its native speed-ups). Anything else throws.
+   */
+  wsEngine?: typeof WebSocketServer;
 }
 
 export interface ResolvedOptions {
@@ -104,16 +136,13 @@ export interface ResolvedOptions {
   readonly transports: ReadonlySet<TransportName>;
   readonly allowUpgrades: boolean;
   readonly perMessageDeflate: false | PerMessageDeflateOptions;
-  readonly httpCompression:
-    | false
-    | (Required<Pick<HttpCompressionOptions, "threshold">> & HttpCompressionOptions);
-  readonly cors: false | CorsOptions;
+  readonly httpCompression: false | { readonly threshold: number; readonly zlib: ZlibOptions };
+  readonly cors: false | CorsOptions | CorsOptionsDelegate;
   readonly allowRequest: AllowRequest | undefined;
   readonly cookie: false | CookieOptions;
   readonly maxBufferedBytes: number;
   readonly maxPayloadPackets: number;
-  /** How long a polling session being closed waits for the peer's next GET (ms). */
-  readonly closeTimeout: number;
+  readonly initialPacket: RawData | undefined;
 }
 
 export const DEFAULT_PATH = "/socket.io/";
@@ -146,10 +175,55 @@ export function pathMatcher(path: string): (url: string | undefined) => boolean 
     url !== undefined && (url.startsWith(slashed) || url === bare || url.startsWith(query));
 }
 
+/**
+ * engine.io options Parley does not support throw here, naming what to do instead: an
+ * option accepted and then ignored would fail later, far from its cause.
+ */
+function rejectUnsupported(opts: EngineOptions): void {
+  if (opts.wsEngine !== undefined && opts.wsEngine !== WebSocketServer) {
+    throw new TypeError(
+      "option wsEngine is not supported: Parley's WebSocket transport is built on ws (install " +
+        "bufferutil for its native speed-ups); remove the option",
+    );
+  }
+  const cors = opts.cors;
+  if (typeof cors === "object" && cors.preflightContinue === true) {
+    throw new TypeError(
+      "option cors.preflightContinue is not supported: the engine answers CORS preflights " +
+        "itself; remove it, or answer preflights in a handler in front of the engine",
+    );
+  }
+}
+
+function resolveCompression(
+  compression: boolean | HttpCompressionOptions,
+): ResolvedOptions["httpCompression"] {
+  if (compression === false) return false;
+  if (compression === true) return { threshold: 1024, zlib: {} };
+  const { threshold, ...zlib } = compression;
+  return { threshold: threshold ?? 1024, zlib };
+}
+
+function resolveInitialPacket(packet: EngineOptions["initialPacket"]): RawData | undefined {
+  if (packet === undefined || typeof packet === "string" || packet instanceof Uint8Array) {
+    return packet;
+  }
+  if (packet instanceof ArrayBuffer) return new Uint8Array(packet);
+  if (ArrayBuffer.isView(packet)) {
+    return new Uint8Array(packet.buffer, packet.byteOffset, packet.byteLength);
+  }
+  throw new TypeError("option initialPacket must be a string, an ArrayBuffer or a typed array");
+}
+
 export function resolveOptions(opts: EngineOptions): ResolvedOptions {
+  rejectUnsupported(opts);
   const transports = new Set<TransportName>();
   for (const t of opts.transports ?? ["polling", "websocket"]) {
-    if (t !== "polling" && t !== "websocket") throw new TypeError(`unknown transport ${String(t)}`);
+    if (t !== "polling" && t !== "websocket") {
+      throw new TypeError(
+        `transport ${JSON.stringify(t)} is not supported: use "polling" and/or "websocket"`,
+      );
+    }
     transports.add(t);
   }
   if (transports.size === 0) throw new TypeError("option transports must not be empty");
@@ -167,13 +241,14 @@ export function resolveOptions(opts: EngineOptions): ResolvedOptions {
     maxHttpBufferSize: positive("maxHttpBufferSize", opts.maxHttpBufferSize, 1e6),
     transports,
     allowUpgrades: opts.allowUpgrades ?? true,
-    perMessageDeflate: deflate === false ? false : deflate === true ? { threshold: 1024 } : deflate,
-    httpCompression:
-      compression === false
+    // engine.io's default threshold, also under options that leave it out.
+    perMessageDeflate:
+      deflate === false
         ? false
-        : compression === true
+        : deflate === true
           ? { threshold: 1024 }
-          : { threshold: 1024, ...compression },
+          : { threshold: 1024, ...deflate },
+    httpCompression: resolveCompression(compression),
     cors: cors === false ? false : cors === true ? { origin: "*" } : cors,
     allowRequest: opts.allowRequest,
     cookie: cookie === false ? false : cookie === true ? {} : cookie,
@@ -187,6 +262,6 @@ export function resolveOptions(opts: EngineOptions): ResolvedOptions {
       opts.maxPayloadPackets,
       DEFAULT_LIMITS.maxPayloadPackets,
     ),
-    closeTimeout: Math.min(30_000, pingInterval + pingTimeout),
+    initialPacket: resolveInitialPacket(opts.initialPacket),
   };
 }

@@ -1,17 +1,22 @@
 import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import type { EnginePacket, RawData } from "@parley/protocol";
+import { debugLog } from "../debug.js";
 import type {
   ConnectionCloseReason,
   ConnectionEvents,
   ConnectionOwner,
   ConnectionState,
   EngineConnection,
+  HandshakeRequestInfo,
+  MessageData,
+  PacketInfo,
   PreparedMessage,
+  SendCallback,
   SendOptions,
   TransportName,
 } from "./contract.js";
-import { HandshakeRequest } from "./handshake-request.js";
+import { handshakeInfo, retainHandshakeRequest } from "./handshake-request.js";
 import type { HeartbeatTarget, HeartbeatWheel } from "./heartbeat.js";
 import { leanEvents } from "./lean-events.js";
 import type { ResolvedOptions } from "./options.js";
@@ -87,6 +92,43 @@ function asBuffer(data: RawData): RawData {
 }
 
 /**
+ * What `send` puts on the wire for `data`: text as is, any binary (ArrayBuffer, typed array,
+ * DataView) as a view on exactly its bytes, no data as an empty message. Anything else is
+ * sent as its string form, as engine.io does.
+ */
+function messageData(data: MessageData): RawData | undefined {
+  if (typeof data === "string" || data instanceof Uint8Array) return data;
+  if (data === null || data === undefined) return undefined;
+  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return String(data);
+}
+
+/** The packets an outgoing item stands for, as engine.io's `flush` event lists them. */
+function packetsOf(items: readonly OutgoingItem[]): PacketInfo[] {
+  const out: PacketInfo[] = [];
+  for (const item of items) {
+    if (isPrepared(item)) {
+      const options = { compress: item.options.compress !== false };
+      for (const data of item.frames) out.push({ type: "message", data, options });
+    } else {
+      const options = { compress: item.compress !== false };
+      out.push(
+        item.data === undefined
+          ? { type: item.type, options }
+          : { type: item.type, data: item.data, options },
+      );
+    }
+  }
+  return out;
+}
+
+const log = debugLog("parley:engine:socket", "engine:socket");
+
+/** How long a closing polling session waits for the GET its close packet goes out on. */
+const POLLING_CLOSE_TIMEOUT = 30_000;
+
+/**
  * One Engine.IO session: the send queue, the heartbeat, the upgrade from polling to WebSocket.
  * Transports report through the TransportSink methods; timers are the engine's shared wheel,
  * so a session holds no closures or timers of its own (except while an upgrade probe runs).
@@ -97,10 +139,10 @@ export class Session
 {
   readonly id: string;
   /**
-   * What the session keeps of its handshake request. Not the request itself: holding a live
-   * IncomingMessage for the session's life cost ~1.1 KB per connection.
+   * The handshake request itself (engine.io's `socket.request`): the object middlewares and
+   * `allowRequest` saw, so fields they add, now or later (`req.session`), are all there.
    */
-  readonly handshakeRequest: HandshakeRequest;
+  readonly request: IncomingMessage;
   readonly protocol = 4;
   readonly remoteAddress: string;
   _owner: ConnectionOwner | null = null;
@@ -111,11 +153,14 @@ export class Session
   #state: ConnectionState = "opening";
   #queue: OutgoingItem[] = [];
   #queuedBytes = 0;
+  /** Send callbacks of the packets in `#queue`, in order; null while there are none. */
+  #queueCallbacks: SendCallback[] | null = null;
   #flushScheduled = false;
   #awaitingPong = false;
   #pongGraceUsed = false;
   #overLimit = false;
-  #closeReason: ConnectionCloseReason = "forced close";
+  /** While closing a polling session: when to give up on the GET the close goes out on. */
+  #closeDeadline = 0;
   #probe: Probe | null = null;
   #upgraded = false;
 
@@ -125,15 +170,15 @@ export class Session
     leanEvents(this);
     this.#host = host;
     this.id = id;
-    this.handshakeRequest = new HandshakeRequest(request);
+    this.request = retainHandshakeRequest(request);
     this.remoteAddress = request.socket?.remoteAddress ?? "";
     this.#transport = transport;
     transport.bind(this);
   }
 
-  /** The handshake request, rebuilt on first read (see `HandshakeRequest#message`). */
-  get request(): IncomingMessage {
-    return this.handshakeRequest.message;
+  /** The handshake request as `socket.handshake` reads it (url, headers, TLS or not). */
+  get handshakeRequest(): HandshakeRequestInfo {
+    return handshakeInfo(this.request);
   }
 
   get transport(): AnyTransport {
@@ -158,33 +203,60 @@ export class Session
     return this.#queuedBytes + this.#transport.bufferedBytes();
   }
 
-  /** Sends the `open` packet and starts the heartbeat. Called once, by the engine. */
+  /** Sends the `open` packet (and `initialPacket`) and starts the heartbeat. Called once. */
   open(): void {
     const opts = this.#host.options;
     const upgrade =
       this.#transport.name === "polling" && opts.allowUpgrades && opts.transports.has("websocket");
     this.#state = "open";
     const data = openPacket(opts, this.id, upgrade);
-    this.#enqueue({ type: "open", data }, data.length, false);
+    if (log.enabled) log("sid %s: open on %s", this.id, this.#transport.name);
+    this.#created("open", data, true);
+    this.#enqueue({ type: "open", data }, data.length, false, undefined);
+    const initial = opts.initialPacket;
+    if (initial !== undefined) {
+      const packet: OutgoingPacket = { type: "message", data: initial };
+      this.#created("message", initial, true);
+      this.#enqueue(packet, itemSize(packet), false, undefined);
+    }
     this.#flush();
     this.#host.wheel.schedule(this, opts.pingInterval);
   }
 
-  send(data: RawData, options?: SendOptions): void {
-    if (this.#state !== "open") return;
-    const packet: OutgoingPacket = { type: "message", data };
-    if (options?.compress === false) packet.compress = false;
-    this.#enqueue(packet, itemSize(packet), options?.volatile === true);
+  send(data: MessageData, options?: SendOptions | SendCallback, callback?: SendCallback): this {
+    let opts = options;
+    let cb = callback;
+    if (typeof opts === "function") {
+      cb = opts;
+      opts = undefined;
+    }
+    if (this.#state !== "open") return this;
+    const raw = messageData(data);
+    const packet: OutgoingPacket =
+      raw === undefined ? { type: "message" } : { type: "message", data: raw };
+    const compress = opts?.compress !== false;
+    if (!compress) packet.compress = false;
+    this.#created("message", raw, compress);
+    this.#enqueue(packet, itemSize(packet), opts?.volatile === true, cb);
+    return this;
+  }
+
+  write(data: MessageData, options?: SendOptions | SendCallback, callback?: SendCallback): this {
+    return this.send(data, options, callback);
   }
 
   sendPrepared(message: PreparedMessage): void {
     if (this.#state !== "open") return;
-    this.#enqueue(message, itemSize(message), message.options.volatile === true);
+    if (this.#listens("packetCreate")) {
+      const compress = message.options.compress !== false;
+      for (const frame of message.frames) this.#created("message", frame, compress);
+    }
+    this.#enqueue(message, itemSize(message), message.options.volatile === true, undefined);
   }
 
   close(): void {
     if (this.#state !== "open") return;
-    this.#closeReason = "forced close";
+    if (log.enabled) log("sid %s: closing (forced close)", this.id);
     this.#beginClose();
   }
 
@@ -195,7 +267,27 @@ export class Session
 
   // --- sending ---------------------------------------------------------------------------
 
-  #enqueue(item: OutgoingItem, size: number, volatile: boolean): void {
+  /**
+   * Whether `event` has a listener: one property read, cheaper than `listenerCount` on the
+   * per-recipient path of a broadcast, so unobserved events cost nothing else.
+   */
+  #listens(event: keyof ConnectionEvents): boolean {
+    return (this as unknown as { _events: Record<string, unknown> })._events[event] !== undefined;
+  }
+
+  /** engine.io's `packetCreate`: only called (and the object made) when someone listens. */
+  #created(type: PacketInfo["type"], data: RawData | undefined, compress: boolean): void {
+    if (!this.#listens("packetCreate")) return;
+    const options = { compress };
+    this.#emit("packetCreate", data === undefined ? { type, options } : { type, data, options });
+  }
+
+  #enqueue(
+    item: OutgoingItem,
+    size: number,
+    volatile: boolean,
+    callback: SendCallback | undefined,
+  ): void {
     const transport = this.#transport;
     const limit = this.#host.options.maxBufferedBytes;
     const buffered = this.#queuedBytes + transport.bufferedBytes();
@@ -208,11 +300,20 @@ export class Session
     if (transport.name === "websocket" && this.#queue.length === 0) {
       // WebSocket writes go straight through; ws and the socket buffer them. A write
       // callback (for `drain`) costs per frame, so ask for one only if someone listens.
-      transport.writeItem(item, this.listenerCount("drain") > 0);
+      if (this.#listens("flush")) this.#emit("flush", packetsOf([item]));
+      transport.writeItem(
+        item,
+        this.#listens("drain"),
+        callback === undefined ? undefined : () => this.#callBack([callback]),
+      );
       return;
     }
     this.#queue.push(item);
     this.#queuedBytes += size;
+    if (callback !== undefined) {
+      if (this.#queueCallbacks === null) this.#queueCallbacks = [callback];
+      else this.#queueCallbacks.push(callback);
+    }
     if (!this.#flushScheduled && transport.writable && !holding) {
       // Batch everything sent in this tick into one polling response.
       this.#flushScheduled = true;
@@ -228,10 +329,31 @@ export class Session
   #flush(): void {
     if (this.#state === "closed" || this.#queue.length === 0) return;
     if (this.#probe?.probing === true || !this.#transport.writable) return;
-    const items = this.#queue;
+    this.#writeQueue(this.#queue);
+  }
+
+  /** Hands the queue (plus `extra`) to the transport, with the send callbacks of its packets. */
+  #writeQueue(items: OutgoingItem[]): void {
+    const callbacks = this.#queueCallbacks;
     this.#queue = [];
     this.#queuedBytes = 0;
-    this.#transport.write(items);
+    this.#queueCallbacks = null;
+    if (this.#listens("flush")) this.#emit("flush", packetsOf(items));
+    if (log.enabled)
+      log("sid %s: flushing %d packet(s) to %s", this.id, items.length, this.#transport.name);
+    this.#transport.write(items, callbacks === null ? undefined : () => this.#callBack(callbacks));
+  }
+
+  /** Runs send callbacks (engine.io passes the transport); a throw is reported, not raised. */
+  #callBack(callbacks: readonly SendCallback[]): void {
+    const transport = this.#transport;
+    for (const callback of callbacks) {
+      try {
+        callback(transport);
+      } catch (err) {
+        this.#host.reportError(err, this);
+      }
+    }
   }
 
   // --- closing ---------------------------------------------------------------------------
@@ -244,31 +366,35 @@ export class Session
       this.#writeCloseAndFinish();
       return;
     }
-    // Polling with no GET waiting: the close packet goes out on the next GET, or we give up.
-    this.#host.wheel.schedule(this, this.#host.options.closeTimeout);
+    // Polling with no GET waiting: the close packet goes out on the next GET. As engine.io,
+    // the heartbeat goes on meanwhile (a peer gone silent ends with "ping timeout"), and
+    // after 30 s without a GET the session ends anyway ("forced close").
+    this.#closeDeadline = performance.now() + POLLING_CLOSE_TIMEOUT;
+    const wheel = this.#host.wheel;
+    if (!(wheel.dueIn(this) <= POLLING_CLOSE_TIMEOUT)) wheel.schedule(this, POLLING_CLOSE_TIMEOUT);
   }
 
   #writeCloseAndFinish(): void {
-    const transport = this.#transport;
-    if (transport.name === "polling") {
+    if (this.#transport.name === "polling") {
       const items = this.#queue;
-      this.#queue = [];
-      this.#queuedBytes = 0;
       items.push({ type: "close" });
-      transport.write(items);
+      this.#writeQueue(items);
     } else {
       this.#flush();
     }
-    this.#finish(this.#closeReason);
+    this.#finish("forced close");
   }
 
   #finish(reason: ConnectionCloseReason, error?: Error): void {
     if (this.#state === "closed") return;
     this.#state = "closed";
+    if (log.enabled)
+      log("sid %s: closed (%s)%s", this.id, reason, error ? ` ${error.message}` : "");
     this.#host.wheel.cancel(this);
     this.#abortProbe();
     this.#queue = [];
     this.#queuedBytes = 0;
+    this.#queueCallbacks = null;
     this.#transport.close();
     this.#host.onSessionClosed(this);
     const owner = this._owner;
@@ -307,7 +433,7 @@ export class Session
   onHeartbeatDue(): void {
     const opts = this.#host.options;
     if (this.#state === "closing") {
-      this.#finish(this.#closeReason);
+      this.#closingHeartbeat();
       return;
     }
     if (this.#state !== "open") return;
@@ -324,8 +450,26 @@ export class Session
     this.#overLimit = over;
     this.#awaitingPong = true;
     this.#pongGraceUsed = false;
-    this.#enqueue({ type: "ping" }, 1, false);
+    if (log.enabled) log("sid %s: ping, expecting a pong within %dms", this.id, opts.pingTimeout);
+    this.#created("ping", undefined, true);
+    this.#enqueue({ type: "ping" }, 1, false, undefined);
     if (this.#state === "open") this.#host.wheel.schedule(this, opts.pingTimeout);
+  }
+
+  /** A closing polling session's deadline: its ping timeout, or the end of the wait. */
+  #closingHeartbeat(): void {
+    const now = performance.now();
+    // The wheel never fires early; the millisecond absorbs float rounding.
+    if (now + 1 >= this.#closeDeadline) {
+      this.#finish("forced close");
+    } else if (this.#awaitingPong) {
+      this.#finish("ping timeout");
+    } else {
+      // The ping itself is not sent (engine.io sends nothing while closing); its timeout runs.
+      this.#awaitingPong = true;
+      const wait = Math.min(this.#host.options.pingTimeout, this.#closeDeadline - now);
+      this.#host.wheel.schedule(this, wait);
+    }
   }
 
   // --- transport events (TransportSink) --------------------------------------------------
@@ -336,6 +480,9 @@ export class Session
       return;
     }
     if (transport !== this.#transport || this.#state !== "open") return;
+    if (log.enabled) log("sid %s: received %s", this.id, packet.type);
+    if (this.#listens("packet")) this.#emit("packet", packet);
+    if (this.#state !== "open") return;
     if (this.#awaitingPong && !this.#pongGraceUsed && packet.type !== "pong") {
       // Like engine.io: traffic while a pong is due proves liveness once per ping.
       this.#pongGraceUsed = true;
@@ -343,7 +490,8 @@ export class Session
     }
     switch (packet.type) {
       case "message":
-        if (packet.data !== undefined) this.#emitMessage(asBuffer(packet.data));
+        // "4" alone is an empty message: delivered as "", not dropped.
+        this.#emitMessage(packet.data === undefined ? "" : asBuffer(packet.data));
         break;
       case "pong":
         if (!this.#awaitingPong) break;
@@ -365,6 +513,7 @@ export class Session
 
   onTransportError(transport: Transport, reason: ConnectionCloseReason, error: Error): void {
     if (this.#probe !== null && transport === this.#probe.transport) {
+      if (log.enabled) log("sid %s: upgrade failed (%s)", this.id, error.message);
       this.#abortProbe();
       return;
     }
@@ -373,6 +522,7 @@ export class Session
 
   onTransportClose(transport: Transport): void {
     if (this.#probe !== null && transport === this.#probe.transport) {
+      if (log.enabled) log("sid %s: upgrade failed (probe closed)", this.id);
       this.#abortProbe();
       return;
     }
@@ -397,18 +547,39 @@ export class Session
 
   // --- upgrade ---------------------------------------------------------------------------
 
-  /** A WebSocket arrived for this polling session: run the probe dance on it. */
+  /**
+   * A WebSocket arrived for this session: run the probe dance on it, or close it when this
+   * session cannot upgrade (already upgraded or upgrading, closing, upgrades off), as
+   * engine.io does once the WebSocket handshake is complete.
+   */
   startProbe(transport: WebSocketTransport): void {
     transport.bind(this);
-    if (this.#state !== "open" || this.#probe !== null || this.#transport.name !== "polling") {
+    if (
+      this.#state !== "open" ||
+      this.#probe !== null ||
+      this.#transport.name !== "polling" ||
+      !this.#host.options.allowUpgrades
+    ) {
+      if (log.enabled)
+        log(
+          "sid %s: upgrade refused (%s), closing the WebSocket",
+          this.id,
+          this.#upgraded
+            ? "already upgraded"
+            : this.#probe !== null
+              ? "already upgrading"
+              : this.#state,
+        );
       transport.close();
       return;
     }
+    if (log.enabled) log("sid %s: probing websocket", this.id);
     const timer = setTimeout(Session.#probeTimeout, this.#host.options.upgradeTimeout, this);
     this.#probe = { transport, timer, probing: false };
   }
 
   static #probeTimeout(session: Session): void {
+    if (log.enabled) log("sid %s: upgrade timed out", session.id);
     session.#abortProbe();
   }
 
@@ -436,6 +607,7 @@ export class Session
       this.#transport = probe.transport;
       this.#upgraded = true;
       previous.discard();
+      if (log.enabled) log("sid %s: upgraded to websocket", this.id);
       this.#emit("upgrade", probe.transport);
       // Everything held back, in order, now goes out on the WebSocket.
       this.#flush();

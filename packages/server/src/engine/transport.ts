@@ -41,8 +41,12 @@ export interface Transport {
   readonly writable: boolean;
   /** Bytes handed to the transport and not yet to the operating system. */
   bufferedBytes(): number;
-  /** Writes the items (one polling response, or WebSocket frames). Only when `writable`. */
-  write(items: readonly OutgoingItem[]): void;
+  /**
+   * Writes the items (one polling response, or WebSocket frames). Only when `writable`.
+   * `done` runs once they are all written (the response sent, the frames handed to the
+   * socket), not on failure.
+   */
+  write(items: readonly OutgoingItem[], done?: () => void): void;
   /** Closes quietly; a polling GET still waiting is answered with a `close` packet. */
   close(): void;
 }

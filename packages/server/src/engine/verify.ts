@@ -62,7 +62,11 @@ export function verifyRequest(
     if (protocol !== "4") {
       return {
         code: EngineErrorCode.BAD_REQUEST,
-        context: { name: "PROTOCOL_MISMATCH", protocol, previousProtocol: 4 },
+        context: {
+          name: "PROTOCOL_MISMATCH",
+          protocol: protocolNumber(protocol),
+          previousProtocol: 4,
+        },
       };
     }
     if (!upgrade && current !== transport) {
@@ -71,19 +75,9 @@ export function verifyRequest(
         context: { name: "TRANSPORT_MISMATCH", transport, previousTransport: current },
       };
     }
-    if (
-      upgrade &&
-      (transport !== "websocket" ||
-        current !== "polling" ||
-        !ctx.options.allowUpgrades ||
-        session.upgrading ||
-        session.readyState !== "open")
-    ) {
-      return {
-        code: EngineErrorCode.BAD_REQUEST,
-        context: { name: "UPGRADE_REFUSED", transport, previousTransport: current },
-      };
-    }
+    // An upgrade naming a session that cannot take it (already upgraded or upgrading,
+    // closing, upgrades off) is not refused here: as engine.io, the WebSocket handshake
+    // completes and the session closes that WebSocket (Session#startProbe).
     return { session };
   }
   if (req.method !== "GET") {
@@ -93,11 +87,19 @@ export function verifyRequest(
     return { code: EngineErrorCode.BAD_REQUEST, context: { name: "TRANSPORT_HANDSHAKE_ERROR" } };
   }
   if (protocol !== "4") {
-    return { code: EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, context: { protocol } };
+    return {
+      code: EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION,
+      context: { protocol: protocolNumber(protocol) },
+    };
   }
   const allowRequest = ctx.options.allowRequest;
   if (allowRequest === undefined) return HANDSHAKE;
   return askAllowRequest(ctx, req, allowRequest);
+}
+
+/** The protocol revision as engine.io reports it: 4 for `EIO=4`, else 3 (its default). */
+function protocolNumber(eio: string | null): number {
+  return eio === "4" ? 4 : 3;
 }
 
 const HANDSHAKE: Verdict = Object.freeze({ handshake: true });

@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { EngineConnectionError } from "../../src/engine/index.js";
+import type { EngineConnection, EngineConnectionError } from "../../src/engine/index.js";
 import {
   collect,
+  once,
   pollingHandshake,
   rawUpgrade,
   runCleanups,
   startEngine,
+  until,
   upgradeBody,
 } from "./helpers.js";
 
@@ -148,16 +150,36 @@ describe("upgrade refusals are real HTTP responses", () => {
     });
   });
 
-  it("a second upgrade for a session already upgraded or probing → 400 code 3", async () => {
+  it("a second WebSocket for a session probing or upgraded is accepted, then closed (as engine.io)", async () => {
     const h = await startEngine();
+    const errors = collect(h.engine, "connection_error");
     const { sid } = await pollingHandshake(h);
     const WebSocket = (await import("ws")).default;
     const ws = new WebSocket(h.wsUrl(`transport=websocket&sid=${sid}`));
     await new Promise((r) => ws.once("open", r));
-    expect(upgradeBody(await rawUpgrade(h, `EIO=4&transport=websocket&sid=${sid}`))).toEqual({
-      status: 400,
-      body: { code: 3, message: "Bad request" },
-    });
+    const secondWhileProbing = async () => {
+      const second = new WebSocket(h.wsUrl(`transport=websocket&sid=${sid}`));
+      const statuses: number[] = [];
+      second.on("upgrade", (res) => statuses.push(res.statusCode ?? 0));
+      second.on("unexpected-response", (_req, res) => statuses.push(res.statusCode ?? 0));
+      await new Promise((r) => second.once("close", r));
+      return statuses;
+    };
+    expect(await secondWhileProbing()).toEqual([101]);
+    // Complete the upgrade on the first one, then try again.
+    const frames = collect<Buffer>(ws, "message");
+    ws.send("2probe");
+    await until(() => frames.some((f) => f.toString() === "3probe"));
+    ws.send("5");
+    const conn = h.engine.clients.get(sid);
+    await until(() => conn?.transport.name === "websocket");
+    expect(await secondWhileProbing()).toEqual([101]);
+    expect(errors).toEqual([]);
+    // The first WebSocket carries the session as before.
+    const got = once(conn as EngineConnection, "message");
+    ws.send("4still here");
+    expect(String(await got)).toBe("still here");
+    expect(conn?.readyState).toBe("open");
     ws.terminate();
   });
 });

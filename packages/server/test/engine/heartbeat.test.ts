@@ -76,10 +76,63 @@ describe("HeartbeatWheel (one shared timer)", () => {
     wheel.clear();
   });
 
-  it("tickFor picks a resolution within [5ms, 1s]", () => {
-    expect(HeartbeatWheel.tickFor(25_000, 20_000)).toBe(1000);
-    expect(HeartbeatWheel.tickFor(50, 40)).toBe(5);
-    expect(HeartbeatWheel.tickFor(2000, 1000)).toBe(50);
+  it("tickFor groups deadlines by a few milliseconds at most", () => {
+    expect(HeartbeatWheel.tickFor(25_000, 20_000)).toBe(4);
+    expect(HeartbeatWheel.tickFor(50, 40)).toBe(2);
+    expect(HeartbeatWheel.tickFor(10)).toBe(1);
+  });
+
+  it("fires on time at the default intervals' resolution (no whole-tick step added)", async () => {
+    // At pingInterval 25 s / pingTimeout 20 s the old wheel ticked once a second and added a
+    // step per schedule: a 100 ms deadline fired after about 2 s.
+    const wheel = new HeartbeatWheel(HeartbeatWheel.tickFor(25_000, 20_000));
+    let firedAt = 0;
+    const start = performance.now();
+    wheel.schedule(
+      target(() => {
+        firedAt = performance.now();
+      }),
+      100,
+    );
+    // Generous bound, far below the old lateness: fired, and not early.
+    await until(() => firedAt !== 0, 1000);
+    expect(firedAt - start).toBeGreaterThanOrEqual(100);
+    wheel.clear();
+  });
+
+  it("a target cancelled and rescheduled into the same bucket fires once", async () => {
+    const wheel = new HeartbeatWheel(4);
+    let fired = 0;
+    const t = target(() => fired++);
+    wheel.schedule(t, 30);
+    wheel.cancel(t);
+    wheel.schedule(t, 30);
+    wheel.schedule(t, 30);
+    expect(wheel.size).toBe(1);
+    await until(() => fired === 1);
+    await delay(30);
+    expect(fired).toBe(1);
+    expect(wheel.size).toBe(0);
+    wheel.clear();
+  });
+
+  it("an earlier deadline re-arms the timer; many targets share buckets", async () => {
+    const wheel = new HeartbeatWheel(4);
+    const order: number[] = [];
+    for (let i = 0; i < 1000; i++)
+      wheel.schedule(
+        target(() => order.push(i)),
+        200 + (i % 50),
+      );
+    wheel.schedule(
+      target(() => order.push(-1)),
+      10,
+    );
+    expect(wheel.size).toBe(1001);
+    await until(() => order.length === 1001);
+    expect(order[0]).toBe(-1);
+    expect(wheel.size).toBe(0);
+    wheel.clear();
   });
 });
 

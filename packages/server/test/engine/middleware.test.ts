@@ -289,13 +289,16 @@ describe("engine.use(middleware)", () => {
     expect(errors).toEqual([]);
   });
 
-  it("without middlewares, requests carry no _query (nothing is added to the hot path)", async () => {
+  it("without middlewares, only the handshake request gets _query (parsed on first read)", async () => {
     const h = await startEngine();
+    const { sid, conn } = await pollingSession(h);
     const seen: unknown[] = [];
     h.engine.on("headers", (_headers, req) => seen.push((req as Partial<WithQuery>)._query));
-    const { conn } = await pollingSession(h);
+    await fetch(h.url(`transport=polling&sid=${sid}`), { method: "POST", body: "6" });
+    // A later request pays for nothing.
     expect(seen).toEqual([undefined]);
-    // socket.request still has it, parsed again from the handshake URL, as engine.io's.
+    // socket.request has it, as engine.io's, parsed from the handshake URL when first read.
     expect((conn.request as WithQuery)._query).toEqual({ EIO: "4", transport: "polling" });
+    expect((conn.request as WithQuery)._query).toBe((conn.request as WithQuery)._query);
   });
 });

@@ -6,6 +6,7 @@ import {
   ProtocolError,
   RECORD_SEPARATOR,
 } from "@parley/protocol";
+import { debugLog } from "../../debug.js";
 import type { PreparedMessage } from "../contract.js";
 import type { HeaderMap } from "../cors.js";
 import { compress, negotiateEncoding } from "../http-compression.js";
@@ -19,6 +20,8 @@ export interface PollingHost {
   /** Adds the engine's own headers (hooks, cookie) to a response; `sid` is set on the handshake. */
   decorateHeaders(req: IncomingMessage, headers: HeaderMap, sid: string | undefined): void;
 }
+
+const log = debugLog("parley:engine:polling", "engine:polling");
 
 const kTransport = Symbol("parley.pollingTransport");
 
@@ -103,7 +106,7 @@ export class PollingTransport implements Transport {
     }
   }
 
-  write(items: readonly OutgoingItem[]): void {
+  write(items: readonly OutgoingItem[], done?: () => void): void {
     const res = this.#pollRes;
     const req = this.#pollReq;
     if (res === null || req === null) return;
@@ -122,27 +125,25 @@ export class PollingTransport implements Transport {
         ? negotiateEncoding(req.headers["accept-encoding"])
         : null;
     this.#host.decorateHeaders(req, headers, sid);
+    if (log.enabled) log("writing %j", body);
     if (encoding === null) {
       headers["Content-Length"] = String(Buffer.byteLength(body));
       res.writeHead(200, headers);
       res.end(body);
+      done?.();
     } else {
-      compress(
-        encoding,
-        body,
-        compression === false ? undefined : compression.level,
-        (err, out) => {
-          if (res.destroyed) return;
-          if (err) {
-            writeJsonError(res, 500, EngineErrorCode.BAD_REQUEST, "compression failed");
-            return;
-          }
-          headers["Content-Encoding"] = encoding;
-          headers["Content-Length"] = String(out.length);
-          res.writeHead(200, headers);
-          res.end(out);
-        },
-      );
+      compress(encoding, body, compression === false ? {} : compression.zlib, (err, out) => {
+        if (res.destroyed) return;
+        if (err) {
+          writeJsonError(res, 500, EngineErrorCode.BAD_REQUEST, "compression failed");
+          return;
+        }
+        headers["Content-Encoding"] = encoding;
+        headers["Content-Length"] = String(out.length);
+        res.writeHead(200, headers);
+        res.end(out);
+        done?.();
+      });
     }
     this.#sink?.onTransportDrain(this);
   }
@@ -163,6 +164,7 @@ export class PollingTransport implements Transport {
   #fail(reason: "transport error" | "parse error", message: string | Error): void {
     if (this.#closed) return;
     const error = typeof message === "string" ? new Error(message) : message;
+    if (log.enabled) log("%s: %s", reason, error.message);
     this.close();
     this.#sink?.onTransportError(this, reason, error);
   }
@@ -264,6 +266,7 @@ export class PollingTransport implements Transport {
       writeHttpError(res, EngineErrorCode.BAD_REQUEST);
       return;
     }
+    if (log.enabled) log("received %j", body);
     const packets = decodePayload(body, { maxPackets: this.#host.options.maxPayloadPackets });
     if (packets instanceof ProtocolError) {
       writeHttpError(res, EngineErrorCode.BAD_REQUEST);
@@ -273,7 +276,10 @@ export class PollingTransport implements Transport {
     for (const packet of packets) {
       if (this.#closed || this.#sink === null) break;
       if (packet.type === "close") {
-        this.close();
+        // The peer is leaving: its pending GET gets a noop (not a close of our own), as
+        // engine.io answers it, then the session ends ("transport close").
+        if (log.enabled) log("got a close packet");
+        this.discard();
         this.#sink.onTransportClose(this);
         break;
       }

@@ -2,8 +2,11 @@ import type { Duplex } from "node:stream";
 import { decodeEnginePacket, encodeEnginePacket, ProtocolError } from "@parley/protocol";
 import type { WebSocket, RawData as WsRawData } from "ws";
 import * as wsExports from "ws";
+import { debugLog } from "../../debug.js";
 import type { PreparedMessage } from "../contract.js";
 import { isPrepared, type OutgoingItem, type Transport, type TransportSink } from "../transport.js";
+
+const log = debugLog("parley:engine:ws", "engine:ws");
 
 const kTransport = Symbol("parley.websocketTransport");
 
@@ -116,6 +119,23 @@ export function frameMessage(data: string | Uint8Array): Buffer {
   return frame;
 }
 
+function logItem(item: OutgoingItem): void {
+  if (isPrepared(item)) {
+    log("writing a broadcast of %d frame(s)", item.frames.length);
+  } else {
+    const data = item.data;
+    log(
+      "writing %s%s",
+      item.type,
+      data === undefined
+        ? ""
+        : typeof data === "string"
+          ? ` ${JSON.stringify(data)}`
+          : ` <${data.byteLength} bytes>`,
+    );
+  }
+}
+
 /** Up to this many bytes of one tick's pre-built frames are copied into one buffer. */
 const COALESCE_LIMIT = 16 * 1024;
 
@@ -181,18 +201,29 @@ export class WebSocketTransport implements Transport {
     return held + this.#pendingBytes;
   }
 
-  write(items: readonly OutgoingItem[]): void {
+  write(items: readonly OutgoingItem[], done?: () => void): void {
     const last = items.length - 1;
     // Only the last write of a batch asks for a callback: it completes after the others.
-    for (let i = 0; i <= last; i++) this.writeItem(items[i] as OutgoingItem, i === last);
+    for (let i = 0; i <= last; i++) {
+      this.writeItem(items[i] as OutgoingItem, i === last, i === last ? done : undefined);
+    }
   }
 
-  /** Writes one item (the session's direct path: no batch array per send). */
-  writeItem(item: OutgoingItem, notify = true): void {
+  /**
+   * Writes one item (the session's direct path: no batch array per send). `notify` asks for
+   * the sink's `onTransportDrain` once written; `done` runs once this item is written.
+   */
+  writeItem(item: OutgoingItem, notify = true, done?: () => void): void {
     if (!this.writable) return;
     const ws = this.#ws;
     let cb: ((err?: Error) => void) | undefined;
-    if (notify) {
+    if (done !== undefined) {
+      // A send callback (rare): its own closure, run after the drain check.
+      cb = (err) => {
+        this.#sent(err);
+        if (!err) done();
+      };
+    } else if (notify) {
       this.#onSent ??= (err) => this.#sent(err);
       cb = this.#onSent;
     }
@@ -210,6 +241,8 @@ export class WebSocketTransport implements Transport {
         }
       }
     } else {
+      // Broadcasts are not logged per recipient: the per-recipient path stays a push.
+      if (log.enabled) logItem(item);
       const data = encodeEnginePacket(item);
       if (this.#rawFrames && cb === undefined) {
         // No extension: frame it here and let it leave with this tick's other frames.
@@ -317,6 +350,7 @@ export class WebSocketTransport implements Transport {
 
   #fail(err: Error): void {
     if (this.#closed) return;
+    if (log.enabled) log("error: %s", err.message);
     this.#pending = undefined;
     this.#pendingBytes = 0;
     this.#closed = true;
@@ -326,12 +360,14 @@ export class WebSocketTransport implements Transport {
 
   #receive(data: WsRawData, isBinary: boolean): void {
     if (this.#closed || this.#sink === null) return;
+    if (log.enabled) log("received %s", isBinary ? "binary" : JSON.stringify(String(data)));
     if (isBinary) {
       this.#sink.onTransportPacket(this, { type: "message", data: toBuffer(data) });
       return;
     }
     const packet = decodeEnginePacket(toBuffer(data).toString("utf8"));
     if (packet instanceof ProtocolError) {
+      if (log.enabled) log("parse error: %s", packet.message);
       this.#closed = true;
       this.#ws.close(1002, "parse error");
       this.#sink.onTransportError(this, "parse error", packet);
