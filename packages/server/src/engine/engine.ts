@@ -6,6 +6,7 @@ import { WebSocketServer } from "ws";
 import type { EngineConnection } from "./contract.js";
 import { serializeCookie } from "./cookie.js";
 import { Cors, type HeaderMap } from "./cors.js";
+import { engineProtocolOf, v3PollingFormat, v3WebSocketFormat } from "./eio3/index.js";
 import { HeartbeatWheel } from "./heartbeat.js";
 import {
   type EngineConnectionError,
@@ -289,8 +290,11 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.#refuseRequest(req, res, id);
       return;
     }
-    const transport = new PollingTransport(this.#pollingHost, id);
-    const session = new Session(this.#sessionHost, id, req, transport);
+    // The one protocol branch of a session's life: v3 sessions get v3 wire formats.
+    const protocol = engineProtocolOf(query);
+    const format = protocol === 4 ? undefined : v3PollingFormat(query);
+    const transport = new PollingTransport(this.#pollingHost, id, format);
+    const session = new Session(this.#sessionHost, id, req, transport, protocol);
     this.#clients.set(id, session);
     transport.onRequest(req, res);
     session.open();
@@ -353,12 +357,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     const deflate = this.options.perMessageDeflate !== false;
     if ("session" in verdict) {
       const sid = verdict.session.id;
+      const format = verdict.session.protocol === 4 ? undefined : v3WebSocketFormat(query);
       this.#commitUpgrade(req, response);
       wss.handleUpgrade(req, socket, head, (ws) => {
         response?.accepted();
         leanEvents(ws);
         socket.off("error", ignore);
-        const transport = new WebSocketTransport(ws, socket, deflate);
+        const transport = new WebSocketTransport(ws, socket, deflate, format);
         const session = this.#clients.get(sid);
         if (session === undefined) transport.close();
         else session.startProbe(transport);
@@ -372,6 +377,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       return;
     }
     this.#wsHandshakes.set(req, id);
+    const protocol = engineProtocolOf(query);
+    const format = protocol === 4 ? undefined : v3WebSocketFormat(query);
     this.#commitUpgrade(req, response);
     // ws writes the 101 response and calls back synchronously; with the socket corked, the
     // OPEN packet leaves in the same write as the 101: one syscall and one segment fewer per
@@ -387,12 +394,12 @@ export class Engine extends EventEmitter<EngineEvents> {
       // ws put its own error listener on the socket, kept for the socket's life: ours would
       // only make the socket's `error` slot an array (~64 bytes per connection).
       socket.off("error", ignore);
-      transport = new WebSocketTransport(ws, socket, deflate);
+      transport = new WebSocketTransport(ws, socket, deflate, format);
       if (this.#clients.has(id)) {
         transport.close();
         return;
       }
-      const session = new Session(this.#sessionHost, id, req, transport);
+      const session = new Session(this.#sessionHost, id, req, transport, protocol);
       this.#clients.set(id, session);
       session.open();
       this.#announce(session);

@@ -39,7 +39,7 @@ export function negotiateEncoding(acceptEncoding: string | undefined): ContentEn
 /** Compresses off the main thread (zlib's thread pool). */
 export function compress(
   encoding: ContentEncoding,
-  body: string,
+  body: string | Uint8Array,
   level: number | undefined,
   callback: (err: Error | null, result: Buffer) => void,
 ): void {

@@ -93,6 +93,13 @@ export interface EngineOptions extends AttachOptions {
   maxBufferedBytes?: number;
   /** Most packets accepted in one polling request body (default 10000). */
   maxPayloadPackets?: number;
+  /**
+   * Also accept Engine.IO v3 clients (socket.io-client 2.x, engine.io-client 3.x, older
+   * mobile SDKs): v3 handshake, client-driven heartbeat, v3 polling payloads (text, binary,
+   * JSONP) and WebSocket framing, upgrade. Default false: an `EIO=3` request is refused with
+   * code 5 "Unsupported protocol version".
+   */
+  allowEIO3?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -112,6 +119,7 @@ export interface ResolvedOptions {
   readonly cookie: false | CookieOptions;
   readonly maxBufferedBytes: number;
   readonly maxPayloadPackets: number;
+  readonly allowEIO3: boolean;
   /** How long a polling session being closed waits for the peer's next GET (ms). */
   readonly closeTimeout: number;
 }
@@ -144,6 +152,14 @@ export function pathMatcher(path: string): (url: string | undefined) => boolean 
   const query = `${bare}?`;
   return (url) =>
     url !== undefined && (url.startsWith(slashed) || url === bare || url.startsWith(query));
+}
+
+function allowEIO3Of(value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") {
+    throw new TypeError(`option allowEIO3 must be a boolean, got ${String(value)}`);
+  }
+  return value;
 }
 
 export function resolveOptions(opts: EngineOptions): ResolvedOptions {
@@ -188,5 +204,6 @@ export function resolveOptions(opts: EngineOptions): ResolvedOptions {
       DEFAULT_LIMITS.maxPayloadPackets,
     ),
     closeTimeout: Math.min(30_000, pingInterval + pingTimeout),
+    allowEIO3: allowEIO3Of(opts.allowEIO3),
   };
 }
