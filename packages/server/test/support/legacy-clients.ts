@@ -52,7 +52,11 @@ export interface SocketClientV2 extends Emitter {
   readonly id: string;
   readonly connected: boolean;
   query: Record<string, string> | string;
-  readonly io: { readonly engine: EngineClientV3 };
+  readonly io: {
+    readonly engine: EngineClientV3;
+    /** Another namespace on the same connection (the Manager's multiplexing). */
+    socket(nsp: string, opts?: { query?: string }): SocketClientV2;
+  };
   emit(event: string, ...args: unknown[]): this;
   close(): this;
   disconnect(): this;
