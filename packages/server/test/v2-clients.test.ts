@@ -72,10 +72,16 @@ describe.each(TRANSPORT_MODES)("socket.io-client 2.x over $mode", ({ client: mod
     if (h === undefined) throw new Error("no server");
     const connection = next<[Socket]>(h.io.of(nsp), "connection");
     const client = v2(h, nsp, { transports, ...opts });
-    const upgraded =
-      transports.length === 2 ? next(client.io.engine, "upgrade") : Promise.resolve();
+    // Both ends: the client switches when it sends its upgrade packet, the server on receipt.
+    const upgrading = transports.length === 2;
+    const clientUpgrade = upgrading ? next(client.io.engine, "upgrade") : undefined;
+    const serverUpgrade = upgrading
+      ? connection.then(([s]) =>
+          s.conn.transport.name === "websocket" ? undefined : next(s.conn, "upgrade"),
+        )
+      : undefined;
     const [[socket]] = await Promise.all([connection, next(client, "connect")]);
-    await upgraded;
+    await Promise.all([clientUpgrade, serverUpgrade]);
     return { socket, client };
   }
 

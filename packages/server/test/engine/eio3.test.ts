@@ -40,13 +40,15 @@ async function connect(
   h: Harness,
   opts: Record<string, unknown> = {},
 ): Promise<{ socket: EngineClientV3; conn: EngineConnection }> {
-  const conn = nextConnection(h.engine);
+  const connection = nextConnection(h.engine);
   const socket = client(h, opts);
-  const upgrade =
-    Array.isArray(opts.transports) && opts.transports.length === 2 ? once(socket, "upgrade") : null;
+  const upgrading = Array.isArray(opts.transports) && opts.transports.length === 2;
+  // Both ends: the client switches when it sends its upgrade packet, the server on receipt.
+  const serverUpgrade = upgrading ? connection.then((c) => once(c, "upgrade")) : null;
+  const clientUpgrade = upgrading ? once(socket, "upgrade") : null;
   await once(socket, "open");
-  await upgrade;
-  return { socket, conn: await conn };
+  await Promise.all([serverUpgrade, clientUpgrade]);
+  return { socket, conn: await connection };
 }
 
 /** A raw v3 polling handshake: its sid and open packet. */
@@ -180,6 +182,25 @@ describe.each(MODES)("engine.io-client 3.x over $mode", ({ opts }) => {
   });
 });
 
+describe.each(MODES)("closing a v3 session over $mode", ({ opts }) => {
+  it("a client close is a transport close on the server", async () => {
+    const h = await startEngine({ allowEIO3: true });
+    const { socket, conn } = await connect(h, { ...opts });
+    const closed = once<string>(conn, "close");
+    socket.close();
+    expect(await closed).toBe("transport close");
+  });
+
+  it("a server close reaches the client", async () => {
+    const h = await startEngine({ allowEIO3: true });
+    const { socket, conn } = await connect(h, { ...opts });
+    const closed = once<string>(socket, "close");
+    conn.close();
+    expect(await closed).toBe("transport close");
+    expect(h.engine.clientsCount).toBe(0);
+  });
+});
+
 describe("Engine.IO v3 heartbeat", () => {
   it("the client pings, the server answers pong; the session stays up across intervals", async () => {
     const h = await startEngine({ allowEIO3: true, pingInterval: 40, pingTimeout: 200 });
@@ -262,6 +283,20 @@ describe("Engine.IO v3 polling payloads", () => {
     expect([...new Uint8Array(await poll.arrayBuffer())]).toEqual([
       0, 2, 255, 0x34, 0x62, 1, 2, 255, 4, 5,
     ]);
+  });
+
+  it("compresses a large binary payload like any polling response", async () => {
+    const h = await startEngine({ allowEIO3: true });
+    const conn = nextConnection(h.engine);
+    const { open } = await rawHandshake(h);
+    const c = await conn;
+    c.send(Buffer.alloc(4000, 7));
+    // fetch asks for gzip and inflates the answer.
+    const poll = await fetch(v3Url(h, `transport=polling&sid=${open.sid}`));
+    expect(poll.headers.get("content-encoding")).toBe("gzip");
+    const body = new Uint8Array(await poll.arrayBuffer());
+    expect([...body.subarray(0, 7)]).toEqual([1, 4, 0, 0, 1, 255, 4]);
+    expect(body.length).toBe(7 + 4000);
   });
 
   it("answers a b64 client in text, binary as b4<base64>", async () => {
