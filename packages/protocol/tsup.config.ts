@@ -1,7 +1,9 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  // v3 is its own entry (`@parley/protocol/v3`): the default entry never imports it, so it
+  // stays out of the client bundle.
+  entry: { index: "src/index.ts", "v3/index": "src/v3/index.ts" },
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,

@@ -1,3 +1,5 @@
+import type { ProtocolErrorCodeV3 } from "./v3/errors.js";
+
 /**
  * Stable, machine-readable reasons a peer's input was refused. These strings are part of the
  * public API: servers log them, clients show them in `connect_error`, tests match on them.
@@ -38,7 +40,13 @@ export const ProtocolErrorCode = {
   UNEXPECTED_BINARY: "UNEXPECTED_BINARY",
 } as const;
 
-export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];
+/**
+ * A code a ProtocolError may carry: one of the above, or one of the Engine.IO v3 codec's own
+ * (`@parley/protocol/v3`), kept in that module so this object stays as small as it is.
+ */
+export type ProtocolErrorCode =
+  | (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode]
+  | ProtocolErrorCodeV3;
 
 /**
  * V8's knob for how many frames an Error records. Capturing a stack costs ~10 µs at typical

@@ -17,6 +17,7 @@ import type {
 } from "./engine/contract.js";
 import { prepareMessage } from "./engine/contract.js";
 import type { HeartbeatTarget } from "./engine/heartbeat.js";
+import { LEGACY_ENGINE_PROTOCOL, parseLegacyNamespace } from "./legacy-v2/socket-protocol-v4.js";
 import type { Server } from "./server.js";
 import type { Socket } from "./socket.js";
 import type { DisconnectReason } from "./socket-types.js";
@@ -79,6 +80,8 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
     // The connection calls us directly: no listeners on it, no closures, no lookup map.
     conn._owner = this;
     server._connectTimeouts.schedule(this, this.limits.connectTimeout);
+    // socket.io-client 2.x never sends a CONNECT for the main namespace: it is joined at once.
+    if (conn.protocol === LEGACY_ENGINE_PROTOCOL) this.#connect("/", {});
   }
 
   /** The Engine.IO session id. */
@@ -152,15 +155,22 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
   #onPacket(packet: Packet): void {
     const { nsp } = packet;
     if (packet.type === PacketType.CONNECT) {
-      if (this.#socket(nsp) !== undefined || this.#joining?.has(nsp)) {
+      // socket.io-client 2.x: the query rides in the namespace (`/admin?token=x`), no auth.
+      const legacy =
+        this.conn.protocol === LEGACY_ENGINE_PROTOCOL ? parseLegacyNamespace(nsp) : undefined;
+      const name = legacy?.name ?? nsp;
+      if (this.#socket(name) !== undefined || this.#joining?.has(name)) {
         this._close("forced server close");
       } else if (
         this.#socketCount() + (this.#joining?.size ?? 0) >=
         this.limits.maxNamespacesPerClient
       ) {
-        this.#connectError(nsp, "Too many namespaces");
+        this.#connectError(name, "Too many namespaces");
       } else {
-        this.#connect(nsp, (packet.data as Record<string, unknown> | undefined) ?? {});
+        this.#connect(
+          name,
+          legacy?.auth ?? (packet.data as Record<string, unknown> | undefined) ?? {},
+        );
       }
       return;
     }

@@ -22,6 +22,11 @@ import type { Client } from "./client.js";
 import { type EngineConnection, type PreparedMessage, prepareMessage } from "./engine/contract.js";
 import { randomId } from "./engine/random-id.js";
 import { buildHandshake } from "./handshake.js";
+import {
+  LEGACY_ENGINE_PROTOCOL,
+  legacyConnectErrorData,
+  legacySocketId,
+} from "./legacy-v2/socket-protocol-v4.js";
 import { type MiddlewareFn, runMiddleware } from "./middleware.js";
 import type { Namespace } from "./namespace.js";
 import type { Server } from "./server.js";
@@ -132,7 +137,11 @@ export class Socket<
       this.recovered = true;
       this.#restored = session;
     } else {
-      this.id = generateId();
+      // socket.io-client 2.x derives the id from the Engine.IO id on its side.
+      this.id =
+        client.conn.protocol === LEGACY_ENGINE_PROTOCOL
+          ? legacySocketId(nsp.name, client.id)
+          : generateId();
       this.#pid = nsp._recovery === undefined ? undefined : generateId();
       this.recovered = false;
       this.#restored = session;
@@ -426,13 +435,18 @@ export class Socket<
       // Straight to the adapter: these rooms were within maxRoomsPerSocket when persisted.
       this.nsp.adapter.addAll(this.id, new Set([this.id, ...restored.rooms]));
     }
-    const data: { sid: SocketId; pid?: PrivateSessionId; recoveryFailure?: string } = {
-      sid: this.id,
-    };
-    if (this.#pid !== undefined) data.pid = this.#pid;
-    // Clients that do not know the field ignore it (socket.io-client reads sid and pid).
-    if (taken !== undefined && "reason" in taken) data.recoveryFailure = taken.reason;
-    this._sendPacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
+    if (this.client.conn.protocol === LEGACY_ENGINE_PROTOCOL) {
+      // Socket.IO protocol v4: a bare CONNECT (no sid, no recovery for these clients).
+      this._sendPacket({ type: PacketType.CONNECT, nsp: this.nsp.name });
+    } else {
+      const data: { sid: SocketId; pid?: PrivateSessionId; recoveryFailure?: string } = {
+        sid: this.id,
+      };
+      if (this.#pid !== undefined) data.pid = this.#pid;
+      // Clients that do not know the field ignore it (socket.io-client reads sid and pid).
+      if (taken !== undefined && "reason" in taken) data.recoveryFailure = taken.reason;
+      this._sendPacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
+    }
     if (restored !== undefined) {
       for (const frames of restored.missedPackets) {
         this.client._writePrepared(prepareMessage(frames));
@@ -443,6 +457,11 @@ export class Socket<
   /** @internal A middleware refused the socket. */
   _refuse(err: ExtendedError): void {
     this.#cleanup();
+    if (this.client.conn.protocol === LEGACY_ENGINE_PROTOCOL) {
+      const data = legacyConnectErrorData(err);
+      this._sendPacket({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data });
+      return;
+    }
     const data: { message: string; data?: unknown } = { message: err.message };
     if (err.data !== undefined) data.data = err.data;
     this._sendPacket({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data });

@@ -144,7 +144,7 @@ export interface EngineConnection extends EventEmitter<ConnectionEvents> {
    * (set by the session layer; errors it throws are reported like a listener's).
    */
   _owner: ConnectionOwner | null;
-  /** Engine.IO protocol revision of the peer (4). */
+  /** Engine.IO protocol revision of the peer: 4, or 3 for a v3 client (`allowEIO3`). */
   readonly protocol: number;
   readonly transport: TransportInfo;
   readonly readyState: ConnectionState;

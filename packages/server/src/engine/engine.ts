@@ -7,6 +7,7 @@ import { debugLog } from "../debug.js";
 import type { EngineConnection } from "./contract.js";
 import { serializeCookie } from "./cookie.js";
 import { Cors, type HeaderMap } from "./cors.js";
+import { engineProtocolOf, v3PollingFormat, v3WebSocketFormat } from "./eio3/index.js";
 import { HeartbeatWheel } from "./heartbeat.js";
 import {
   type EngineConnectionError,
@@ -295,8 +296,11 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.#refuseRequest(req, res, id);
       return;
     }
-    const transport = new PollingTransport(this.#pollingHost, id);
-    const session = new Session(this.#sessionHost, id, req, transport);
+    // The one protocol branch of a session's life: v3 sessions get v3 wire formats.
+    const protocol = engineProtocolOf(query);
+    const format = protocol === 4 ? undefined : v3PollingFormat(query);
+    const transport = new PollingTransport(this.#pollingHost, id, format);
+    const session = new Session(this.#sessionHost, id, req, transport, protocol);
     this.#clients.set(id, session);
     transport.onRequest(req, res);
     session.open();
@@ -362,12 +366,13 @@ export class Engine extends EventEmitter<EngineEvents> {
       const sid = verdict.session.id;
       // Only a WebSocket can replace polling; engine.io completes any other and closes it.
       const probe = query.get("transport") === "websocket";
+      const format = verdict.session.protocol === 4 ? undefined : v3WebSocketFormat(query);
       this.#commitUpgrade(req, response);
       wss.handleUpgrade(req, socket, head, (ws) => {
         response?.accepted();
         leanEvents(ws);
         socket.off("error", ignore);
-        const transport = new WebSocketTransport(ws, socket, deflate);
+        const transport = new WebSocketTransport(ws, socket, deflate, format);
         const session = this.#clients.get(sid);
         if (session === undefined || !probe) {
           if (log.enabled) log("upgrade for sid %s: no session to upgrade, closing", sid);
@@ -385,6 +390,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       return;
     }
     this.#wsHandshakes.set(req, id);
+    const protocol = engineProtocolOf(query);
+    const format = protocol === 4 ? undefined : v3WebSocketFormat(query);
     this.#commitUpgrade(req, response);
     // ws writes the 101 response and calls back synchronously; with the socket corked, the
     // OPEN packet leaves in the same write as the 101: one syscall and one segment fewer per
@@ -400,12 +407,12 @@ export class Engine extends EventEmitter<EngineEvents> {
       // ws put its own error listener on the socket, kept for the socket's life: ours would
       // only make the socket's `error` slot an array (~64 bytes per connection).
       socket.off("error", ignore);
-      transport = new WebSocketTransport(ws, socket, deflate);
+      transport = new WebSocketTransport(ws, socket, deflate, format);
       if (this.#clients.has(id)) {
         transport.close();
         return;
       }
-      const session = new Session(this.#sessionHost, id, req, transport);
+      const session = new Session(this.#sessionHost, id, req, transport, protocol);
       this.#clients.set(id, session);
       session.open();
       this.#announce(session);

@@ -39,7 +39,7 @@ export function negotiateEncoding(acceptEncoding: string | undefined): ContentEn
 /** Compresses off the main thread (zlib's thread pool), with the user's zlib options. */
 export function compress(
   encoding: ContentEncoding,
-  body: string,
+  body: string | Uint8Array,
   opts: ZlibOptions,
   callback: (err: Error | null, result: Buffer) => void,
 ): void {

@@ -125,6 +125,13 @@ export interface EngineOptions extends AttachOptions {
    * is built on `ws` (install `bufferutil` for its native speed-ups). Anything else throws.
    */
   wsEngine?: typeof WebSocketServer;
+  /**
+   * Also accept Engine.IO v3 clients (socket.io-client 2.x, engine.io-client 3.x, older
+   * mobile SDKs): v3 handshake, client-driven heartbeat, v3 polling payloads (text, binary,
+   * JSONP) and WebSocket framing, upgrade. Default false: an `EIO=3` request is refused with
+   * code 5 "Unsupported protocol version".
+   */
+  allowEIO3?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -143,6 +150,7 @@ export interface ResolvedOptions {
   readonly maxBufferedBytes: number;
   readonly maxPayloadPackets: number;
   readonly initialPacket: RawData | undefined;
+  readonly allowEIO3: boolean;
 }
 
 export const DEFAULT_PATH = "/socket.io/";
@@ -215,6 +223,14 @@ function resolveInitialPacket(packet: EngineOptions["initialPacket"]): RawData |
   throw new TypeError("option initialPacket must be a string, an ArrayBuffer or a typed array");
 }
 
+function allowEIO3Of(value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") {
+    throw new TypeError(`option allowEIO3 must be a boolean, got ${String(value)}`);
+  }
+  return value;
+}
+
 export function resolveOptions(opts: EngineOptions): ResolvedOptions {
   rejectUnsupported(opts);
   const transports = new Set<TransportName>();
@@ -263,5 +279,6 @@ export function resolveOptions(opts: EngineOptions): ResolvedOptions {
       DEFAULT_LIMITS.maxPayloadPackets,
     ),
     initialPacket: resolveInitialPacket(opts.initialPacket),
+    allowEIO3: allowEIO3Of(opts.allowEIO3),
   };
 }

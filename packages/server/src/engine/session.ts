@@ -16,6 +16,7 @@ import type {
   SendOptions,
   TransportName,
 } from "./contract.js";
+import { invalidHeartbeat, v3Deadline } from "./eio3/heartbeat.js";
 import { handshakeInfo, retainHandshakeRequest } from "./handshake-request.js";
 import type { HeartbeatTarget, HeartbeatWheel } from "./heartbeat.js";
 import { leanEvents } from "./lean-events.js";
@@ -143,7 +144,11 @@ export class Session
    * `allowRequest` saw, so fields they add, now or later (`req.session`), are all there.
    */
   readonly request: IncomingMessage;
-  readonly protocol = 4;
+  /**
+   * Engine.IO revision the peer speaks: 4, or 3 with `allowEIO3` (the peer pings, we answer;
+   * see `eio3/heartbeat.ts`). Fixed at the handshake, like the transports' wire format.
+   */
+  readonly protocol: 3 | 4;
   readonly remoteAddress: string;
   _owner: ConnectionOwner | null = null;
   /** Owned by the heartbeat wheel. */
@@ -164,8 +169,15 @@ export class Session
   #probe: Probe | null = null;
   #upgraded = false;
 
-  constructor(host: SessionHost, id: string, request: IncomingMessage, transport: AnyTransport) {
+  constructor(
+    host: SessionHost,
+    id: string,
+    request: IncomingMessage,
+    transport: AnyTransport,
+    protocol: 3 | 4 = 4,
+  ) {
     super();
+    this.protocol = protocol;
     // No dictionary-mode `_events` per session: see leanEvents.
     leanEvents(this);
     this.#host = host;
@@ -220,7 +232,8 @@ export class Session
       this.#enqueue(packet, itemSize(packet), false, undefined);
     }
     this.#flush();
-    this.#host.wheel.schedule(this, opts.pingInterval);
+    // v3: no ping of ours; the peer's first ping is due within pingInterval + pingTimeout.
+    this.#host.wheel.schedule(this, this.protocol === 3 ? v3Deadline(opts) : opts.pingInterval);
   }
 
   send(data: MessageData, options?: SendOptions | SendCallback, callback?: SendCallback): this {
@@ -437,6 +450,11 @@ export class Session
       return;
     }
     if (this.#state !== "open") return;
+    if (this.protocol === 3) {
+      // The v3 peer's ping is overdue (see eio3/heartbeat.ts).
+      this.#finish("ping timeout");
+      return;
+    }
     if (this.#awaitingPong) {
       this.#finish("ping timeout");
       return;
@@ -494,13 +512,24 @@ export class Session
         this.#emitMessage(packet.data === undefined ? "" : asBuffer(packet.data));
         break;
       case "pong":
-        if (!this.#awaitingPong) break;
+        if (!this.#awaitingPong) {
+          if (this.protocol === 3) this.#finish("transport error", invalidHeartbeat());
+          break;
+        }
         this.#awaitingPong = false;
         this.#host.wheel.schedule(this, this.#host.options.pingInterval);
         this.#emit("heartbeat");
         break;
       case "ping":
-        this.#finish("transport error", new Error("invalid heartbeat direction"));
+        if (this.protocol !== 3) {
+          this.#finish("transport error", invalidHeartbeat());
+          break;
+        }
+        // v3: the peer pings; its ping is our proof of life and gets a pong.
+        this.#host.wheel.schedule(this, v3Deadline(this.#host.options));
+        this.#created("pong", undefined, true);
+        this.#enqueue({ type: "pong" }, 1, false, undefined);
+        this.#emit("heartbeat");
         break;
       case "close":
         this.#finish("transport close");

@@ -36,7 +36,7 @@ const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
 /**
  * Checks a request for the engine, in engine.io's order: transport, Origin syntax, then either
  * the session it names (protocol, transport, upgrade rules) or the handshake rules (GET only,
- * WebSocket only over an upgrade, EIO=4, `allowRequest`). Synchronous unless `allowRequest`
+ * WebSocket only over an upgrade, EIO=4 or `allowEIO3`, `allowRequest`). Synchronous unless `allowRequest`
  * is set: a handshake pays for no promise it does not need.
  */
 export function verifyRequest(
@@ -59,7 +59,9 @@ export function verifyRequest(
     const session = ctx.sessions.get(sid);
     if (session === undefined) return { code: EngineErrorCode.UNKNOWN_SID, context: { sid } };
     const current = session.transport.name;
-    if (protocol !== "4") {
+    // A v3 session keeps the revision of its handshake whatever later requests say, as
+    // engine.io does (its transports read EIO once).
+    if (protocol !== "4" && session.protocol === 4) {
       return {
         code: EngineErrorCode.BAD_REQUEST,
         context: {
@@ -86,7 +88,8 @@ export function verifyRequest(
   if (transport === "websocket" ? !upgrade : upgrade) {
     return { code: EngineErrorCode.BAD_REQUEST, context: { name: "TRANSPORT_HANDSHAKE_ERROR" } };
   }
-  if (protocol !== "4") {
+  // Anything but EIO=4 (none included) is a v3 client, as engine.io reads it.
+  if (protocol !== "4" && !ctx.options.allowEIO3) {
     return {
       code: EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION,
       context: { protocol: protocolNumber(protocol) },

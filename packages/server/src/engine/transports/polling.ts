@@ -13,6 +13,7 @@ import { compress, negotiateEncoding } from "../http-compression.js";
 import { EngineErrorCode, writeHttpError, writeJsonError } from "../http-errors.js";
 import type { ResolvedOptions } from "../options.js";
 import { isPrepared, type OutgoingItem, type Transport, type TransportSink } from "../transport.js";
+import type { PollingBody, PollingFormat } from "../wire-format.js";
 
 /** What the polling transport needs from its engine (one object shared by all sessions). */
 export interface PollingHost {
@@ -40,7 +41,7 @@ export function pollingFrames(message: PreparedMessage): readonly string[] {
   return frames;
 }
 
-function encodeItems(items: readonly OutgoingItem[]): { body: string; compress: boolean } {
+function encodeItems(items: readonly OutgoingItem[]): PollingBody {
   let body = "";
   let wantsCompression = false;
   let first = true;
@@ -61,6 +62,13 @@ function encodeItems(items: readonly OutgoingItem[]): { body: string; compress: 
   return { body, compress: wantsCompression };
 }
 
+/** Engine.IO v4 polling: text bodies only, packets joined by `\x1e`, binary as `b<base64>`. */
+export const ENGINE_V4_POLLING: PollingFormat = {
+  encode: encodeItems,
+  binaryBodies: false,
+  decode: (body, _binary, maxPackets) => decodePayload(body.toString("utf8"), { maxPackets }),
+};
+
 /**
  * HTTP long-polling: a GET waits for packets and gets them as one `\x1e`-joined batch; a POST
  * delivers a batch and is answered `ok`. Engine.IO v4 bodies are text only: a POST declared as
@@ -69,6 +77,8 @@ function encodeItems(items: readonly OutgoingItem[]): { body: string; compress: 
 export class PollingTransport implements Transport {
   readonly name = "polling" as const;
   readonly #host: PollingHost;
+  /** The session's wire format (Engine.IO v4, or one of v3's), fixed at the handshake. */
+  readonly #format: PollingFormat;
   /** Set until the handshake response is written: it gets the cookie and `initial_headers`. */
   #handshakeSid: string | undefined;
   #sink: TransportSink | null = null;
@@ -77,8 +87,9 @@ export class PollingTransport implements Transport {
   #receiving = false;
   #closed = false;
 
-  constructor(host: PollingHost, sid: string) {
+  constructor(host: PollingHost, sid: string, format: PollingFormat = ENGINE_V4_POLLING) {
     this.#host = host;
+    this.#format = format;
     this.#handshakeSid = sid;
   }
 
@@ -112,11 +123,12 @@ export class PollingTransport implements Transport {
     if (res === null || req === null) return;
     this.#pollRes = null;
     this.#pollReq = null;
-    const { body, compress: wantsCompression } = encodeItems(items);
+    const { body, compress: wantsCompression } = this.#format.encode(items);
     const sid = this.#handshakeSid;
     this.#handshakeSid = undefined;
     const headers: HeaderMap = {
-      "Content-Type": "text/plain; charset=UTF-8",
+      "Content-Type":
+        typeof body === "string" ? "text/plain; charset=UTF-8" : "application/octet-stream",
       "Cache-Control": "no-store",
     };
     const compression = this.#host.options.httpCompression;
@@ -203,7 +215,8 @@ export class PollingTransport implements Transport {
       return;
     }
     const contentType = req.headers["content-type"];
-    if (contentType?.toLowerCase().startsWith("application/octet-stream")) {
+    const binary = contentType?.toLowerCase().startsWith("application/octet-stream") === true;
+    if (binary && !this.#format.binaryBodies) {
       writeHttpError(
         res,
         EngineErrorCode.BAD_REQUEST,
@@ -239,7 +252,7 @@ export class PollingTransport implements Transport {
       if (done) return;
       done = true;
       this.#receiving = false;
-      this.#deliver(Buffer.concat(chunks, length).toString("utf8"), req, res);
+      this.#deliver(Buffer.concat(chunks, length), binary, req, res);
     });
     req.once("close", () => {
       if (done) return;
@@ -259,7 +272,7 @@ export class PollingTransport implements Transport {
     this.#fail("transport error", `polling body larger than maxHttpBufferSize`);
   }
 
-  #deliver(body: string, req: IncomingMessage, res: ServerResponse): void {
+  #deliver(body: Buffer, binary: boolean, req: IncomingMessage, res: ServerResponse): void {
     if (this.#closed || this.#sink === null) {
       // Discarded by an upgrade (or closed) while the body streamed in: its packets go
       // nowhere, so they must not be acknowledged with "ok".
@@ -267,7 +280,7 @@ export class PollingTransport implements Transport {
       return;
     }
     if (log.enabled) log("received %j", body);
-    const packets = decodePayload(body, { maxPackets: this.#host.options.maxPayloadPackets });
+    const packets = this.#format.decode(body, binary, this.#host.options.maxPayloadPackets);
     if (packets instanceof ProtocolError) {
       writeHttpError(res, EngineErrorCode.BAD_REQUEST);
       this.#fail("parse error", packets);

@@ -5,6 +5,7 @@ import * as wsExports from "ws";
 import { debugLog } from "../../debug.js";
 import type { PreparedMessage } from "../contract.js";
 import { isPrepared, type OutgoingItem, type Transport, type TransportSink } from "../transport.js";
+import type { CachedFrame, WebSocketFormat } from "../wire-format.js";
 
 const log = debugLog("parley:engine:ws", "engine:ws");
 
@@ -12,15 +13,6 @@ const kTransport = Symbol("parley.websocketTransport");
 
 interface OwnedWebSocket extends WebSocket {
   [kTransport]?: WebSocketTransport;
-}
-
-/** A broadcast frame encoded once: the bytes every recipient gets. */
-interface CachedFrame {
-  /** The Engine.IO payload (what `ws.send` takes). */
-  readonly data: Buffer;
-  readonly binary: boolean;
-  /** The complete RFC 6455 frame (header + payload), built by ws's `Sender.frame` on demand. */
-  framed: Buffer | null;
 }
 
 type FrameFn = (
@@ -93,6 +85,14 @@ export function websocketFrames(message: PreparedMessage): readonly CachedFrame[
   return frames;
 }
 
+/** Engine.IO v4 over WebSocket: text frames `<digit><text>`, binary frames the raw bytes. */
+export const ENGINE_V4_WEBSOCKET: WebSocketFormat = {
+  encode: encodeEnginePacket,
+  frames: websocketFrames,
+  decode: (data, isBinary) =>
+    isBinary ? { type: "message", data } : decodeEnginePacket(data.toString("utf8")),
+};
+
 /**
  * One unmasked, unfragmented RFC 6455 data frame (server to client, no extension). Text is
  * written as UTF-8 straight after the header in one allocation; binary payloads are copied
@@ -157,6 +157,8 @@ export class WebSocketTransport implements Transport {
   readonly #ws: OwnedWebSocket;
   readonly #socket: Duplex;
   readonly #deflate: boolean;
+  /** The session's wire format (Engine.IO v4, or v3's), fixed when the WebSocket arrived. */
+  readonly #format: WebSocketFormat;
   /** No extension negotiated: pre-built frames may be written to the socket as they are. */
   readonly #rawFrames: boolean;
   /** The write callback, made on the first write that asks for one (most never do). */
@@ -175,10 +177,16 @@ export class WebSocketTransport implements Transport {
    * @param socket the raw socket the upgrade came on (the one handed to `ws.handleUpgrade`),
    *   kept to coalesce writes with cork/uncork.
    */
-  constructor(ws: WebSocket, socket: Duplex, deflate: boolean) {
+  constructor(
+    ws: WebSocket,
+    socket: Duplex,
+    deflate: boolean,
+    format: WebSocketFormat = ENGINE_V4_WEBSOCKET,
+  ) {
     this.#ws = ws as OwnedWebSocket;
     this.#socket = socket;
     this.#deflate = deflate;
+    this.#format = format;
     this.#rawFrames = ws.extensions === "";
     this.#ws[kTransport] = this;
     ws.on("message", WebSocketTransport.#handleMessage);
@@ -229,7 +237,7 @@ export class WebSocketTransport implements Transport {
     }
     if (isPrepared(item)) {
       const compress = this.#deflate && item.options.compress === true;
-      const frames = websocketFrames(item);
+      const frames = this.#format.frames(item);
       const last = frames.length - 1;
       for (let f = 0; f <= last; f++) {
         const frame = frames[f] as CachedFrame;
@@ -243,7 +251,7 @@ export class WebSocketTransport implements Transport {
     } else {
       // Broadcasts are not logged per recipient: the per-recipient path stays a push.
       if (log.enabled) logItem(item);
-      const data = encodeEnginePacket(item);
+      const data = this.#format.encode(item);
       if (this.#rawFrames && cb === undefined) {
         // No extension: frame it here and let it leave with this tick's other frames.
         this.#hold(frameMessage(data));
@@ -361,11 +369,7 @@ export class WebSocketTransport implements Transport {
   #receive(data: WsRawData, isBinary: boolean): void {
     if (this.#closed || this.#sink === null) return;
     if (log.enabled) log("received %s", isBinary ? "binary" : JSON.stringify(String(data)));
-    if (isBinary) {
-      this.#sink.onTransportPacket(this, { type: "message", data: toBuffer(data) });
-      return;
-    }
-    const packet = decodeEnginePacket(toBuffer(data).toString("utf8"));
+    const packet = this.#format.decode(toBuffer(data), isBinary);
     if (packet instanceof ProtocolError) {
       if (log.enabled) log("parse error: %s", packet.message);
       this.#closed = true;
