@@ -103,6 +103,7 @@ export class Session
   readonly handshakeRequest: HandshakeRequest;
   readonly protocol = 4;
   readonly remoteAddress: string;
+  /** @internal */
   _owner: ConnectionOwner | null = null;
   /** Owned by the heartbeat wheel. */
   heartbeatTick = -1;
