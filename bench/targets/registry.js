@@ -49,7 +49,7 @@ function parleyUnavailable() {
  * yesterday's server.
  */
 export function parleyDistStale() {
-  const dist = join(ROOT, "packages", "server", "dist", "index.js");
+  const dist = join(ROOT, "packages", "server", "dist", "index.cjs");
   if (!existsSync(dist)) return undefined;
   const built = statSync(dist).mtimeMs;
   /** @param {string} dir */

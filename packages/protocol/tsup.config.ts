@@ -5,7 +5,9 @@ export default defineConfig({
   // stays out of the client bundle.
   entry: { index: "src/index.ts", "v3/index": "src/v3/index.ts" },
   format: ["esm", "cjs"],
-  dts: true,
+  // tsup's declaration build sets `baseUrl` to this directory, and tsconfig.base.json's `paths`
+  // (relative to the repository root, where they map @parley/* to src/) would then miss.
+  dts: { compilerOptions: { baseUrl: "../.." } },
   sourcemap: true,
   clean: true,
   target: "es2022",

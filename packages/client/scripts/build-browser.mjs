@@ -2,8 +2,9 @@
 //   socket.io.js         IIFE defining the global `io`, readable, with source map
 //   socket.io.min.js     the same, minified
 //   socket.io.esm.min.js ES module (`import { io } from ".../socket.io.esm.min.js"`), minified
-// They are built from the TypeScript sources (the "source" export condition), from the browser
-// entry point, so neither `ws` nor any Node module can end up inside; the build fails if one does.
+// They are built from the TypeScript sources (esbuild follows tsconfig.base.json's `paths` to
+// packages/*/src), from the browser entry point, so neither `ws` nor any Node module can end up
+// inside; the build fails if one does.
 import { build } from "esbuild";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -16,7 +17,6 @@ const common = {
   bundle: true,
   sourcemap: true,
   platform: "browser",
-  conditions: ["source"],
   // Browsers from 2021 on: native private fields and methods, no transpiled helpers.
   target: ["chrome91", "firefox90", "safari15", "edge91"],
   legalComments: "none",

@@ -261,7 +261,7 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
     this._close("forced server close");
   }
 
-  /** @internal The connect timeout passed (called by the server's wheel). */
+  /** The connect timeout passed (called by the server's wheel, as a `HeartbeatTarget`). */
   onHeartbeatDue(): void {
     if (this.#socketCount() === 0) this._close("forced server close");
   }

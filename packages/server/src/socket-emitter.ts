@@ -10,7 +10,9 @@ export interface EmitFlags {
 
 /** What the emitter needs from its socket. */
 interface FlaggedTarget {
+  /** @internal */
   _emitWith(flags: EmitFlags, ev: string, args: unknown[]): boolean;
+  /** @internal */
   _emitWithAck(flags: EmitFlags, ev: string, args: unknown[]): Promise<unknown>;
 }
 

@@ -7,8 +7,8 @@ import { describe, expect, it } from "vitest";
 // The CommonJS build as `require` users get it: the package's `require` entries, from dist/.
 // It needs a build (`npm run build`; `.ci/run` builds before testing). Without one these tests
 // are skipped with a notice, except under CI=true, where a missing build is an error.
-// The checks run in a plain child `node`: the test worker resolves the "source" condition,
-// which would load src/ instead of the build.
+// The checks run in a plain child `node`: the test worker maps @parley/* to src/ (the aliases
+// in vitest.config.ts), which would load the sources instead of the build.
 const pkgDir = fileURLToPath(new URL("..", import.meta.url));
 const built =
   existsSync(`${pkgDir}dist/index.cjs`) && existsSync(`${pkgDir}dist/adapter/index.cjs`);

@@ -118,7 +118,9 @@ export interface HandshakeRequestInfo {
  * would cost every connection an `_events` dictionary and listener entries.
  */
 export interface ConnectionOwner {
+  /** @internal */
   _onData(data: RawData): void;
+  /** @internal */
   _onClose(reason: ConnectionCloseReason, description?: Error): void;
 }
 

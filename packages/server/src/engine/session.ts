@@ -150,6 +150,7 @@ export class Session
    */
   readonly protocol: 3 | 4;
   readonly remoteAddress: string;
+  /** @internal */
   _owner: ConnectionOwner | null = null;
   /** Owned by the heartbeat wheel. */
   heartbeatTick = -1;

@@ -21,7 +21,6 @@ await build({
   platform: "node",
   format: "esm",
   outfile: out,
-  conditions: ["source"],
   external: ["ws"],
   logLevel: "error",
 });
