@@ -205,6 +205,9 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
   /** @internal Encodes and writes one packet to this connection only. */
   _writePacket(packet: Packet, volatile: boolean, compress: boolean): void {
     if (this.conn.readyState !== "open") return;
+    // socket.io's semantics: a volatile packet goes only onto an idle transport, so a burst of
+    // them in one tick sends the first and drops the rest (checked before encoding).
+    if (volatile && !this.conn.writable) return;
     const frames = encodePacket(packet);
     if (frames.length === 1) {
       this.conn.send(frames[0], { volatile, compress });
@@ -219,7 +222,10 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
 
   /** @internal */
   _writePrepared(message: PreparedMessage): void {
-    if (this.conn.readyState === "open") this.conn.sendPrepared(message);
+    const conn = this.conn;
+    if (conn.readyState !== "open") return;
+    if (message.options.volatile === true && !conn.writable) return;
+    conn.sendPrepared(message);
   }
 
   /** @internal The namespace created `socket` for a CONNECT (true) or settled it (false). */

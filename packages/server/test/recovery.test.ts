@@ -363,13 +363,15 @@ describe("connection state recovery (server rules)", () => {
     const first = nextServerSocket(harness);
     await next(c, "connect");
     const s1 = await first;
+    // A volatile packet goes out only onto an idle transport: send it first.
+    await until(() => s1.conn.writable, "an idle transport");
+    s1.volatile.emit("e", "volatile");
     s1.emit("e", "direct");
     harness.io.emit("e", "broadcast");
-    s1.volatile.emit("e", "volatile");
     expect(await s1.emitWithAck("ask", 7)).toBe(7);
     await until(() => raw.length === 3, "three events");
     expect(typeof (c as unknown as { _pid?: unknown })._pid).toBe("string");
-    const [direct, broadcast, volatile] = raw;
+    const [volatile, direct, broadcast] = raw;
     expect(direct?.[0]).toBe("direct");
     expect(typeof direct?.[1]).toBe("string");
     expect(broadcast?.[0]).toBe("broadcast");
