@@ -179,6 +179,11 @@ export class Socket<
     return this.client.conn.request;
   }
 
+  /** Between CONNECT and joining: a packet sent now goes straight to the client, unkept. */
+  get #admitting(): boolean {
+    return !this.connected && !this.#closed;
+  }
+
   get disconnected(): boolean {
     return !this.connected;
   }
@@ -353,9 +358,11 @@ export class Socket<
       data.pop();
       packet.id = this.nsp._nextAckId();
       this.#ackRegistry.add(packet.id, last as (...a: unknown[]) => void, flags.timeout);
-    } else if (this.#pid !== undefined && flags.volatile !== true && this.connected) {
+    } else if (this.#pid !== undefined && flags.volatile !== true && !this.#admitting) {
       // Through the adapter, to this socket's own room only: it gets an offset and is kept
-      // for replay, as a broadcast would be. `local`: no other server needs to see it.
+      // for replay, as a broadcast would be. `local`: no other server needs to see it. Once
+      // the socket has disconnected its room is empty, but the packet is still kept: a client
+      // that recovers the session gets it (as socket.io does).
       const bflags: BroadcastFlags = { local: true };
       if (flags.compress !== undefined) bflags.compress = flags.compress;
       this.nsp.adapter.broadcast(packet, {

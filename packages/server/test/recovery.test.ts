@@ -158,14 +158,14 @@ describe.each(CLIENTS)("connection state recovery with $name", ({ make }) => {
     c.io.engine?.close();
     const [reason] = await gone;
     expect(reason).toBe("transport close");
-    // Not connected any more: a socket.emit on the old socket reaches nobody and is not kept.
-    s1.emit("direct", "lost");
+    // Not connected any more: a socket.emit on the old socket is kept for the recovery.
+    s1.emit("direct", "kept");
     harness.io.to(s1.id).emit("direct", "b");
     await until(() => server !== s1 && c.connected, "reconnection");
     expect(c.recovered).toBe(true);
     (server as Socket).emit("direct", "c");
     await until(() => got.includes("c"), "event after recovery");
-    expect(got).toEqual(["a", "b", "c"]);
+    expect(got).toEqual(["a", "kept", "b", "c"]);
   });
 
   it("is not recovered after maxDisconnectionDuration", async () => {
