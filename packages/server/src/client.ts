@@ -17,6 +17,7 @@ import type {
 } from "./engine/contract.js";
 import { prepareMessage } from "./engine/contract.js";
 import type { HeartbeatTarget } from "./engine/heartbeat.js";
+import type { CustomParser, ParserDecoder } from "./parser.js";
 import type { Server } from "./server.js";
 import type { Socket } from "./socket.js";
 import type { DisconnectReason } from "./socket-types.js";
@@ -65,9 +66,10 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
   #pending: Set<AnySocket> | undefined;
   /**
    * Created by the first binary packet (or stray binary frame): text packets decode without
-   * state, so a connection that never sends binary holds no decoder.
+   * state, so a connection that never sends binary holds no decoder. With a custom `parser`,
+   * that parser's decoder, created by the first message.
    */
-  #decoder: PacketDecoder | undefined;
+  #decoder: PacketDecoder | ParserDecoder | undefined;
   /** Owned by the server's connect-timeout wheel: -1 once the client joined a namespace. */
   heartbeatTick = -1;
   #closed = false;
@@ -131,7 +133,12 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
 
   /** @internal */
   _onData(data: RawData): void {
-    let decoder = this.#decoder;
+    const parser = this.server._parser;
+    if (parser !== undefined) {
+      this.#onParserData(parser, data);
+      return;
+    }
+    let decoder = this.#decoder as PacketDecoder | undefined;
     let result: DecodeResult | undefined;
     // The limits object carries both decoder options: no options object per packet.
     if (decoder === undefined && typeof data === "string") {
@@ -143,10 +150,38 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
     }
     if (result === null) return;
     if (result instanceof ProtocolError) {
-      this._close("parse error", result);
+      this.#onDecodeError(result);
       return;
     }
     this.#onPacket(result);
+  }
+
+  #onParserData(parser: CustomParser, data: RawData): void {
+    let decoder = this.#decoder as ParserDecoder | undefined;
+    if (decoder === undefined) {
+      // A closure per connection, only with a custom parser: its decoder reports by event.
+      decoder = this.#decoder = parser.createDecoder((packet) => {
+        if (this.#closed) return;
+        if (packet instanceof ProtocolError) this.#onDecodeError(packet);
+        else this.#onPacket(packet);
+      });
+    }
+    try {
+      decoder.add(data);
+    } catch (err) {
+      this.#onDecodeError(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /**
+   * Input that does not decode, as socket.io handles it: each socket of the connection gets
+   * an `error` event with the reason, then the connection closes and they disconnect with
+   * "forced close". Not recoverable: a client that sent garbage gets a fresh session.
+   */
+  #onDecodeError(err: Error): void {
+    if (this.#closed) return;
+    for (const socket of this.#socketList()) socket._onerror(err);
+    this._close("forced close", err, false);
   }
 
   #onPacket(packet: Packet): void {
@@ -208,9 +243,11 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
     // socket.io's semantics: a volatile packet goes only onto an idle transport, so a burst of
     // them in one tick sends the first and drops the rest (checked before encoding).
     if (volatile && !this.conn.writable) return;
-    const frames = encodePacket(packet);
-    if (frames.length === 1) {
-      this.conn.send(frames[0], { volatile, compress });
+    const parser = this.server._parser;
+    const frames = parser === undefined ? encodePacket(packet) : parser.encode(packet);
+    const only = frames.length === 1 ? frames[0] : undefined;
+    if (only !== undefined) {
+      this.conn.send(only, { volatile, compress });
     } else if (volatile) {
       // A packet with attachments spans several frames; handing them over as one prepared
       // message lets the transport drop all of them or none, never half a packet.
@@ -262,10 +299,13 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
     if (this.#socketCount() === 0) this._close("forced server close");
   }
 
-  /** @internal The server ends the connection: sockets see `reason`, then the transport closes. */
-  _close(reason: DisconnectReason, description?: unknown): void {
+  /**
+   * @internal The server ends the connection: sockets see `reason`, then the transport closes.
+   * `recoverable: false` keeps their sessions from connection state recovery.
+   */
+  _close(reason: DisconnectReason, description?: unknown, recoverable?: boolean): void {
     if (this.#closed) return;
-    this.#teardown(reason, description);
+    this.#teardown(reason, description, recoverable);
     this.conn.close();
   }
 
@@ -275,14 +315,16 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
     this.#teardown(reason, description);
   }
 
-  #teardown(reason: DisconnectReason, description: unknown): void {
+  #teardown(reason: DisconnectReason, description: unknown, recoverable?: boolean): void {
     this.#closed = true;
     this.conn._owner = null;
     this.server._connectTimeouts.cancel(this);
+    const decoder = this.#decoder;
     this.#decoder = undefined;
+    if (decoder !== undefined && !(decoder instanceof PacketDecoder)) decoder.destroy?.();
     const sockets = this.#socketList();
     this.#sockets = undefined;
-    for (const socket of sockets) socket._onclose(reason, description);
+    for (const socket of sockets) socket._onclose(reason, description, recoverable);
     const pending = this.#pending;
     this.#pending = undefined;
     // Not connected: closing one only takes it out of its rooms (no events).

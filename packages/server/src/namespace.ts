@@ -1,4 +1,12 @@
-import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "@parley/protocol";
+import {
+  type DefaultEventsMap,
+  type EventNames,
+  type EventParams,
+  type EventsMap,
+  encodePacket,
+  type Packet,
+  type RawData,
+} from "@parley/protocol";
 import {
   type Adapter,
   createAdapter,
@@ -195,6 +203,12 @@ export class Namespace<
   }
 
   // ---- internals ----
+
+  /** @internal Encodes a packet for every recipient of a broadcast: the server's parser's way. */
+  _encode(packet: Packet): readonly RawData[] {
+    const parser = this.server._parser;
+    return parser === undefined ? encodePacket(packet) : parser.encode(packet);
+  }
 
   /** @internal */
   _nextAckId(): number {

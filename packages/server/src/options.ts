@@ -2,6 +2,7 @@ import { DEFAULT_LIMITS } from "@parley/protocol";
 import type { AdapterConstructor, RecoveryOptions } from "./adapter/adapter.js";
 import type { ClientLimits } from "./client.js";
 import type { EngineOptions } from "./engine/index.js";
+import type { ParserModule } from "./parser.js";
 
 /** `connectionStateRecovery`: every field is optional; the defaults are listed. */
 export interface ConnectionStateRecoveryOptions {
@@ -50,6 +51,12 @@ export interface ServerOptions extends EngineOptions {
    * packets it missed. `{}` turns it on with the defaults.
    */
   connectionStateRecovery?: ConnectionStateRecoveryOptions;
+  /**
+   * A custom parser with socket.io-parser's `{ Encoder, Decoder }` shape, such as
+   * `socket.io-msgpack-parser`; clients must use the same one. Default: Parley's own codec
+   * (the socket.io-parser wire format).
+   */
+  parser?: ParserModule;
   /** Binary attachments one packet may carry (default 10). */
   maxAttachments?: number;
   /**
@@ -70,6 +77,7 @@ const SESSION_OPTIONS: ReadonlySet<string> = new Set([
   "maxRoomsPerSocket",
   "maxAttachments",
   "connectionStateRecovery",
+  "parser",
   "clientDir",
 ]);
 

@@ -25,6 +25,7 @@ import {
   type ServerOptions,
 } from "./options.js";
 import { type NamespaceMatcher, ParentNamespace } from "./parent-namespace.js";
+import { CustomParser } from "./parser.js";
 import type { RemoteSocket } from "./remote-socket.js";
 import { ClientFileServer, defaultClientDir } from "./serve-client.js";
 import type { Socket } from "./socket.js";
@@ -98,6 +99,8 @@ export class Server<
   readonly _connectTimeouts: HeartbeatWheel;
   /** @internal Connection state recovery settings; undefined when it is off. */
   readonly _recovery: RecoveryOptions | undefined;
+  /** @internal The `parser` option; undefined for Parley's own codec. */
+  readonly _parser: CustomParser | undefined;
   readonly #opts: ServerOptions;
   readonly #parents = new Map<
     NamespaceMatcher,
@@ -126,6 +129,7 @@ export class Server<
     this._limits = resolveLimits(opts);
     this._connectTimeouts = new HeartbeatWheel(HeartbeatWheel.tickFor(this._limits.connectTimeout));
     this._recovery = resolveRecovery(opts);
+    this._parser = opts.parser === undefined ? undefined : new CustomParser(opts.parser);
     this.sockets = this.of("/");
     if (srv !== undefined) this.attach(srv);
   }

@@ -43,7 +43,10 @@ import {
 export type SocketReservedEvents = {
   disconnect(reason: DisconnectReason, description?: unknown): void;
   disconnecting(reason: DisconnectReason, description?: unknown): void;
-  /** A `socket.use()` middleware refused a packet (or the client emitted "error"). */
+  /**
+   * A `socket.use()` middleware refused a packet, or the connection sent a packet that does
+   * not decode (the socket then disconnects with "forced close").
+   */
   error(err: Error): void;
 };
 
@@ -462,14 +465,29 @@ export class Socket<
     }
   }
 
-  /** @internal The socket leaves its namespace: `disconnecting`, cleanup, `disconnect`. */
-  _onclose(reason: DisconnectReason, description?: unknown): void {
+  /**
+   * @internal Its connection sent something that does not decode (socket.io's `_onerror`):
+   * listeners of `error` hear why, just before the socket disconnects.
+   */
+  _onerror(err: Error): void {
+    if (this.connected) this.emitReserved("error", err);
+  }
+
+  /**
+   * @internal The socket leaves its namespace: `disconnecting`, cleanup, `disconnect`. Its
+   * session is kept for recovery after a `recoverable` reason (by default, those listed above).
+   */
+  _onclose(
+    reason: DisconnectReason,
+    description?: unknown,
+    recoverable = RECOVERABLE_REASONS.has(reason),
+  ): void {
     if (!this.connected) {
       this.#cleanup();
       return;
     }
     this.emitReserved("disconnecting", reason, description);
-    if (this.#pid !== undefined && RECOVERABLE_REASONS.has(reason)) {
+    if (this.#pid !== undefined && recoverable) {
       this.#persist();
     }
     this.#cleanup();
