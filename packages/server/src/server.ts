@@ -12,6 +12,7 @@ import { InMemoryAdapter } from "./adapter/in-memory-adapter.js";
 import type { BroadcastOperator } from "./broadcast-operator.js";
 import { Client, type ClientLimits } from "./client.js";
 import type { EngineConnection } from "./engine/contract.js";
+import { Cors } from "./engine/cors.js";
 import { HeartbeatWheel } from "./engine/heartbeat.js";
 import { Engine } from "./engine/index.js";
 import { attachListeners } from "./http-attach.js";
@@ -180,7 +181,12 @@ export class Server<
   }
 
   #attachServe(server: HttpServer | HttpsServer): void {
-    const files = new ClientFileServer(this.#opts.clientDir ?? defaultClientDir());
+    // socket.io runs its `cors` middleware in front of the bundles too.
+    const cors = this.#opts.cors;
+    const files = new ClientFileServer(
+      this.#opts.clientDir ?? defaultClientDir(),
+      cors === undefined || cors === false ? undefined : new Cors(cors === true ? {} : cors),
+    );
     const prefix = `${this.#path}/`;
     attachListeners(server, (req, res) => {
       const name = ClientFileServer.match(req.url, prefix);
