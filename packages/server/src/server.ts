@@ -366,10 +366,12 @@ export class Server<
     await Promise.allSettled([...this._nsps.values()].map(async (nsp) => nsp.adapter.close()));
     (this.engine as BindableEngine | undefined)?.close();
     const http = this.httpServer;
-    if (http === undefined || !http.listening) {
+    if (http === undefined) {
       fn?.();
       return;
     }
+    // As socket.io: a server that is not listening (never was, or closed already) gives `fn`
+    // Node's ERR_SERVER_NOT_RUNNING; the promise resolves either way.
     await new Promise<void>((resolve) => {
       http.close((err) => {
         fn?.(err);
