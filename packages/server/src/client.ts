@@ -9,6 +9,7 @@ import {
   ProtocolError,
   type RawData,
 } from "@parley/protocol";
+import { debugLog } from "./debug.js";
 import type {
   ConnectionCloseReason,
   ConnectionOwner,
@@ -21,6 +22,10 @@ import type { CustomParser, ParserDecoder } from "./parser.js";
 import type { Server } from "./server.js";
 import type { Socket } from "./socket.js";
 import type { DisconnectReason } from "./socket-types.js";
+
+const log = debugLog("parley:client", "socket.io:client");
+/** socket.io logs its codec's work as socket.io-parser; Parley's codec runs from this file. */
+const parserLog = debugLog("parley:parser", "socket.io-parser");
 
 /** The per-connection limits a client and its sockets enforce (resolved server options). */
 export interface ClientLimits {
@@ -81,6 +86,7 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
     // The connection calls us directly: no listeners on it, no closures, no lookup map.
     conn._owner = this;
     server._connectTimeouts.schedule(this, this.limits.connectTimeout);
+    log("new client for connection %s", conn.id);
   }
 
   /** The Engine.IO session id. */
@@ -149,7 +155,11 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
       result = decoder.add(data);
     }
     if (result === null) return;
+    if (parserLog.enabled && !(result instanceof ProtocolError)) {
+      parserLog("decoded %s as %j", typeof data === "string" ? data : "binary", result);
+    }
     if (result instanceof ProtocolError) {
+      log("invalid packet format (%s)", result.code);
       this.#onDecodeError(result);
       return;
     }
@@ -169,6 +179,7 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
     try {
       decoder.add(data);
     } catch (err) {
+      log("invalid packet format");
       this.#onDecodeError(err instanceof Error ? err : new Error(String(err)));
     }
   }
@@ -188,11 +199,13 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
     const { nsp } = packet;
     if (packet.type === PacketType.CONNECT) {
       if (this.#socket(nsp) !== undefined || this.#joining?.has(nsp)) {
+        log("invalid state (second CONNECT to %s)", nsp);
         this._close("forced server close");
       } else if (
         this.#socketCount() + (this.#joining?.size ?? 0) >=
         this.limits.maxNamespacesPerClient
       ) {
+        log("too many namespaces, refusing %s", nsp);
         this.#connectError(nsp, "Too many namespaces");
       } else {
         this.#connect(nsp, (packet.data as Record<string, unknown> | undefined) ?? {});
@@ -200,6 +213,7 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
       return;
     }
     if (packet.type === PacketType.CONNECT_ERROR) {
+      log("invalid state (packet type: %s)", packet.type);
       this._close("forced server close");
       return;
     }
@@ -207,6 +221,7 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
   }
 
   #connect(name: string, auth: Record<string, unknown>): void {
+    log("connecting to namespace %s", name);
     this.#joining ??= new Set();
     this.#joining.add(name);
     this.server._resolveNamespace(name, auth, (nsp) => {
@@ -216,6 +231,7 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
         return;
       }
       if (nsp === undefined) {
+        log("creation of namespace %s was denied", name);
         this.#doneJoining(name);
         this.#connectError(name, "Invalid namespace");
         return;
@@ -239,12 +255,19 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
 
   /** @internal Encodes and writes one packet to this connection only. */
   _writePacket(packet: Packet, volatile: boolean, compress: boolean): void {
-    if (this.conn.readyState !== "open") return;
+    if (this.conn.readyState !== "open") {
+      if (log.enabled) log("ignoring packet write %j", packet);
+      return;
+    }
     // socket.io's semantics: a volatile packet goes only onto an idle transport, so a burst of
     // them in one tick sends the first and drops the rest (checked before encoding).
-    if (volatile && !this.conn.writable) return;
+    if (volatile && !this.conn.writable) {
+      log("volatile packet is discarded since the transport is not currently writable");
+      return;
+    }
     const parser = this.server._parser;
     const frames = parser === undefined ? encodePacket(packet) : parser.encode(packet);
+    if (parserLog.enabled) parserLog("encoded %j as %j", packet, frames);
     const only = frames.length === 1 ? frames[0] : undefined;
     if (only !== undefined) {
       this.conn.send(only, { volatile, compress });
@@ -261,7 +284,10 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
   _writePrepared(message: PreparedMessage): void {
     const conn = this.conn;
     if (conn.readyState !== "open") return;
-    if (message.options.volatile === true && !conn.writable) return;
+    if (message.options.volatile === true && !conn.writable) {
+      log("volatile packet is discarded since the transport is not currently writable");
+      return;
+    }
     conn.sendPrepared(message);
   }
 
@@ -296,7 +322,10 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
 
   /** @internal The connect timeout passed (called by the server's wheel). */
   onHeartbeatDue(): void {
-    if (this.#socketCount() === 0) this._close("forced server close");
+    if (this.#socketCount() === 0) {
+      log("no namespace joined yet, close the client");
+      this._close("forced server close");
+    }
   }
 
   /**
@@ -305,6 +334,7 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
    */
   _close(reason: DisconnectReason, description?: unknown, recoverable?: boolean): void {
     if (this.#closed) return;
+    log("forcing transport close");
     this.#teardown(reason, description, recoverable);
     this.conn.close();
   }
@@ -316,6 +346,7 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
   }
 
   #teardown(reason: DisconnectReason, description: unknown, recoverable?: boolean): void {
+    log("client close with reason %s", reason);
     this.#closed = true;
     this.conn._owner = null;
     this.server._connectTimeouts.cancel(this);

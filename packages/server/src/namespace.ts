@@ -17,6 +17,7 @@ import {
 } from "./adapter/adapter.js";
 import { BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
+import { debugLog } from "./debug.js";
 import { type MiddlewareFn, runMiddleware } from "./middleware.js";
 import type { RemoteSocket } from "./remote-socket.js";
 import type { Server } from "./server.js";
@@ -28,6 +29,8 @@ import {
   type BroadcastAckReplies,
   TypedEmitter,
 } from "./typed-emitter.js";
+
+const log = debugLog("parley:namespace", "socket.io:namespace");
 
 export type NamespaceReservedEvents<
   Listen extends EventsMap,
@@ -89,7 +92,10 @@ export class Namespace<
     this.adapter = createAdapter(this.server.adapter(), this);
     Promise.resolve()
       .then(() => this.adapter.init())
-      .catch((err: unknown) => this.server._reportHandlerError(err, undefined, "adapter.init"));
+      .catch((err: unknown) => {
+        log("error while initializing adapter: %s", err);
+        this.server._reportHandlerError(err, undefined, "adapter.init");
+      });
   }
 
   /** Adds a middleware run for every socket before it joins (`next(err)` refuses it). */
@@ -270,18 +276,21 @@ export class Namespace<
     const restored = (session: RestoredSession | null | undefined) => {
       // Never two live sockets with one id, whatever an adapter returns.
       const usable = session != null && !this.sockets.has(session.sid) ? session : undefined;
+      if (usable !== undefined) log("connection state recovered for sid %s", usable.sid);
       this.#admit(client, rest, usable, onJoined, onRefused);
     };
     let result: ReturnType<Adapter["restoreSession"]>;
     try {
       result = this.adapter.restoreSession(pid, offset);
     } catch (err) {
+      log("error while restoring session: %s", err);
       this.server._reportHandlerError(err, undefined, "adapter.restoreSession");
       restored(undefined);
       return;
     }
     if (result !== null && typeof (result as Partial<PromiseLike<unknown>>).then === "function") {
       (result as PromiseLike<RestoredSession | null>).then(restored, (err: unknown) => {
+        log("error while restoring session: %s", err);
         this.server._reportHandlerError(err, undefined, "adapter.restoreSession");
         restored(undefined);
       });
@@ -301,16 +310,19 @@ export class Namespace<
       onRefused();
       return;
     }
+    log("adding socket to nsp %s", this.name);
     const socket = new Socket<Listen, Emit, ServerSide, SocketData>(this, client, auth, session);
     client._trackPending(socket, true);
     const connect = (err?: Error) => {
       client._trackPending(socket, false);
       if (client.conn.readyState !== "open") {
+        log("next called after client was closed - ignoring socket");
         socket._onclose("transport close");
         onRefused();
         return;
       }
       if (err !== undefined) {
+        log("middleware error, sending CONNECT_ERROR packet to the client");
         socket._refuse(err);
         onRefused();
         return;

@@ -11,6 +11,7 @@ import type { AdapterConstructor, RecoveryOptions, Room, SocketId } from "./adap
 import { InMemoryAdapter } from "./adapter/in-memory-adapter.js";
 import type { BroadcastOperator } from "./broadcast-operator.js";
 import { Client, type ClientLimits } from "./client.js";
+import { debugLog } from "./debug.js";
 import type { EngineConnection } from "./engine/contract.js";
 import { Cors } from "./engine/cors.js";
 import { HeartbeatWheel } from "./engine/heartbeat.js";
@@ -36,6 +37,8 @@ import type {
   BroadcastAckReplies,
   ReservedOrUserListener,
 } from "./typed-emitter.js";
+
+const log = debugLog("parley:server", "socket.io:server");
 
 /** What `io.bind()` needs from an engine: connections in, and a way to stop. */
 export interface BindableEngine {
@@ -147,6 +150,7 @@ export class Server<
     let server: HttpServer | HttpsServer;
     if (typeof srv === "number" || typeof srv === "string") {
       const port = Number(srv);
+      log("creating http server and binding to %d", port);
       server = createServer((_req, res) => {
         res.writeHead(404);
         res.end();
@@ -157,7 +161,9 @@ export class Server<
     }
     Object.assign(this.#opts, opts);
     if (opts.path !== undefined) this.#path = normalizeServerPath(opts.path);
-    const engine = new Engine(engineOptionsOf(this.#opts, this.#path));
+    const engineOptions = engineOptionsOf(this.#opts, this.#path);
+    if (log.enabled) log("creating engine with opts %o", engineOptions);
+    const engine = new Engine(engineOptions);
     engine.attach(server);
     if (this.#serveClient) this.#attachServe(server);
     this.httpServer = server;
@@ -177,10 +183,12 @@ export class Server<
   }
 
   #onConnection(conn: EngineConnection): void {
+    log("incoming connection with id %s", conn.id);
     new Client(this as unknown as Server<never, never, never, unknown>, conn);
   }
 
   #attachServe(server: HttpServer | HttpsServer): void {
+    log("attaching client serving req handler");
     // socket.io runs its `cors` middleware in front of the bundles too.
     const cors = this.#opts.cors;
     const files = new ClientFileServer(
@@ -242,6 +250,7 @@ export class Server<
   ): Namespace<Listen, Emit, ServerSide, SocketData> {
     if (typeof name === "function" || name instanceof RegExp) {
       const parent = new ParentNamespace<Listen, Emit, ServerSide, SocketData>(this);
+      log("initializing parent namespace %s", parent.name);
       if (name instanceof RegExp) {
         if (name.global || name.sticky) {
           throw new Error("stateful regular expressions (g or y flag) are not supported");
@@ -260,12 +269,14 @@ export class Server<
     if (nsp === undefined) {
       for (const [re, parent] of this.#parentsByRegExp) {
         if (re.test(nspName)) {
+          log("attaching namespace %s to parent namespace %s", nspName, re);
           nsp = parent._createChild(nspName);
           break;
         }
       }
     }
     if (nsp === undefined) {
+      log("initializing namespace %s", nspName);
       nsp = new Namespace(this, nspName);
       this._nsps.set(nspName, nsp);
       if (nspName !== "/") this.sockets._emitNewNamespace(nsp);
@@ -282,6 +293,7 @@ export class Server<
     this._nsps.set(child.name, child);
     if (this.#opts.cleanupEmptyChildNamespaces === true) {
       child._onEmpty = () => {
+        log("closing child namespace %s", child.name);
         Promise.resolve(child.adapter.close()).catch(() => {});
         this._nsps.delete(child.name);
         parent.children.delete(child);
@@ -317,7 +329,10 @@ export class Server<
         if (answered) return;
         answered = true;
         if (err !== null || !allow) return tryNext(i + 1);
-        done(this._nsps.get(name) ?? parent._createChild(name));
+        const existing = this._nsps.get(name);
+        if (existing !== undefined) log("dynamic namespace %s already exists", name);
+        else log("dynamic namespace %s was created", name);
+        done(existing ?? parent._createChild(name));
       };
       try {
         matcher(name, auth, next);
@@ -374,6 +389,7 @@ export class Server<
     // Node's ERR_SERVER_NOT_RUNNING; the promise resolves either way.
     await new Promise<void>((resolve) => {
       http.close((err) => {
+        if (err !== undefined) log("server was not running");
         fn?.(err);
         resolve();
       });

@@ -18,6 +18,7 @@ import type {
 } from "./adapter/adapter.js";
 import { type BroadcastFlagsInput, BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
+import { debugLog } from "./debug.js";
 import { type EngineConnection, type PreparedMessage, prepareMessage } from "./engine/contract.js";
 import { randomId } from "./engine/random-id.js";
 import { buildHandshake } from "./handshake.js";
@@ -39,6 +40,8 @@ import {
   invokeGuarded,
   TypedEmitter,
 } from "./typed-emitter.js";
+
+const log = debugLog("parley:socket", "socket.io:socket");
 
 export type SocketReservedEvents = {
   disconnect(reason: DisconnectReason, description?: unknown): void;
@@ -260,6 +263,7 @@ export class Socket<
     if (this.#closed) return;
     // A Set first: `join(["a", "a"])` adds one room, and must count as one against the limit.
     const wanted = new Set(Array.isArray(rooms) ? rooms : [rooms]);
+    if (log.enabled) log("join room %s", [...wanted]);
     const max = this.client.limits.maxRoomsPerSocket;
     if (max !== undefined) {
       const current = this.rooms;
@@ -276,6 +280,7 @@ export class Socket<
   }
 
   leave(room: Room): Promise<void> | void {
+    log("leave room %s", room);
     return this.nsp.adapter.del(this.id, room);
   }
 
@@ -360,6 +365,7 @@ export class Socket<
     if (typeof last === "function") {
       data.pop();
       packet.id = this.nsp._nextAckId();
+      if (log.enabled) log("emitting packet with ack id %d", packet.id);
       this.#ackRegistry.add(packet.id, last as (...a: unknown[]) => void, flags.timeout);
     } else if (this.#pid !== undefined && flags.volatile !== true && !this.#admitting) {
       // Through the adapter, to this socket's own room only: it gets an offset and is kept
@@ -430,6 +436,7 @@ export class Socket<
       // Straight to the adapter: these rooms were within maxRoomsPerSocket when persisted.
       this.nsp.adapter.addAll(this.id, new Set([this.id, ...restored.rooms]));
     }
+    log("socket connected - writing packet");
     const data: { sid: SocketId; pid?: PrivateSessionId } = { sid: this.id };
     if (this.#pid !== undefined) data.pid = this.#pid;
     this._sendPacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
@@ -450,6 +457,8 @@ export class Socket<
 
   /** @internal */
   _onpacket(packet: Packet): void {
+    // The hot path of every incoming packet: nothing is formatted unless logging is on.
+    if (log.enabled) log("got packet %j", packet);
     switch (packet.type) {
       case PacketType.EVENT:
       case PacketType.BINARY_EVENT:
@@ -460,6 +469,7 @@ export class Socket<
         this.#acks?.settle(packet.id as number, packet.data as unknown[]);
         break;
       case PacketType.DISCONNECT:
+        log("got disconnect packet");
         this._onclose("client namespace disconnect");
         break;
     }
@@ -486,8 +496,10 @@ export class Socket<
       this.#cleanup();
       return;
     }
+    log("closing socket - reason %s", reason);
     this.emitReserved("disconnecting", reason, description);
     if (this.#pid !== undefined && recoverable) {
+      log("connection state recovery is enabled for sid %s", this.id);
       this.#persist();
     }
     this.#cleanup();
@@ -523,7 +535,11 @@ export class Socket<
 
   #onEvent(packet: Packet): void {
     const args = packet.data as unknown[];
-    if (packet.id !== undefined) args.push(this.#ackResponder(packet.id));
+    if (log.enabled) log("emitting event %j", args);
+    if (packet.id !== undefined) {
+      if (log.enabled) log("attaching ack callback to event");
+      args.push(this.#ackResponder(packet.id));
+    }
     if (this.#any !== undefined) {
       for (const listener of this.#any.slice()) this.#call(listener, args, "any");
     }
@@ -545,7 +561,11 @@ export class Socket<
   }
 
   #dispatch(args: unknown[]): void {
-    if (!this.connected) return;
+    if (!this.connected) {
+      log("ignore packet received after disconnection");
+      return;
+    }
+    if (log.enabled) log("dispatching an event %j", args);
     this.emitLocal(args[0] as string, args.slice(1));
   }
 
@@ -554,6 +574,7 @@ export class Socket<
     return (...args: unknown[]) => {
       if (sent) return;
       sent = true;
+      if (log.enabled) log("sending ack %j", args);
       this._sendPacket({ type: PacketType.ACK, nsp: this.nsp.name, id, data: args });
     };
   }
