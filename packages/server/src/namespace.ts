@@ -89,7 +89,17 @@ export class Namespace<
 
   /** @internal (Re)creates the adapter from the server's adapter class. */
   _initAdapter(): void {
-    this.adapter = createAdapter(this.server.adapter(), this);
+    const adapter = createAdapter(this.server.adapter(), this);
+    if (isSocketIoAdapter(adapter)) {
+      // It would connect, then throw at the first broadcast: it reaches into socket.io's
+      // internals (server.encoder, socket.client.writeToEngine), which Parley does not have.
+      throw new TypeError(
+        "option adapter: this adapter is built on socket.io-adapter, which needs socket.io's " +
+          "internals; use @parley/redis-adapter's createAdapter, or subclass ClusterAdapter " +
+          "from @parley/server/adapter for another broker",
+      );
+    }
+    this.adapter = adapter;
     Promise.resolve()
       .then(() => this.adapter.init())
       .catch((err: unknown) => {
@@ -371,4 +381,9 @@ export class Namespace<
   _emitHandlerError(err: unknown, socket: unknown, event: string): boolean {
     return this.emitLocal("handler_error", [err, socket, event]);
   }
+}
+
+/** socket.io-adapter's adapters (and those built on them) keep the server's encoder. */
+function isSocketIoAdapter(adapter: Adapter): boolean {
+  return "encoder" in adapter && typeof (adapter as { _encode?: unknown })._encode === "function";
 }

@@ -1,4 +1,5 @@
 import { DEFAULT_LIMITS } from "@parley/protocol";
+import { WebSocketServer } from "ws";
 import type { AdapterConstructor, RecoveryOptions } from "./adapter/adapter.js";
 import type { ClientLimits } from "./client.js";
 import type { EngineOptions } from "./engine/index.js";
@@ -64,6 +65,30 @@ export interface ServerOptions extends EngineOptions {
    * @internal for tests
    */
   clientDir?: string;
+}
+
+/**
+ * Socket.IO and engine.io options Parley does not have, and what to do instead. Checked at
+ * construction: an option that is accepted must work, so these throw rather than being
+ * ignored. (Options Parley has under the same name are not listed; see docs/COMPATIBILITY.md.)
+ */
+export function assertSupportedOptions(opts: object): void {
+  const given = opts as Record<string, unknown>;
+  const wsEngine = given.wsEngine;
+  // ws's own server is what Parley runs on anyway: passing it changes nothing.
+  if (wsEngine !== undefined && wsEngine !== WebSocketServer) {
+    throw new TypeError(
+      "option wsEngine is not supported: Parley runs on ws (install bufferutil for its native " +
+        "masking); remove the option (eiows and uWebSockets.js cannot be plugged in)",
+    );
+  }
+  const transports = given.transports;
+  if (Array.isArray(transports) && transports.includes("webtransport")) {
+    throw new TypeError(
+      'transport "webtransport" is not supported: use ["polling", "websocket"] ' +
+        "(WebSocket, with long-polling as the fallback)",
+    );
+  }
 }
 
 /** Option names the session layer keeps to itself; everything else goes to the engine. */

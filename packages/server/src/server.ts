@@ -20,6 +20,7 @@ import { attachListeners } from "./http-attach.js";
 import type { MiddlewareFn } from "./middleware.js";
 import { Namespace, type NamespaceReservedEvents } from "./namespace.js";
 import {
+  assertSupportedOptions,
   engineOptionsOf,
   normalizeServerPath,
   resolveLimits,
@@ -95,12 +96,12 @@ export class Server<
   /** @internal */
   readonly _nsps = new Map<string, Namespace<Listen, Emit, ServerSide, SocketData>>();
   /** @internal */
-  readonly _limits: ClientLimits;
+  _limits: ClientLimits;
   /**
    * @internal One shared timer for every client's connect timeout (a connection that joins no
    * namespace in time is closed), instead of a `setTimeout` per connection.
    */
-  readonly _connectTimeouts: HeartbeatWheel;
+  _connectTimeouts: HeartbeatWheel;
   /** @internal Connection state recovery settings; undefined when it is off. */
   readonly _recovery: RecoveryOptions | undefined;
   /** @internal The `parser` option; undefined for Parley's own codec. */
@@ -126,6 +127,7 @@ export class Server<
       opts = srv;
       srv = undefined;
     }
+    assertSupportedOptions(opts);
     this.#opts = { ...opts };
     this.#path = normalizeServerPath(opts.path);
     this.#serveClient = opts.serveClient !== false;
@@ -159,6 +161,7 @@ export class Server<
     } else {
       server = srv;
     }
+    assertSupportedOptions(opts);
     Object.assign(this.#opts, opts);
     if (opts.path !== undefined) this.#path = normalizeServerPath(opts.path);
     const engineOptions = engineOptionsOf(this.#opts, this.#path);
@@ -173,6 +176,17 @@ export class Server<
 
   listen(srv: AttachTarget, opts: ServerOptions = {}): this {
     return this.attach(srv, opts);
+  }
+
+  /**
+   * socket.io's uWebSockets.js attachment. Not supported: Parley's engine runs on Node's HTTP
+   * server and ws. Throws, rather than accepting an app it would never serve.
+   */
+  attachApp(_app: unknown, _opts?: ServerOptions): never {
+    throw new Error(
+      "attachApp() (uWebSockets.js) is not supported: attach Parley to a Node http or https " +
+        "server with attach()/listen(), or bind() an engine",
+    );
   }
 
   /** Takes connections from an engine you created and attached yourself. */
@@ -212,6 +226,21 @@ export class Server<
       return this.#serveClient;
     }
     this.#serveClient = v;
+    return this;
+  }
+
+  /**
+   * Milliseconds a connection may stay without joining a namespace (default 45000). Setting
+   * it applies to connections that arrive afterwards.
+   */
+  connectTimeout(): number;
+  connectTimeout(v: number): this;
+  connectTimeout(v?: number): number | this {
+    if (v === undefined) return this._limits.connectTimeout;
+    this._limits = resolveLimits({ ...this.#opts, connectTimeout: v });
+    this.#opts.connectTimeout = v;
+    // Connections already waiting keep their place on the old wheel, which stops once empty.
+    this._connectTimeouts = new HeartbeatWheel(HeartbeatWheel.tickFor(v));
     return this;
   }
 
