@@ -44,7 +44,8 @@ type AnySocket = Socket<never, never, never, unknown>;
  * namespace it joined (one socket per namespace).
  *
  * Choices where the protocol leaves room (socket.io does the same unless noted):
- * - bytes that do not decode end the connection; its sockets disconnect with "parse error";
+ * - a packet that does not decode ends the connection; its sockets get an `error` event,
+ *   then disconnect with "forced close" (not kept for connection state recovery);
  * - a second CONNECT to a namespace already joined (or joining) ends the connection
  *   ("forced server close"), as does a CONNECT_ERROR sent by the client;
  * - EVENT/ACK/DISCONNECT for a namespace the client has not joined are ignored (socket.io ends
