@@ -26,7 +26,7 @@ const CLIENT_FILES: ReadonlySet<string> = new Set([
 
 type Encoding = "br" | "gzip" | "deflate";
 
-/** At equal quality, the smallest output first. */
+/** At equal quality and rank, the smallest output first. */
 const ENCODINGS: readonly Encoding[] = ["br", "gzip", "deflate"];
 
 interface CachedFile {
@@ -73,15 +73,18 @@ function compress(encoding: Encoding, data: Buffer): Promise<Buffer> {
 }
 
 /**
- * The encoding to answer with, from Accept-Encoding: the highest quality among br, gzip and
- * deflate (`*` stands for those not named, `q=0` refuses), ties going to the smaller output.
- * `undefined` means the raw bytes.
+ * The encoding to answer with, from Accept-Encoding, chosen as socket.io's `accepts` does:
+ * the highest quality among br, gzip and deflate; at equal quality a coding the request names
+ * beats one it only allows through `*`, then the request's own order wins ("gzip, br" gets
+ * gzip), then br, gzip, deflate. `q=0` refuses. `undefined` means the raw bytes.
  */
 export function negotiateEncoding(header: string | undefined): Encoding | undefined {
   if (header === undefined || header === "") return undefined;
-  const quality = new Map<string, number>();
-  for (const part of header.split(",", 32)) {
-    const [rawName, ...params] = part.split(";");
+  const named = new Map<string, { q: number; order: number }>();
+  let wildcard: { q: number; order: number } | undefined;
+  const parts = header.split(",", 32);
+  for (let order = 0; order < parts.length; order++) {
+    const [rawName, ...params] = (parts[order] as string).split(";");
     const name = (rawName ?? "").trim().toLowerCase();
     let q = 1;
     for (const param of params) {
@@ -91,19 +94,32 @@ export function negotiateEncoding(header: string | undefined): Encoding | undefi
         q = Number.isFinite(parsed) ? parsed : 0;
       }
     }
-    if (name !== "") quality.set(name, q);
+    if (name === "*") wildcard ??= { q, order };
+    else if (name !== "" && !named.has(name)) named.set(name, { q, order });
   }
-  const wildcard = quality.get("*") ?? 0;
   let best: Encoding | undefined;
-  let bestQ = 0;
+  let bestRank: readonly number[] = [0];
   for (const encoding of ENCODINGS) {
-    const q = quality.get(encoding) ?? wildcard;
-    if (q > bestQ) {
+    const spec = named.get(encoding);
+    const match = spec ?? wildcard;
+    if (match === undefined || !(match.q > 0)) continue;
+    // Compared in turn: quality, named over wildcard, request order (lower first).
+    const rank = [match.q, spec === undefined ? 0 : 1, -match.order];
+    if (best === undefined || isHigher(rank, bestRank)) {
       best = encoding;
-      bestQ = q;
+      bestRank = rank;
     }
   }
   return best;
+}
+
+function isHigher(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number;
+    const y = b[i] ?? 0;
+    if (x !== y) return x > y;
+  }
+  return false;
 }
 
 function addVary(headers: HeaderMap, value: string): void {

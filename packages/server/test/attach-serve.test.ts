@@ -206,7 +206,13 @@ describe("serving the client bundle", () => {
     const base = await start({ clientDir: dir });
     const url = `${base}/socket.io/socket.io.esm.min.js`;
     const cases: [string, string | undefined][] = [
-      ["gzip, deflate, br", "br"],
+      // socket.io's `accepts`: at equal quality the request's order wins.
+      ["gzip, deflate, br", "gzip"],
+      ["gzip,br,deflate", "gzip"],
+      ["br, gzip", "br"],
+      ["gzip;q=0.5, br", "br"],
+      ["*;q=0.5, gzip;q=0.5", "gzip"],
+      ["deflate, *", "deflate"],
       ["br", "br"],
       ["gzip", "gzip"],
       ["deflate", "deflate"],
