@@ -168,6 +168,28 @@ describe.each(CLIENTS)("connection state recovery with $name", ({ make }) => {
     expect(got).toEqual(["a", "kept", "b", "c"]);
   });
 
+  it("an emit from the old socket's disconnect handler is replayed on recovery", async () => {
+    const harness = await setup();
+    harness.io.on("connection", (socket) => {
+      if (socket.recovered) return;
+      // The client needs one offset to come back with.
+      socket.emit("direct", "first");
+      socket.on("disconnect", () => socket.emit("direct", "sent while away"));
+    });
+    const c = connect(make, harness.url, {
+      reconnection: true,
+      reconnectionDelay: 20,
+      reconnectionDelayMax: 20,
+    });
+    const got: unknown[] = [];
+    c.on("direct", ((v: unknown) => got.push(v)) as never);
+    await until(() => got.length === 1, "the first event");
+    c.io.engine?.close();
+    await until(() => got.length === 2, "the replayed event");
+    expect(c.recovered).toBe(true);
+    expect(got).toEqual(["first", "sent while away"]);
+  });
+
   it("is not recovered after maxDisconnectionDuration", async () => {
     const harness = await setup({ connectionStateRecovery: { maxDisconnectionDuration: 100 } });
     const c = connect(make, harness.url);
