@@ -210,7 +210,7 @@ function decodeText(
     }
     packet.data = data;
   }
-  return validate(packet);
+  return validatePacket(packet);
 }
 
 /** Characters a valid packet body (array, object or string) starts with. */
@@ -222,7 +222,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function validate(packet: Packet): Packet | ProtocolError {
+/**
+ * Checks a packet's data against its type (CONNECT: an object or nothing; EVENT: a non-empty
+ * array named by a string that is not reserved; ACK: an array and an id…). Also for packets
+ * that another codec decoded (a custom `parser`), whose shape nothing else checked.
+ */
+export function validatePacket(packet: Packet): Packet | ProtocolError {
   const { data } = packet;
   switch (packet.type) {
     case PacketType.CONNECT:

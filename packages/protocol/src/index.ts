@@ -6,6 +6,7 @@ export {
   type DecoderOptions,
   decodeTextPacket,
   PacketDecoder,
+  validatePacket,
 } from "./decoder.js";
 export { type EncodedPacket, encodePacket } from "./encoder.js";
 export {

@@ -57,7 +57,6 @@ describeRedis("Emitter (a process that is not a server)", () => {
     emitter.to("r").emit("m", "r");
     emitter.in("s").emit("m", "s");
     emitter.except("r").emit("m", "not-r");
-    emitter.volatile.to(["r", "s"]).emit("m", "both");
     const admin = await connect(b.url, "/admin");
     const onAdmin = next(admin, "m");
     emitter.of("/admin").emit("m", "admin");
@@ -65,8 +64,14 @@ describeRedis("Emitter (a process that is not a server)", () => {
     const done = Promise.all([next(ca, "end"), next(cb, "end")]);
     emitter.emit("end");
     await done;
-    expect(onA).toEqual([["all"], ["r"], ["both"]]);
-    expect(onB).toEqual([["all"], ["s"], ["not-r"], ["both"]]);
+    expect(onA).toEqual([["all"], ["r"]]);
+    expect(onB).toEqual([["all"], ["s"], ["not-r"]]);
+    // As in socket.io, a volatile packet only goes onto an idle transport: alone, it arrives.
+    const local = nodes.flatMap((n) => [...n.io.sockets.sockets.values()]);
+    await waitFor(() => local.every((s) => s.conn.writable), "idle transports");
+    const both = Promise.all([next(ca, "m"), next(cb, "m")]);
+    emitter.volatile.to(["r", "s"]).emit("m", "both");
+    expect(await both).toEqual([["both"], ["both"]]);
   });
 
   it("carries binary intact", async () => {

@@ -8,7 +8,10 @@
  * did nothing wrong: the slow client is the one that loses answers.
  */
 
+import { debugLog } from "./debug.js";
 import { type ErrorSink, invokeGuarded } from "./typed-emitter.js";
+
+const log = debugLog("parley:socket", "socket.io:socket");
 
 type AckFn = (...args: unknown[]) => void;
 
@@ -77,6 +80,7 @@ export class AckRegistry {
       entry.timer = setTimeout(() => {
         if (this.#pending?.get(id) !== entry) return;
         this.#pending.delete(id);
+        log("event with ack id %d has timed out after %d ms", id, timeoutMs);
         this.#call(fn, [new AckTimeoutError()]);
       }, timeoutMs);
     }
@@ -97,7 +101,11 @@ export class AckRegistry {
   /** Hands a reply to its callback. Returns false for an unknown or already-answered id. */
   settle(id: number, args: unknown[]): boolean {
     const entry = this.#pending?.get(id);
-    if (entry === undefined) return false;
+    if (entry === undefined) {
+      log("bad ack %s", id);
+      return false;
+    }
+    if (log.enabled) log("calling ack %s with %j", id, args);
     this.#pending?.delete(id);
     if (entry.timer !== undefined) clearTimeout(entry.timer);
     this.#call(entry.fn, entry.withError ? [null, ...args] : args);

@@ -13,6 +13,7 @@ import type {
   Room,
   SocketId,
 } from "./adapter/adapter.js";
+import { debugLog } from "./debug.js";
 import { type RemoteSocket, toRemoteSocket } from "./remote-socket.js";
 import { SOCKET_RESERVED_EVENTS } from "./socket-types.js";
 import type {
@@ -21,6 +22,8 @@ import type {
   BroadcastAckReplies,
   BroadcastTimedEmitArgs,
 } from "./typed-emitter.js";
+
+const log = debugLog("parley:broadcast-operator", "socket.io:broadcast-operator");
 
 export type BroadcastFlagsInput = Readonly<BroadcastFlags>;
 
@@ -153,6 +156,7 @@ export class BroadcastOperator<
     const timer = setTimeout(() => {
       if (done) return;
       const id = packet.id;
+      log("operation has timed out");
       if (id !== undefined)
         for (const socket of adapter.nsp.sockets.values()) socket._forgetAck(id);
       finish(new AckTimeoutError());

@@ -9,6 +9,7 @@ import {
   ProtocolError,
   type RawData,
 } from "@parley/protocol";
+import { debugLog } from "./debug.js";
 import type {
   ConnectionCloseReason,
   ConnectionOwner,
@@ -18,9 +19,14 @@ import type {
 import { prepareMessage } from "./engine/contract.js";
 import type { HeartbeatTarget } from "./engine/heartbeat.js";
 import { LEGACY_ENGINE_PROTOCOL, parseLegacyNamespace } from "./legacy-v2/socket-protocol-v4.js";
+import type { CustomParser, ParserDecoder } from "./parser.js";
 import type { Server } from "./server.js";
 import type { Socket } from "./socket.js";
 import type { DisconnectReason } from "./socket-types.js";
+
+const log = debugLog("parley:client", "socket.io:client");
+/** socket.io logs its codec's work as socket.io-parser; Parley's codec runs from this file. */
+const parserLog = debugLog("parley:parser", "socket.io-parser");
 
 /** The per-connection limits a client and its sockets enforce (resolved server options). */
 export interface ClientLimits {
@@ -39,7 +45,8 @@ type AnySocket = Socket<never, never, never, unknown>;
  * namespace it joined (one socket per namespace).
  *
  * Choices where the protocol leaves room (socket.io does the same unless noted):
- * - bytes that do not decode end the connection; its sockets disconnect with "parse error";
+ * - a packet that does not decode ends the connection; its sockets get an `error` event,
+ *   then disconnect with "forced close" (not kept for connection state recovery);
  * - a second CONNECT to a namespace already joined (or joining) ends the connection
  *   ("forced server close"), as does a CONNECT_ERROR sent by the client;
  * - EVENT/ACK/DISCONNECT for a namespace the client has not joined are ignored (socket.io ends
@@ -66,9 +73,10 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
   #pending: Set<AnySocket> | undefined;
   /**
    * Created by the first binary packet (or stray binary frame): text packets decode without
-   * state, so a connection that never sends binary holds no decoder.
+   * state, so a connection that never sends binary holds no decoder. With a custom `parser`,
+   * that parser's decoder, created by the first message.
    */
-  #decoder: PacketDecoder | undefined;
+  #decoder: PacketDecoder | ParserDecoder | undefined;
   /** Owned by the server's connect-timeout wheel: -1 once the client joined a namespace. */
   heartbeatTick = -1;
   #closed = false;
@@ -80,6 +88,7 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
     // The connection calls us directly: no listeners on it, no closures, no lookup map.
     conn._owner = this;
     server._connectTimeouts.schedule(this, this.limits.connectTimeout);
+    log("new client for connection %s", conn.id);
     // socket.io-client 2.x never sends a CONNECT for the main namespace: it is joined at once.
     if (conn.protocol === LEGACY_ENGINE_PROTOCOL) this.#connect("/", {});
   }
@@ -134,7 +143,12 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
 
   /** @internal */
   _onData(data: RawData): void {
-    let decoder = this.#decoder;
+    const parser = this.server._parser;
+    if (parser !== undefined) {
+      this.#onParserData(parser, data);
+      return;
+    }
+    let decoder = this.#decoder as PacketDecoder | undefined;
     let result: DecodeResult | undefined;
     // The limits object carries both decoder options: no options object per packet.
     if (decoder === undefined && typeof data === "string") {
@@ -145,11 +159,44 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
       result = decoder.add(data);
     }
     if (result === null) return;
+    if (parserLog.enabled && !(result instanceof ProtocolError)) {
+      parserLog("decoded %s as %j", typeof data === "string" ? data : "binary", result);
+    }
     if (result instanceof ProtocolError) {
-      this._close("parse error", result);
+      log("invalid packet format (%s)", result.code);
+      this.#onDecodeError(result);
       return;
     }
     this.#onPacket(result);
+  }
+
+  #onParserData(parser: CustomParser, data: RawData): void {
+    let decoder = this.#decoder as ParserDecoder | undefined;
+    if (decoder === undefined) {
+      // A closure per connection, only with a custom parser: its decoder reports by event.
+      decoder = this.#decoder = parser.createDecoder((packet) => {
+        if (this.#closed) return;
+        if (packet instanceof ProtocolError) this.#onDecodeError(packet);
+        else this.#onPacket(packet);
+      });
+    }
+    try {
+      decoder.add(data);
+    } catch (err) {
+      log("invalid packet format");
+      this.#onDecodeError(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /**
+   * Input that does not decode, as socket.io handles it: each socket of the connection gets
+   * an `error` event with the reason, then the connection closes and they disconnect with
+   * "forced close". Not recoverable: a client that sent garbage gets a fresh session.
+   */
+  #onDecodeError(err: Error): void {
+    if (this.#closed) return;
+    for (const socket of this.#socketList()) socket._onerror(err);
+    this._close("forced close", err, false);
   }
 
   #onPacket(packet: Packet): void {
@@ -160,11 +207,13 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
         this.conn.protocol === LEGACY_ENGINE_PROTOCOL ? parseLegacyNamespace(nsp) : undefined;
       const name = legacy?.name ?? nsp;
       if (this.#socket(name) !== undefined || this.#joining?.has(name)) {
+        log("invalid state (second CONNECT to %s)", name);
         this._close("forced server close");
       } else if (
         this.#socketCount() + (this.#joining?.size ?? 0) >=
         this.limits.maxNamespacesPerClient
       ) {
+        log("too many namespaces, refusing %s", name);
         this.#connectError(name, "Too many namespaces");
       } else {
         this.#connect(
@@ -175,6 +224,7 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
       return;
     }
     if (packet.type === PacketType.CONNECT_ERROR) {
+      log("invalid state (packet type: %s)", packet.type);
       this._close("forced server close");
       return;
     }
@@ -182,6 +232,7 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
   }
 
   #connect(name: string, auth: Record<string, unknown>): void {
+    log("connecting to namespace %s", name);
     this.#joining ??= new Set();
     this.#joining.add(name);
     this.server._resolveNamespace(name, auth, (nsp) => {
@@ -191,6 +242,7 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
         return;
       }
       if (nsp === undefined) {
+        log("creation of namespace %s was denied", name);
         this.#doneJoining(name);
         this.#connectError(name, "Invalid namespace");
         return;
@@ -214,10 +266,22 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
 
   /** @internal Encodes and writes one packet to this connection only. */
   _writePacket(packet: Packet, volatile: boolean, compress: boolean): void {
-    if (this.conn.readyState !== "open") return;
-    const frames = encodePacket(packet);
-    if (frames.length === 1) {
-      this.conn.send(frames[0], { volatile, compress });
+    if (this.conn.readyState !== "open") {
+      if (log.enabled) log("ignoring packet write %j", packet);
+      return;
+    }
+    // socket.io's semantics: a volatile packet goes only onto an idle transport, so a burst of
+    // them in one tick sends the first and drops the rest (checked before encoding).
+    if (volatile && !this.conn.writable) {
+      log("volatile packet is discarded since the transport is not currently writable");
+      return;
+    }
+    const parser = this.server._parser;
+    const frames = parser === undefined ? encodePacket(packet) : parser.encode(packet);
+    if (parserLog.enabled) parserLog("encoded %j as %j", packet, frames);
+    const only = frames.length === 1 ? frames[0] : undefined;
+    if (only !== undefined) {
+      this.conn.send(only, { volatile, compress });
     } else if (volatile) {
       // A packet with attachments spans several frames; handing them over as one prepared
       // message lets the transport drop all of them or none, never half a packet.
@@ -229,7 +293,13 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
 
   /** @internal */
   _writePrepared(message: PreparedMessage): void {
-    if (this.conn.readyState === "open") this.conn.sendPrepared(message);
+    const conn = this.conn;
+    if (conn.readyState !== "open") return;
+    if (message.options.volatile === true && !conn.writable) {
+      log("volatile packet is discarded since the transport is not currently writable");
+      return;
+    }
+    conn.sendPrepared(message);
   }
 
   /** @internal The namespace created `socket` for a CONNECT (true) or settled it (false). */
@@ -263,13 +333,20 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
 
   /** The connect timeout passed (called by the server's wheel, as a `HeartbeatTarget`). */
   onHeartbeatDue(): void {
-    if (this.#socketCount() === 0) this._close("forced server close");
+    if (this.#socketCount() === 0) {
+      log("no namespace joined yet, close the client");
+      this._close("forced server close");
+    }
   }
 
-  /** @internal The server ends the connection: sockets see `reason`, then the transport closes. */
-  _close(reason: DisconnectReason, description?: unknown): void {
+  /**
+   * @internal The server ends the connection: sockets see `reason`, then the transport closes.
+   * `recoverable: false` keeps their sessions from connection state recovery.
+   */
+  _close(reason: DisconnectReason, description?: unknown, recoverable?: boolean): void {
     if (this.#closed) return;
-    this.#teardown(reason, description);
+    log("forcing transport close");
+    this.#teardown(reason, description, recoverable);
     this.conn.close();
   }
 
@@ -279,14 +356,17 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
     this.#teardown(reason, description);
   }
 
-  #teardown(reason: DisconnectReason, description: unknown): void {
+  #teardown(reason: DisconnectReason, description: unknown, recoverable?: boolean): void {
+    log("client close with reason %s", reason);
     this.#closed = true;
     this.conn._owner = null;
     this.server._connectTimeouts.cancel(this);
+    const decoder = this.#decoder;
     this.#decoder = undefined;
+    if (decoder !== undefined && !(decoder instanceof PacketDecoder)) decoder.destroy?.();
     const sockets = this.#socketList();
     this.#sockets = undefined;
-    for (const socket of sockets) socket._onclose(reason, description);
+    for (const socket of sockets) socket._onclose(reason, description, recoverable);
     const pending = this.#pending;
     this.#pending = undefined;
     // Not connected: closing one only takes it out of its rooms (no events).

@@ -37,6 +37,7 @@ export { MiddlewareFailedError, type MiddlewareFn, type NextFunction } from "./m
 export { Namespace, type NamespaceReservedEvents } from "./namespace.js";
 export type { ConnectionStateRecoveryOptions, ServerOptions } from "./options.js";
 export { type NamespaceMatcher, ParentNamespace } from "./parent-namespace.js";
+export type { ParserDecoder, ParserEncoder, ParserModule } from "./parser.js";
 export type { RemoteSocket, TimedEmitter } from "./remote-socket.js";
 export { type AttachTarget, type BindableEngine, Server } from "./server.js";
 export { Socket, type SocketReservedEvents } from "./socket.js";

@@ -1,4 +1,12 @@
-import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "@parley/protocol";
+import {
+  type DefaultEventsMap,
+  type EventNames,
+  type EventParams,
+  type EventsMap,
+  encodePacket,
+  type Packet,
+  type RawData,
+} from "@parley/protocol";
 import {
   type Adapter,
   createAdapter,
@@ -10,6 +18,7 @@ import {
 } from "./adapter/adapter.js";
 import { BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
+import { debugLog } from "./debug.js";
 import { type MiddlewareFn, runMiddleware } from "./middleware.js";
 import type { RemoteSocket } from "./remote-socket.js";
 import type { Server } from "./server.js";
@@ -21,6 +30,8 @@ import {
   type BroadcastAckReplies,
   TypedEmitter,
 } from "./typed-emitter.js";
+
+const log = debugLog("parley:namespace", "socket.io:namespace");
 
 export type NamespaceReservedEvents<
   Listen extends EventsMap,
@@ -79,10 +90,23 @@ export class Namespace<
 
   /** @internal (Re)creates the adapter from the server's adapter class. */
   _initAdapter(): void {
-    this.adapter = createAdapter(this.server.adapter(), this);
+    const adapter = createAdapter(this.server.adapter(), this);
+    if (isSocketIoAdapter(adapter)) {
+      // It would connect, then throw at the first broadcast: it reaches into socket.io's
+      // internals (server.encoder, socket.client.writeToEngine), which Parley does not have.
+      throw new TypeError(
+        "option adapter: this adapter is built on socket.io-adapter, which needs socket.io's " +
+          "internals; use @parley/redis-adapter's createAdapter, or subclass ClusterAdapter " +
+          "from @parley/server/adapter for another broker",
+      );
+    }
+    this.adapter = adapter;
     Promise.resolve()
       .then(() => this.adapter.init())
-      .catch((err: unknown) => this.server._reportHandlerError(err, undefined, "adapter.init"));
+      .catch((err: unknown) => {
+        log("error while initializing adapter: %s", err);
+        this.server._reportHandlerError(err, undefined, "adapter.init");
+      });
   }
 
   /** Adds a middleware run for every socket before it joins (`next(err)` refuses it). */
@@ -197,6 +221,12 @@ export class Namespace<
 
   // ---- internals ----
 
+  /** @internal Encodes a packet for every recipient of a broadcast: the server's parser's way. */
+  _encode(packet: Packet): readonly RawData[] {
+    const parser = this.server._parser;
+    return parser === undefined ? encodePacket(packet) : parser.encode(packet);
+  }
+
   /** @internal */
   _nextAckId(): number {
     const id = this.#ids;
@@ -260,6 +290,7 @@ export class Namespace<
         result != null && !("reason" in result) && !this.sockets.has(result.sid)
           ? result
           : undefined;
+      if (usable !== undefined) log("connection state recovered for sid %s", usable.sid);
       // The client asked to recover: if it does not, it is told why (CONNECT's data).
       const failed: NotRestored = result != null && "reason" in result ? result : UNKNOWN;
       this.#admit(client, rest, usable ?? failed, onJoined, onRefused);
@@ -268,6 +299,7 @@ export class Namespace<
     try {
       result = this.adapter.restoreSession(pid, offset);
     } catch (err) {
+      log("error while restoring session: %s", err);
       this.server._reportHandlerError(err, undefined, "adapter.restoreSession");
       restored(undefined);
       return;
@@ -276,6 +308,7 @@ export class Namespace<
       (result as PromiseLike<RestoredSession | NotRestored | null>).then(
         restored,
         (err: unknown) => {
+          log("error while restoring session: %s", err);
           this.server._reportHandlerError(err, undefined, "adapter.restoreSession");
           restored(undefined);
         },
@@ -296,16 +329,19 @@ export class Namespace<
       onRefused();
       return;
     }
+    log("adding socket to nsp %s", this.name);
     const socket = new Socket<Listen, Emit, ServerSide, SocketData>(this, client, auth, session);
     client._trackPending(socket, true);
     const connect = (err?: Error) => {
       client._trackPending(socket, false);
       if (client.conn.readyState !== "open") {
+        log("next called after client was closed - ignoring socket");
         socket._onclose("transport close");
         onRefused();
         return;
       }
       if (err !== undefined) {
+        log("middleware error, sending CONNECT_ERROR packet to the client");
         socket._refuse(err);
         onRefused();
         return;
@@ -358,3 +394,7 @@ export class Namespace<
 
 /** A session no adapter held (or an adapter that failed): the client starts afresh. */
 const UNKNOWN: NotRestored = { reason: "session_unknown" };
+/** socket.io-adapter's adapters (and those built on them) keep the server's encoder. */
+function isSocketIoAdapter(adapter: Adapter): boolean {
+  return "encoder" in adapter && typeof (adapter as { _encode?: unknown })._encode === "function";
+}

@@ -1,7 +1,9 @@
 import { DEFAULT_LIMITS } from "@parley/protocol";
+import { WebSocketServer } from "ws";
 import type { AdapterConstructor, RecoveryOptions } from "./adapter/adapter.js";
 import type { ClientLimits } from "./client.js";
 import type { EngineOptions } from "./engine/index.js";
+import type { ParserModule } from "./parser.js";
 
 /** `connectionStateRecovery`: every field is optional; the defaults are listed. */
 export interface ConnectionStateRecoveryOptions {
@@ -50,6 +52,12 @@ export interface ServerOptions extends EngineOptions {
    * packets it missed. `{}` turns it on with the defaults.
    */
   connectionStateRecovery?: ConnectionStateRecoveryOptions;
+  /**
+   * A custom parser with socket.io-parser's `{ Encoder, Decoder }` shape, such as
+   * `socket.io-msgpack-parser`; clients must use the same one. Default: Parley's own codec
+   * (the socket.io-parser wire format).
+   */
+  parser?: ParserModule;
   /** Binary attachments one packet may carry (default 10). */
   maxAttachments?: number;
   /**
@@ -57,6 +65,30 @@ export interface ServerOptions extends EngineOptions {
    * @internal for tests
    */
   clientDir?: string;
+}
+
+/**
+ * Socket.IO and engine.io options Parley does not have, and what to do instead. Checked at
+ * construction: an option that is accepted must work, so these throw rather than being
+ * ignored. (Options Parley has under the same name are not listed; see docs/COMPATIBILITY.md.)
+ */
+export function assertSupportedOptions(opts: object): void {
+  const given = opts as Record<string, unknown>;
+  const wsEngine = given.wsEngine;
+  // ws's own server is what Parley runs on anyway: passing it changes nothing.
+  if (wsEngine !== undefined && wsEngine !== WebSocketServer) {
+    throw new TypeError(
+      "option wsEngine is not supported: Parley runs on ws (install bufferutil for its native " +
+        "masking); remove the option (eiows and uWebSockets.js cannot be plugged in)",
+    );
+  }
+  const transports = given.transports;
+  if (Array.isArray(transports) && transports.includes("webtransport")) {
+    throw new TypeError(
+      'transport "webtransport" is not supported: use ["polling", "websocket"] ' +
+        "(WebSocket, with long-polling as the fallback)",
+    );
+  }
 }
 
 /** Option names the session layer keeps to itself; everything else goes to the engine. */
@@ -70,6 +102,7 @@ const SESSION_OPTIONS: ReadonlySet<string> = new Set([
   "maxRoomsPerSocket",
   "maxAttachments",
   "connectionStateRecovery",
+  "parser",
   "clientDir",
 ]);
 

@@ -7,9 +7,12 @@ import type {
 } from "@parley/protocol";
 import type { Adapter, AdapterNamespace, BroadcastOptions } from "./adapter/adapter.js";
 import { InMemoryAdapter } from "./adapter/in-memory-adapter.js";
+import { debugLog } from "./debug.js";
 import { Namespace } from "./namespace.js";
 import type { RemoteSocket } from "./remote-socket.js";
 import type { Server } from "./server.js";
+
+const log = debugLog("parley:parent-namespace", "socket.io:parent-namespace");
 
 /** Decides whether a namespace name may be created: `next(null, true)` allows it. */
 export type NamespaceMatcher = (
@@ -57,6 +60,7 @@ export class ParentNamespace<
 
   /** @internal */
   _createChild(name: string): Namespace<Listen, Emit, ServerSide, SocketData> {
+    log("creating child namespace %s", name);
     const child = new Namespace<Listen, Emit, ServerSide, SocketData>(this.server, name);
     for (const fn of this._fns) child.use(fn);
     for (const listener of this.listeners("connect")) child.on("connect", listener);

@@ -11,13 +11,16 @@ import type { AdapterConstructor, RecoveryOptions, Room, SocketId } from "./adap
 import { InMemoryAdapter } from "./adapter/in-memory-adapter.js";
 import type { BroadcastOperator } from "./broadcast-operator.js";
 import { Client, type ClientLimits } from "./client.js";
+import { debugLog } from "./debug.js";
 import type { EngineConnection } from "./engine/contract.js";
+import { Cors } from "./engine/cors.js";
 import { HeartbeatWheel } from "./engine/heartbeat.js";
 import { Engine } from "./engine/index.js";
 import { attachListeners } from "./http-attach.js";
 import type { MiddlewareFn } from "./middleware.js";
 import { Namespace, type NamespaceReservedEvents } from "./namespace.js";
 import {
+  assertSupportedOptions,
   engineOptionsOf,
   normalizeServerPath,
   resolveLimits,
@@ -25,6 +28,7 @@ import {
   type ServerOptions,
 } from "./options.js";
 import { type NamespaceMatcher, ParentNamespace } from "./parent-namespace.js";
+import { CustomParser } from "./parser.js";
 import type { RemoteSocket } from "./remote-socket.js";
 import { ClientFileServer, defaultClientDir } from "./serve-client.js";
 import type { Socket } from "./socket.js";
@@ -34,6 +38,8 @@ import type {
   BroadcastAckReplies,
   ReservedOrUserListener,
 } from "./typed-emitter.js";
+
+const log = debugLog("parley:server", "socket.io:server");
 
 /** What `io.bind()` needs from an engine: connections in, and a way to stop. */
 export interface BindableEngine {
@@ -90,14 +96,16 @@ export class Server<
   /** @internal */
   readonly _nsps = new Map<string, Namespace<Listen, Emit, ServerSide, SocketData>>();
   /** @internal */
-  readonly _limits: ClientLimits;
+  _limits: ClientLimits;
   /**
    * @internal One shared timer for every client's connect timeout (a connection that joins no
    * namespace in time is closed), instead of a `setTimeout` per connection.
    */
-  readonly _connectTimeouts: HeartbeatWheel;
+  _connectTimeouts: HeartbeatWheel;
   /** @internal Connection state recovery settings; undefined when it is off. */
   readonly _recovery: RecoveryOptions | undefined;
+  /** @internal The `parser` option; undefined for Parley's own codec. */
+  readonly _parser: CustomParser | undefined;
   readonly #opts: ServerOptions;
   readonly #parents = new Map<
     NamespaceMatcher,
@@ -119,6 +127,7 @@ export class Server<
       opts = srv;
       srv = undefined;
     }
+    assertSupportedOptions(opts);
     this.#opts = { ...opts };
     this.#path = normalizeServerPath(opts.path);
     this.#serveClient = opts.serveClient !== false;
@@ -126,6 +135,7 @@ export class Server<
     this._limits = resolveLimits(opts);
     this._connectTimeouts = new HeartbeatWheel(HeartbeatWheel.tickFor(this._limits.connectTimeout));
     this._recovery = resolveRecovery(opts);
+    this._parser = opts.parser === undefined ? undefined : new CustomParser(opts.parser);
     this.sockets = this.of("/");
     if (srv !== undefined) this.attach(srv);
   }
@@ -142,6 +152,7 @@ export class Server<
     let server: HttpServer | HttpsServer;
     if (typeof srv === "number" || typeof srv === "string") {
       const port = Number(srv);
+      log("creating http server and binding to %d", port);
       server = createServer((_req, res) => {
         res.writeHead(404);
         res.end();
@@ -150,9 +161,12 @@ export class Server<
     } else {
       server = srv;
     }
+    assertSupportedOptions(opts);
     Object.assign(this.#opts, opts);
     if (opts.path !== undefined) this.#path = normalizeServerPath(opts.path);
-    const engine = new Engine(engineOptionsOf(this.#opts, this.#path));
+    const engineOptions = engineOptionsOf(this.#opts, this.#path);
+    if (log.enabled) log("creating engine with opts %o", engineOptions);
+    const engine = new Engine(engineOptions);
     engine.attach(server);
     if (this.#serveClient) this.#attachServe(server);
     this.httpServer = server;
@@ -164,6 +178,17 @@ export class Server<
     return this.attach(srv, opts);
   }
 
+  /**
+   * socket.io's uWebSockets.js attachment. Not supported: Parley's engine runs on Node's HTTP
+   * server and ws. Throws, rather than accepting an app it would never serve.
+   */
+  attachApp(_app: unknown, _opts?: ServerOptions): never {
+    throw new Error(
+      "attachApp() (uWebSockets.js) is not supported: attach Parley to a Node http or https " +
+        "server with attach()/listen(), or bind() an engine",
+    );
+  }
+
   /** Takes connections from an engine you created and attached yourself. */
   bind(engine: BindableEngine): this {
     this.engine = engine as Engine;
@@ -172,11 +197,18 @@ export class Server<
   }
 
   #onConnection(conn: EngineConnection): void {
+    log("incoming connection with id %s", conn.id);
     new Client(this as unknown as Server<never, never, never, unknown>, conn);
   }
 
   #attachServe(server: HttpServer | HttpsServer): void {
-    const files = new ClientFileServer(this.#opts.clientDir ?? defaultClientDir());
+    log("attaching client serving req handler");
+    // socket.io runs its `cors` middleware in front of the bundles too.
+    const cors = this.#opts.cors;
+    const files = new ClientFileServer(
+      this.#opts.clientDir ?? defaultClientDir(),
+      cors === undefined || cors === false ? undefined : new Cors(cors === true ? {} : cors),
+    );
     const prefix = `${this.#path}/`;
     attachListeners(server, (req, res) => {
       const name = ClientFileServer.match(req.url, prefix);
@@ -194,6 +226,21 @@ export class Server<
       return this.#serveClient;
     }
     this.#serveClient = v;
+    return this;
+  }
+
+  /**
+   * Milliseconds a connection may stay without joining a namespace (default 45000). Setting
+   * it applies to connections that arrive afterwards.
+   */
+  connectTimeout(): number;
+  connectTimeout(v: number): this;
+  connectTimeout(v?: number): number | this {
+    if (v === undefined) return this._limits.connectTimeout;
+    this._limits = resolveLimits({ ...this.#opts, connectTimeout: v });
+    this.#opts.connectTimeout = v;
+    // Connections already waiting keep their place on the old wheel, which stops once empty.
+    this._connectTimeouts = new HeartbeatWheel(HeartbeatWheel.tickFor(v));
     return this;
   }
 
@@ -232,6 +279,7 @@ export class Server<
   ): Namespace<Listen, Emit, ServerSide, SocketData> {
     if (typeof name === "function" || name instanceof RegExp) {
       const parent = new ParentNamespace<Listen, Emit, ServerSide, SocketData>(this);
+      log("initializing parent namespace %s", parent.name);
       if (name instanceof RegExp) {
         if (name.global || name.sticky) {
           throw new Error("stateful regular expressions (g or y flag) are not supported");
@@ -250,12 +298,14 @@ export class Server<
     if (nsp === undefined) {
       for (const [re, parent] of this.#parentsByRegExp) {
         if (re.test(nspName)) {
+          log("attaching namespace %s to parent namespace %s", nspName, re);
           nsp = parent._createChild(nspName);
           break;
         }
       }
     }
     if (nsp === undefined) {
+      log("initializing namespace %s", nspName);
       nsp = new Namespace(this, nspName);
       this._nsps.set(nspName, nsp);
       if (nspName !== "/") this.sockets._emitNewNamespace(nsp);
@@ -272,6 +322,7 @@ export class Server<
     this._nsps.set(child.name, child);
     if (this.#opts.cleanupEmptyChildNamespaces === true) {
       child._onEmpty = () => {
+        log("closing child namespace %s", child.name);
         Promise.resolve(child.adapter.close()).catch(() => {});
         this._nsps.delete(child.name);
         parent.children.delete(child);
@@ -307,7 +358,10 @@ export class Server<
         if (answered) return;
         answered = true;
         if (err !== null || !allow) return tryNext(i + 1);
-        done(this._nsps.get(name) ?? parent._createChild(name));
+        const existing = this._nsps.get(name);
+        if (existing !== undefined) log("dynamic namespace %s already exists", name);
+        else log("dynamic namespace %s was created", name);
+        done(existing ?? parent._createChild(name));
       };
       try {
         matcher(name, auth, next);
@@ -356,12 +410,15 @@ export class Server<
     await Promise.allSettled([...this._nsps.values()].map(async (nsp) => nsp.adapter.close()));
     (this.engine as BindableEngine | undefined)?.close();
     const http = this.httpServer;
-    if (http === undefined || !http.listening) {
+    if (http === undefined) {
       fn?.();
       return;
     }
+    // As socket.io: a server that is not listening (never was, or closed already) gives `fn`
+    // Node's ERR_SERVER_NOT_RUNNING; the promise resolves either way.
     await new Promise<void>((resolve) => {
       http.close((err) => {
+        if (err !== undefined) log("server was not running");
         fn?.(err);
         resolve();
       });

@@ -8,7 +8,8 @@ import type { ConnectionCloseReason } from "./engine/contract.js";
  * - "server shutting down": `io.close()`;
  * - "forced server close": the server ended the whole connection (`socket.disconnect(true)`,
  *   a packet that is valid but out of place, or no CONNECT within `connectTimeout`);
- * - "parse error": the client sent bytes that are not a valid Socket.IO packet;
+ * - "parse error": the client sent bytes that are not a valid Engine.IO packet (a Socket.IO
+ *   packet that does not decode gives an `error` event, then "forced close", as socket.io);
  * - the transport's reasons ("transport close", "transport error", "ping timeout",
  *   "forced close", "send buffer overflow").
  */

@@ -19,6 +19,7 @@ import type {
 } from "./adapter/adapter.js";
 import { type BroadcastFlagsInput, BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
+import { debugLog } from "./debug.js";
 import { type EngineConnection, type PreparedMessage, prepareMessage } from "./engine/contract.js";
 import { randomId } from "./engine/random-id.js";
 import { buildHandshake } from "./handshake.js";
@@ -46,10 +47,15 @@ import {
   TypedEmitter,
 } from "./typed-emitter.js";
 
+const log = debugLog("parley:socket", "socket.io:socket");
+
 export type SocketReservedEvents = {
   disconnect(reason: DisconnectReason, description?: unknown): void;
   disconnecting(reason: DisconnectReason, description?: unknown): void;
-  /** A `socket.use()` middleware refused a packet (or the client emitted "error"). */
+  /**
+   * A `socket.use()` middleware refused a packet, or the connection sent a packet that does
+   * not decode (the socket then disconnects with "forced close").
+   */
   error(err: Error): void;
 };
 
@@ -193,6 +199,11 @@ export class Socket<
     return this.client.conn.request;
   }
 
+  /** Between CONNECT and joining: a packet sent now goes straight to the client, unkept. */
+  get #admitting(): boolean {
+    return !this.connected && !this.#closed;
+  }
+
   get disconnected(): boolean {
     return !this.connected;
   }
@@ -266,6 +277,7 @@ export class Socket<
     if (this.#closed) return;
     // A Set first: `join(["a", "a"])` adds one room, and must count as one against the limit.
     const wanted = new Set(Array.isArray(rooms) ? rooms : [rooms]);
+    if (log.enabled) log("join room %s", [...wanted]);
     const max = this.client.limits.maxRoomsPerSocket;
     if (max !== undefined) {
       const current = this.rooms;
@@ -282,6 +294,7 @@ export class Socket<
   }
 
   leave(room: Room): Promise<void> | void {
+    log("leave room %s", room);
     return this.nsp.adapter.del(this.id, room);
   }
 
@@ -366,10 +379,13 @@ export class Socket<
     if (typeof last === "function") {
       data.pop();
       packet.id = this.nsp._nextAckId();
+      if (log.enabled) log("emitting packet with ack id %d", packet.id);
       this.#ackRegistry.add(packet.id, last as (...a: unknown[]) => void, flags.timeout);
-    } else if (this.#pid !== undefined && flags.volatile !== true && this.connected) {
+    } else if (this.#pid !== undefined && flags.volatile !== true && !this.#admitting) {
       // Through the adapter, to this socket's own room only: it gets an offset and is kept
-      // for replay, as a broadcast would be. `local`: no other server needs to see it.
+      // for replay, as a broadcast would be. `local`: no other server needs to see it. Once
+      // the socket has disconnected its room is empty, but the packet is still kept: a client
+      // that recovers the session gets it (as socket.io does).
       const bflags: BroadcastFlags = { local: true };
       if (flags.compress !== undefined) bflags.compress = flags.compress;
       this.nsp.adapter.broadcast(packet, {
@@ -435,6 +451,7 @@ export class Socket<
       // Straight to the adapter: these rooms were within maxRoomsPerSocket when persisted.
       this.nsp.adapter.addAll(this.id, new Set([this.id, ...restored.rooms]));
     }
+    log("socket connected - writing packet");
     if (this.client.conn.protocol === LEGACY_ENGINE_PROTOCOL) {
       // Socket.IO protocol v4: a bare CONNECT (no sid, no recovery for these clients).
       this._sendPacket({ type: PacketType.CONNECT, nsp: this.nsp.name });
@@ -469,6 +486,8 @@ export class Socket<
 
   /** @internal */
   _onpacket(packet: Packet): void {
+    // The hot path of every incoming packet: nothing is formatted unless logging is on.
+    if (log.enabled) log("got packet %j", packet);
     switch (packet.type) {
       case PacketType.EVENT:
       case PacketType.BINARY_EVENT:
@@ -479,19 +498,37 @@ export class Socket<
         this.#acks?.settle(packet.id as number, packet.data as unknown[]);
         break;
       case PacketType.DISCONNECT:
+        log("got disconnect packet");
         this._onclose("client namespace disconnect");
         break;
     }
   }
 
-  /** @internal The socket leaves its namespace: `disconnecting`, cleanup, `disconnect`. */
-  _onclose(reason: DisconnectReason, description?: unknown): void {
+  /**
+   * @internal Its connection sent something that does not decode (socket.io's `_onerror`):
+   * listeners of `error` hear why, just before the socket disconnects.
+   */
+  _onerror(err: Error): void {
+    if (this.connected) this.emitReserved("error", err);
+  }
+
+  /**
+   * @internal The socket leaves its namespace: `disconnecting`, cleanup, `disconnect`. Its
+   * session is kept for recovery after a `recoverable` reason (by default, those listed above).
+   */
+  _onclose(
+    reason: DisconnectReason,
+    description?: unknown,
+    recoverable = RECOVERABLE_REASONS.has(reason),
+  ): void {
     if (!this.connected) {
       this.#cleanup();
       return;
     }
+    log("closing socket - reason %s", reason);
     this.emitReserved("disconnecting", reason, description);
-    if (this.#pid !== undefined && RECOVERABLE_REASONS.has(reason)) {
+    if (this.#pid !== undefined && recoverable) {
+      log("connection state recovery is enabled for sid %s", this.id);
       this.#persist();
     }
     this.#cleanup();
@@ -527,7 +564,11 @@ export class Socket<
 
   #onEvent(packet: Packet): void {
     const args = packet.data as unknown[];
-    if (packet.id !== undefined) args.push(this.#ackResponder(packet.id));
+    if (log.enabled) log("emitting event %j", args);
+    if (packet.id !== undefined) {
+      if (log.enabled) log("attaching ack callback to event");
+      args.push(this.#ackResponder(packet.id));
+    }
     if (this.#any !== undefined) {
       for (const listener of this.#any.slice()) this.#call(listener, args, "any");
     }
@@ -549,7 +590,11 @@ export class Socket<
   }
 
   #dispatch(args: unknown[]): void {
-    if (!this.connected) return;
+    if (!this.connected) {
+      log("ignore packet received after disconnection");
+      return;
+    }
+    if (log.enabled) log("dispatching an event %j", args);
     this.emitLocal(args[0] as string, args.slice(1));
   }
 
@@ -558,6 +603,7 @@ export class Socket<
     return (...args: unknown[]) => {
       if (sent) return;
       sent = true;
+      if (log.enabled) log("sending ack %j", args);
       this._sendPacket({ type: PacketType.ACK, nsp: this.nsp.name, id, data: args });
     };
   }

@@ -4,7 +4,7 @@ import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
+import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import { serve } from "@hono/node-server";
 import express from "express";
 import Fastify from "fastify";
@@ -166,6 +166,125 @@ describe("serving the client bundle", () => {
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { code: string }).code).toBe("CLIENT_NOT_BUILT");
     expect(await (await fetch(`${base}/`)).text()).toBe("app");
+  });
+
+  /** A raw GET (fetch would decompress): status, headers and the bytes as sent. */
+  async function rawGet(url: string, headers: Record<string, string> = {}, method = "GET") {
+    const { request } = await import("node:http");
+    return new Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }>(
+      (resolve, reject) => {
+        request(url, { method, headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks),
+            }),
+          );
+        })
+          .on("error", reject)
+          .end();
+      },
+    );
+  }
+
+  function fixtureDir(): { dir: string; body: string } {
+    const dir = mkdtempSync(join(tmpdir(), "parley-client-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const body = `/* fixture */ export const x = ${JSON.stringify("x".repeat(2000))};`;
+    for (const name of ["socket.io.esm.min.js", "socket.io.msgpack.min.js"]) {
+      writeFileSync(join(dir, name), body);
+    }
+    writeFileSync(join(dir, "socket.io.msgpack.min.js.map"), "{}");
+    return { dir, body };
+  }
+
+  it("negotiates br, gzip or deflate as socket.io does", async () => {
+    const { dir, body } = fixtureDir();
+    const base = await start({ clientDir: dir });
+    const url = `${base}/socket.io/socket.io.esm.min.js`;
+    const cases: [string, string | undefined][] = [
+      // socket.io's `accepts`: at equal quality the request's order wins.
+      ["gzip, deflate, br", "gzip"],
+      ["gzip,br,deflate", "gzip"],
+      ["br, gzip", "br"],
+      ["gzip;q=0.5, br", "br"],
+      ["*;q=0.5, gzip;q=0.5", "gzip"],
+      ["deflate, *", "deflate"],
+      ["br", "br"],
+      ["gzip", "gzip"],
+      ["deflate", "deflate"],
+      ["br;q=0, gzip", "gzip"],
+      ["gzip;q=0.5, deflate;q=0.8", "deflate"],
+      ["*", "br"],
+      ["identity", undefined],
+      ["", undefined],
+    ];
+    for (const [accept, expected] of cases) {
+      const res = await rawGet(url, accept === "" ? {} : { "accept-encoding": accept });
+      expect(res.status, accept).toBe(200);
+      expect(res.headers["content-encoding"], accept).toBe(expected);
+      expect(res.headers.vary).toBe("Accept-Encoding");
+      const decoded =
+        expected === "br"
+          ? brotliDecompressSync(res.body)
+          : expected === "gzip"
+            ? gunzipSync(res.body)
+            : expected === "deflate"
+              ? inflateSync(res.body)
+              : res.body;
+      expect(decoded.toString(), accept).toBe(body);
+      expect(Number(res.headers["content-length"])).toBe(res.body.length);
+    }
+  });
+
+  it("serves the msgpack bundle and its map", async () => {
+    const { dir, body } = fixtureDir();
+    const base = await start({ clientDir: dir });
+    const js = await fetch(`${base}/socket.io/socket.io.msgpack.min.js`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get("content-type")).toBe("application/javascript; charset=utf-8");
+    expect(await js.text()).toBe(body);
+    const map = await fetch(`${base}/socket.io/socket.io.msgpack.min.js.map`);
+    expect(map.headers.get("content-type")).toBe("application/json; charset=utf-8");
+  });
+
+  it("applies the cors option to the bundles (cross-origin ESM imports)", async () => {
+    const { dir } = fixtureDir();
+    const url = (base: string) => `${base}/socket.io/socket.io.esm.min.js`;
+    const origin = "https://app.example";
+
+    // No cors option: no CORS headers, as socket.io.
+    const none = await rawGet(url(await start({ clientDir: dir })), { origin });
+    expect(none.status).toBe(200);
+    expect(none.headers["access-control-allow-origin"]).toBeUndefined();
+
+    const any = await rawGet(url(await start({ clientDir: dir, cors: { origin: "*" } })), {
+      origin,
+    });
+    expect(any.headers["access-control-allow-origin"]).toBe("*");
+
+    const base = await start({ clientDir: dir, cors: { origin, credentials: true } });
+    const allowed = await rawGet(url(base), { origin, "accept-encoding": "br" });
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers["access-control-allow-origin"]).toBe(origin);
+    expect(allowed.headers["access-control-allow-credentials"]).toBe("true");
+    expect(allowed.headers.vary).toBe("Origin, Accept-Encoding");
+    expect(allowed.headers["content-encoding"]).toBe("br");
+    // A foreign origin still gets the file, without the header (its browser refuses it).
+    const foreign = await rawGet(url(base), { origin: "https://evil.example" });
+    expect(foreign.status).toBe(200);
+    expect(foreign.headers["access-control-allow-origin"]).toBeUndefined();
+    const preflight = await rawGet(
+      url(base),
+      { origin, "access-control-request-method": "GET" },
+      "OPTIONS",
+    );
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers["access-control-allow-origin"]).toBe(origin);
+    expect(preflight.headers["access-control-allow-methods"]).toContain("GET");
   });
 
   it("serves nothing when serveClient is false", async () => {

@@ -69,6 +69,11 @@ describe("bad input from a raw peer", () => {
     h.io.on("handler_error", (err) => errors.push(err));
     h.io.on("connection", (s) => {
       sockets.push(s);
+      // socket.io's order for input that does not decode: "error", then "forced close".
+      // (A client's own `emit("error", …)` arrives here too, without an Error.)
+      s.on("error", (e: unknown) => {
+        if (e instanceof Error) reasons.push(`error ${(e as Error & { code?: string }).code}`);
+      });
       s.on("disconnect", (r) => reasons.push(r));
       s.on("echo", (x: unknown, cb?: (x: unknown) => void) => cb?.(x));
     });
@@ -110,15 +115,26 @@ describe("bad input from a raw peer", () => {
     ['42{"not":"an array"}'],
     ['42["unterminated'],
     ['42["disconnect"]'],
-    ["9garbage"],
     ['45999999-["x"]'],
     ['4-["x"]'],
     ['41/\u0001bad,["x"]'],
     ["4399999999999999999999[]"],
-  ])("closes the session with parse error on %s", async (packet) => {
+  ])("emits error, then closes the session with forced close, on %s", async (packet) => {
     const { reasons } = await setup();
     const p = await peer();
     p.send(packet);
+    await until(() => p.closed, "session closed");
+    expect(reasons).toHaveLength(2);
+    expect(reasons[0]).toMatch(/^error [A-Z_]+$/);
+    expect(reasons[1]).toBe("forced close");
+    await stillServing();
+  });
+
+  it("closes the session with parse error, and no error event, on a bad Engine.IO packet", async () => {
+    // As engine.io: the Engine.IO layer refuses it before any Socket.IO decoding.
+    const { reasons } = await setup();
+    const p = await peer();
+    p.send("9garbage");
     await until(() => p.closed, "session closed");
     expect(reasons).toEqual(["parse error"]);
     await stillServing();
@@ -139,7 +155,13 @@ describe("bad input from a raw peer", () => {
     p4.sendBinary(Buffer.from([1]));
     p4.send('42["text while waiting"]');
     await until(() => p1.closed && p2.closed && p3.closed && p4.closed, "all closed");
-    expect(reasons).toEqual(["parse error", "parse error", "parse error", "parse error"]);
+    expect(reasons.filter((r) => r === "forced close")).toHaveLength(4);
+    expect(reasons.filter((r) => r.startsWith("error "))).toEqual([
+      "error INVALID_PLACEHOLDER",
+      "error INVALID_PLACEHOLDER",
+      "error UNEXPECTED_BINARY",
+      "error UNEXPECTED_TEXT_PACKET",
+    ]);
     await stillServing();
   });
 

@@ -115,6 +115,11 @@ export interface AdapterSocket extends SocketDetails {
 export interface AdapterNamespace {
   readonly name: string;
   readonly sockets: ReadonlyMap<SocketId, AdapterSocket>;
+  /**
+   * @internal Encodes a broadcast packet with the server's parser (the `parser` option);
+   * Parley's `encodePacket` when absent.
+   */
+  _encode?(packet: Packet): readonly RawData[];
   /** @internal A fresh ack id, unique within the namespace. */
   _nextAckId(): number;
   /** @internal Delivers a `serverSideEmit` received from another server. */

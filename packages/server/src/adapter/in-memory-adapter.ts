@@ -206,7 +206,9 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
   protected prepare(packet: Packet, opts: BroadcastOptions): PreparedMessage {
     packet.nsp = this.nsp.name;
     const flags = opts.flags;
-    return prepareMessage(encodePacket(packet), {
+    const nsp = this.nsp;
+    const frames = nsp._encode === undefined ? encodePacket(packet) : nsp._encode(packet);
+    return prepareMessage(frames, {
       volatile: flags?.volatile === true,
       compress: flags?.compress !== false,
     });

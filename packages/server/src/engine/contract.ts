@@ -152,6 +152,13 @@ export interface EngineConnection extends EventEmitter<ConnectionEvents> {
   readonly readyState: ConnectionState;
   readonly remoteAddress: string;
   /**
+   * Whether a packet sent now would leave at once, behind nothing still queued or unflushed
+   * (engine.io's `transport.writable`): on polling a GET is waiting and no answer is being put
+   * together; on WebSocket everything written was handed to the operating system. Socket.IO
+   * drops a volatile packet while this is false.
+   */
+  readonly writable: boolean;
+  /**
    * Sends one Engine.IO `message` packet; `callback` runs once it is written to the transport
    * (not if the session closes first or a volatile message is dropped).
    */

@@ -216,6 +216,18 @@ export class Session
     return this.#queuedBytes + this.#transport.bufferedBytes();
   }
 
+  /** See `EngineConnection.writable`: the transport is idle, nothing waits to go out. */
+  get writable(): boolean {
+    const transport = this.#transport;
+    return (
+      this.#state === "open" &&
+      this.#queue.length === 0 &&
+      this.#probe?.probing !== true &&
+      transport.writable &&
+      transport.bufferedBytes() === 0
+    );
+  }
+
   /** Sends the `open` packet (and `initialPacket`) and starts the heartbeat. Called once. */
   open(): void {
     const opts = this.#host.options;
