@@ -53,7 +53,8 @@ function without(list: AnyEventListener[], listener?: AnyEventListener): AnyEven
 interface Flags {
   volatile?: boolean;
   timeout?: number;
-  fromQueue?: boolean;
+  /** The ack takes an error first: set by emitWithAck and by the retry queue. */
+  errorFirst?: boolean;
 }
 
 interface PendingAck {
@@ -198,23 +199,22 @@ export class Socket<
     return this.#emit(event, args as unknown[], flags);
   }
 
-  /** Emits and resolves with the ack; rejects on timeout when one applies. */
+  /**
+   * Emits and resolves with the ack. Rejects on timeout when one applies, and, as
+   * socket.io-client, with "socket has been disconnected" when the connection ends first.
+   */
   emitWithAck<Ev extends EventNames<ClientToServer>>(
     event: Ev,
     ...args: AllButLast<EventParams<ClientToServer, Ev>>
   ): Promise<AckValue<Last<EventParams<ClientToServer, Ev>>>> {
-    // Retried emits always call back error-first (see #enqueue).
-    const withError =
-      this.#flags.timeout !== undefined ||
-      this.#opts.ackTimeout !== undefined ||
-      !!this.#opts.retries;
+    // The ack is always error-first, so that a disconnect can reject it (see #onClose).
+    this.#flags.errorFirst = true;
     return new Promise((resolve, reject) => {
-      const ack = (a: unknown, b: unknown) => {
-        if (!withError) resolve(a as never);
-        else if (a) reject(a);
-        else resolve(b as never);
-      };
-      (this.emit as (ev: string, ...rest: unknown[]) => this)(event, ...(args as unknown[]), ack);
+      (this.emit as (ev: string, ...rest: unknown[]) => this)(
+        event,
+        ...(args as unknown[]),
+        (err: unknown, value: never) => (err ? reject(err) : resolve(value)),
+      );
     });
   }
 
@@ -300,7 +300,7 @@ export class Socket<
 
   #registerAck(id: number, fn: AnyListener, flags: Flags): void {
     const timeout = flags.timeout ?? this.#opts.ackTimeout;
-    const pending: PendingAck = { fn, withError: timeout !== undefined || !!flags.fromQueue };
+    const pending: PendingAck = { fn, withError: timeout !== undefined || !!flags.errorFirst };
     if (timeout !== undefined) {
       pending.timer = setTimeout(() => {
         this.#acks.delete(id);
@@ -317,7 +317,7 @@ export class Socket<
     const ack = typeof args[args.length - 1] === "function" ? (args.pop() as AnyListener) : null;
     const item: QueuedEmit = {
       args: [event, ...args],
-      flags: { ...flags, fromQueue: true },
+      flags: { ...flags, errorFirst: true },
       tries: 0,
       pending: false,
     };
