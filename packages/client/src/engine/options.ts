@@ -45,12 +45,18 @@ export const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
  */
 export const CLOSE_TIMEOUT = 2000;
 
-/** An Error for a failed request or socket, with socket.io-client's shape (`type`, `description`). */
+/**
+ * An Error for a failed request or socket, with socket.io-client's shape: `description` is
+ * the HTTP status of a refused polling request, else the underlying error or event;
+ * `context` holds what else is known (a polling response's status and body).
+ */
 export class TransportError extends Error {
   readonly type = "TransportError";
   readonly description: unknown;
-  constructor(message: string, description?: unknown) {
+  readonly context: unknown;
+  constructor(message: string, description?: unknown, context?: unknown) {
     super(message);
     this.description = description;
+    this.context = context;
   }
 }

@@ -91,6 +91,8 @@ export class EngineSocket extends Emitter<EngineEvents> {
   readonly #platform: Platform;
   readonly #base: string;
   #candidates: TransportName[] = [];
+  /** Why the first transport tried failed to open. */
+  #failure: unknown;
   /** Whether WebSocket is among the usable transports: polling may upgrade to it. */
   #upgradable = false;
   #buffer: EnginePacket[] = [];
@@ -138,7 +140,8 @@ export class EngineSocket extends Emitter<EngineEvents> {
       };
     }
     // Let the caller attach listeners before the first failure can be reported.
-    queueMicrotask(() => this.#tryNext(new TransportError("no transport available")));
+    this.#failure = undefined;
+    queueMicrotask(() => this.#tryNext());
   }
 
   /** Queues a `message` packet; bytes go as a binary frame (WebSocket) or base64 (polling). */
@@ -187,12 +190,20 @@ export class EngineSocket extends Emitter<EngineEvents> {
     return name === "websocket" ? new WebSocketTransport(init) : new PollingTransport(init);
   }
 
-  /** Opens the next candidate transport, or fails the connection when none is left. */
-  #tryNext(lastError: unknown): void {
+  /**
+   * Opens the next candidate transport, or fails the connection when none is left, with the
+   * first transport's failure: it says why the server could not be reached (a 404 on a wrong
+   * path, a 403 from CORS), where a fallback's own failure would hide it.
+   */
+  #tryNext(error?: unknown): void {
     if (this.readyState !== "opening") return;
+    this.#failure ??= error;
     const name = this.#candidates.shift();
     if (name === undefined) {
-      this.#onClose("transport error", lastError);
+      this.#onClose(
+        "transport error",
+        this.#failure ?? new TransportError("no transport available"),
+      );
       return;
     }
     const transport = this.#create(name, undefined);
