@@ -14,6 +14,7 @@ import type { Platform } from "./engine/platform.js";
 import { EngineSocket } from "./engine/socket.js";
 import type { DisconnectReason, ManagerOptions, SocketOptions } from "./options.js";
 import { Socket } from "./socket.js";
+import type { TimerHandle, Timers } from "./timers.js";
 import { parseUri } from "./url.js";
 
 export interface ManagerEvents {
@@ -43,11 +44,12 @@ export class Manager extends Emitter<ManagerEvents> {
   readonly backoff: Backoff;
   /** @internal */ _readyState: "opening" | "open" | "closed" = "closed";
   /** @internal */ _reconnecting = false;
+  /** @internal The timers of this connection (`useNativeTimers`, Node's `autoUnref`). */ _timers: Timers;
   readonly #platform: Platform;
   readonly #nsps = new Map<string, Socket>();
   #skipReconnect = false;
   #subs: (() => void)[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: TimerHandle | undefined;
   #decoder: PacketDecoder;
   #sendChain: Promise<void> | undefined;
 
@@ -64,6 +66,7 @@ export class Manager extends Emitter<ManagerEvents> {
     this.opts = { path: "/socket.io/", ...opts };
     this.uri = parseUri(uri).origin;
     this.#platform = platform;
+    this._timers = platform.timers(this.opts);
     this.backoff = new Backoff({
       min: this.opts.reconnectionDelay ?? 1000,
       max: this.opts.reconnectionDelayMax ?? 5000,
@@ -143,7 +146,7 @@ export class Manager extends Emitter<ManagerEvents> {
         return;
       }
       this._readyState = "closed";
-      this.emitLocal("error", [err]);
+      this.emitLocal("error", err);
       if (fn) fn(err);
       else if (!this._reconnecting && this.reconnection() && this.backoff.attempts === 0) {
         // The first connection failed: retry as if it had been lost.
@@ -156,11 +159,11 @@ export class Manager extends Emitter<ManagerEvents> {
     );
     const ms = this.timeout();
     if (ms !== false) {
-      const timer = setTimeout(() => {
+      const timer = this._timers.set(() => {
         done(new Error("timeout"));
         engine.close();
       }, ms);
-      this.#subs.push(() => clearTimeout(timer));
+      this.#subs.push(() => this._timers.clear(timer));
     }
     engine.open();
     return this;
@@ -214,7 +217,7 @@ export class Manager extends Emitter<ManagerEvents> {
       .then(
         (data) => write({ ...packet, data }),
         (err: unknown) =>
-          this.emitLocal("error", [err instanceof Error ? err : new Error(String(err))]),
+          this.emitLocal("error", err instanceof Error ? err : new Error(String(err))),
       )
       .then(() => {
         if (this.#sendChain === chain) this.#sendChain = undefined;
@@ -226,7 +229,7 @@ export class Manager extends Emitter<ManagerEvents> {
   _close(): void {
     this.#skipReconnect = true;
     this._reconnecting = false;
-    clearTimeout(this.#timer);
+    this._timers.clear(this.#timer);
     this.#onClose("forced close");
     this.engine?.close();
   }
@@ -250,14 +253,14 @@ export class Manager extends Emitter<ManagerEvents> {
     this._readyState = "open";
     this.#decoder = this.#newDecoder();
     this.#subs.push(
-      sub(engine, "ping", () => this.emitLocal("ping", [])),
+      sub(engine, "ping", () => this.emitLocal("ping")),
       sub(engine, "data", (data: string | ArrayBuffer | Uint8Array) => this.#onData(data)),
-      sub(engine, "error", (err: Error) => this.emitLocal("error", [err])),
+      sub(engine, "error", (err: Error) => this.emitLocal("error", err)),
       sub(engine, "close", (reason: EngineCloseReason, description?: unknown) =>
         this.#onClose(reason, description),
       ),
     );
-    this.emitLocal("open", []);
+    this.emitLocal("open");
   }
 
   #onData(data: string | ArrayBuffer | Uint8Array): void {
@@ -265,7 +268,7 @@ export class Manager extends Emitter<ManagerEvents> {
     if (result instanceof ProtocolError) {
       this.engine?.destroy("parse error", result);
     } else if (result) {
-      this.emitLocal("packet", [result]);
+      this.emitLocal("packet", result);
     }
   }
 
@@ -281,7 +284,7 @@ export class Manager extends Emitter<ManagerEvents> {
     this.backoff.reset();
     this._readyState = "closed";
     this.#sendChain = undefined;
-    if (wasOpen) this.emitLocal("close", [reason, description]);
+    if (wasOpen) this.emitLocal("close", reason, description);
     if (this.reconnection() && !this.#skipReconnect) this.#reconnect();
   }
 
@@ -290,26 +293,26 @@ export class Manager extends Emitter<ManagerEvents> {
     if (this.backoff.attempts >= this.reconnectionAttempts()) {
       this.backoff.reset();
       this._reconnecting = false;
-      this.emitLocal("reconnect_failed", []);
+      this.emitLocal("reconnect_failed");
       return;
     }
     const delay = this.backoff.duration();
     this._reconnecting = true;
-    this.#timer = setTimeout(() => {
+    this.#timer = this._timers.set(() => {
       if (this.#skipReconnect) return;
-      this.emitLocal("reconnect_attempt", [this.backoff.attempts]);
+      this.emitLocal("reconnect_attempt", this.backoff.attempts);
       // A listener may have closed the manager.
       if (this.#skipReconnect) return;
       this.open((err) => {
         if (err) {
           this._reconnecting = false;
           this.#reconnect();
-          this.emitLocal("reconnect_error", [err]);
+          this.emitLocal("reconnect_error", err);
         } else {
           const attempts = this.backoff.attempts;
           this._reconnecting = false;
           this.backoff.reset();
-          this.emitLocal("reconnect", [attempts]);
+          this.emitLocal("reconnect", attempts);
         }
       });
     }, delay);

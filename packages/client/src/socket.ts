@@ -13,6 +13,7 @@ import {
 import { type AnyListener, callAll, Emitter, type ListenerMap, sub } from "./emitter.js";
 import type { Manager } from "./manager.js";
 import type { Auth, AuthData, DisconnectReason, SocketOptions } from "./options.js";
+import type { TimerHandle } from "./timers.js";
 
 export interface SocketReservedEvents {
   connect: () => void;
@@ -61,7 +62,7 @@ interface PendingAck {
   fn: AnyListener;
   /** The callback takes an error first (`timeout()`, `ackTimeout`, retries). */
   withError: boolean;
-  timer?: ReturnType<typeof setTimeout>;
+  timer?: TimerHandle;
 }
 
 interface QueuedEmit {
@@ -153,7 +154,7 @@ export class Socket<
         sub(io, "open", () => this.#onOpen()),
         sub(io, "packet", (packet: Packet) => this.#onPacket(packet)),
         sub(io, "error", (err: Error) => {
-          if (!this.connected) this.emitLocal("connect_error", [err]);
+          if (!this.connected) this.emitLocal("connect_error", err);
         }),
         sub(io, "close", (reason: DisconnectReason, description?: unknown) =>
           this.#onClose(reason, description),
@@ -302,7 +303,7 @@ export class Socket<
     const timeout = flags.timeout ?? this.#opts.ackTimeout;
     const pending: PendingAck = { fn, withError: timeout !== undefined || !!flags.errorFirst };
     if (timeout !== undefined) {
-      pending.timer = setTimeout(() => {
+      pending.timer = this.io._timers.set(() => {
         this.#acks.delete(id);
         // Not sent yet: it is too late to send it at all.
         this.sendBuffer = this.sendBuffer.filter((p) => p.id !== id);
@@ -376,9 +377,10 @@ export class Socket<
         if (typeof d?.sid === "string") {
           this.#onConnect(d.sid, typeof d.pid === "string" ? d.pid : undefined);
         } else {
-          this.emitLocal("connect_error", [
+          this.emitLocal(
+            "connect_error",
             new Error("invalid CONNECT reply (not a Socket.IO v5 server?)"),
-          ]);
+          );
         }
         return;
       }
@@ -397,7 +399,7 @@ export class Socket<
         if (!pending) return;
         this.#acks.delete(packet.id as number);
         const args = data as unknown[];
-        clearTimeout(pending.timer);
+        this.io._timers.clear(pending.timer);
         callAll([pending.fn], pending.withError ? [null, ...args] : args, this);
         return;
       }
@@ -412,7 +414,7 @@ export class Socket<
           typeof d === "string" ? d : String(d.message),
         );
         if (typeof d === "object" && "data" in d) err.data = d.data;
-        this.emitLocal("connect_error", [err]);
+        this.emitLocal("connect_error", err);
         return;
       }
     }
@@ -421,7 +423,7 @@ export class Socket<
   #emitEvent(args: unknown[]): void {
     if (this.#any.length) callAll(this.#any.slice(), args, this);
     const [event, ...rest] = args as [string, ...unknown[]];
-    this.emitLocal(event, rest);
+    this.emitLocal(event, ...rest);
     // Connection state recovery: the server appends each event's offset as a last string.
     const last = args[args.length - 1];
     if (this.#pid && typeof last === "string") this.#offset = last;
@@ -447,19 +449,19 @@ export class Socket<
       this.#packet(packet);
     }
     this.#drainQueue(true);
-    this.emitLocal("connect", []);
+    this.emitLocal("connect");
   }
 
   #onClose(reason: DisconnectReason, description?: unknown): void {
     if (!this.connected) return;
     this.connected = false;
     this.id = undefined;
-    this.emitLocal("disconnect", description === undefined ? [reason] : [reason, description]);
+    this.emitLocal("disconnect", ...(description === undefined ? [reason] : [reason, description]));
     // Acks whose packet already left will never be answered on this session.
     for (const [id, pending] of this.#acks) {
       if (this.sendBuffer.some((p) => p.id === id)) continue;
       this.#acks.delete(id);
-      clearTimeout(pending.timer);
+      this.io._timers.clear(pending.timer);
       if (pending.withError) {
         callAll([pending.fn], [new Error("socket has been disconnected")], this);
       }
