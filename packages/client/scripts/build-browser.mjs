@@ -5,6 +5,7 @@
 // They are built from the TypeScript sources (the "source" export condition), from the browser
 // entry point, so neither `ws` nor any Node module can end up inside; the build fails if one does.
 import { build } from "esbuild";
+import { inlineConstants } from "./inline-constants.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 // An output directory may be given (the browser test builds into a temporary one).
@@ -24,6 +25,7 @@ const common = {
   define: { "globalThis.Buffer": "undefined" },
   metafile: true,
   logLevel: "warning",
+  plugins: [inlineConstants(`${root}../protocol/src`)],
 };
 
 const builds = [
