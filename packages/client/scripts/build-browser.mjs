@@ -2,6 +2,9 @@
 //   socket.io.js         IIFE defining the global `io`, readable, with source map
 //   socket.io.min.js     the same, minified
 //   socket.io.esm.min.js ES module (`import { io } from ".../socket.io.esm.min.js"`), minified
+//   socket.io.msgpack.min.js  the IIFE with socket.io-msgpack-parser as its parser, minified
+//     (as socket.io-client's bundle of that name; its own entry, so that neither the parser
+//     nor the `parser` option's adapter reaches socket.io.min.js)
 // They are built from the TypeScript sources (the "source" export condition), from the browser
 // entry point, so neither `ws` nor any Node module can end up inside; the build fails if one does.
 import { build } from "esbuild";
@@ -41,6 +44,12 @@ const builds = [
     format: "esm",
     minify: true,
     outfile: `${outdir}/socket.io.esm.min.js`,
+  },
+  {
+    entryPoints: ["src/global-msgpack.ts"],
+    format: "iife",
+    minify: true,
+    outfile: `${outdir}/socket.io.msgpack.min.js`,
   },
 ];
 

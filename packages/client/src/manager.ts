@@ -13,6 +13,7 @@ import type { EngineCloseReason } from "./engine/options.js";
 import type { Platform } from "./engine/platform.js";
 import { EngineSocket } from "./engine/socket.js";
 import type { DisconnectReason, ManagerOptions, SocketOptions } from "./options.js";
+import type { PacketSource, ParserSupport } from "./parser.js";
 import { Socket } from "./socket.js";
 import type { TimerHandle, Timers } from "./timers.js";
 import { parseUri } from "./url.js";
@@ -50,7 +51,8 @@ export class Manager extends Emitter<ManagerEvents> {
   #skipReconnect = false;
   #subs: (() => void)[] = [];
   #timer: TimerHandle | undefined;
-  #decoder: PacketDecoder;
+  #decoder: PacketSource;
+  readonly #encode: (packet: Packet) => (string | Uint8Array)[];
   #sendChain: Promise<void> | undefined;
 
   constructor(
@@ -72,6 +74,11 @@ export class Manager extends Emitter<ManagerEvents> {
       max: this.opts.reconnectionDelayMax ?? 5000,
       jitter: this.opts.randomizationFactor ?? 0.5,
     });
+    const { parser } = this.opts;
+    if (parser && !platform.parser) {
+      throw new Error("parser: use socket.io.msgpack.min.js or the npm package");
+    }
+    this.#encode = parser ? (platform.parser as ParserSupport).encoder(parser) : encodePacket;
     this.#decoder = this.#newDecoder();
     if (this.opts.autoConnect !== false) this.open();
   }
@@ -205,7 +212,7 @@ export class Manager extends Emitter<ManagerEvents> {
     if (!engine) return;
     const write = (p: Packet) => {
       if (this.engine !== engine) return;
-      for (const frame of encodePacket(p)) engine.write(frame);
+      for (const frame of this.#encode(p)) engine.write(frame);
     };
     if (this.#sendChain === undefined && !hasBlob(packet.data)) {
       write(packet);
@@ -242,9 +249,11 @@ export class Manager extends Emitter<ManagerEvents> {
     this._close();
   }
 
-  #newDecoder(): PacketDecoder {
-    const max = this.opts.maxPayload;
-    return new PacketDecoder(max === undefined ? {} : { maxPacketLength: max });
+  #newDecoder(): PacketSource {
+    const { parser, maxPayload } = this.opts;
+    return parser
+      ? (this.#platform.parser as ParserSupport).decoder(parser, (p) => this.emitLocal("packet", p))
+      : new PacketDecoder(maxPayload === undefined ? {} : { maxPacketLength: maxPayload });
   }
 
   #onOpen(): void {

@@ -1,6 +1,7 @@
 import { Buffer } from "node:buffer";
 import type { IncomingMessage } from "node:http";
 import { type ClientOptions, WebSocket } from "ws";
+import { parserSupport } from "../parser.js";
 import { createTimers, type Timers } from "../timers.js";
 import { CookieJar } from "./cookie-jar.js";
 import { unrefFetch } from "./http-fetch.js";
@@ -85,6 +86,7 @@ export function nodePlatform(opts: EngineOptions): Platform {
     binary,
     headers: true,
     timers: nodeTimers,
+    parser: parserSupport,
   };
   if (base) platform.fetch = base;
   if (!opts.withCredentials) return platform;

@@ -4,6 +4,7 @@
  * the browser bundle, and no global state is patched at import time.
  */
 
+import type { ParserSupport } from "../parser.js";
 import { createTimers, type Timers } from "../timers.js";
 import type { BinaryType, EngineOptions } from "./options.js";
 
@@ -39,6 +40,8 @@ export interface Platform {
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
   /** The timers of a connection with these options (Node unrefs them with `autoUnref`). */
   timers(opts: EngineOptions): Timers;
+  /** The `parser` option, in the builds that include it (not the default browser bundle). */
+  parser?: ParserSupport;
 }
 
 /**
