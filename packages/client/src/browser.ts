@@ -9,6 +9,7 @@ import { createLookup } from "./lookup.js";
 import { Manager as BaseManager } from "./manager.js";
 import type { ManagerOptions } from "./options.js";
 import { parserSupport } from "./parser.js";
+import { assertSupportedOptions } from "./unsupported-options.js";
 
 export * from "./exports.js";
 
@@ -16,6 +17,7 @@ const platform: Platform = { ...browserPlatform, parser: parserSupport };
 
 export class Manager extends BaseManager {
   constructor(uri?: string | Partial<ManagerOptions>, opts?: Partial<ManagerOptions>) {
+    assertSupportedOptions(typeof uri === "object" ? uri : opts);
     super(uri, opts, platform);
   }
 }

@@ -8,13 +8,16 @@ import { nodePlatform } from "./engine/platform-node.js";
 import { createLookup } from "./lookup.js";
 import { Manager as BaseManager } from "./manager.js";
 import type { ManagerOptions } from "./options.js";
+import { assertSupportedOptions } from "./unsupported-options.js";
 
 export * from "./exports.js";
 
 export class Manager extends BaseManager {
   constructor(uri?: string | Partial<ManagerOptions>, opts?: Partial<ManagerOptions>) {
+    const options = (typeof uri === "object" ? uri : opts) ?? {};
+    assertSupportedOptions(options);
     // withCredentials and autoUnref are read here, once (see nodePlatform).
-    super(uri, opts, nodePlatform((typeof uri === "object" ? uri : opts) ?? {}));
+    super(uri, opts, nodePlatform(options));
   }
 }
 
