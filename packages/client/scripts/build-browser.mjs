@@ -2,10 +2,14 @@
 //   socket.io.js         IIFE defining the global `io`, readable, with source map
 //   socket.io.min.js     the same, minified
 //   socket.io.esm.min.js ES module (`import { io } from ".../socket.io.esm.min.js"`), minified
+//   socket.io.msgpack.min.js  the IIFE with socket.io-msgpack-parser as its parser, minified
+//     (as socket.io-client's bundle of that name; its own entry, so that neither the parser
+//     nor the `parser` option's adapter reaches socket.io.min.js)
 // They are built from the TypeScript sources (esbuild follows tsconfig.base.json's `paths` to
 // packages/*/src), from the browser entry point, so neither `ws` nor any Node module can end up
 // inside; the build fails if one does.
 import { build } from "esbuild";
+import { inlineConstants } from "./inline-constants.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 // An output directory may be given (the browser test builds into a temporary one).
@@ -24,6 +28,7 @@ const common = {
   define: { "globalThis.Buffer": "undefined" },
   metafile: true,
   logLevel: "warning",
+  plugins: [inlineConstants(`${root}../protocol/src`)],
 };
 
 const builds = [
@@ -39,6 +44,12 @@ const builds = [
     format: "esm",
     minify: true,
     outfile: `${outdir}/socket.io.esm.min.js`,
+  },
+  {
+    entryPoints: ["src/global-msgpack.ts"],
+    format: "iife",
+    minify: true,
+    outfile: `${outdir}/socket.io.msgpack.min.js`,
   },
 ];
 

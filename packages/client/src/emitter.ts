@@ -81,7 +81,7 @@ export class Emitter<Events extends EventMapOf<Events>> {
   }
 
   /** Calls the listeners of `event` locally (never sends anything to a peer). */
-  protected emitLocal(event: string, args: readonly unknown[]): void {
+  protected emitLocal(event: string, ...args: unknown[]): void {
     const list = this.#listeners.get(event);
     if (list) callAll(list.slice(), args, this);
   }

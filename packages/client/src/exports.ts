@@ -14,6 +14,7 @@ export type {
   ManagerOptions,
   SocketOptions,
 } from "./options.js";
+export type { Parser, ParserDecoder, ParserEncoder } from "./parser.js";
 export { Socket, type SocketReservedEvents } from "./socket.js";
 
 /** The Socket.IO protocol revision this client speaks. */

@@ -4,18 +4,20 @@
  * (and bundlers that honour the `browser` export condition) get `browser.ts` instead, which
  * never imports `ws` or any Node module.
  */
-import { cookiePlatform, nodePlatform } from "./engine/platform-node.js";
+import { nodePlatform } from "./engine/platform-node.js";
 import { createLookup } from "./lookup.js";
 import { Manager as BaseManager } from "./manager.js";
 import type { ManagerOptions } from "./options.js";
+import { assertSupportedOptions } from "./unsupported-options.js";
 
 export * from "./exports.js";
 
 export class Manager extends BaseManager {
   constructor(uri?: string | Partial<ManagerOptions>, opts?: Partial<ManagerOptions>) {
-    // withCredentials (read here, once): this Manager keeps cookies in a jar of its own.
-    const options = typeof uri === "object" ? uri : opts;
-    super(uri, opts, options?.withCredentials ? cookiePlatform() : nodePlatform);
+    const options = (typeof uri === "object" ? uri : opts) ?? {};
+    assertSupportedOptions(options);
+    // withCredentials and autoUnref are read here, once (see nodePlatform).
+    super(uri, opts, nodePlatform(options));
   }
 }
 

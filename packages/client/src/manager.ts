@@ -13,7 +13,9 @@ import type { EngineCloseReason } from "./engine/options.js";
 import type { Platform } from "./engine/platform.js";
 import { EngineSocket } from "./engine/socket.js";
 import type { DisconnectReason, ManagerOptions, SocketOptions } from "./options.js";
+import type { PacketSource, ParserSupport } from "./parser.js";
 import { Socket } from "./socket.js";
+import type { TimerHandle, Timers } from "./timers.js";
 import { parseUri } from "./url.js";
 
 export interface ManagerEvents {
@@ -43,12 +45,14 @@ export class Manager extends Emitter<ManagerEvents> {
   readonly backoff: Backoff;
   /** @internal */ _readyState: "opening" | "open" | "closed" = "closed";
   /** @internal */ _reconnecting = false;
+  /** @internal The timers of this connection (`useNativeTimers`, Node's `autoUnref`). */ _timers: Timers;
   readonly #platform: Platform;
   readonly #nsps = new Map<string, Socket>();
   #skipReconnect = false;
   #subs: (() => void)[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #decoder: PacketDecoder;
+  #timer: TimerHandle | undefined;
+  #decoder: PacketSource;
+  readonly #encode: (packet: Packet) => (string | Uint8Array)[];
   #sendChain: Promise<void> | undefined;
 
   constructor(
@@ -64,11 +68,17 @@ export class Manager extends Emitter<ManagerEvents> {
     this.opts = { path: "/socket.io/", ...opts };
     this.uri = parseUri(uri).origin;
     this.#platform = platform;
+    this._timers = platform.timers(this.opts);
     this.backoff = new Backoff({
       min: this.opts.reconnectionDelay ?? 1000,
       max: this.opts.reconnectionDelayMax ?? 5000,
       jitter: this.opts.randomizationFactor ?? 0.5,
     });
+    const { parser } = this.opts;
+    if (parser && !platform.parser) {
+      throw new Error("parser: use socket.io.msgpack.min.js or the npm package");
+    }
+    this.#encode = parser ? (platform.parser as ParserSupport).encoder(parser) : encodePacket;
     this.#decoder = this.#newDecoder();
     if (this.opts.autoConnect !== false) this.open();
   }
@@ -143,7 +153,7 @@ export class Manager extends Emitter<ManagerEvents> {
         return;
       }
       this._readyState = "closed";
-      this.emitLocal("error", [err]);
+      this.emitLocal("error", err);
       if (fn) fn(err);
       else if (!this._reconnecting && this.reconnection() && this.backoff.attempts === 0) {
         // The first connection failed: retry as if it had been lost.
@@ -156,11 +166,11 @@ export class Manager extends Emitter<ManagerEvents> {
     );
     const ms = this.timeout();
     if (ms !== false) {
-      const timer = setTimeout(() => {
+      const timer = this._timers.set(() => {
         done(new Error("timeout"));
         engine.close();
       }, ms);
-      this.#subs.push(() => clearTimeout(timer));
+      this.#subs.push(() => this._timers.clear(timer));
     }
     engine.open();
     return this;
@@ -202,7 +212,7 @@ export class Manager extends Emitter<ManagerEvents> {
     if (!engine) return;
     const write = (p: Packet) => {
       if (this.engine !== engine) return;
-      for (const frame of encodePacket(p)) engine.write(frame);
+      for (const frame of this.#encode(p)) engine.write(frame);
     };
     if (this.#sendChain === undefined && !hasBlob(packet.data)) {
       write(packet);
@@ -214,7 +224,7 @@ export class Manager extends Emitter<ManagerEvents> {
       .then(
         (data) => write({ ...packet, data }),
         (err: unknown) =>
-          this.emitLocal("error", [err instanceof Error ? err : new Error(String(err))]),
+          this.emitLocal("error", err instanceof Error ? err : new Error(String(err))),
       )
       .then(() => {
         if (this.#sendChain === chain) this.#sendChain = undefined;
@@ -226,7 +236,7 @@ export class Manager extends Emitter<ManagerEvents> {
   _close(): void {
     this.#skipReconnect = true;
     this._reconnecting = false;
-    clearTimeout(this.#timer);
+    this._timers.clear(this.#timer);
     this.#onClose("forced close");
     this.engine?.close();
   }
@@ -239,9 +249,11 @@ export class Manager extends Emitter<ManagerEvents> {
     this._close();
   }
 
-  #newDecoder(): PacketDecoder {
-    const max = this.opts.maxPayload;
-    return new PacketDecoder(max === undefined ? {} : { maxPacketLength: max });
+  #newDecoder(): PacketSource {
+    const { parser, maxPayload } = this.opts;
+    return parser
+      ? (this.#platform.parser as ParserSupport).decoder(parser, (p) => this.emitLocal("packet", p))
+      : new PacketDecoder(maxPayload === undefined ? {} : { maxPacketLength: maxPayload });
   }
 
   #onOpen(): void {
@@ -250,14 +262,14 @@ export class Manager extends Emitter<ManagerEvents> {
     this._readyState = "open";
     this.#decoder = this.#newDecoder();
     this.#subs.push(
-      sub(engine, "ping", () => this.emitLocal("ping", [])),
+      sub(engine, "ping", () => this.emitLocal("ping")),
       sub(engine, "data", (data: string | ArrayBuffer | Uint8Array) => this.#onData(data)),
-      sub(engine, "error", (err: Error) => this.emitLocal("error", [err])),
+      sub(engine, "error", (err: Error) => this.emitLocal("error", err)),
       sub(engine, "close", (reason: EngineCloseReason, description?: unknown) =>
         this.#onClose(reason, description),
       ),
     );
-    this.emitLocal("open", []);
+    this.emitLocal("open");
   }
 
   #onData(data: string | ArrayBuffer | Uint8Array): void {
@@ -265,7 +277,7 @@ export class Manager extends Emitter<ManagerEvents> {
     if (result instanceof ProtocolError) {
       this.engine?.destroy("parse error", result);
     } else if (result) {
-      this.emitLocal("packet", [result]);
+      this.emitLocal("packet", result);
     }
   }
 
@@ -281,7 +293,7 @@ export class Manager extends Emitter<ManagerEvents> {
     this.backoff.reset();
     this._readyState = "closed";
     this.#sendChain = undefined;
-    if (wasOpen) this.emitLocal("close", [reason, description]);
+    if (wasOpen) this.emitLocal("close", reason, description);
     if (this.reconnection() && !this.#skipReconnect) this.#reconnect();
   }
 
@@ -290,26 +302,26 @@ export class Manager extends Emitter<ManagerEvents> {
     if (this.backoff.attempts >= this.reconnectionAttempts()) {
       this.backoff.reset();
       this._reconnecting = false;
-      this.emitLocal("reconnect_failed", []);
+      this.emitLocal("reconnect_failed");
       return;
     }
     const delay = this.backoff.duration();
     this._reconnecting = true;
-    this.#timer = setTimeout(() => {
+    this.#timer = this._timers.set(() => {
       if (this.#skipReconnect) return;
-      this.emitLocal("reconnect_attempt", [this.backoff.attempts]);
+      this.emitLocal("reconnect_attempt", this.backoff.attempts);
       // A listener may have closed the manager.
       if (this.#skipReconnect) return;
       this.open((err) => {
         if (err) {
           this._reconnecting = false;
           this.#reconnect();
-          this.emitLocal("reconnect_error", [err]);
+          this.emitLocal("reconnect_error", err);
         } else {
           const attempts = this.backoff.attempts;
           this._reconnecting = false;
           this.backoff.reset();
-          this.emitLocal("reconnect", [attempts]);
+          this.emitLocal("reconnect", attempts);
         }
       });
     }, delay);

@@ -1,4 +1,5 @@
 import type { EngineOptions } from "./engine/options.js";
+import type { Parser } from "./parser.js";
 
 /** Socket.IO's disconnect reasons, as seen by a client. */
 export type DisconnectReason =
@@ -44,6 +45,14 @@ export interface ManagerOptions extends EngineOptions {
   timeout?: number | false;
   /** Connect as soon as a Socket is created. Default true. */
   autoConnect?: boolean;
+  /**
+   * A Socket.IO parser in socket.io-parser's shape (`{ Encoder, Decoder }`), e.g.
+   * `require("socket.io-msgpack-parser")`; the server must use the same. Default: Parley's own
+   * codec (the standard Socket.IO encoding). Not in the default browser bundle
+   * (`socket.io.min.js`), which throws when given one: use `socket.io.msgpack.min.js` or
+   * the npm package.
+   */
+  parser?: Parser;
 }
 
 /** What `io(url, opts)` accepts: manager options and the socket's own options. */

@@ -13,6 +13,7 @@ import {
 import { type AnyListener, callAll, Emitter, type ListenerMap, sub } from "./emitter.js";
 import type { Manager } from "./manager.js";
 import type { Auth, AuthData, DisconnectReason, SocketOptions } from "./options.js";
+import type { TimerHandle } from "./timers.js";
 
 export interface SocketReservedEvents {
   connect: () => void;
@@ -53,14 +54,15 @@ function without(list: AnyEventListener[], listener?: AnyEventListener): AnyEven
 interface Flags {
   volatile?: boolean;
   timeout?: number;
-  fromQueue?: boolean;
+  /** The ack takes an error first: set by emitWithAck and by the retry queue. */
+  errorFirst?: boolean;
 }
 
 interface PendingAck {
   fn: AnyListener;
   /** The callback takes an error first (`timeout()`, `ackTimeout`, retries). */
   withError: boolean;
-  timer?: ReturnType<typeof setTimeout>;
+  timer?: TimerHandle;
 }
 
 interface QueuedEmit {
@@ -117,8 +119,9 @@ export class Socket<
    * code: "session_unknown", "session_expired", "history_evicted", "holder_unreachable",
    * "handover_failed"); undefined when it recovered, asked for nothing, or the server does
    * not say. Packets may have been missed: the app should refetch its state.
+   * (`declare`: no field initializer in the browser bundle, which has bytes to spare for none.)
    */
-  recoveryFailure: string | undefined;
+  declare recoveryFailure: string | undefined;
   auth: Auth | undefined;
   receiveBuffer: unknown[][] = [];
   sendBuffer: Packet[] = [];
@@ -159,7 +162,7 @@ export class Socket<
         sub(io, "open", () => this.#onOpen()),
         sub(io, "packet", (packet: Packet) => this.#onPacket(packet)),
         sub(io, "error", (err: Error) => {
-          if (!this.connected) this.emitLocal("connect_error", [err]);
+          if (!this.connected) this.emitLocal("connect_error", err);
         }),
         sub(io, "close", (reason: DisconnectReason, description?: unknown) =>
           this.#onClose(reason, description),
@@ -205,23 +208,22 @@ export class Socket<
     return this.#emit(event, args as unknown[], flags);
   }
 
-  /** Emits and resolves with the ack; rejects on timeout when one applies. */
+  /**
+   * Emits and resolves with the ack. Rejects on timeout when one applies, and, as
+   * socket.io-client, with "socket has been disconnected" when the connection ends first.
+   */
   emitWithAck<Ev extends EventNames<ClientToServer>>(
     event: Ev,
     ...args: AllButLast<EventParams<ClientToServer, Ev>>
   ): Promise<AckValue<Last<EventParams<ClientToServer, Ev>>>> {
-    // Retried emits always call back error-first (see #enqueue).
-    const withError =
-      this.#flags.timeout !== undefined ||
-      this.#opts.ackTimeout !== undefined ||
-      !!this.#opts.retries;
+    // The ack is always error-first, so that a disconnect can reject it (see #onClose).
+    this.#flags.errorFirst = true;
     return new Promise((resolve, reject) => {
-      const ack = (a: unknown, b: unknown) => {
-        if (!withError) resolve(a as never);
-        else if (a) reject(a);
-        else resolve(b as never);
-      };
-      (this.emit as (ev: string, ...rest: unknown[]) => this)(event, ...(args as unknown[]), ack);
+      (this.emit as (ev: string, ...rest: unknown[]) => this)(
+        event,
+        ...(args as unknown[]),
+        (err: unknown, value: never) => (err ? reject(err) : resolve(value)),
+      );
     });
   }
 
@@ -307,9 +309,9 @@ export class Socket<
 
   #registerAck(id: number, fn: AnyListener, flags: Flags): void {
     const timeout = flags.timeout ?? this.#opts.ackTimeout;
-    const pending: PendingAck = { fn, withError: timeout !== undefined || !!flags.fromQueue };
+    const pending: PendingAck = { fn, withError: timeout !== undefined || !!flags.errorFirst };
     if (timeout !== undefined) {
-      pending.timer = setTimeout(() => {
+      pending.timer = this.io._timers.set(() => {
         this.#acks.delete(id);
         // Not sent yet: it is too late to send it at all.
         this.sendBuffer = this.sendBuffer.filter((p) => p.id !== id);
@@ -324,7 +326,7 @@ export class Socket<
     const ack = typeof args[args.length - 1] === "function" ? (args.pop() as AnyListener) : null;
     const item: QueuedEmit = {
       args: [event, ...args],
-      flags: { ...flags, fromQueue: true },
+      flags: { ...flags, errorFirst: true },
       tries: 0,
       pending: false,
     };
@@ -385,9 +387,10 @@ export class Socket<
             typeof d.recoveryFailure === "string" ? d.recoveryFailure : undefined;
           this.#onConnect(d.sid, typeof d.pid === "string" ? d.pid : undefined);
         } else {
-          this.emitLocal("connect_error", [
-            new Error("invalid CONNECT reply (not a Socket.IO v5 server?)"),
-          ]);
+          this.emitLocal(
+            "connect_error",
+            new Error("invalid CONNECT reply"),
+          );
         }
         return;
       }
@@ -406,7 +409,7 @@ export class Socket<
         if (!pending) return;
         this.#acks.delete(packet.id as number);
         const args = data as unknown[];
-        clearTimeout(pending.timer);
+        this.io._timers.clear(pending.timer);
         callAll([pending.fn], pending.withError ? [null, ...args] : args, this);
         return;
       }
@@ -421,7 +424,7 @@ export class Socket<
           typeof d === "string" ? d : String(d.message),
         );
         if (typeof d === "object" && "data" in d) err.data = d.data;
-        this.emitLocal("connect_error", [err]);
+        this.emitLocal("connect_error", err);
         return;
       }
     }
@@ -430,7 +433,7 @@ export class Socket<
   #emitEvent(args: unknown[]): void {
     if (this.#any.length) callAll(this.#any.slice(), args, this);
     const [event, ...rest] = args as [string, ...unknown[]];
-    this.emitLocal(event, rest);
+    this.emitLocal(event, ...rest);
     // Connection state recovery: the server appends each event's offset as a last string.
     const last = args[args.length - 1];
     if (this.#pid && typeof last === "string") this.#offset = last;
@@ -456,19 +459,19 @@ export class Socket<
       this.#packet(packet);
     }
     this.#drainQueue(true);
-    this.emitLocal("connect", []);
+    this.emitLocal("connect");
   }
 
   #onClose(reason: DisconnectReason, description?: unknown): void {
     if (!this.connected) return;
     this.connected = false;
     this.id = undefined;
-    this.emitLocal("disconnect", description === undefined ? [reason] : [reason, description]);
+    this.emitLocal("disconnect", ...(description === undefined ? [reason] : [reason, description]));
     // Acks whose packet already left will never be answered on this session.
     for (const [id, pending] of this.#acks) {
       if (this.sendBuffer.some((p) => p.id === id)) continue;
       this.#acks.delete(id);
-      clearTimeout(pending.timer);
+      this.io._timers.clear(pending.timer);
       if (pending.withError) {
         callAll([pending.fn], [new Error("socket has been disconnected")], this);
       }

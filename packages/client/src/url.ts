@@ -9,15 +9,15 @@ export interface ParsedUri {
 
 /**
  * Resolves what `io()` was given against the page's `location`: nothing means the page's
- * origin, `/chat` is a namespace on the page's origin, `//host` takes the page's protocol,
+ * origin (outside a page, `http://localhost`, where socket.io-client's Manager goes too), `/chat` is a namespace on the page's origin, `//host` takes the page's protocol,
  * and a bare `host:port` gets one (the page's, else `https:`).
  */
 export function parseUri(uri: string | undefined): ParsedUri {
   const loc = (globalThis as { location?: { protocol: string; host: string } }).location;
   let s = uri ?? "";
   if (s === "" || (s.startsWith("/") && !s.startsWith("//"))) {
-    if (!loc) throw new Error("io(): a URL is required outside a browser page");
-    s = `${loc.protocol}//${loc.host}${s}`;
+    // Outside a page, engine.io-client's default host: http://localhost.
+    s = `${loc ? `${loc.protocol}//${loc.host}` : "http://localhost"}${s}`;
   } else if (s.startsWith("//")) {
     s = `${loc?.protocol ?? "https:"}${s}`;
   } else if (!/^[a-z][a-z\d+.-]*:\/\//i.test(s)) {

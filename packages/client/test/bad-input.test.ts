@@ -102,7 +102,11 @@ describe("bad input from a server", () => {
     const socket = connect(url, { transports: ["polling"], reconnection: false });
     const [err] = await next<[Error & { description?: unknown }]>(socket, "connect_error");
     expect(err.message).toBe("xhr poll error");
-    expect(err.description).toEqual({ status: 400, body: '{"code":3}' });
+    expect(err.description).toBe(400);
+    expect((err as { context?: unknown }).context).toEqual({
+      status: 400,
+      responseText: '{"code":3}',
+    });
   });
 
   it("a server that drops the connection before the namespace is joined", async () => {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { io, Manager } from "../src/index.js";
 import { parseUri } from "../src/url.js";
 
 describe("parseUri", () => {
@@ -32,8 +33,20 @@ describe("parseUri", () => {
     expect(parseUri("other.example:3000").origin).toBe("https://other.example:3000");
   });
 
-  it("needs a URL outside a page, and defaults bare hosts to https", () => {
-    expect(() => parseUri(undefined)).toThrow("a URL is required");
+  it("outside a page, no URL means http://localhost (as socket.io-client's Manager), bare hosts get https", () => {
+    expect(parseUri(undefined)).toEqual({ origin: "http://localhost", nsp: "/", query: "" });
+    expect(parseUri("/admin")).toEqual({ origin: "http://localhost", nsp: "/admin", query: "" });
     expect(parseUri("localhost:3000").origin).toBe("https://localhost:3000");
+  });
+});
+
+describe("io() and new Manager() without a URL in Node", () => {
+  it("do not throw, and aim at http://localhost", () => {
+    const socket = io({ autoConnect: false, forceNew: true });
+    expect(socket.io.uri).toBe("http://localhost");
+    expect(socket.nsp).toBe("/");
+    expect(io("/admin", { autoConnect: false, forceNew: true }).nsp).toBe("/admin");
+    expect(new Manager({ autoConnect: false }).uri).toBe("http://localhost");
+    expect(new Manager(undefined, { autoConnect: false }).uri).toBe("http://localhost");
   });
 });

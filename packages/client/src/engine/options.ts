@@ -1,5 +1,8 @@
 export type TransportName = "polling" | "websocket";
 
+/** How received binary is delivered: Buffer (Node's default) or ArrayBuffer (browsers'). */
+export type BinaryType = "nodebuffer" | "arraybuffer";
+
 /** Options of one Engine.IO connection (the Manager passes its own through). */
 export interface EngineOptions {
   /** Engine.IO endpoint path. Default `/socket.io/`. */
@@ -25,6 +28,16 @@ export interface EngineOptions {
    * (a `ProtocolError` with code PACKET_TOO_LARGE). Default 100 MB.
    */
   maxPayload?: number;
+  /**
+   * Use the timer functions found when the client was loaded, even when a fake-timer library
+   * has replaced the global ones since. Default false.
+   */
+  useNativeTimers?: boolean;
+  /**
+   * Node: let the process exit while this client is its only work (its timers, sockets and
+   * requests do not hold the event loop open). Browsers ignore it. Default false.
+   */
+  autoUnref?: boolean;
 }
 
 export type EngineCloseReason =
@@ -45,12 +58,18 @@ export const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
  */
 export const CLOSE_TIMEOUT = 2000;
 
-/** An Error for a failed request or socket, with socket.io-client's shape (`type`, `description`). */
+/**
+ * An Error for a failed request or socket, with socket.io-client's shape: `description` is
+ * the HTTP status of a refused polling request, else the underlying error or event;
+ * `context` holds what else is known (a polling response's status and body).
+ */
 export class TransportError extends Error {
   readonly type = "TransportError";
   readonly description: unknown;
-  constructor(message: string, description?: unknown) {
+  readonly context: unknown;
+  constructor(message: string, description?: unknown, context?: unknown) {
     super(message);
     this.description = description;
+    this.context = context;
   }
 }

@@ -4,6 +4,10 @@
  * the browser bundle, and no global state is patched at import time.
  */
 
+import type { ParserSupport } from "../parser.js";
+import { createTimers, type Timers } from "../timers.js";
+import type { BinaryType, EngineOptions } from "./options.js";
+
 /** The part of the WebSocket API (browser `WebSocket` or the `ws` package) the client uses. */
 export interface WebSocketLike {
   binaryType: string;
@@ -26,14 +30,27 @@ export type WebSocketConstructor = new (
 export interface Platform {
   /** The WebSocket implementation, looked up when a transport opens; undefined: polling only. */
   WebSocket(): WebSocketConstructor | undefined;
-  binaryType: string;
-  /** Received bytes as the runtime's binary type: ArrayBuffer in browsers, Buffer in Node. */
-  binary(bytes: Uint8Array): ArrayBuffer | Uint8Array;
+  /** The runtime's default binary type: "arraybuffer" in browsers, "nodebuffer" in Node. */
+  binaryType: BinaryType;
+  /** Received bytes as `type` (browsers know only ArrayBuffer). */
+  binary(bytes: Uint8Array, type: BinaryType): ArrayBuffer | Uint8Array;
   /** Whether `extraHeaders` are sent (Node) or ignored (browsers). */
   headers: boolean;
   /** Polling's `fetch` when not the global one: Node's, with a cookie jar (platform-node.ts). */
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  /** The timers of a connection with these options (Node unrefs them with `autoUnref`). */
+  timers(opts: EngineOptions): Timers;
+  /** The `parser` option, in the builds that include it (not the default browser bundle). */
+  parser?: ParserSupport;
 }
+
+/**
+ * A view of a whole buffer (what the codec and a browser's WebSocket give) passes as is; a
+ * part is copied (`new Uint8Array(view)` copies, where Node's `Buffer#slice` would not).
+ */
+export const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer =>
+  (bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes))
+    .buffer as ArrayBuffer;
 
 export const browserPlatform: Platform = {
   WebSocket: () =>
@@ -41,10 +58,7 @@ export const browserPlatform: Platform = {
       | WebSocketConstructor
       | undefined,
   binaryType: "arraybuffer",
-  // A view of a whole buffer (what the codec and WebSocket give) passes as is; a part is copied.
-  binary: (bytes) =>
-    bytes.byteLength === bytes.buffer.byteLength
-      ? (bytes.buffer as ArrayBuffer)
-      : (bytes.slice().buffer as ArrayBuffer),
+  binary: toArrayBuffer,
   headers: false,
+  timers: createTimers,
 };

@@ -1,6 +1,8 @@
 import { ENGINE_PROTOCOL, type EnginePacket, type RawData } from "@parley/protocol";
 import { Emitter } from "../emitter.js";
+import type { TimerHandle, Timers } from "../timers.js";
 import {
+  type BinaryType,
   CLOSE_TIMEOUT,
   DEFAULT_MAX_PAYLOAD,
   type EngineCloseReason,
@@ -21,12 +23,25 @@ export interface Handshake {
   maxPayload: number;
 }
 
+/** engine.io-client's events, with the same names and arguments. */
 export interface EngineEvents {
   open: () => void;
   handshake: (data: Handshake) => void;
   data: (data: string | ArrayBuffer | Uint8Array) => void;
+  /** The same as `data`. */
+  message: (data: string | ArrayBuffer | Uint8Array) => void;
+  /** Every packet received. */
   packet: (packet: EnginePacket) => void;
+  /** Every packet queued for sending (before it is written). */
+  packetCreate: (packet: EnginePacket) => void;
+  /** Any packet received: the server is alive. */
+  heartbeat: () => void;
   ping: () => void;
+  /** The answer to a ping has been queued. */
+  pong: () => void;
+  /** Packets were handed to the transport. */
+  flush: () => void;
+  /** Everything queued has been sent. */
   drain: () => void;
   upgrading: (transport: Transport) => void;
   upgrade: (transport: Transport) => void;
@@ -87,16 +102,21 @@ export class EngineSocket extends Emitter<EngineEvents> {
   transport: Transport | undefined;
   readyState: "opening" | "open" | "closing" | "closed" = "closed";
   upgrading = false;
+  /** How received binary is delivered; may be changed at any time (Node: "arraybuffer"). */
+  binaryType: BinaryType;
   readonly opts: EngineOptions;
   readonly #platform: Platform;
   readonly #base: string;
   #candidates: TransportName[] = [];
+  /** Why the first transport tried failed to open. */
+  #failure: unknown;
   /** Whether WebSocket is among the usable transports: polling may upgrade to it. */
   #upgradable = false;
   #buffer: EnginePacket[] = [];
   #handshake: Handshake | undefined;
-  #pingTimer: ReturnType<typeof setTimeout> | undefined;
-  #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #timers: Timers;
+  #pingTimer: TimerHandle | undefined;
+  #closeTimer: TimerHandle | undefined;
   #probe: Transport | undefined;
   #unlisten: (() => void) | undefined;
 
@@ -105,6 +125,8 @@ export class EngineSocket extends Emitter<EngineEvents> {
     super();
     this.opts = opts;
     this.#platform = platform;
+    this.binaryType = platform.binaryType;
+    this.#timers = platform.timers(opts);
     const url = new URL(uri);
     let path = opts.path ?? "/socket.io/";
     if (!path.endsWith("/")) path += "/";
@@ -138,7 +160,8 @@ export class EngineSocket extends Emitter<EngineEvents> {
       };
     }
     // Let the caller attach listeners before the first failure can be reported.
-    queueMicrotask(() => this.#tryNext(new TransportError("no transport available")));
+    this.#failure = undefined;
+    queueMicrotask(() => this.#tryNext());
   }
 
   /** Queues a `message` packet; bytes go as a binary frame (WebSocket) or base64 (polling). */
@@ -156,7 +179,7 @@ export class EngineSocket extends Emitter<EngineEvents> {
       this.#onClose("forced close");
     } else if (this.readyState === "open") {
       this.readyState = "closing";
-      this.#closeTimer = setTimeout(() => this.#onClose("forced close"), CLOSE_TIMEOUT);
+      this.#closeTimer = this.#timers.set(() => this.#onClose("forced close"), CLOSE_TIMEOUT);
       this.#closeWhenDrained();
     }
   }
@@ -187,12 +210,20 @@ export class EngineSocket extends Emitter<EngineEvents> {
     return name === "websocket" ? new WebSocketTransport(init) : new PollingTransport(init);
   }
 
-  /** Opens the next candidate transport, or fails the connection when none is left. */
-  #tryNext(lastError: unknown): void {
+  /**
+   * Opens the next candidate transport, or fails the connection when none is left, with the
+   * first transport's failure: it says why the server could not be reached (a 404 on a wrong
+   * path, a 403 from CORS), where a fallback's own failure would hide it.
+   */
+  #tryNext(error?: unknown): void {
     if (this.readyState !== "opening") return;
+    this.#failure ??= error;
     const name = this.#candidates.shift();
     if (name === undefined) {
-      this.#onClose("transport error", lastError);
+      this.#onClose(
+        "transport error",
+        this.#failure ?? new TransportError("no transport available"),
+      );
       return;
     }
     const transport = this.#create(name, undefined);
@@ -207,7 +238,7 @@ export class EngineSocket extends Emitter<EngineEvents> {
       onPacket: (packet) => this.#onPacket(packet),
       onDrain: () => {
         this.#flush();
-        if (this.#buffer.length === 0) this.emitLocal("drain", []);
+        if (this.#buffer.length === 0) this.emitLocal("drain");
         this.#closeWhenDrained();
       },
       onClose: (reason, description) => {
@@ -216,7 +247,7 @@ export class EngineSocket extends Emitter<EngineEvents> {
           return;
         }
         if (reason !== "transport close" && this.readyState !== "opening") {
-          this.emitLocal("error", [toError(reason, description)]);
+          this.emitLocal("error", toError(reason, description));
         }
         this.#onClose(reason, description);
       },
@@ -225,7 +256,8 @@ export class EngineSocket extends Emitter<EngineEvents> {
 
   #onPacket(packet: EnginePacket): void {
     if (this.readyState === "closed") return;
-    this.emitLocal("packet", [packet]);
+    this.emitLocal("packet", packet);
+    this.emitLocal("heartbeat");
     switch (packet.type) {
       case "open": {
         const handshake = parseHandshake(packet.data);
@@ -239,12 +271,16 @@ export class EngineSocket extends Emitter<EngineEvents> {
       case "ping":
         this.#resetPingTimer();
         this.#send({ type: "pong" });
-        this.emitLocal("ping", []);
+        this.emitLocal("ping");
+        this.emitLocal("pong");
         return;
       case "message":
         if (packet.data !== undefined && this.readyState !== "opening") {
           const { data } = packet;
-          this.emitLocal("data", [typeof data === "string" ? data : this.#platform.binary(data)]);
+          const value =
+            typeof data === "string" ? data : this.#platform.binary(data, this.binaryType);
+          this.emitLocal("data", value);
+          this.emitLocal("message", value);
         }
         return;
       // pong, noop, and stray upgrade packets carry nothing for us
@@ -257,9 +293,9 @@ export class EngineSocket extends Emitter<EngineEvents> {
     if (this.transport) this.transport.sid = handshake.sid;
     this.readyState = "open";
     if (this.transport?.name === "websocket") websocketWorked = true;
-    this.emitLocal("handshake", [handshake]);
+    this.emitLocal("handshake", handshake);
     this.#resetPingTimer();
-    this.emitLocal("open", []);
+    this.emitLocal("open");
     if (this.readyState !== "open") return;
     this.#flush();
     if (
@@ -281,9 +317,10 @@ export class EngineSocket extends Emitter<EngineEvents> {
       this.#probe = undefined;
       this.upgrading = false;
       probe.close();
-      this.emitLocal("upgradeError", [
+      this.emitLocal(
+        "upgradeError",
         err instanceof Error ? err : new TransportError("probe error", err),
-      ]);
+      );
       this.#flush();
       this.#closeWhenDrained();
     };
@@ -297,7 +334,7 @@ export class EngineSocket extends Emitter<EngineEvents> {
           return;
         }
         this.upgrading = true;
-        this.emitLocal("upgrading", [probe]);
+        this.emitLocal("upgrading", probe);
         this.transport?.pause(() => {
           if (this.#probe !== probe || this.readyState === "closed") return;
           this.#probe = undefined;
@@ -308,7 +345,7 @@ export class EngineSocket extends Emitter<EngineEvents> {
           old?.close();
           websocketWorked = true;
           this.upgrading = false;
-          this.emitLocal("upgrade", [probe]);
+          this.emitLocal("upgrade", probe);
           this.#flush();
           this.#closeWhenDrained();
         });
@@ -318,10 +355,10 @@ export class EngineSocket extends Emitter<EngineEvents> {
   }
 
   #resetPingTimer(): void {
-    clearTimeout(this.#pingTimer);
+    this.#timers.clear(this.#pingTimer);
     const h = this.#handshake;
     if (!h) return;
-    this.#pingTimer = setTimeout(
+    this.#pingTimer = this.#timers.set(
       () => this.#onClose("ping timeout"),
       h.pingInterval + h.pingTimeout,
     );
@@ -329,6 +366,7 @@ export class EngineSocket extends Emitter<EngineEvents> {
 
   #send(packet: EnginePacket): void {
     if (this.readyState !== "opening" && this.readyState !== "open") return;
+    this.emitLocal("packetCreate", packet);
     this.#buffer.push(packet);
     this.#flush();
   }
@@ -353,16 +391,17 @@ export class EngineSocket extends Emitter<EngineEvents> {
       }
     }
     t.send(this.#buffer.splice(0, count));
+    this.emitLocal("flush");
   }
 
   #onClose(reason: EngineCloseReason, description?: unknown): void {
     if (this.readyState === "closed") return;
     // A connection that fails before its handshake completes reports why.
     if (this.readyState === "opening" && reason !== "forced close") {
-      this.emitLocal("error", [toError(reason, description)]);
+      this.emitLocal("error", toError(reason, description));
     }
-    clearTimeout(this.#pingTimer);
-    clearTimeout(this.#closeTimer);
+    this.#timers.clear(this.#pingTimer);
+    this.#timers.clear(this.#closeTimer);
     this.#unlisten?.();
     this.#unlisten = undefined;
     this.transport?.close();
@@ -372,6 +411,6 @@ export class EngineSocket extends Emitter<EngineEvents> {
     this.upgrading = false;
     this.id = undefined;
     this.#buffer = [];
-    this.emitLocal("close", [reason, description]);
+    this.emitLocal("close", reason, description);
   }
 }

@@ -90,19 +90,31 @@ export class PollingTransport implements Transport {
     return `${this.#init.url}${sid}&t=${(seq++).toString(36)}${Date.now().toString(36)}`;
   }
 
-  /** A GET (no body) or a POST; a string body goes as `text/plain;charset=UTF-8` by itself. */
+  /**
+   * A GET (no body) or a POST; a string body goes as `text/plain;charset=UTF-8` by itself.
+   * Fails with socket.io-client's errors: "xhr poll error" / "xhr post error", whose
+   * `description` is the HTTP status of a refusal (`context` has the status and the body) or
+   * the network error; only a body past maxPayload is a ProtocolError.
+   */
   async #request(body?: string, signal = this.#abort.signal): Promise<string> {
     const { opts, platform, maxPayload } = this.#init;
-    const init: RequestInit = {
-      method: body === undefined ? "GET" : "POST",
-      headers: (platform.headers && opts.extraHeaders) || {},
-      credentials: opts.withCredentials ? "include" : "same-origin",
-      signal,
-      body: body ?? null,
-    };
-    const res = await (platform.fetch ?? fetch)(this.#url(), init);
-    const text = await readBody(res, maxPayload);
-    if (!res.ok) throw new TransportError("xhr poll error", { status: res.status, body: text });
+    const message = body === undefined ? "xhr poll error" : "xhr post error";
+    let res: Response;
+    let text: string;
+    try {
+      res = await (platform.fetch ?? fetch)(this.#url(), {
+        method: body === undefined ? "GET" : "POST",
+        headers: (platform.headers && opts.extraHeaders) || {},
+        credentials: opts.withCredentials ? "include" : "same-origin",
+        signal,
+        body: body ?? null,
+      });
+      text = await readBody(res, maxPayload);
+    } catch (err) {
+      throw err instanceof ProtocolError ? err : new TransportError(message, err);
+    }
+    const { status } = res;
+    if (!res.ok) throw new TransportError(message, status, { status, responseText: text });
     return text;
   }
 

@@ -1,0 +1,62 @@
+/**
+ * socket.io-client options Parley does not implement. Ignoring one would change behaviour
+ * without a word (a TLS option, a request timeout), so the Node and npm browser entries throw
+ * at construction, naming what to do instead. Options socket.io-client does not know are not
+ * checked: it ignores them too. The prebuilt browser bundles skip this check (its table would
+ * cost every page ~250 B of the 10 kB budget); COMPATIBILITY-client.md lists the same rows.
+ */
+
+const TLS = "is not supported by Parley's Node client yet";
+
+/** Option name → why it is refused, given its value (undefined: the value is acceptable). */
+const UNSUPPORTED = new Map<string, (value: unknown) => string | undefined>(
+  Object.entries({
+    agent: (v) =>
+      v === false || v === undefined
+        ? undefined
+        : "is not supported: Parley's Node client uses Node's default agents",
+    pfx: () => TLS,
+    key: () => TLS,
+    passphrase: () => TLS,
+    cert: () => TLS,
+    ca: () => `${TLS}: add a CA with the NODE_EXTRA_CA_CERTS environment variable`,
+    ciphers: () => TLS,
+    rejectUnauthorized: (v) =>
+      v === true ? undefined : `${TLS} (NODE_TLS_REJECT_UNAUTHORIZED=0 does this, for development)`,
+    perMessageDeflate: () =>
+      "is not supported: Parley's Node client always offers permessage-deflate, as ws does",
+    forceBase64: (v) =>
+      v
+        ? "is not supported: binary always goes as binary frames (base64 only over polling)"
+        : undefined,
+    timestampParam: (v) =>
+      v === "t" ? undefined : "is not supported: the cache-busting query parameter is always `t`",
+    addTrailingSlash: (v) =>
+      v === false
+        ? "is not supported: the path always ends with `/`, as servers expect"
+        : undefined,
+    requestTimeout: () =>
+      "is not supported: use the Manager's `timeout` (connection) and the heartbeat (pingTimeout)",
+    transportOptions: () =>
+      "is not supported: put per-request headers in `extraHeaders` (they apply to both transports)",
+    protocols: () => "is not supported: Parley's client sends no WebSocket subprotocol",
+    host: () => 'is not supported: give the server in the URL (`io("https://host:port")`)',
+    hostname: () => 'is not supported: give the server in the URL (`io("https://host:port")`)',
+    port: () => 'is not supported: give the server in the URL (`io("https://host:port")`)',
+    secure: () => "is not supported: give the scheme in the URL (`https://` or `wss://`)",
+    transports: (v) =>
+      Array.isArray(v) &&
+      v.some((t) => t !== "polling" && t !== "websocket" && t !== "webtransport")
+        ? 'is not supported with transport classes or unknown names: use "polling" and "websocket"'
+        : undefined,
+  } satisfies Record<string, (value: unknown) => string | undefined>),
+);
+
+/** Throws a TypeError naming the first socket.io-client option Parley does not implement. */
+export function assertSupportedOptions(opts: object | undefined): void {
+  if (!opts) return;
+  for (const [name, value] of Object.entries(opts)) {
+    const reason = value === undefined ? undefined : UNSUPPORTED.get(name)?.(value);
+    if (reason !== undefined) throw new TypeError(`Parley client: option "${name}" ${reason}`);
+  }
+}
