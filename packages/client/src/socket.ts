@@ -387,10 +387,7 @@ export class Socket<
             typeof d.recoveryFailure === "string" ? d.recoveryFailure : undefined;
           this.#onConnect(d.sid, typeof d.pid === "string" ? d.pid : undefined);
         } else {
-          this.emitLocal(
-            "connect_error",
-            new Error("invalid CONNECT reply"),
-          );
+          this.emitLocal("connect_error", new Error("invalid CONNECT reply"));
         }
         return;
       }
