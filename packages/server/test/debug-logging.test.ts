@@ -10,7 +10,7 @@ import { until } from "./helpers.js";
 // process (the `debug` package reads DEBUG at startup) on the build: skipped with a notice
 // without one, except under CI=true.
 const script = fileURLToPath(new URL("fixtures/debug-server.mjs", import.meta.url));
-const built = existsSync(fileURLToPath(new URL("../dist/index.js", import.meta.url)));
+const built = existsSync(fileURLToPath(new URL("../dist/index.cjs", import.meta.url)));
 if (!built) {
   const notice = "packages/server/dist missing: run `npm run build` to test debug logging";
   if (process.env.CI === "true") throw new Error(`${notice} (CI=true, so this fails)`);
