@@ -91,7 +91,7 @@ describeRedis("durable sessions: kill -9 under numbered streams", () => {
     });
     await redis.close();
     let last = -1;
-    for (const [, fields] of entries as [Buffer, Buffer[]][]) {
+    for (const [, fields] of entries as unknown as [Buffer, Buffer[]][]) {
       const message = decode(fields[1] as Buffer) as { packet: { data: unknown[] } };
       const [event, from, n] = message.packet.data;
       if (event === "seq" && from === "child" && typeof n === "number") last = Math.max(last, n);

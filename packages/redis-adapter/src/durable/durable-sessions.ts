@@ -18,6 +18,7 @@ import { LiveSessions } from "./live-sessions.js";
 import { newEpoch, newPid, parseOffset, seqOf } from "./offsets.js";
 import { DurableOutbox } from "./outbox.js";
 import { DurableRestore, type HistoryPacket } from "./restore.js";
+import type { AppendSettings } from "./scripts.js";
 import { type CommandClient, RedisDurableStore } from "./store.js";
 
 /** First byte of a stored packet as published: `\x02<offset>\x00<cluster message>`. */
@@ -67,7 +68,7 @@ export interface DurableHost {
 export class DurableSessions {
   readonly store: RedisDurableStore;
   readonly #host: DurableHost;
-  readonly #epoch = newEpoch();
+  #settings: AppendSettings | undefined;
   readonly #outbox: DurableOutbox;
   readonly #live: LiveSessions;
   readonly #restore: DurableRestore;
@@ -79,7 +80,6 @@ export class DurableSessions {
       key: host.key,
       nsp: host.nsp.name,
       windowMs: recovery.maxDisconnectionDuration,
-      maxEntries: recovery.maxPackets,
     });
     this.#outbox = new DurableOutbox({
       store: (packet, opts, seq) => this.#append(packet, opts, seq),
@@ -189,13 +189,22 @@ export class DurableSessions {
   async #append(packet: Packet, opts: BroadcastOptions, seq: number): Promise<string> {
     const host = this.#host;
     const mode = await host.ready();
+    let settings = this.#settings;
+    if (settings === undefined) {
+      settings = {
+        publish: mode === "sharded" ? "SPUBLISH" : "PUBLISH",
+        markerChannel: host.markerChannel,
+        windowMs: host.recovery.maxDisconnectionDuration,
+        maxEntries: host.recovery.maxPackets,
+        epoch: newEpoch(),
+      };
+      this.#settings = settings;
+    }
     return this.store.append(
-      mode === "sharded" ? "SPUBLISH" : "PUBLISH",
+      settings,
       host.channelOf(opts),
       host.encodeBroadcast(packet, opts),
-      host.markerChannel,
       seq,
-      this.#epoch,
     );
   }
 

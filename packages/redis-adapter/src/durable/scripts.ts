@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 
 /**
@@ -25,19 +26,41 @@ function script(source: string): Script {
   return { source, sha: createHash("sha1").update(source).digest("hex") };
 }
 
+/** A Lua string literal for any bytes (every byte but letters and digits as `\\ddd`). */
+function lua(value: string): string {
+  let out = '"';
+  for (const byte of Buffer.from(value)) {
+    const c = String.fromCharCode(byte);
+    out += /[A-Za-z0-9]/.test(c) ? c : `\\${String(byte).padStart(3, "0")}`;
+  }
+  return `${out}"`;
+}
+
+export interface AppendSettings {
+  readonly publish: "PUBLISH" | "SPUBLISH";
+  /** This server's own channel, where its markers come back. */
+  readonly markerChannel: string;
+  readonly windowMs: number;
+  readonly maxEntries: number;
+  /** The epoch a history gets if it has none yet. */
+  readonly epoch: string;
+}
+
 /**
- * Appends a packet. KEYS: meta, stream. ARGV: publish command (PUBLISH | SPUBLISH), channel
- * ("" for none: a packet for local sockets only), message, marker channel, marker sequence,
- * window ms, max entries, candidate epoch. Publishes `\x02<offset>\x00<message>` on the
+ * Appends a packet. KEYS: meta, stream. ARGV: channel ("" for none: a packet for local
+ * sockets only), message, marker sequence. Publishes `\x02<offset>\x00<message>` on the
  * channel and `\x03<marker sequence> <offset>` on the marker channel; returns the offset
- * `<epoch>:<ms>-<seq>`.
+ * `<epoch>:<ms>-<seq>`. What is the same for every call of a server (its marker channel,
+ * the bounds, the Pub/Sub command) is written into the script, not sent with each packet.
  */
-export const APPEND = script(`
+export function appendScript(settings: AppendSettings): Script {
+  const { publish, markerChannel, windowMs, maxEntries, epoch } = settings;
+  return script(`
 local meta, stream = KEYS[1], KEYS[2]
 local state = redis.call('HMGET', meta, 'epoch', 'ms')
 local epoch = state[1]
 if not epoch then
-  epoch = ARGV[8]
+  epoch = ${lua(epoch)}
   redis.call('HSET', meta, 'epoch', epoch)
 end
 local t = redis.call('TIME')
@@ -47,16 +70,17 @@ if now < last then now = last end
 local seq = redis.call('HINCRBY', meta, 'top', 1)
 redis.call('HSET', meta, 'ms', now)
 local id = now .. '-' .. seq
-redis.call('XADD', stream, 'MAXLEN', '~', ARGV[7], id, 'm', ARGV[3])
-redis.call('XTRIM', stream, 'MINID', '~', (now - tonumber(ARGV[6])) .. '-0')
-redis.call('PEXPIRE', stream, ARGV[6])
+redis.call('XADD', stream, 'MAXLEN', '~', ${Math.max(1, Math.floor(maxEntries))}, id, 'm', ARGV[2])
+redis.call('XTRIM', stream, 'MINID', '~', (now - ${Math.floor(windowMs)}) .. '-0')
+redis.call('PEXPIRE', stream, ${Math.max(1, Math.floor(windowMs))})
 local offset = epoch .. ':' .. id
-if ARGV[2] ~= '' then
-  redis.call(ARGV[1], ARGV[2], '\\2' .. offset .. '\\0' .. ARGV[3])
+if ARGV[1] ~= '' then
+  redis.call('${publish}', ARGV[1], '\\2' .. offset .. '\\0' .. ARGV[2])
 end
-redis.call(ARGV[1], ARGV[4], '\\3' .. ARGV[5] .. ' ' .. offset)
+redis.call('${publish}', ${lua(markerChannel)}, '\\3' .. ARGV[3] .. ' ' .. offset)
 return offset
 `);
+}
 
 /**
  * Takes (or peeks at) a session and reads the head of the history. KEYS: session, home,

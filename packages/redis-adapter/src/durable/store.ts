@@ -1,4 +1,12 @@
-import { APPEND, LIVE, PERSIST, REFRESH, type Script, TAKE } from "./scripts.js";
+import {
+  type AppendSettings,
+  appendScript,
+  LIVE,
+  PERSIST,
+  REFRESH,
+  type Script,
+  TAKE,
+} from "./scripts.js";
 
 /**
  * What durable sessions use of the publishing client: node-redis's `sendCommand` (v4.6+ or
@@ -46,20 +54,17 @@ export class RedisDurableStore {
   readonly #meta: string;
   readonly #stream: string;
   readonly #windowMs: number;
-  readonly #maxEntries: number;
   readonly #loaded = new Set<string>();
+  #append: Script | undefined;
+  #appendFor: AppendSettings | undefined;
 
-  constructor(
-    client: CommandClient,
-    opts: { key: string; nsp: string; windowMs: number; maxEntries: number },
-  ) {
+  constructor(client: CommandClient, opts: { key: string; nsp: string; windowMs: number }) {
     this.#client = client;
     // One hash tag per namespace: in Redis Cluster every key of it is in one slot.
     this.#prefix = `${opts.key}-durable#{${opts.nsp}}#`;
     this.#meta = `${this.#prefix}meta`;
     this.#stream = `${this.#prefix}stream`;
     this.#windowMs = Math.max(1, opts.windowMs);
-    this.#maxEntries = Math.max(1, opts.maxEntries);
   }
 
   /** The key of the stream (for tests and tools). */
@@ -81,29 +86,25 @@ export class RedisDurableStore {
 
   /**
    * Appends `message` to the history and publishes it with its offset (on `channel`, unless
-   * ""), and the marker `<markerSeq> <offset>` on `markerChannel`; resolves with the offset.
+   * ""), and the marker `<markerSeq> <offset>` on the settings' marker channel; resolves with
+   * the offset.
    */
   async append(
-    publish: "PUBLISH" | "SPUBLISH",
+    settings: AppendSettings,
     channel: string,
     message: string | Buffer,
-    markerChannel: string,
     markerSeq: number,
-    epochCandidate: string,
   ): Promise<string> {
+    let s = this.#append;
+    if (s === undefined || this.#appendFor !== settings) {
+      s = appendScript(settings);
+      this.#append = s;
+      this.#appendFor = settings;
+    }
     const reply = await this.#run(
-      APPEND,
+      s,
       [this.#meta, this.#stream],
-      [
-        publish,
-        channel,
-        message,
-        markerChannel,
-        String(markerSeq),
-        String(this.#windowMs),
-        String(this.#maxEntries),
-        epochCandidate,
-      ],
+      [channel, message, String(markerSeq)],
     );
     return text(reply);
   }
@@ -198,7 +199,9 @@ export class RedisDurableStore {
         if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
       }
     }
-    const reply = await this.#client.sendCommand(["EVAL", s.source, ...tail], options);
+    // Commands on one connection run in order: once this EVAL is sent, the EVALSHAs behind
+    // it find the script loaded (or fail with NOSCRIPT and come back here).
+    const reply = this.#client.sendCommand(["EVAL", s.source, ...tail], options);
     this.#loaded.add(s.sha);
     return reply;
   }
