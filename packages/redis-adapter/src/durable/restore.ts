@@ -106,7 +106,10 @@ export class DurableRestore {
     let skip: Set<SocketId> | undefined;
     for (const [sid, floor] of this.#floors) {
       if (seq > floor) this.#floors.delete(sid);
-      else (skip ??= new Set()).add(sid);
+      else {
+        skip ??= new Set();
+        skip.add(sid);
+      }
     }
     return skip;
   }
