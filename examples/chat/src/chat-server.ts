@@ -8,7 +8,8 @@ import type { HistoryStore } from "./history/store.js";
 import { registerMessageHandlers } from "./messages.js";
 import { Debounced } from "./presence.js";
 import { RateLimiter } from "./rate-limit.js";
-import { broadcastRoomList, registerRoomHandlers } from "./rooms.js";
+import { RoomDirectory } from "./room-directory.js";
+import { registerRoomHandlers } from "./rooms.js";
 import { type StaticDirs, staticHandler } from "./static-files.js";
 import type { ChatIo } from "./types.js";
 import { checkNick } from "./validation.js";
@@ -48,10 +49,13 @@ export async function startChatServer(options: ChatServerOptions): Promise<Runni
     log,
   );
 
-  const roomList = new Debounced(
-    async () => broadcastRoomList(ctx),
+  const rooms = new RoomDirectory(io, options.store);
+  const roomUpdates = new Debounced(
+    async () => {
+      await rooms.update();
+    },
     300,
-    (err) => log(`room list broadcast failed: ${describe(err)}`),
+    (err) => log(`room list update failed: ${describe(err)}`),
   );
   const ctx: ChatContext = {
     io,
@@ -61,7 +65,8 @@ export async function startChatServer(options: ChatServerOptions): Promise<Runni
       refillPerSecond: options.messagesPerSecond,
     }),
     typingLimiter: new RateLimiter({ capacity: 5, refillPerSecond: 2 }),
-    roomList,
+    rooms,
+    roomUpdates,
     log,
   };
 
@@ -91,6 +96,8 @@ export async function startChatServer(options: ChatServerOptions): Promise<Runni
     });
   });
   const port = (http.address() as AddressInfo).port;
+  // The default rooms are listed before the first client asks.
+  await rooms.update();
 
   let closing: Promise<void> | undefined;
   return {
@@ -102,7 +109,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<Runni
       closing ??= (async () => {
         // Stopped first: sockets closing below would otherwise schedule a broadcast that
         // reaches for the store after it is closed.
-        roomList.stop();
+        roomUpdates.stop();
         await new Promise<void>((resolve) => {
           io.close(() => resolve());
         });

@@ -2,6 +2,7 @@ import type { ChatError, Result } from "./events.js";
 import type { HistoryStore } from "./history/store.js";
 import type { Debounced } from "./presence.js";
 import type { RateLimiter } from "./rate-limit.js";
+import type { RoomDirectory } from "./room-directory.js";
 import type { ChatIo, ChatSocket } from "./types.js";
 import { isCallback } from "./validation.js";
 
@@ -11,7 +12,10 @@ export interface ChatContext {
   store: HistoryStore;
   messageLimiter: RateLimiter;
   typingLimiter: RateLimiter;
-  roomList: Debounced;
+  /** The room list (rooms with people in them, and the default ones). */
+  rooms: RoomDirectory;
+  /** Coalesces room changes into one update of `rooms` (and one `room:delta`). */
+  roomUpdates: Debounced;
   log: (line: string) => void;
 }
 

@@ -25,6 +25,16 @@ export interface RoomInfo {
   online: number;
 }
 
+/**
+ * A change to the room list: rooms that appeared or whose online count changed, and rooms
+ * that are gone (empty rooms are forgotten). Sent instead of the whole list, which a client
+ * asks for once (`room:list`) after each connection.
+ */
+export interface RoomDelta {
+  upserted: RoomInfo[];
+  removed: string[];
+}
+
 /** Stable error codes: the page may branch on them; the text is for people. */
 export type ChatErrorCode =
   | "NICK_INVALID"
@@ -34,6 +44,7 @@ export type ChatErrorCode =
   | "RATE_LIMITED"
   | "NOT_IN_ROOM"
   | "TOO_MANY_ROOMS"
+  | "ROOMS_FULL"
   | "INTERNAL";
 
 export interface ChatError {
@@ -77,7 +88,7 @@ export interface ServerToClientEvents {
   "message:new": (msg: ChatMessage) => void;
   "presence:update": (room: string, members: string[]) => void;
   "typing:update": (room: string, nick: string, typing: boolean) => void;
-  "room:list": (rooms: RoomInfo[]) => void;
+  "room:delta": (delta: RoomDelta) => void;
 }
 
 /** Events between chat instances in a cluster: none yet; the adapter carries the broadcasts. */

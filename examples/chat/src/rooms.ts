@@ -1,26 +1,31 @@
 import { type ChatContext, failure, handleRequest, joinedRooms } from "./context.js";
-import type { JoinedRoom, RoomInfo } from "./events.js";
-import { announcePresence, onlineByRoom, roomMembers } from "./presence.js";
+import type { JoinedRoom } from "./events.js";
+import { announcePresence, roomMembers } from "./presence.js";
 import type { ChatSocket } from "./types.js";
 import { checkRoom, LIMITS } from "./validation.js";
 
-/** The room list with online counts: sent on request and broadcast (debounced) on changes. */
-export async function listRooms(ctx: ChatContext): Promise<RoomInfo[]> {
-  const [names, online] = await Promise.all([ctx.store.rooms(), onlineByRoom(ctx.io)]);
-  return names.map((name) => ({ name, online: online.get(name) ?? 0 }));
-}
-
-export async function broadcastRoomList(ctx: ChatContext): Promise<void> {
-  ctx.io.emit("room:list", await listRooms(ctx));
+/**
+ * How many rooms are open: those listed, plus any created here since the last update (not
+ * listed yet). Counted before a new room is made, so a flood cannot pass the total between
+ * two updates of the list.
+ */
+function openRooms(ctx: ChatContext): number {
+  const nsp = ctx.io.of("/");
+  let fresh = 0;
+  for (const room of nsp.adapter.rooms.keys()) {
+    if (!nsp.sockets.has(room) && !ctx.rooms.has(room)) fresh++;
+  }
+  return ctx.rooms.size + fresh;
 }
 
 /** room:list, room:join (which also creates) and room:leave. */
 export function registerRoomHandlers(ctx: ChatContext, socket: ChatSocket): void {
   socket.on("room:list", (...args: unknown[]) => {
-    handleRequest(ctx, socket, "room:list", args, async () => ({
-      ok: true,
-      value: await listRooms(ctx),
-    }));
+    handleRequest(ctx, socket, "room:list", args, async () => {
+      // Fresh, so a client that just joined sees its room: the deltas follow from here.
+      await ctx.rooms.update();
+      return { ok: true, value: ctx.rooms.list() };
+    });
   });
 
   socket.on("room:join", (...args: unknown[]) => {
@@ -35,6 +40,13 @@ export function registerRoomHandlers(ctx: ChatContext, socket: ChatSocket): void
           message: `You can be in at most ${LIMITS.roomsPerSocket} rooms at once. Leave one first.`,
         });
       }
+      const isNew = !already && !ctx.rooms.has(room) && !ctx.io.of("/").adapter.rooms.has(room);
+      if (isNew && openRooms(ctx) >= LIMITS.roomsTotal) {
+        return failure({
+          code: "ROOMS_FULL",
+          message: `The chat has ${LIMITS.roomsTotal} rooms open, its limit. Join one of them, or try again once some have emptied.`,
+        });
+      }
       // Join before anything is awaited: a message sent right after the join request (the
       // page's outbox does exactly that after a reconnect) must find the socket in the room.
       await socket.join(room);
@@ -45,7 +57,7 @@ export function registerRoomHandlers(ctx: ChatContext, socket: ChatSocket): void
       ]);
       if (!already) {
         socket.to(room).emit("presence:update", room, members);
-        ctx.roomList.schedule();
+        ctx.roomUpdates.schedule();
       }
       const joined: JoinedRoom = { room, history, members };
       return { ok: true, value: joined };
@@ -61,7 +73,7 @@ export function registerRoomHandlers(ctx: ChatContext, socket: ChatSocket): void
       await socket.leave(room);
       socket.to(room).emit("typing:update", room, socket.data.nick, false);
       await announcePresence(ctx.io, room);
-      ctx.roomList.schedule();
+      ctx.roomUpdates.schedule();
       return { ok: true, value: null };
     });
   });
@@ -78,6 +90,6 @@ export function registerRoomHandlers(ctx: ChatContext, socket: ChatSocket): void
         ctx.log(`presence update for ${room} failed: ${String(err)}`);
       });
     }
-    if (leaving.length > 0) ctx.roomList.schedule();
+    if (leaving.length > 0) ctx.roomUpdates.schedule();
   });
 }

@@ -7,6 +7,8 @@ export const LIMITS = {
   roomMax: 32,
   messageMax: 500,
   roomsPerSocket: 20,
+  /** Rooms open at once on the whole chat (every instance), default rooms included. */
+  roomsTotal: 200,
 } as const;
 
 /** Either the cleaned value or an error ready to send back in an ack. */

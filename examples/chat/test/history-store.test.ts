@@ -110,6 +110,18 @@ describe.each(factories)("$name", (factory) => {
     expect(await store.rooms()).toEqual(["alpha", "general", "music", "random", "zeta"]);
   });
 
+  it("forgets a room and its history, but never a default room", async ({ skip }) => {
+    if (!available) skip();
+    const store = await make({ defaultRooms: ["general", "random"] });
+    await store.append(message("music", "♪"));
+    await store.append(message("general", "hi"));
+    await store.forgetRoom("music");
+    await store.forgetRoom("general");
+    expect(await store.rooms()).toEqual(["general", "random"]);
+    expect(await store.recent("music")).toEqual([]);
+    expect((await store.recent("general")).length).toBe(1);
+  });
+
   it("keeps text exactly, markup and non-ASCII included", async ({ skip }) => {
     if (!available) skip();
     const store = await make();

@@ -17,6 +17,15 @@ export interface RedisAdapterOptions extends ClusterAdapterOptions {
   /** Sharded or classic Pub/Sub (default "auto": sharded on Redis 7.0+). */
   pubsub?: PubSubMode;
   /**
+   * Connection state recovery kept in Redis instead of each server's memory (default false;
+   * needs the server's `connectionStateRecovery`). A session and the packets it misses then
+   * survive the server it was on, even one killed with SIGKILL, and any server restores it.
+   * Costs a Lua script per broadcast instead of a PUBLISH, a Redis round trip before a
+   * broadcast reaches local sockets, and Redis memory for the recovery window. See
+   * "Durable sessions" in the README.
+   */
+  durableSessions?: boolean;
+  /**
    * Receives a line for every notable event: messages ignored as malformed, servers seen and
    * lost, Redis errors, failed publishes. Without it, each kind of trouble prints one
    * concise warning, once.

@@ -1,12 +1,17 @@
+import { randomBytes } from "node:crypto";
+import type { Packet } from "@parley/protocol";
 import type {
   AdapterNamespace,
   BroadcastOptions,
   ClusterMessage,
   PersistedSession,
+  PrivateSessionId,
+  RestoredSession,
   Room,
   SocketDetails,
   SocketId,
 } from "@parley/server";
+import type { NotRestored } from "@parley/server/adapter";
 import { ClusterAdapter } from "@parley/server/adapter";
 import {
   broadcastChannel,
@@ -17,6 +22,12 @@ import {
   type SubscriptionMode,
 } from "./channels.js";
 import { decode, encode } from "./codec.js";
+import {
+  createDurable,
+  DURABLE_MARKER,
+  DURABLE_PACKET,
+  type DurableSessions,
+} from "./durable/index.js";
 import { createLogger, describeError, type Logger } from "./logger.js";
 import { DEFAULT_KEY, type RedisAdapterOptions } from "./options.js";
 import { OrderedPublisher } from "./publisher.js";
@@ -82,6 +93,8 @@ export class RedisAdapter extends ClusterAdapter {
   readonly #subscribed: Promise<void>;
   /** Room channels kept for sessions awaiting recovery (room channels and recovery on). */
   readonly #holds: RoomHolds | undefined;
+  /** Sessions and history in Redis (`durableSessions`), instead of this process's memory. */
+  readonly #durable: DurableSessions | undefined;
   #closed = false;
 
   constructor(
@@ -91,7 +104,8 @@ export class RedisAdapter extends ClusterAdapter {
     opts: RedisAdapterOptions = {},
     logger: Logger = createLogger(opts.debug),
   ) {
-    super(nsp, opts);
+    const durable = opts.durableSessions === true && nsp._recovery !== undefined;
+    super(nsp, opts, !durable);
     this.#publisher = publisher;
     this.#sub = subClient;
     this.#logger = logger;
@@ -115,10 +129,77 @@ export class RedisAdapter extends ClusterAdapter {
         this.#onHoldReleased(room),
       );
     }
+    this.#durable = durable
+      ? createDurable(this, {
+          client: publisher.client,
+          key: this.#key,
+          restoreTimeout: opts.restoreTimeout,
+          ready: () => this.#subscribed.then(() => publisher.ready),
+          channelOf: (o) =>
+            o.flags?.local === true
+              ? ""
+              : broadcastChannel(this.#key, nsp.name, this.#mode, { rooms: [...o.rooms] }),
+          markerChannel: this.#responseChannel,
+          broadcastPlain: (packet, o) => super.broadcast(packet, o),
+          deliverWithOffset: (packet, o, offset, skip) => {
+            const sent: Packet = { ...packet, data: [...(packet.data as unknown[]), offset] };
+            const message = this.prepare(sent, o);
+            this.apply(o, (socket) => {
+              if (skip?.has(socket.id) !== true) socket._deliver(message, sent);
+            });
+            return message.frames;
+          },
+          isAlive: (uid) => this.isAlive(uid),
+          askOwner: (uid, pid, offset) => this.askHolder(uid, pid, offset),
+          holdRooms: (rooms) => this.holdRooms(rooms),
+          warn: (message) => this.#logger.warn("durable", `${nsp.name}: ${message}`),
+        })
+      : undefined;
+  }
+
+  /** Durable sessions in flight (for tests and metrics): broadcasts awaiting Redis, restores. */
+  durableState(): { pending: number; capturing: number } {
+    const d = this.#durable;
+    return { pending: d?.pending ?? 0, capturing: d?.capturing ?? 0 };
+  }
+
+  newSessionId(): PrivateSessionId {
+    return this.#durable?.newSessionId() ?? randomBytes(15).toString("base64url");
+  }
+
+  override broadcast(packet: Packet, opts: BroadcastOptions): void {
+    if (this.#durable !== undefined) this.#durable.broadcast(packet, opts);
+    else super.broadcast(packet, opts);
+  }
+
+  protected override deliver(packet: Packet, opts: BroadcastOptions, origin?: string): void {
+    if (this.#durable?.deliverRemote(packet, opts, origin) !== true) {
+      super.deliver(packet, opts, origin);
+    }
+  }
+
+  override restoreSession(
+    pid: PrivateSessionId,
+    offset: string,
+  ): Promise<RestoredSession | NotRestored | null> | RestoredSession | NotRestored | null {
+    if (this.#durable === undefined) return super.restoreSession(pid, offset);
+    return this.#durable.restore(pid, offset);
+  }
+
+  override del(id: SocketId, room: Room): Promise<void> | void {
+    const left = super.del(id, room);
+    this.#durable?.touched(this.nsp.sockets.get(id));
+    return left;
+  }
+
+  override delAll(id: SocketId): void {
+    this.#durable?.gone(this.nsp.sockets.get(id));
+    super.delAll(id);
   }
 
   /** Keeps the session, and its rooms' channels until the recovery window has passed. */
   override persistSession(session: PersistedSession): Promise<void> | void {
+    if (this.#durable !== undefined) return this.#durable.persist(session);
     const kept = super.persistSession(session);
     if (this.#holds !== undefined && !this.#closed) {
       this.#holds.hold(session.rooms.filter((room) => hasRoomChannel(this.#mode, room)));
@@ -129,12 +210,15 @@ export class RedisAdapter extends ClusterAdapter {
   /** Sends the first heartbeat once we can hear the answers. */
   override async init(): Promise<void> {
     await this.#subscribed;
-    if (!this.#closed) super.init();
+    if (this.#closed) return;
+    super.init();
+    this.#durable?.start();
   }
 
   override async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#durable?.close();
     super.close();
     const channels = [this.#channel, this.#responseChannel];
     const rooms = new Set([...this.rooms.keys(), ...(this.#holds?.rooms() ?? [])]);
@@ -157,6 +241,10 @@ export class RedisAdapter extends ClusterAdapter {
   /** Resolves once the room channels this join needed are subscribed. Never rejects. */
   override addAll(id: SocketId, rooms: ReadonlySet<Room>): Promise<void> | void {
     super.addAll(id, rooms);
+    if (this.#durable !== undefined) {
+      this.#durable.joined(id);
+      this.#durable.touched(this.nsp.sockets.get(id));
+    }
     if (this.#pendingRooms.size === 0) return;
     const waits: Promise<void>[] = [];
     for (const room of rooms) {
@@ -321,6 +409,13 @@ export class RedisAdapter extends ClusterAdapter {
   }
 
   #onRaw(raw: Buffer, channel: Buffer): void {
+    let offset: string | undefined;
+    if (this.#durable !== undefined && (raw[0] === DURABLE_PACKET || raw[0] === DURABLE_MARKER)) {
+      const framed = this.#durable.unframe(raw);
+      if (framed === undefined) return;
+      offset = framed.offset;
+      raw = framed.message;
+    }
     // Our own broadcasts come back on every channel we publish to and subscribe to: drop
     // them before paying for JSON.parse.
     if (this.#isOwn(raw)) return;
@@ -336,6 +431,7 @@ export class RedisAdapter extends ClusterAdapter {
       this.#ignore(channel, message);
       return;
     }
+    if (offset !== undefined && message.type === "broadcast") message.id = offset;
     try {
       this.onMessage(message);
     } catch (err) {

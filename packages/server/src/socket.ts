@@ -148,7 +148,8 @@ export class Socket<
         client.conn.protocol === LEGACY_ENGINE_PROTOCOL
           ? legacySocketId(nsp.name, client.id)
           : generateId();
-      this.#pid = nsp._recovery === undefined ? undefined : generateId();
+      this.#pid =
+        nsp._recovery === undefined ? undefined : (nsp.adapter.newSessionId?.() ?? generateId());
       this.recovered = false;
       this.#restored = session;
     }
@@ -416,6 +417,11 @@ export class Socket<
   /** @internal Encodes and writes one packet for this socket only. */
   _sendPacket(packet: Packet, flags: EmitFlags = NO_FLAGS): void {
     this.client._writePacket(packet, flags.volatile === true, flags.compress !== false);
+  }
+
+  /** @internal The private session id (connection state recovery on), for the adapter. */
+  get _pid(): PrivateSessionId | undefined {
+    return this.#pid;
   }
 
   /** @internal */

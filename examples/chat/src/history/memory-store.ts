@@ -15,6 +15,7 @@ export class MemoryHistoryStore implements HistoryStore {
   readonly #dedupeWindowMs: number;
   readonly #messages = new Map<string, ChatMessage[]>();
   readonly #rooms = new Set<string>();
+  readonly #defaultRooms: ReadonlySet<string>;
   // Insertion-ordered, so the oldest key is the first one: eviction is O(1).
   readonly #seen = new Map<string, { message: ChatMessage; at: number }>();
   readonly #now: () => number;
@@ -23,9 +24,8 @@ export class MemoryHistoryStore implements HistoryStore {
     this.#limit = options.limit ?? HISTORY_DEFAULTS.limit;
     this.#dedupeWindowMs = options.dedupeWindowMs ?? HISTORY_DEFAULTS.dedupeWindowMs;
     this.#now = options.now ?? Date.now;
-    for (const room of options.defaultRooms ?? HISTORY_DEFAULTS.defaultRooms) {
-      this.#rooms.add(room);
-    }
+    this.#defaultRooms = new Set(options.defaultRooms ?? HISTORY_DEFAULTS.defaultRooms);
+    for (const room of this.#defaultRooms) this.#rooms.add(room);
   }
 
   async append(message: ChatMessage, dedupeKey?: string): Promise<AppendResult> {
@@ -65,6 +65,12 @@ export class MemoryHistoryStore implements HistoryStore {
 
   async rooms(): Promise<string[]> {
     return [...this.#rooms].sort();
+  }
+
+  async forgetRoom(room: string): Promise<void> {
+    if (this.#defaultRooms.has(room)) return;
+    this.#rooms.delete(room);
+    this.#messages.delete(room);
   }
 
   async close(): Promise<void> {

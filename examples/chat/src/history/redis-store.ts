@@ -106,6 +106,16 @@ export class RedisHistoryStore implements HistoryStore {
     return (await this.#client.sMembers(this.#key("rooms"))).sort();
   }
 
+  async forgetRoom(room: string): Promise<void> {
+    if (this.#defaultRooms.includes(room)) return;
+    await this.connect();
+    await this.#client
+      .multi()
+      .sRem(this.#key("rooms"), room)
+      .del(this.#key(`history:${room}`))
+      .exec();
+  }
+
   /** Deletes every key under this store's prefix: for tests and for resetting a demo. */
   async clear(): Promise<void> {
     await this.connect();

@@ -12,7 +12,10 @@ import type { ChatMessage } from "../events.js";
  * - `append` with a `dedupeKey` already seen within the dedupe window stores nothing and returns
  *   the message stored the first time, flagged `duplicate`: a client that retries after a lost
  *   acknowledgement does not post twice.
- * - `rooms()` lists every room ever created (default rooms included), sorted by name.
+ * - `rooms()` lists the default rooms and every room created (or written to) and not
+ *   forgotten since, sorted by name.
+ * - `forgetRoom(room)` removes a room that is not a default room, and its history: the chat
+ *   forgets rooms nobody is in, so a flood of short-lived rooms leaves nothing behind.
  * - Methods reject only when the backing store fails or after `close()`; they never throw
  *   synchronously.
  */
@@ -21,6 +24,7 @@ export interface HistoryStore {
   recent(room: string): Promise<ChatMessage[]>;
   addRoom(room: string): Promise<void>;
   rooms(): Promise<string[]>;
+  forgetRoom(room: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -70,8 +70,11 @@ export class ChatPage {
         onRejected(data?.message ?? err.message);
       }
     });
-    socket.on("room:list", (rooms) => {
-      this.#rooms = rooms;
+    socket.on("room:delta", ({ upserted, removed }) => {
+      const rooms = new Map(this.#rooms.map((r) => [r.name, r]));
+      for (const name of removed) rooms.delete(name);
+      for (const room of upserted) rooms.set(room.name, room);
+      this.#rooms = [...rooms.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
       this.#renderRooms();
     });
     socket.on("message:new", (message) => this.#receive(message));

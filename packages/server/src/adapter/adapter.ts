@@ -100,6 +100,11 @@ export interface AdapterSocket extends SocketDetails {
   join(rooms: Room | Room[]): Promise<void> | void;
   leave(room: Room): Promise<void> | void;
   disconnect(close?: boolean): unknown;
+  /**
+   * @internal Its private session id, when connection state recovery is on: an adapter that
+   * keeps sessions outside the process (durable sessions) files its record under it.
+   */
+  readonly _pid?: PrivateSessionId | undefined;
   /** @internal Writes a broadcast prepared once for every recipient. */
   _deliver(message: PreparedMessage, packet: Packet): void;
   /**
@@ -219,6 +224,13 @@ export interface Adapter extends EventEmitter<AdapterEvents> {
    */
   serverSideEmit(packet: unknown[]): void;
 
+  /**
+   * A fresh private session id for a socket (connection state recovery on). Optional: an
+   * adapter that keeps sessions outside the process may put in it where to find the record
+   * (its holder's id) so any server can find it without asking. It must stay a secret as
+   * hard to guess as the default (at least 120 random bits).
+   */
+  newSessionId?(): PrivateSessionId;
   /**
    * Keeps the state of a socket whose connection dropped abruptly, for
    * `recovery.maxDisconnectionDuration`. A no-op when recovery is off.

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Packet, RawData } from "@parley/protocol";
+import type { Packet } from "@parley/protocol";
 import type {
   AdapterNamespace,
   BroadcastOptions,
@@ -16,12 +16,11 @@ import {
   type ClusterMessageOf,
   type ClusterResponse,
   EMITTER_UID,
-  type SerializedBroadcastOptions,
-  type SerializedSocket,
 } from "./cluster-message.js";
 import { PendingRequests, type RequestHandlers } from "./cluster-requests.js";
+import { deserialize, serialize, toSerialized } from "./cluster-serialize.js";
 import { InMemoryAdapter, settleAll } from "./in-memory-adapter.js";
-import { SessionHandover } from "./session-handover.js";
+import { answerRestore, answerTail, SessionHandover } from "./session-handover.js";
 
 /** Defaults: a killed server is declared dead ~1.2 s after its last heartbeat. */
 export const DEFAULT_HEARTBEAT_INTERVAL = 400;
@@ -85,8 +84,12 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
-  constructor(nsp: AdapterNamespace, opts: ClusterAdapterOptions = {}) {
-    super(nsp);
+  /**
+   * @param memoryRecovery false when a subclass keeps connection-state-recovery sessions and
+   *   packets elsewhere (durable sessions): no in-memory store, no hand-over between servers.
+   */
+  constructor(nsp: AdapterNamespace, opts: ClusterAdapterOptions = {}, memoryRecovery = true) {
+    super(nsp, memoryRecovery);
     this.#opts = {
       heartbeatInterval: opts.heartbeatInterval ?? DEFAULT_HEARTBEAT_INTERVAL,
       heartbeatTimeout: opts.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT,
@@ -162,6 +165,30 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   /** Uids of the other servers currently known alive. */
   protected liveNodes(): string[] {
     return [...this.#nodes.uids()];
+  }
+
+  /** Whether server `uid` is alive as far as heartbeats tell. */
+  protected isAlive(uid: string): boolean {
+    return this.#nodes.has(uid);
+  }
+
+  /**
+   * Asks server `uid` alone for session `pid` (a `restore-session`); resolves true once it
+   * answered, false when it did not within `restoreTimeout` or was declared dead meanwhile.
+   */
+  protected askHolder(uid: string, pid: PrivateSessionId, offset: string): Promise<boolean> {
+    if (!this.#nodes.has(uid)) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const requestId = this.#request([uid], this.#opts.restoreTimeout, {
+        onResponse: (m) => {
+          if (m.type !== "restore-session-response") return false;
+          resolve(true);
+          return true;
+        },
+        onDone: () => resolve(false),
+      });
+      this.#publish({ type: "restore-session", pid, offset, requestId });
+    });
   }
 
   /** Another server was heard from for the first time (or again, after it was declared dead). */
@@ -451,33 +478,19 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
         this.nsp._onServerSideEmit([...packet, reply]);
         return;
       }
-      case "restore-session": {
-        const { requestId, pid, offset } = message;
-        const to = message.uid;
-        // This server's own store only: a request is never passed on.
-        const taken = this.recoveryStore?.handOver(pid, offset) ?? null;
-        if (taken === null || "reason" in taken) {
-          const answer = { type: "restore-session-response", requestId, session: null } as const;
-          this.#respond(to, taken === null ? answer : { ...answer, reason: taken.reason });
-          return;
+      case "restore-session":
+        answerRestore(
+          this.recoveryStore,
+          message,
+          (m) => this.#respond(message.uid, m),
+          (rooms) => this.holdRooms(rooms),
+        );
+        return;
+      case "restore-session-tail":
+        if (message.holder === this.uid) {
+          answerTail(this.recoveryStore, message, (m) => this.#respond(message.uid, m));
         }
-        const { session, ids, from } = taken;
-        this.#respond(to, { type: "restore-session-response", requestId, session, ids, from });
-        // The requester will ask for what the rooms get until it hears them itself: keep
-        // hearing them, even if the recovery window ends meanwhile.
-        void this.holdRooms(session.rooms);
         return;
-      }
-      case "restore-session-tail": {
-        if (message.holder !== this.uid) return;
-        const tail = this.recoveryStore?.packetsFrom(message.from, message.rooms) ?? null;
-        this.#respond(message.uid, {
-          type: "restore-session-tail-response",
-          requestId: message.requestId,
-          tail: tail === null ? null : { ids: tail.ids, packets: tail.frames as RawData[][] },
-        });
-        return;
-      }
       default:
         this.#onResponse(message);
     }
@@ -514,21 +527,4 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
 
 function missingResponses(received: number, expected: number): Error {
   return new Error(`timeout reached: only ${received} responses received out of ${expected}`);
-}
-
-function serialize(opts: BroadcastOptions): SerializedBroadcastOptions {
-  return { rooms: [...opts.rooms], except: [...(opts.except ?? [])], flags: opts.flags ?? {} };
-}
-
-function deserialize(opts: SerializedBroadcastOptions): BroadcastOptions {
-  return { rooms: new Set(opts.rooms), except: new Set(opts.except), flags: opts.flags };
-}
-
-function toSerialized(socket: SocketDetails): SerializedSocket {
-  return {
-    id: socket.id,
-    handshake: socket.handshake,
-    rooms: [...socket.rooms],
-    data: socket.data,
-  };
 }

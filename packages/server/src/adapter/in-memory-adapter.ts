@@ -30,11 +30,16 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
   /** Sessions and packets kept for connection state recovery (when it is on). */
   protected readonly recoveryStore: RecoveryStore | undefined;
 
-  constructor(nsp: AdapterNamespace) {
+  /**
+   * @param memoryRecovery false when a subclass keeps connection-state-recovery sessions and
+   *   packets elsewhere: no in-memory store is made.
+   */
+  constructor(nsp: AdapterNamespace, memoryRecovery = true) {
     super();
     this.nsp = nsp;
     const recovery = nsp._recovery;
-    this.recoveryStore = recovery === undefined ? undefined : new RecoveryStore(recovery);
+    this.recoveryStore =
+      recovery === undefined || !memoryRecovery ? undefined : new RecoveryStore(recovery);
   }
 
   init(): Promise<void> | void {}

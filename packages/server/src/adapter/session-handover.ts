@@ -214,3 +214,45 @@ export class SessionHandover {
     });
   }
 }
+
+type Respond = (body: DistributiveOmit<ClusterResponse, "uid" | "nsp">) => void;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * The holder's side of step 0: answers a `restore-session` from this server's own store
+ * only (a request is never passed on). `store` is undefined when this server keeps no
+ * sessions in memory (recovery off, or sessions kept elsewhere): it answers null.
+ */
+export function answerRestore(
+  store: RecoveryStore | undefined,
+  message: ClusterMessageOf<"restore-session">,
+  respond: Respond,
+  holdRooms: (rooms: readonly Room[]) => Promise<void> | void,
+): void {
+  const { requestId, pid, offset } = message;
+  const taken = store?.handOver(pid, offset) ?? null;
+  if (taken === null || "reason" in taken) {
+    const answer = { type: "restore-session-response", requestId, session: null } as const;
+    respond(taken === null ? answer : { ...answer, reason: taken.reason });
+    return;
+  }
+  const { session, ids, from } = taken;
+  respond({ type: "restore-session-response", requestId, session, ids, from });
+  // The requester will ask for what the rooms get until it hears them itself: keep hearing
+  // them, even if the recovery window ends meanwhile.
+  void holdRooms(session.rooms);
+}
+
+/** The holder's side of step 2: what its store kept for the rooms since its answer. */
+export function answerTail(
+  store: RecoveryStore | undefined,
+  message: ClusterMessageOf<"restore-session-tail">,
+  respond: Respond,
+): void {
+  const tail = store?.packetsFrom(message.from, message.rooms) ?? null;
+  respond({
+    type: "restore-session-tail-response",
+    requestId: message.requestId,
+    tail: tail === null ? null : { ids: tail.ids, packets: tail.frames as RawData[][] },
+  });
+}

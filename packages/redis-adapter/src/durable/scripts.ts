@@ -1,0 +1,147 @@
+import { Buffer } from "node:buffer";
+import { createHash } from "node:crypto";
+
+/**
+ * The Lua scripts of durable sessions. Each runs atomically in Redis, which is what makes the
+ * history exact: a packet is appended to the namespace's stream and published to the other
+ * servers in one step, so the stream's order is the order every subscriber receives packets
+ * in, and an offset a client holds says exactly what it has seen.
+ *
+ * Keys (one hash tag per namespace, so they share a slot):
+ *   meta    hash: `epoch` (random, set once), `top` (sequence of the last packet), `ms`
+ *           (its time: ids never go back in time, even if the clock does)
+ *   stream  entries `<ms>-<seq>` with one field `m`, the cluster message as published;
+ *           trimmed by count (MAXLEN ~) and by age (MINID ~), expires when idle
+ *   home    hash per session home (the server that issued the pid): pid → live record
+ *   session string per disconnected session: its record, PX maxDisconnectionDuration
+ *   alive   string per server: when it last said it was alive, PX window + grace
+ */
+
+export interface Script {
+  readonly source: string;
+  readonly sha: string;
+}
+
+function script(source: string): Script {
+  return { source, sha: createHash("sha1").update(source).digest("hex") };
+}
+
+/** A Lua string literal for any bytes (every byte but letters and digits as `\\ddd`). */
+function lua(value: string): string {
+  let out = '"';
+  for (const byte of Buffer.from(value)) {
+    const c = String.fromCharCode(byte);
+    out += /[A-Za-z0-9]/.test(c) ? c : `\\${String(byte).padStart(3, "0")}`;
+  }
+  return `${out}"`;
+}
+
+export interface AppendSettings {
+  readonly publish: "PUBLISH" | "SPUBLISH";
+  /** This server's own channel, where its markers come back. */
+  readonly markerChannel: string;
+  readonly windowMs: number;
+  readonly maxEntries: number;
+  /** The epoch a history gets if it has none yet. */
+  readonly epoch: string;
+}
+
+/**
+ * Appends a packet. KEYS: meta, stream. ARGV: channel ("" for none: a packet for local
+ * sockets only), message, marker sequence. Publishes `\x02<offset>\x00<message>` on the
+ * channel and `\x03<marker sequence> <offset>` on the marker channel; returns the offset
+ * `<epoch>:<ms>-<seq>`. What is the same for every call of a server (its marker channel,
+ * the bounds, the Pub/Sub command) is written into the script, not sent with each packet.
+ */
+export function appendScript(settings: AppendSettings): Script {
+  const { publish, markerChannel, windowMs, maxEntries, epoch } = settings;
+  return script(`
+local meta, stream = KEYS[1], KEYS[2]
+local state = redis.call('HMGET', meta, 'epoch', 'ms')
+local epoch = state[1]
+if not epoch then
+  epoch = ${lua(epoch)}
+  redis.call('HSET', meta, 'epoch', epoch)
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local last = tonumber(state[2] or '0')
+if now < last then now = last end
+local seq = redis.call('HINCRBY', meta, 'top', 1)
+redis.call('HSET', meta, 'ms', now)
+local id = now .. '-' .. seq
+redis.call('XADD', stream, 'MAXLEN', '~', ${Math.max(1, Math.floor(maxEntries))}, id, 'm', ARGV[2])
+redis.call('XTRIM', stream, 'MINID', '~', (now - ${Math.floor(windowMs)}) .. '-0')
+redis.call('PEXPIRE', stream, ${Math.max(1, Math.floor(windowMs))})
+local offset = epoch .. ':' .. id
+if ARGV[1] ~= '' then
+  redis.call('${publish}', ARGV[1], '\\2' .. offset .. '\\0' .. ARGV[2])
+end
+redis.call('${publish}', ${lua(markerChannel)}, '\\3' .. ARGV[3] .. ' ' .. offset)
+return offset
+`);
+}
+
+/**
+ * Takes (or peeks at) a session and reads the head of the history. KEYS: session, home,
+ * meta, stream. ARGV: pid, mode (disc: disconnected records only; peek: also a live record,
+ * left in place; take: also a live record, removed), alive-key prefix. Returns false, or
+ * [state (disc | live), record, owner's last alive stamp or "", epoch or "", top or "0",
+ * id of the oldest entry kept or ""].
+ */
+export const TAKE = script(`
+local rec = redis.call('GET', KEYS[1])
+local state, seen = 'disc', ''
+if rec then
+  redis.call('DEL', KEYS[1])
+elseif ARGV[2] ~= 'disc' then
+  rec = redis.call('HGET', KEYS[2], ARGV[1])
+  if not rec then return false end
+  state = 'live'
+  seen = redis.call('GET', ARGV[3] .. string.sub(rec, 1, 16)) or ''
+  if ARGV[2] == 'take' then redis.call('HDEL', KEYS[2], ARGV[1]) end
+else
+  return false
+end
+local meta = redis.call('HMGET', KEYS[3], 'epoch', 'top')
+local head = redis.call('XRANGE', KEYS[4], '-', '+', 'COUNT', 1)
+local first = ''
+if #head > 0 then first = head[1][1] end
+return {state, rec, seen, meta[1] or '', meta[2] or '0', first}
+`);
+
+/**
+ * A socket dropped: its live record becomes a disconnected one. KEYS: home, session.
+ * ARGV: pid, record, window ms.
+ */
+export const PERSIST = script(`
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+return 1
+`);
+
+/**
+ * This server is alive, and so are the homes of its live sessions. KEYS: alive, homes…
+ * ARGV: now ms, ttl ms.
+ */
+export const REFRESH = script(`
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+for i = 2, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+return 1
+`);
+
+/**
+ * Live records of connected sockets, written on connect and on each room change. KEYS: home.
+ * ARGV: ttl ms, then pid, record pairs; a pid with an empty record is removed.
+ */
+export const LIVE = script(`
+for i = 2, #ARGV, 2 do
+  if ARGV[i + 1] == '' then
+    redis.call('HDEL', KEYS[1], ARGV[i])
+  else
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  end
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+`);
