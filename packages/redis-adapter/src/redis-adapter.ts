@@ -21,6 +21,7 @@ import { createLogger, describeError, type Logger } from "./logger.js";
 import { DEFAULT_KEY, type RedisAdapterOptions } from "./options.js";
 import { OrderedPublisher } from "./publisher.js";
 import {
+  checkSubscriber,
   type RawListener,
   type RedisPublisher,
   type RedisSubscriber,
@@ -44,6 +45,7 @@ export function createAdapter(
   const logger = createLogger(opts.debug);
   watchErrors(pubClient, logger, "publish");
   watchErrors(subClient, logger, "subscribe");
+  checkSubscriber(subClient, opts.pubsub ?? "auto");
   const publisher = new OrderedPublisher(pubClient, opts.pubsub ?? "auto", logger);
   return (nsp) => new RedisAdapter(nsp, publisher, subClient, opts, logger);
 }
