@@ -30,6 +30,14 @@ import {
   watchErrors,
 } from "./redis-client.js";
 import { RoomHolds } from "./room-holds.js";
+import {
+  classicSentinel,
+  fromSocketIoEmitter,
+  looksLikeMsgpack,
+  requestChannel,
+  warnNotAccepted,
+  withEmitterCompat,
+} from "./socketio-emitter.js";
 import { validateMessage } from "./validate.js";
 
 /**
@@ -40,8 +48,9 @@ import { validateMessage } from "./validate.js";
 export function createAdapter(
   pubClient: RedisPublisher,
   subClient: RedisSubscriber,
-  opts: RedisAdapterOptions = {},
+  options: RedisAdapterOptions = {},
 ): (nsp: AdapterNamespace) => RedisAdapter {
+  const opts = withEmitterCompat(options);
   const logger = createLogger(opts.debug);
   watchErrors(pubClient, logger, "publish");
   watchErrors(subClient, logger, "subscribe");
@@ -74,6 +83,10 @@ export class RedisAdapter extends ClusterAdapter {
   readonly #mode: SubscriptionMode;
   readonly #channel: string;
   readonly #responseChannel: string;
+  /** socket.io's emitter's request channel, with `socketIoEmitter: true`. */
+  readonly #requestChannel: string | undefined;
+  /** On sharded Pub/Sub: hears classic PUBLISHes, to say they are not heard (`classicSentinel`). */
+  #sentinel: RawListener | undefined;
   readonly #listener: RawListener = (message, channel) => this.#onRaw(message, channel);
   /** How our own messages start, as JSON text and inside a binary envelope's header. */
   readonly #ownText: Buffer;
@@ -101,12 +114,23 @@ export class RedisAdapter extends ClusterAdapter {
     this.#mode = opts.subscriptionMode ?? "dynamic";
     this.#channel = namespaceChannel(this.#key, nsp.name);
     this.#responseChannel = responseChannel(this.#key, nsp.name, this.uid);
+    this.#requestChannel =
+      opts.socketIoEmitter === true ? requestChannel(this.#key, nsp.name) : undefined;
     this.#ownText = Buffer.from(`{"uid":${JSON.stringify(this.uid)},`);
     this.#ownEnvelope = Buffer.from(`{"m":{"uid":${JSON.stringify(this.uid)},`);
     // In this order, each confirmed before the next: see the class comment.
+    const shared = [this.#channel];
+    if (this.#requestChannel !== undefined) shared.push(this.#requestChannel);
     this.#subscribed = this.#subscribe([this.#responseChannel]).then(() =>
-      this.#closed ? undefined : this.#subscribe([this.#channel]),
+      this.#closed ? undefined : this.#subscribe(shared),
     );
+    void this.#publisher.ready
+      .then((mode) => {
+        if (mode !== "sharded" || this.#closed) return;
+        this.#sentinel = classicSentinel(logger);
+        return subscribeOn(subClient, "classic", this.#channel, this.#sentinel);
+      })
+      .catch((err: unknown) => this.#logger.debug(`no classic sentinel: ${describeError(err)}`));
     if (this.#mode !== "static") {
       this.on("create-room", (room) => this.#onCreateRoom(room));
       this.on("delete-room", (room) => this.#onDeleteRoom(room));
@@ -139,6 +163,7 @@ export class RedisAdapter extends ClusterAdapter {
     this.#closed = true;
     super.close();
     const channels = [this.#channel, this.#responseChannel];
+    if (this.#requestChannel !== undefined) channels.push(this.#requestChannel);
     const rooms = new Set([...this.rooms.keys(), ...(this.#holds?.rooms() ?? [])]);
     this.#holds?.clear();
     for (const room of rooms) {
@@ -146,9 +171,14 @@ export class RedisAdapter extends ClusterAdapter {
     }
     // The adapter-close goes out in a microtask; by the time Redis confirmed the
     // unsubscriptions it is in flight, and flush() waits for it too.
-    const done = Promise.allSettled(channels.map((c) => this.#unsubscribe(c))).then(() =>
-      this.#publisher.flush(),
-    );
+    const sentinel = this.#sentinel;
+    const unsubscribed = channels.map((c) => this.#unsubscribe(c));
+    if (sentinel !== undefined) {
+      unsubscribed.push(
+        unsubscribeOn(this.#sub, "classic", this.#channel, sentinel).then(() => undefined),
+      );
+    }
+    const done = Promise.allSettled(unsubscribed).then(() => this.#publisher.flush());
     // With Redis unreachable both would wait for its return: do not hold up the server's
     // shutdown for that.
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -323,6 +353,13 @@ export class RedisAdapter extends ClusterAdapter {
   }
 
   #onRaw(raw: Buffer, channel: Buffer): void {
+    if (
+      looksLikeMsgpack(raw) ||
+      (this.#requestChannel !== undefined && channel.toString() === this.#requestChannel)
+    ) {
+      this.#onSocketIoEmitter(raw, channel);
+      return;
+    }
     // Our own broadcasts come back on every channel we publish to and subscribe to: drop
     // them before paying for JSON.parse.
     if (this.#isOwn(raw)) return;
@@ -333,7 +370,20 @@ export class RedisAdapter extends ClusterAdapter {
       this.#ignore(channel, describeError(err));
       return;
     }
-    const message = validateMessage(decoded);
+    this.#apply(validateMessage(decoded), channel);
+  }
+
+  /** socket.io's emitter (see socketio-emitter.ts): accepted with `socketIoEmitter: true`. */
+  #onSocketIoEmitter(raw: Buffer, channel: Buffer): void {
+    if (this.#requestChannel === undefined) {
+      warnNotAccepted(this.#logger, channel);
+      return;
+    }
+    const isRequest = channel.toString() === this.#requestChannel;
+    this.#apply(fromSocketIoEmitter(raw, isRequest, this.nsp.name), channel);
+  }
+
+  #apply(message: ClusterMessage | string, channel: Buffer): void {
     if (typeof message === "string") {
       this.#ignore(channel, message);
       return;
