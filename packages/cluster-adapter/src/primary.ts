@@ -42,8 +42,7 @@ export function setupPrimary(opts: PrimaryOptions = {}): PrimaryRelay {
     if (!isRecord(raw) || raw.parley !== MARKER || exited.has(worker)) return;
     switch (raw.kind) {
       case "hello":
-        // The probe tells the worker whether bytes survive this channel's serialization.
-        send(worker, { parley: MARKER, kind: "welcome", probe: Buffer.from([1]) }, logger);
+        send(worker, welcome(), logger);
         return;
       case "publish": {
         const head = raw.m;
@@ -89,6 +88,8 @@ export function setupPrimary(opts: PrimaryOptions = {}): PrimaryRelay {
 
   cluster.on("message", onMessage);
   cluster.on("exit", onExit);
+  // Workers forked before this call may have said hello already, to nobody.
+  for (const worker of liveWorkers()) send(worker, welcome(), logger);
   const relay: PrimaryRelay = {
     adapters() {
       const out = new Map<number, string[]>();
@@ -105,6 +106,11 @@ export function setupPrimary(opts: PrimaryOptions = {}): PrimaryRelay {
   };
   running = relay;
   return relay;
+}
+
+/** The probe tells the worker whether bytes survive this channel's serialization. */
+function welcome(): PrimaryEnvelope {
+  return { parley: MARKER, kind: "welcome", probe: Buffer.from([1]) };
 }
 
 function liveWorkers(): Worker[] {

@@ -21,11 +21,24 @@ const open = new Set<TestClient>();
  */
 export async function connect(
   url: string,
-  opts: { rooms?: string[]; kind?: ClientKind; transports?: ("polling" | "websocket")[] } = {},
+  opts: {
+    rooms?: string[];
+    kind?: ClientKind;
+    transports?: ("polling" | "websocket")[];
+    /**
+     * Retry a failed connection (quickly): behind @socket.io/sticky the first request after
+     * a handshake can lose a race (see "Sticky sessions" in the README) and the client must
+     * reconnect, as a real one would.
+     */
+    reconnection?: boolean;
+  } = {},
 ): Promise<{ socket: TestClient; worker: number }> {
+  const retry = opts.reconnection === true;
   const options = {
     forceNew: true,
-    reconnection: false,
+    reconnection: retry,
+    reconnectionDelay: 50,
+    reconnectionDelayMax: 200,
     transports: opts.transports ?? ["websocket"],
     auth: { rooms: opts.rooms ?? [] },
   };
@@ -36,7 +49,7 @@ export async function connect(
   const worker = await within(
     new Promise<number>((resolve, reject) => {
       socket.once("welcome", (id: number) => resolve(id));
-      socket.once("connect_error", (err: Error) => reject(err));
+      if (!retry) socket.once("connect_error", (err: Error) => reject(err));
     }),
     `connecting to ${url}`,
     5000,

@@ -18,6 +18,10 @@ export interface IoRedisClient {
   ssubscribe(...channels: string[]): Promise<unknown>;
   sunsubscribe(...channels: string[]): Promise<unknown>;
   info(section: string): Promise<string>;
+  /** A new connection with the same options (ioredis connects it at once). */
+  duplicate(): IoRedisClient;
+  disconnect(): void;
+  emit(event: "error", err: Error): boolean;
   on(event: "error", listener: (err: Error) => void): unknown;
   on(event: "messageBuffer" | "smessageBuffer", listener: BufferListener): unknown;
 }
@@ -56,17 +60,33 @@ export function ioRedisOps(client: IoRedisClient): ClientOps {
     Mode,
     Map<string, { listeners: Set<RawListener>; ready: Promise<unknown> }>
   > = { classic: new Map(), sharded: new Map() };
-  let listening = false;
-  const dispatch = (mode: Mode) => (channel: Buffer, message: Buffer) => {
-    const entry = tables[mode].get(channel.toString());
-    if (entry === undefined) return;
-    for (const listener of entry.listeners) listener(message, channel);
+  // ioredis keeps one subscriber state per connection and loses track of it when classic
+  // and sharded subscriptions share one (a SUNSUBSCRIBE that leaves 0 shard channels ends
+  // "subscriber mode" for it while the classic ones remain: "Command queue state error").
+  // So on a standalone client, the first mode used gets the client itself and the other a
+  // duplicate connection of its own. (A Cluster already keeps them apart.)
+  const connections: Partial<Record<Mode, IoRedisClient>> = {};
+  const connectionFor = (mode: Mode): IoRedisClient => {
+    let found = connections[mode];
+    if (found !== undefined) return found;
+    const other = connections[mode === "classic" ? "sharded" : "classic"];
+    if (client.isCluster || other === undefined || other !== client) found = client;
+    else {
+      found = client.duplicate();
+      // Its errors are the client's: whoever watches the client hears them.
+      found.on("error", (err) => client.emit("error", err));
+    }
+    connections[mode] = found;
+    listen(found, mode);
+    return found;
   };
-  const listen = () => {
-    if (listening) return;
-    listening = true;
-    client.on("messageBuffer", dispatch("classic"));
-    client.on("smessageBuffer", dispatch("sharded"));
+  const listen = (connection: IoRedisClient, mode: Mode) => {
+    const dispatch = (channel: Buffer, message: Buffer) => {
+      const entry = tables[mode].get(channel.toString());
+      if (entry === undefined) return;
+      for (const listener of entry.listeners) listener(message, channel);
+    };
+    connection.on(mode === "classic" ? "messageBuffer" : "smessageBuffer", dispatch);
   };
   let publishNode: IoRedisClient | undefined;
 
@@ -86,14 +106,15 @@ export function ioRedisOps(client: IoRedisClient): ClientOps {
       return (publishNode ?? client).publish(channel, payload);
     },
     subscribe(mode, channel, listener) {
-      listen();
+      const connection = connectionFor(mode);
       const table = tables[mode];
       const entry = table.get(channel);
       if (entry !== undefined) {
         entry.listeners.add(listener);
         return entry.ready;
       }
-      const ready = mode === "sharded" ? client.ssubscribe(channel) : client.subscribe(channel);
+      const ready =
+        mode === "sharded" ? connection.ssubscribe(channel) : connection.subscribe(channel);
       table.set(channel, { listeners: new Set([listener]), ready });
       return ready;
     },
@@ -103,7 +124,13 @@ export function ioRedisOps(client: IoRedisClient): ClientOps {
       if (entry === undefined || !entry.listeners.delete(listener)) return Promise.resolve();
       if (entry.listeners.size > 0) return Promise.resolve();
       table.delete(channel);
-      return mode === "sharded" ? client.sunsubscribe(channel) : client.unsubscribe(channel);
+      const connection = connectionFor(mode);
+      const done =
+        mode === "sharded" ? connection.sunsubscribe(channel) : connection.unsubscribe(channel);
+      if (connection === client || table.size > 0) return done;
+      // The duplicate's last channel: it goes, and comes back if this mode is used again.
+      delete connections[mode];
+      return done.finally(() => connection.disconnect());
     },
   };
 }
