@@ -247,6 +247,28 @@ describe("@parley/cluster-adapter with @socket.io/sticky (polling clients)", () 
   });
 });
 
+describe("@parley/cluster-adapter without setupPrimary() in the primary", () => {
+  let app: ClusterApp;
+
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it("each worker says so (never a silent loss), and its own clients still work", async () => {
+    app = await startApp(bundle.file, { WORKERS: "2", NO_RELAY: "1", PRIMARY_TIMEOUT: "200" });
+    await waitFor(
+      () => app.logs.filter((l) => l.includes("call setupPrimary()")).length === 2,
+      "a warning from each worker",
+    );
+    const w1 = app.workers[0] as { url: string };
+    const { socket } = await connect(w1.url);
+    expect(await call(socket, "serverCount")).toBe(1);
+    const got = next(socket, "local");
+    await call(socket, "emit", { event: "local", args: [1] });
+    expect(await within(got, "a local broadcast")).toEqual([1]);
+  });
+});
+
 describe("@parley/cluster-adapter setup errors", () => {
   it("createAdapter() outside a node:cluster worker throws NOT_A_WORKER", () => {
     let error: unknown;
