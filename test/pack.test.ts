@@ -54,10 +54,12 @@ interface Manifest {
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
 }
 
-const PACKAGES = ["protocol", "server", "client", "redis-adapter"].map((dir) => ({
-  dir: `packages/${dir}`,
-  manifest: readManifest(join(root, "packages", dir)),
-}));
+const PACKAGES = ["protocol", "server", "client", "redis-adapter", "cluster-adapter"].map(
+  (dir) => ({
+    dir: `packages/${dir}`,
+    manifest: readManifest(join(root, "packages", dir)),
+  }),
+);
 
 function readManifest(dir: string): Manifest {
   return JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as Manifest;
@@ -229,6 +231,7 @@ const SPECIFIERS = [
   "@parley/client",
   "@parley/redis-adapter",
   "@parley/redis-adapter/emitter",
+  "@parley/cluster-adapter",
 ];
 
 /** The same checks for `import` and for `require`; prints one JSON object. */
@@ -273,6 +276,8 @@ out.identity = {
     adapter.ClusterAdapter === require("@parley/server/adapter").ClusterAdapter,
   emitter: redisAdapter.Emitter === mods["@parley/redis-adapter/emitter"].Emitter,
   redisAdapterExtends: redisAdapter.RedisAdapter.prototype instanceof adapter.ClusterAdapter,
+  nodeClusterAdapterExtends:
+    mods["@parley/cluster-adapter"].NodeClusterAdapter.prototype instanceof adapter.ClusterAdapter,
 };
 out.defaultFactory = typeof ${kind === "esm" ? "server.default" : "server"};
 
@@ -574,6 +579,7 @@ describe.skipIf(!built)("the packed packages, installed in a fresh project", () 
         clusterAdapter: true,
         emitter: true,
         redisAdapterExtends: true,
+        nodeClusterAdapterExtends: true,
       });
       expect(out.defaultFactory).toBe("function");
       expect(out.factoryMadeServer).toBe(true);

@@ -8,6 +8,7 @@ export {
 } from "./channels.js";
 export { CodecError, decode, encode } from "./codec.js";
 export { Emitter } from "./emitter.js";
+export type { IoRedisClient, IoRedisCluster } from "./ioredis-client.js";
 export type { DebugLogger } from "./logger.js";
 export type { EmitterOptions, RedisAdapterOptions } from "./options.js";
 export { createAdapter, RedisAdapter } from "./redis-adapter.js";

@@ -26,6 +26,14 @@ export interface RedisAdapterOptions extends ClusterAdapterOptions {
    */
   durableSessions?: boolean;
   /**
+   * Also accept messages of socket.io's own emitter, `@socket.io/redis-emitter` (default
+   * false: they are dropped with a warning saying to set this). It implies classic Pub/Sub
+   * and subscriptionMode "dynamic-private" (an explicit other value throws), and subscribes
+   * to the emitter's request channel. The emitter's `key` must be this adapter's `key`.
+   * Set it on every server of the cluster.
+   */
+  socketIoEmitter?: boolean;
+  /**
    * Receives a line for every notable event: messages ignored as malformed, servers seen and
    * lost, Redis errors, failed publishes. Without it, each kind of trouble prints one
    * concise warning, once.

@@ -32,6 +32,7 @@ import { createLogger, describeError, type Logger } from "./logger.js";
 import { DEFAULT_KEY, type RedisAdapterOptions } from "./options.js";
 import { OrderedPublisher } from "./publisher.js";
 import {
+  checkSubscriber,
   type RawListener,
   type RedisPublisher,
   type RedisSubscriber,
@@ -40,6 +41,14 @@ import {
   watchErrors,
 } from "./redis-client.js";
 import { RoomHolds } from "./room-holds.js";
+import {
+  classicSentinel,
+  fromSocketIoEmitter,
+  looksLikeMsgpack,
+  requestChannel,
+  warnNotAccepted,
+  withEmitterCompat,
+} from "./socketio-emitter.js";
 import { validateMessage } from "./validate.js";
 
 /**
@@ -50,11 +59,13 @@ import { validateMessage } from "./validate.js";
 export function createAdapter(
   pubClient: RedisPublisher,
   subClient: RedisSubscriber,
-  opts: RedisAdapterOptions = {},
+  options: RedisAdapterOptions = {},
 ): (nsp: AdapterNamespace) => RedisAdapter {
+  const opts = withEmitterCompat(options);
   const logger = createLogger(opts.debug);
   watchErrors(pubClient, logger, "publish");
   watchErrors(subClient, logger, "subscribe");
+  checkSubscriber(subClient, opts.pubsub ?? "auto");
   const publisher = new OrderedPublisher(pubClient, opts.pubsub ?? "auto", logger);
   return (nsp) => new RedisAdapter(nsp, publisher, subClient, opts, logger);
 }
@@ -83,6 +94,10 @@ export class RedisAdapter extends ClusterAdapter {
   readonly #mode: SubscriptionMode;
   readonly #channel: string;
   readonly #responseChannel: string;
+  /** socket.io's emitter's request channel, with `socketIoEmitter: true`. */
+  readonly #requestChannel: string | undefined;
+  /** On sharded Pub/Sub: hears classic PUBLISHes, to say they are not heard (`classicSentinel`). */
+  #sentinel: RawListener | undefined;
   readonly #listener: RawListener = (message, channel) => this.#onRaw(message, channel);
   /** How our own messages start, as JSON text and inside a binary envelope's header. */
   readonly #ownText: Buffer;
@@ -113,12 +128,23 @@ export class RedisAdapter extends ClusterAdapter {
     this.#mode = opts.subscriptionMode ?? "dynamic";
     this.#channel = namespaceChannel(this.#key, nsp.name);
     this.#responseChannel = responseChannel(this.#key, nsp.name, this.uid);
+    this.#requestChannel =
+      opts.socketIoEmitter === true ? requestChannel(this.#key, nsp.name) : undefined;
     this.#ownText = Buffer.from(`{"uid":${JSON.stringify(this.uid)},`);
     this.#ownEnvelope = Buffer.from(`{"m":{"uid":${JSON.stringify(this.uid)},`);
     // In this order, each confirmed before the next: see the class comment.
+    const shared = [this.#channel];
+    if (this.#requestChannel !== undefined) shared.push(this.#requestChannel);
     this.#subscribed = this.#subscribe([this.#responseChannel]).then(() =>
-      this.#closed ? undefined : this.#subscribe([this.#channel]),
+      this.#closed ? undefined : this.#subscribe(shared),
     );
+    void this.#publisher.ready
+      .then((mode) => {
+        if (mode !== "sharded" || this.#closed) return;
+        this.#sentinel = classicSentinel(logger);
+        return subscribeOn(subClient, "classic", this.#channel, this.#sentinel);
+      })
+      .catch((err: unknown) => this.#logger.debug(`no classic sentinel: ${describeError(err)}`));
     if (this.#mode !== "static") {
       this.on("create-room", (room) => this.#onCreateRoom(room));
       this.on("delete-room", (room) => this.#onDeleteRoom(room));
@@ -221,6 +247,7 @@ export class RedisAdapter extends ClusterAdapter {
     this.#durable?.close();
     super.close();
     const channels = [this.#channel, this.#responseChannel];
+    if (this.#requestChannel !== undefined) channels.push(this.#requestChannel);
     const rooms = new Set([...this.rooms.keys(), ...(this.#holds?.rooms() ?? [])]);
     this.#holds?.clear();
     for (const room of rooms) {
@@ -228,9 +255,14 @@ export class RedisAdapter extends ClusterAdapter {
     }
     // The adapter-close goes out in a microtask; by the time Redis confirmed the
     // unsubscriptions it is in flight, and flush() waits for it too.
-    const done = Promise.allSettled(channels.map((c) => this.#unsubscribe(c))).then(() =>
-      this.#publisher.flush(),
-    );
+    const sentinel = this.#sentinel;
+    const unsubscribed = channels.map((c) => this.#unsubscribe(c));
+    if (sentinel !== undefined) {
+      unsubscribed.push(
+        unsubscribeOn(this.#sub, "classic", this.#channel, sentinel).then(() => undefined),
+      );
+    }
+    const done = Promise.allSettled(unsubscribed).then(() => this.#publisher.flush());
     // With Redis unreachable both would wait for its return: do not hold up the server's
     // shutdown for that.
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -415,6 +447,12 @@ export class RedisAdapter extends ClusterAdapter {
       if (framed === undefined) return;
       offset = framed.offset;
       raw = framed.message;
+    } else if (
+      looksLikeMsgpack(raw) ||
+      (this.#requestChannel !== undefined && channel.toString() === this.#requestChannel)
+    ) {
+      this.#onSocketIoEmitter(raw, channel);
+      return;
     }
     // Our own broadcasts come back on every channel we publish to and subscribe to: drop
     // them before paying for JSON.parse.
@@ -426,7 +464,21 @@ export class RedisAdapter extends ClusterAdapter {
       this.#ignore(channel, describeError(err));
       return;
     }
-    const message = validateMessage(decoded);
+    this.#apply(validateMessage(decoded), channel, offset);
+  }
+
+  /** socket.io's emitter (see socketio-emitter.ts): accepted with `socketIoEmitter: true`. */
+  #onSocketIoEmitter(raw: Buffer, channel: Buffer): void {
+    if (this.#requestChannel === undefined) {
+      warnNotAccepted(this.#logger, channel);
+      return;
+    }
+    const isRequest = channel.toString() === this.#requestChannel;
+    this.#apply(fromSocketIoEmitter(raw, isRequest, this.nsp.name), channel);
+  }
+
+  /** `offset`: a durable broadcast's place in its namespace's history (durable sessions). */
+  #apply(message: ClusterMessage | string, channel: Buffer, offset?: string): void {
     if (typeof message === "string") {
       this.#ignore(channel, message);
       return;

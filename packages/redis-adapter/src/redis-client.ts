@@ -1,4 +1,11 @@
 import { randomBytes } from "node:crypto";
+import {
+  type IoRedisClient,
+  type IoRedisCluster,
+  ioRedisOps,
+  isIoRedis,
+  isIoRedisCluster,
+} from "./ioredis-client.js";
 import type { Logger } from "./logger.js";
 import { describeError } from "./logger.js";
 
@@ -34,14 +41,15 @@ export interface RedisClusterPublisher {
   on(event: "error", listener: (err: Error) => void): unknown;
 }
 
-/** A publishing client: a standalone (or Sentinel-fronted) client or a cluster client. */
-export type RedisPublisher = RedisClientPublisher | RedisClusterPublisher;
+/**
+ * A publishing client: node-redis (`createClient()`, Sentinel-fronted or not, or
+ * `createCluster()`) or ioredis (`new Redis()` or `new Cluster()`).
+ */
+export type RedisPublisher = RedisClientPublisher | RedisClusterPublisher | IoRedisClient;
 
 /** `INFO server` on any node (every node of a cluster runs the same version). */
 function infoServer(client: RedisPublisher): Promise<unknown> {
-  return "masters" in client
-    ? client.sendCommand(undefined, true, ["INFO", "server"])
-    : client.sendCommand(["INFO", "server"]);
+  return clientOps(client).info();
 }
 
 /**
@@ -82,8 +90,74 @@ export interface RedisClusterSubscriber extends SubscriberOf<ClusterListener> {
   readonly masters: readonly unknown[];
 }
 
-/** A subscribing client: standalone or cluster. */
-export type RedisSubscriber = RedisClientSubscriber | RedisClusterSubscriber;
+/** A subscribing client: node-redis standalone or cluster, or ioredis `Redis` or `Cluster`. */
+export type RedisSubscriber = RedisClientSubscriber | RedisClusterSubscriber | IoRedisClient;
+
+/**
+ * The few operations the adapter needs, whatever the client library: each client's kind is
+ * detected once (`clientOps`) and wrapped behind this.
+ */
+export interface ClientOps {
+  info(): Promise<unknown>;
+  publish(mode: "sharded" | "classic", channel: string, payload: string | Buffer): Promise<unknown>;
+  subscribe(mode: "sharded" | "classic", channel: string, listener: RawListener): Promise<unknown>;
+  unsubscribe(
+    mode: "sharded" | "classic",
+    channel: string,
+    listener: RawListener,
+  ): Promise<unknown>;
+}
+
+const ops = new WeakMap<object, ClientOps>();
+
+/**
+ * The client's operations, its kind detected on first use. A client of no known kind throws
+ * here, at setup (`createAdapter`, `new Emitter`, `attachSessionRelay` call it through
+ * `watchErrors`): accepting it would mean losing every message later.
+ */
+export function clientOps(client: RedisPublisher | RedisSubscriber): ClientOps {
+  let found = ops.get(client);
+  if (found === undefined) {
+    found = detectKind(client);
+    ops.set(client, found);
+  }
+  return found;
+}
+
+function detectKind(client: RedisPublisher | RedisSubscriber): ClientOps {
+  if (typeof client !== "object" || client === null) throw unsupported(client);
+  if (isIoRedis(client)) return ioRedisOps(client);
+  const c = client as Partial<Record<"sPublish" | "sSubscribe" | "masters", unknown>>;
+  if (typeof c.sPublish === "function" || typeof c.sSubscribe === "function") {
+    return nodeRedisOps(client as NodeRedisPublisher & NodeRedisSubscriber);
+  }
+  throw unsupported(client);
+}
+
+function unsupported(client: unknown): Error {
+  const name =
+    typeof client === "object" && client !== null ? client.constructor.name : typeof client;
+  return new TypeError(
+    `@parley/redis-adapter: unsupported Redis client (${name}): pass a node-redis client (createClient() or createCluster(), v4.6+) or an ioredis one (new Redis() or new Cluster(), v5+)`,
+  );
+}
+
+/**
+ * An ioredis `Cluster` subscriber hears sharded messages from every shard only with
+ * `shardedSubscribers: true` (ioredis 5.5+): without it one connection subscribes, and
+ * channels owned by other shards would stay silent. Checked at setup, unless Pub/Sub is
+ * classic (which a Cluster relays to every node).
+ */
+export function checkSubscriber(client: RedisSubscriber, mode: PubSubMode): void {
+  if (!isIoRedis(client) || !isIoRedisCluster(client) || mode === "classic") return;
+  if ((client as IoRedisCluster).options.shardedSubscribers === true) return;
+  throw new TypeError(
+    `@parley/redis-adapter: this ioredis Cluster cannot receive sharded Pub/Sub (pubsub: "${mode}"): create it with new Cluster(nodes, { shardedSubscribers: true }) (ioredis 5.5+), or pass pubsub: "classic" to every server and emitter`,
+  );
+}
+
+type NodeRedisPublisher = RedisClientPublisher | RedisClusterPublisher;
+type NodeRedisSubscriber = RedisClientSubscriber | RedisClusterSubscriber;
 
 /**
  * Which Pub/Sub the cluster speaks. `sharded` (SPUBLISH/SSUBSCRIBE, Redis 7.0+) keeps each
@@ -95,14 +169,17 @@ export type PubSubMode = "auto" | "sharded" | "classic";
 const watched = new WeakSet<object>();
 
 /**
- * Listens to a client's 'error' events: node-redis emits one per failed (re)connection
- * attempt, and an EventEmitter without a listener would throw it and end the process.
+ * Listens to a client's 'error' events: node-redis and ioredis emit one per failed
+ * (re)connection attempt, and an EventEmitter without a listener would throw it and end the
+ * process. Called at setup for every client, it first detects the client's kind, so an
+ * unsupported client throws there (see `clientOps`).
  */
 export function watchErrors(
   client: RedisPublisher | RedisSubscriber,
   logger: Logger,
   role: string,
 ): void {
+  clientOps(client);
   if (watched.has(client)) return;
   watched.add(client);
   client.on("error", (err: Error) => {
@@ -176,17 +253,7 @@ export function publishOn(
   channel: string,
   payload: string | Buffer,
 ): Promise<unknown> {
-  if (mode === "sharded") return client.sPublish(channel, payload);
-  if ("masters" in client) {
-    // A cluster client's publish() is keyless, so node-redis sends each one to the next node
-    // of a round robin over the masters (MONITOR on a 3-master cluster: six PUBLISHes in a
-    // row land on nodes 1, 2, 3, 1, 2, 3). Each node relays it to the others on its own
-    // cluster bus link, so one server's messages reach a subscriber out of order (500 sent
-    // in bursts arrived as 0, 3, 6, 9…; the session relay's byte streams broke at once).
-    // Routing every PUBLISH of this client by one key keeps them on one node, one link.
-    return client.sendCommand(publishRoute(client), false, ["PUBLISH", channel, payload]);
-  }
-  return client.publish(channel, payload);
+  return clientOps(client).publish(mode, channel, payload);
 }
 
 export function subscribeOn(
@@ -195,9 +262,7 @@ export function subscribeOn(
   channel: string,
   listener: RawListener,
 ): Promise<unknown> {
-  return mode === "sharded"
-    ? client.sSubscribe(channel, listener, true)
-    : client.subscribe(channel, listener, true);
+  return clientOps(client).subscribe(mode, channel, listener);
 }
 
 export function unsubscribeOn(
@@ -206,18 +271,54 @@ export function unsubscribeOn(
   channel: string,
   listener: RawListener,
 ): Promise<unknown> {
-  if ("masters" in client) {
-    // Buffer mode: the cluster client hands this listener Buffers only.
-    const wide = listener as ClusterListener;
-    const done =
-      mode === "sharded"
-        ? client.sUnsubscribe(channel, wide, true)
-        : client.unsubscribe(channel, wide, true);
-    return done.catch(ignoreClosed);
-  }
-  return mode === "sharded"
-    ? client.sUnsubscribe(channel, listener, true)
-    : client.unsubscribe(channel, listener, true);
+  return clientOps(client).unsubscribe(mode, channel, listener);
+}
+
+/** node-redis: the client has a per-channel listener of its own; cluster clients differ. */
+function nodeRedisOps(client: NodeRedisPublisher & NodeRedisSubscriber): ClientOps {
+  const cluster = "masters" in client;
+  return {
+    info: () =>
+      cluster
+        ? (client as RedisClusterPublisher).sendCommand(undefined, true, ["INFO", "server"])
+        : (client as RedisClientPublisher).sendCommand(["INFO", "server"]),
+    publish(mode, channel, payload) {
+      if (mode === "sharded") return client.sPublish(channel, payload);
+      if (cluster) {
+        // A cluster client's publish() is keyless, so node-redis sends each one to the next
+        // node of a round robin over the masters (MONITOR on a 3-master cluster: six
+        // PUBLISHes in a row land on nodes 1, 2, 3, 1, 2, 3). Each node relays it to the
+        // others on its own cluster bus link, so one server's messages reach a subscriber out
+        // of order (500 sent in bursts arrived as 0, 3, 6, 9…; the session relay's byte
+        // streams broke at once). Routing every PUBLISH of this client by one key keeps them
+        // on one node, one link.
+        const c = client as RedisClusterPublisher;
+        return c.sendCommand(publishRoute(c), false, ["PUBLISH", channel, payload]);
+      }
+      return client.publish(channel, payload);
+    },
+    subscribe(mode, channel, listener) {
+      return mode === "sharded"
+        ? client.sSubscribe(channel, listener, true)
+        : client.subscribe(channel, listener, true);
+    },
+    unsubscribe(mode, channel, listener) {
+      if (cluster) {
+        // Buffer mode: the cluster client hands this listener Buffers only.
+        const c = client as RedisClusterSubscriber;
+        const wide = listener as ClusterListener;
+        const done =
+          mode === "sharded"
+            ? c.sUnsubscribe(channel, wide, true)
+            : c.unsubscribe(channel, wide, true);
+        return done.catch(ignoreClosed);
+      }
+      const c = client as RedisClientSubscriber;
+      return mode === "sharded"
+        ? c.sUnsubscribe(channel, listener, true)
+        : c.unsubscribe(channel, listener, true);
+    },
+  };
 }
 
 /**

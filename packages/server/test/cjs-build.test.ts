@@ -146,5 +146,7 @@ export { ok };
     } finally {
       rmSync(file, { force: true });
     }
-  });
+    // One tsc run over the package's declarations and @types/node: ~10 s alone, several times
+    // that on a loaded 2-core machine. A bound, not a speed check.
+  }, 90_000);
 });

@@ -10,6 +10,7 @@ import { createLogger, describeError, type Logger } from "../logger.js";
 import { DEFAULT_KEY } from "../options.js";
 import { OrderedPublisher } from "../publisher.js";
 import {
+  checkSubscriber,
   type RawListener,
   type RedisSubscriber,
   subscribeOn,
@@ -131,6 +132,7 @@ export class RedisSessionRelay implements SessionRelay {
     this.#table = new NodeTable(timeout);
     watchErrors(opts.pubClient, this.#logger, "publish");
     watchErrors(opts.subClient, this.#logger, "subscribe");
+    checkSubscriber(opts.subClient, opts.pubsub ?? "auto");
     this.#publisher = new OrderedPublisher(opts.pubClient, opts.pubsub ?? "auto", this.#logger);
     this.#sub = opts.subClient;
     this.#link = {

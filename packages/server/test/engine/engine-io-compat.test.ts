@@ -23,10 +23,11 @@ describe("closing as engine.io does", () => {
     const { sid, conn } = await pollingSession(h);
     const closed = once<string>(conn, "close");
     const url = h.url(`transport=polling&sid=${sid}`);
-    const [poll] = await Promise.all([
-      fetch(url),
-      new Promise((r) => setTimeout(r, 20)).then(() => fetch(url, { method: "POST", body: "1" })),
-    ]);
+    const pending = fetch(url);
+    // The close must find the GET waiting on the server (a GET is what makes it writable).
+    await until(() => conn.writable);
+    await fetch(url, { method: "POST", body: "1" });
+    const poll = await pending;
     expect(poll.status).toBe(200);
     expect(await poll.text()).toBe("6");
     expect(await closed).toBe("transport close");

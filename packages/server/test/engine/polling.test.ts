@@ -77,7 +77,8 @@ describe("long-polling", () => {
     const { sid, conn } = await pollingSession(h);
     const closed = once(conn, "close");
     const first = get(h, sid);
-    await delay(20);
+    // The second GET must find the first one waiting on the server.
+    await until(() => conn.writable);
     const second = await get(h, sid);
     expect(second.status).toBe(400);
     expect(await closed).toBe("transport error");
@@ -92,7 +93,7 @@ describe("long-polling", () => {
     const closed = once(conn, "close");
     const ac = new AbortController();
     const pending = get(h, sid, { signal: ac.signal }).catch(() => "aborted");
-    await delay(20);
+    await until(() => conn.writable);
     ac.abort();
     expect(await pending).toBe("aborted");
     expect(await closed).toBe("transport error");
