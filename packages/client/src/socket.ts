@@ -134,7 +134,11 @@ export class Socket<
   #subs: (() => void)[] | undefined;
   #any: AnyEventListener[] = [];
   #anyOutgoing: AnyEventListener[] = [];
-  #queue: QueuedEmit[] = [];
+  /**
+   * @internal The `retries` queue, head in flight. socket.io-client's name: its tests read
+   * the length (the name costs the browser bundles nothing: `_` members are mangled there).
+   */
+  _queue: QueuedEmit[] = [];
   #pid: string | undefined;
   #offset: string | undefined;
 
@@ -344,23 +348,23 @@ export class Socket<
       pending: false,
     };
     item.args.push((err: unknown, ...response: unknown[]) => {
-      if (item !== this.#queue[0]) return;
+      if (item !== this._queue[0]) return;
       if (err == null) {
-        this.#queue.shift();
+        this._queue.shift();
         ack?.call(this, null, ...response);
       } else if (item.tries > (this.#opts.retries ?? 0)) {
-        this.#queue.shift();
+        this._queue.shift();
         ack?.call(this, err);
       }
       item.pending = false;
       this.#drainQueue();
     });
-    this.#queue.push(item);
+    this._queue.push(item);
     this.#drainQueue();
   }
 
   #drainQueue(force = false): void {
-    const item = this.#queue[0];
+    const item = this._queue[0];
     if (!this.connected || !item || (item.pending && !force)) return;
     item.pending = true;
     item.tries++;
