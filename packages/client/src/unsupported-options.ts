@@ -5,7 +5,8 @@ import { NODE_CONNECT_OPTIONS } from "./engine/options.js";
  * without a word (a TLS option, a request timeout), so the Node and npm browser entries throw
  * at construction, naming what to do instead. Options socket.io-client does not know are not
  * checked: it ignores them too. The prebuilt browser bundles skip this check (its table would
- * cost every page ~250 B of the 10 kB budget); COMPATIBILITY-client.md lists the same rows.
+ * cost every page ~250 B of the 10 kB budget); docs/COMPATIBILITY.md ("Client") lists the
+ * same rows.
  */
 
 /** Option name → why it is refused, given its value (undefined: the value is acceptable). */
