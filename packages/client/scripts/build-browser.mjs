@@ -29,6 +29,8 @@ const common = {
   metafile: true,
   logLevel: "warning",
   plugins: [inlineConstants(`${root}../protocol/src`)],
+  mangleProps: /^_/,
+  reserveProps: /^_(placeholder|close)$/,
 };
 
 const builds = [

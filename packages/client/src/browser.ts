@@ -17,7 +17,7 @@ const platform: Platform = { ...browserPlatform, parser: parserSupport };
 
 export class Manager extends BaseManager {
   constructor(uri?: string | Partial<ManagerOptions>, opts?: Partial<ManagerOptions>) {
-    assertSupportedOptions(typeof uri === "object" ? uri : opts);
+    assertSupportedOptions(typeof uri === "object" ? uri : opts, false);
     super(uri, opts, platform);
   }
 }

@@ -80,8 +80,11 @@ export class Emitter<Events extends EventMapOf<Events>> {
     return this.#listeners.has(event);
   }
 
-  /** Calls the listeners of `event` locally (never sends anything to a peer). */
-  protected emitLocal(event: string, ...args: unknown[]): void {
+  /**
+   * @internal Calls the listeners of `event` locally (never sends anything to a peer). The
+   * `_` name is mangled in the browser bundles, as every `_` member is (36 calls).
+   */
+  protected _emit(event: string, ...args: unknown[]): void {
     const list = this.#listeners.get(event);
     if (list) callAll(list.slice(), args, this);
   }

@@ -15,8 +15,8 @@ export * from "./exports.js";
 export class Manager extends BaseManager {
   constructor(uri?: string | Partial<ManagerOptions>, opts?: Partial<ManagerOptions>) {
     const options = (typeof uri === "object" ? uri : opts) ?? {};
-    assertSupportedOptions(options);
-    // withCredentials and autoUnref are read here, once (see nodePlatform).
+    assertSupportedOptions(options, true);
+    // withCredentials, autoUnref and the TLS options are read here, once (see nodePlatform).
     super(uri, opts, nodePlatform(options));
   }
 }

@@ -18,6 +18,9 @@ import { Socket } from "./socket.js";
 import type { TimerHandle, Timers } from "./timers.js";
 import { parseUri } from "./url.js";
 
+/** A Socket.IO packet to send, with the emit's send options (`compress`), if any. */
+export type OutgoingPacket = Packet & { options?: { compress?: boolean } };
+
 export interface ManagerEvents {
   open: () => void;
   error: (err: Error) => void;
@@ -153,7 +156,7 @@ export class Manager extends Emitter<ManagerEvents> {
         return;
       }
       this._readyState = "closed";
-      this.emitLocal("error", err);
+      this._emit("error", err);
       if (fn) fn(err);
       else if (!this._reconnecting && this.reconnection() && this.backoff.attempts === 0) {
         // The first connection failed: retry as if it had been lost.
@@ -207,12 +210,12 @@ export class Manager extends Emitter<ManagerEvents> {
   }
 
   /** @internal Encodes and writes one Socket.IO packet, keeping order across Blob reads. */
-  _packet(packet: Packet): void {
+  _packet(packet: OutgoingPacket): void {
     const engine = this.engine;
     if (!engine) return;
-    const write = (p: Packet) => {
+    const write = (p: OutgoingPacket) => {
       if (this.engine !== engine) return;
-      for (const frame of this.#encode(p)) engine.write(frame);
+      for (const frame of this.#encode(p)) engine.write(frame, p.options);
     };
     if (this.#sendChain === undefined && !hasBlob(packet.data)) {
       write(packet);
@@ -223,8 +226,7 @@ export class Manager extends Emitter<ManagerEvents> {
       .then(() => convertBlobs(packet.data))
       .then(
         (data) => write({ ...packet, data }),
-        (err: unknown) =>
-          this.emitLocal("error", err instanceof Error ? err : new Error(String(err))),
+        (err: unknown) => this._emit("error", err instanceof Error ? err : new Error(String(err))),
       )
       .then(() => {
         if (this.#sendChain === chain) this.#sendChain = undefined;
@@ -252,7 +254,7 @@ export class Manager extends Emitter<ManagerEvents> {
   #newDecoder(): PacketSource {
     const { parser, maxPayload } = this.opts;
     return parser
-      ? (this.#platform.parser as ParserSupport).decoder(parser, (p) => this.emitLocal("packet", p))
+      ? (this.#platform.parser as ParserSupport).decoder(parser, (p) => this._emit("packet", p))
       : new PacketDecoder(maxPayload === undefined ? {} : { maxPacketLength: maxPayload });
   }
 
@@ -262,14 +264,14 @@ export class Manager extends Emitter<ManagerEvents> {
     this._readyState = "open";
     this.#decoder = this.#newDecoder();
     this.#subs.push(
-      sub(engine, "ping", () => this.emitLocal("ping")),
+      sub(engine, "ping", () => this._emit("ping")),
       sub(engine, "data", (data: string | ArrayBuffer | Uint8Array) => this.#onData(data)),
-      sub(engine, "error", (err: Error) => this.emitLocal("error", err)),
+      sub(engine, "error", (err: Error) => this._emit("error", err)),
       sub(engine, "close", (reason: EngineCloseReason, description?: unknown) =>
         this.#onClose(reason, description),
       ),
     );
-    this.emitLocal("open");
+    this._emit("open");
   }
 
   #onData(data: string | ArrayBuffer | Uint8Array): void {
@@ -277,7 +279,7 @@ export class Manager extends Emitter<ManagerEvents> {
     if (result instanceof ProtocolError) {
       this.engine?.destroy("parse error", result);
     } else if (result) {
-      this.emitLocal("packet", result);
+      this._emit("packet", result);
     }
   }
 
@@ -293,7 +295,7 @@ export class Manager extends Emitter<ManagerEvents> {
     this.backoff.reset();
     this._readyState = "closed";
     this.#sendChain = undefined;
-    if (wasOpen) this.emitLocal("close", reason, description);
+    if (wasOpen) this._emit("close", reason, description);
     if (this.reconnection() && !this.#skipReconnect) this.#reconnect();
   }
 
@@ -302,26 +304,26 @@ export class Manager extends Emitter<ManagerEvents> {
     if (this.backoff.attempts >= this.reconnectionAttempts()) {
       this.backoff.reset();
       this._reconnecting = false;
-      this.emitLocal("reconnect_failed");
+      this._emit("reconnect_failed");
       return;
     }
     const delay = this.backoff.duration();
     this._reconnecting = true;
     this.#timer = this._timers.set(() => {
       if (this.#skipReconnect) return;
-      this.emitLocal("reconnect_attempt", this.backoff.attempts);
+      this._emit("reconnect_attempt", this.backoff.attempts);
       // A listener may have closed the manager.
       if (this.#skipReconnect) return;
       this.open((err) => {
         if (err) {
           this._reconnecting = false;
           this.#reconnect();
-          this.emitLocal("reconnect_error", err);
+          this._emit("reconnect_error", err);
         } else {
           const attempts = this.backoff.attempts;
           this._reconnecting = false;
           this.backoff.reset();
-          this.emitLocal("reconnect", attempts);
+          this._emit("reconnect", attempts);
         }
       });
     }, delay);

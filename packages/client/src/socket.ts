@@ -11,7 +11,7 @@ import {
   RESERVED_EVENTS,
 } from "@parley/protocol";
 import { type AnyListener, callAll, Emitter, type ListenerMap, sub } from "./emitter.js";
-import type { Manager } from "./manager.js";
+import type { Manager, OutgoingPacket } from "./manager.js";
 import type { Auth, AuthData, DisconnectReason, SocketOptions } from "./options.js";
 import type { TimerHandle } from "./timers.js";
 
@@ -53,6 +53,8 @@ function without(list: AnyEventListener[], listener?: AnyEventListener): AnyEven
 
 interface Flags {
   volatile?: boolean;
+  /** `compress(false)`: the engine's send option (packetCreate shows it, `ws` honours it). */
+  compress?: boolean;
   timeout?: number;
   /** The ack takes an error first: set by emitWithAck and by the retry queue. */
   errorFirst?: boolean;
@@ -124,7 +126,7 @@ export class Socket<
   declare recoveryFailure: string | undefined;
   auth: Auth | undefined;
   receiveBuffer: unknown[][] = [];
-  sendBuffer: Packet[] = [];
+  sendBuffer: OutgoingPacket[] = [];
   readonly #opts: SocketOptions;
   #ids = 0;
   #acks = new Map<number, PendingAck>();
@@ -132,7 +134,11 @@ export class Socket<
   #subs: (() => void)[] | undefined;
   #any: AnyEventListener[] = [];
   #anyOutgoing: AnyEventListener[] = [];
-  #queue: QueuedEmit[] = [];
+  /**
+   * @internal The `retries` queue, head in flight. socket.io-client's name: its tests read
+   * the length (the name costs the browser bundles nothing: `_` members are mangled there).
+   */
+  _queue: QueuedEmit[] = [];
   #pid: string | undefined;
   #offset: string | undefined;
 
@@ -162,7 +168,7 @@ export class Socket<
         sub(io, "open", () => this.#onOpen()),
         sub(io, "packet", (packet: Packet) => this.#onPacket(packet)),
         sub(io, "error", (err: Error) => {
-          if (!this.connected) this.emitLocal("connect_error", err);
+          if (!this.connected) this._emit("connect_error", err);
         }),
         sub(io, "close", (reason: DisconnectReason, description?: unknown) =>
           this.#onClose(reason, description),
@@ -232,8 +238,12 @@ export class Socket<
     return this;
   }
 
-  /** Accepted for compatibility; browsers cannot choose per-message compression. */
-  compress(_compress: boolean): this {
+  /**
+   * Whether the next emit may be compressed (default true): `ws` in Node honours it when the
+   * server accepted permessage-deflate; browsers cannot choose per message.
+   */
+  compress(compress: boolean): this {
+    this.#flags.compress = compress;
     return this;
   }
 
@@ -289,16 +299,23 @@ export class Socket<
 
   #emit(event: string, args: unknown[], flags: Flags): this {
     const data: unknown[] = [event, ...args];
-    const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp, data };
+    const packet: OutgoingPacket = {
+      type: PacketType.EVENT,
+      nsp: this.nsp,
+      data,
+      options: { compress: flags.compress !== false },
+    };
     if (typeof data[data.length - 1] === "function") {
       const id = this.#ids++;
       this.#registerAck(id, data.pop() as AnyListener, flags);
       packet.id = id;
     }
-    const writable = this.io.engine?.transport?.writable === true;
-    if (flags.volatile && (!this.connected || !writable)) {
+    const engine = this.io.engine;
+    // A deadline passed unnoticed (throttled timer): buffered for the next connection.
+    const connected = this.connected && !engine?._hasPingExpired();
+    if (flags.volatile && (!connected || !engine?.transport?.writable)) {
       // Volatile: better lost than late.
-    } else if (this.connected) {
+    } else if (connected) {
       this.#notifyOutgoing(data);
       this.#packet(packet);
     } else {
@@ -331,23 +348,23 @@ export class Socket<
       pending: false,
     };
     item.args.push((err: unknown, ...response: unknown[]) => {
-      if (item !== this.#queue[0]) return;
+      if (item !== this._queue[0]) return;
       if (err == null) {
-        this.#queue.shift();
+        this._queue.shift();
         ack?.call(this, null, ...response);
       } else if (item.tries > (this.#opts.retries ?? 0)) {
-        this.#queue.shift();
+        this._queue.shift();
         ack?.call(this, err);
       }
       item.pending = false;
       this.#drainQueue();
     });
-    this.#queue.push(item);
+    this._queue.push(item);
     this.#drainQueue();
   }
 
   #drainQueue(force = false): void {
-    const item = this.#queue[0];
+    const item = this._queue[0];
     if (!this.connected || !item || (item.pending && !force)) return;
     item.pending = true;
     item.tries++;
@@ -359,7 +376,7 @@ export class Socket<
     if (this.#anyOutgoing.length) callAll(this.#anyOutgoing.slice(), data, this);
   }
 
-  #packet(packet: Packet): void {
+  #packet(packet: OutgoingPacket): void {
     packet.nsp = this.nsp;
     this.io._packet(packet);
   }
@@ -387,7 +404,7 @@ export class Socket<
             typeof d.recoveryFailure === "string" ? d.recoveryFailure : undefined;
           this.#onConnect(d.sid, typeof d.pid === "string" ? d.pid : undefined);
         } else {
-          this.emitLocal("connect_error", new Error("invalid CONNECT reply"));
+          this._emit("connect_error", new Error("invalid CONNECT reply"));
         }
         return;
       }
@@ -421,7 +438,7 @@ export class Socket<
           typeof d === "string" ? d : String(d.message),
         );
         if (typeof d === "object" && "data" in d) err.data = d.data;
-        this.emitLocal("connect_error", err);
+        this._emit("connect_error", err);
         return;
       }
     }
@@ -430,7 +447,7 @@ export class Socket<
   #emitEvent(args: unknown[]): void {
     if (this.#any.length) callAll(this.#any.slice(), args, this);
     const [event, ...rest] = args as [string, ...unknown[]];
-    this.emitLocal(event, ...rest);
+    this._emit(event, ...rest);
     // Connection state recovery: the server appends each event's offset as a last string.
     const last = args[args.length - 1];
     if (this.#pid && typeof last === "string") this.#offset = last;
@@ -456,14 +473,14 @@ export class Socket<
       this.#packet(packet);
     }
     this.#drainQueue(true);
-    this.emitLocal("connect");
+    this._emit("connect");
   }
 
   #onClose(reason: DisconnectReason, description?: unknown): void {
     if (!this.connected) return;
     this.connected = false;
     this.id = undefined;
-    this.emitLocal("disconnect", ...(description === undefined ? [reason] : [reason, description]));
+    this._emit("disconnect", ...(description === undefined ? [reason] : [reason, description]));
     // Acks whose packet already left will never be answered on this session.
     for (const [id, pending] of this.#acks) {
       if (this.sendBuffer.some((p) => p.id === id)) continue;

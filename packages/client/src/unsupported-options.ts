@@ -1,30 +1,17 @@
+import { NODE_CONNECT_OPTIONS } from "./engine/options.js";
+
 /**
  * socket.io-client options Parley does not implement. Ignoring one would change behaviour
  * without a word (a TLS option, a request timeout), so the Node and npm browser entries throw
  * at construction, naming what to do instead. Options socket.io-client does not know are not
  * checked: it ignores them too. The prebuilt browser bundles skip this check (its table would
- * cost every page ~250 B of the 10 kB budget); COMPATIBILITY-client.md lists the same rows.
+ * cost every page ~250 B of the 10 kB budget); docs/COMPATIBILITY.md ("Client") lists the
+ * same rows.
  */
-
-const TLS = "is not supported by Parley's Node client yet";
 
 /** Option name → why it is refused, given its value (undefined: the value is acceptable). */
 const UNSUPPORTED = new Map<string, (value: unknown) => string | undefined>(
   Object.entries({
-    agent: (v) =>
-      v === false || v === undefined
-        ? undefined
-        : "is not supported: Parley's Node client uses Node's default agents",
-    pfx: () => TLS,
-    key: () => TLS,
-    passphrase: () => TLS,
-    cert: () => TLS,
-    ca: () => `${TLS}: add a CA with the NODE_EXTRA_CA_CERTS environment variable`,
-    ciphers: () => TLS,
-    rejectUnauthorized: (v) =>
-      v === true ? undefined : `${TLS} (NODE_TLS_REJECT_UNAUTHORIZED=0 does this, for development)`,
-    perMessageDeflate: () =>
-      "is not supported: Parley's Node client always offers permessage-deflate, as ws does",
     forceBase64: (v) =>
       v
         ? "is not supported: binary always goes as binary frames (base64 only over polling)"
@@ -52,11 +39,28 @@ const UNSUPPORTED = new Map<string, (value: unknown) => string | undefined>(
   } satisfies Record<string, (value: unknown) => string | undefined>),
 );
 
-/** Throws a TypeError naming the first socket.io-client option Parley does not implement. */
-export function assertSupportedOptions(opts: object | undefined): void {
+const NODE_ONLY: ReadonlySet<string> = new Set(NODE_CONNECT_OPTIONS);
+
+/** Node-only options whose value means what a browser does anyway: accepted there too. */
+const BROWSER_DEFAULTS: Readonly<Record<string, unknown>> = {
+  rejectUnauthorized: true,
+  agent: false,
+};
+
+/**
+ * Throws a TypeError naming the first socket.io-client option Parley does not implement. The
+ * Node entry takes the TLS and agent options (NodeConnectOptions); the browser entry
+ * (`node: false`) refuses them, as a page cannot set them.
+ */
+export function assertSupportedOptions(opts: object | undefined, node: boolean): void {
   if (!opts) return;
   for (const [name, value] of Object.entries(opts)) {
-    const reason = value === undefined ? undefined : UNSUPPORTED.get(name)?.(value);
+    const reason =
+      value === undefined
+        ? undefined
+        : !node && NODE_ONLY.has(name) && BROWSER_DEFAULTS[name] !== value
+          ? "is Node-only: a browser applies its own TLS and connection settings"
+          : UNSUPPORTED.get(name)?.(value);
     if (reason !== undefined) throw new TypeError(`Parley client: option "${name}" ${reason}`);
   }
 }

@@ -41,4 +41,15 @@ describe.each(SERVER_KINDS)("emitWithAck without a timeout (%s server)", (kind) 
     await expect(after).rejects.toThrow();
     expect(called).toBe(false);
   });
+
+  it("a timeout(ms) callback gets 'socket has been disconnected' at once, not at its deadline", async () => {
+    const server = await startServer({}, () => {}, kind);
+    const socket = connect(server.url, { transports: ["websocket"] });
+    await next(socket, "connect");
+    const got = new Promise<unknown>((resolve) =>
+      socket.timeout(3_600_000).emit("nobody-answers", resolve),
+    );
+    socket.disconnect();
+    expect(await got).toEqual(new Error("socket has been disconnected"));
+  });
 });

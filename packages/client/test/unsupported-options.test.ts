@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { io as browserIo } from "../src/browser.js";
 import { io, Manager } from "../src/index.js";
 
 // Options socket.io-client has and Parley does not: refused at construction, never ignored.
@@ -7,11 +8,6 @@ const make = (opts: object) =>
 
 describe("socket.io-client options Parley does not implement", () => {
   it.each([
-    [
-      { rejectUnauthorized: false },
-      /"rejectUnauthorized" is not supported .*NODE_TLS_REJECT_UNAUTHORIZED/,
-    ],
-    [{ ca: "-----BEGIN CERTIFICATE-----" }, /"ca" .*NODE_EXTRA_CA_CERTS/],
     [{ requestTimeout: 1000 }, /"requestTimeout" is not supported/],
     [{ transportOptions: { polling: {} } }, /"transportOptions" is not supported/],
     [{ forceBase64: true }, /"forceBase64" is not supported/],
@@ -38,5 +34,38 @@ describe("socket.io-client options Parley does not implement", () => {
     ]) {
       expect(() => make(opts).io.close()).not.toThrow();
     }
+  });
+});
+
+describe("Node-only options (TLS, agent)", () => {
+  const tls = [
+    { rejectUnauthorized: false },
+    { ca: "-----BEGIN CERTIFICATE-----" },
+    { cert: "c", key: "k" },
+    { pfx: "p", passphrase: "secret" },
+    { ciphers: "HIGH" },
+    { agent: {} },
+    { perMessageDeflate: false },
+  ];
+
+  it.each(tls)("%j is taken by the Node entry", (opts) => {
+    expect(() => make(opts).io.close()).not.toThrow();
+  });
+
+  it.each(tls)("%j is refused by the browser entry", (opts) => {
+    const build = () =>
+      browserIo("http://127.0.0.1:1", { autoConnect: false, forceNew: true, ...opts });
+    expect(build).toThrow(TypeError);
+    expect(build).toThrow(/is Node-only/);
+  });
+
+  it("the browser entry accepts the values that mean what a browser does", () => {
+    const socket = browserIo("http://127.0.0.1:1", {
+      autoConnect: false,
+      forceNew: true,
+      rejectUnauthorized: true,
+      agent: false,
+    });
+    socket.io.close();
   });
 });

@@ -3,8 +3,50 @@ export type TransportName = "polling" | "websocket";
 /** How received binary is delivered: Buffer (Node's default) or ArrayBuffer (browsers'). */
 export type BinaryType = "nodebuffer" | "arraybuffer";
 
+/** TLS material: PEM text or bytes (a Node `Buffer`), or several. */
+export type TlsMaterial = string | Uint8Array | (string | Uint8Array)[];
+
+/**
+ * Node only: how to reach the server, as engine.io-client takes them, passed to
+ * `https.request` (polling) and to `ws` (WebSocket). The browser entry refuses them: a page
+ * cannot choose its TLS settings.
+ */
+export interface NodeConnectOptions {
+  /** An `http.Agent` / `https.Agent` for every request and the WebSocket; `false`: none (a fresh connection each time). */
+  agent?: false | object;
+  /** Trusted CAs, instead of Node's list (a self-signed server's certificate, an internal CA). */
+  ca?: TlsMaterial;
+  /** Client certificate chain (mutual TLS), with `key`. */
+  cert?: TlsMaterial;
+  /** Client private key (mutual TLS). */
+  key?: TlsMaterial;
+  /** Client key and certificate as PKCS#12. */
+  pfx?: TlsMaterial;
+  /** Passphrase of `key` or `pfx`. */
+  passphrase?: string;
+  /** OpenSSL cipher list. */
+  ciphers?: string;
+  /** `false` accepts any server certificate (development only). Default true. */
+  rejectUnauthorized?: boolean;
+  /** WebSocket permessage-deflate: `false` not to offer it, or `ws`'s options. Default: offered. */
+  perMessageDeflate?: boolean | object;
+}
+
+/** The names of NodeConnectOptions, which the Node platform passes on and browsers refuse. */
+export const NODE_CONNECT_OPTIONS = [
+  "agent",
+  "ca",
+  "cert",
+  "key",
+  "pfx",
+  "passphrase",
+  "ciphers",
+  "rejectUnauthorized",
+  "perMessageDeflate",
+] as const satisfies readonly (keyof NodeConnectOptions)[];
+
 /** Options of one Engine.IO connection (the Manager passes its own through). */
-export interface EngineOptions {
+export interface EngineOptions extends NodeConnectOptions {
   /** Engine.IO endpoint path. Default `/socket.io/`. */
   path?: string;
   /** Extra query parameters sent with every request. */

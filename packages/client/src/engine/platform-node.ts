@@ -4,8 +4,13 @@ import { type ClientOptions, WebSocket } from "ws";
 import { parserSupport } from "../parser.js";
 import { createTimers, type Timers } from "../timers.js";
 import { CookieJar } from "./cookie-jar.js";
-import { unrefFetch } from "./http-fetch.js";
-import type { BinaryType, EngineOptions } from "./options.js";
+import { nodeRequest } from "./http-request.js";
+import {
+  type BinaryType,
+  type EngineOptions,
+  NODE_CONNECT_OPTIONS,
+  type NodeConnectOptions,
+} from "./options.js";
 import { type Platform, toArrayBuffer, type WebSocketConstructor } from "./platform.js";
 
 /** Received bytes as `type`, without a copy where the bytes are a whole buffer. */
@@ -22,89 +27,67 @@ function nodeTimers(opts: EngineOptions): Timers {
   return opts.autoUnref ? { ...timers, set: (fn, ms) => timers.set(fn, ms).unref() } : timers;
 }
 
-/** `ws`'s WebSocket whose TCP socket does not hold the process open once connected. */
-class UnrefWebSocket extends WebSocket {
-  constructor(url: string, protocols: undefined, options: ClientOptions) {
-    super(url, protocols, options);
-    // As engine.io-client: from the handshake's response on (its own socket).
-    this.once("upgrade", (res: IncomingMessage) => res.socket.unref());
-  }
+/** The NodeConnectOptions the user set (an undefined one is not passed on). */
+function connectOptions(opts: EngineOptions): NodeConnectOptions {
+  const out: Record<string, unknown> = {};
+  for (const name of NODE_CONNECT_OPTIONS) if (opts[name] !== undefined) out[name] = opts[name];
+  return out as NodeConnectOptions;
 }
 
-/** `headers` with the jar's cookies after any `Cookie` the user's `extraHeaders` already has. */
-function withCookies(headers: HeadersInit | undefined, cookies: string): Headers {
-  const out = new Headers(headers);
-  const prior = out.get("cookie");
-  out.set("cookie", prior ? `${prior}; ${cookies}` : cookies);
+/** `headers` (lower-cased names) with the jar's cookies after any `Cookie` already there. */
+function withCookies(headers: Record<string, string> | undefined, cookies: string) {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
+  out.cookie = out.cookie ? `${out.cookie}; ${cookies}` : cookies;
   return out;
-}
-
-/** `ws`'s WebSocket, sending the jar's cookies with the upgrade and keeping those of the 101. */
-function cookieWebSocket(jar: CookieJar, Base: typeof UnrefWebSocket): WebSocketConstructor {
-  class CookieWebSocket extends Base {
-    constructor(
-      url: string,
-      protocols: undefined,
-      options: { headers?: Record<string, string>; maxPayload?: number },
-    ) {
-      const cookies = jar.header(url);
-      super(
-        url,
-        protocols,
-        cookies === undefined
-          ? options
-          : { ...options, headers: Object.fromEntries(withCookies(options.headers, cookies)) },
-      );
-      // Before "open": the handshake's cookies (the server's `io` cookie on a WebSocket-only
-      // connection, a balancer's) are kept for the next connection of this Manager.
-      this.once("upgrade", (res: IncomingMessage) =>
-        jar.store(url, res.headers["set-cookie"] ?? []),
-      );
-    }
-  }
-  return CookieWebSocket as unknown as WebSocketConstructor;
 }
 
 /**
  * Node: WebSocket from the `ws` package (Node 20 has no global one, and the global one of
- * later Node versions cannot send `extraHeaders`); received binary as Buffer unless
- * `binaryType` says "arraybuffer". One platform per Manager, made from its options:
+ * later Node versions cannot send `extraHeaders` or take TLS options); polling on
+ * `node:http(s)` (http-request.ts); received binary as Buffer unless `binaryType` says
+ * "arraybuffer". One platform per Manager, made from its options:
  *
- * - `autoUnref`: timers, WebSocket and polling requests (on `node:http`, see http-fetch.ts)
- *   do not keep the process alive, as socket.io-client's.
+ * - NodeConnectOptions (`ca`, `cert`, `key`, `pfx`, `passphrase`, `ciphers`,
+ *   `rejectUnauthorized`, `agent`, `perMessageDeflate`): passed to every polling request and
+ *   WebSocket, as engine.io-client does.
+ * - `autoUnref`: timers, WebSocket and polling requests do not keep the process alive, as
+ *   socket.io-client's.
  * - `withCredentials`: a cookie jar of this Manager's own (never shared between clients), as
  *   socket.io-client has. Cookies set on any polling response or WebSocket handshake go back
  *   with every later polling request and WebSocket upgrade, so a balancer's sticky-session
  *   cookie keeps the client on one server.
  */
 export function nodePlatform(opts: EngineOptions): Platform {
-  const Ws = opts.autoUnref ? UnrefWebSocket : WebSocket;
-  const base = opts.autoUnref ? unrefFetch : undefined;
-  const platform: Platform = {
-    WebSocket: () => Ws as unknown as WebSocketConstructor,
+  const connect = connectOptions(opts);
+  const autoUnref = opts.autoUnref === true;
+  const jar = opts.withCredentials ? new CookieJar() : undefined;
+  class NodeWebSocket extends WebSocket {
+    constructor(
+      url: string,
+      protocols: undefined,
+      options: { headers?: Record<string, string>; maxPayload?: number },
+    ) {
+      const cookies = jar?.header(url);
+      const headers =
+        cookies === undefined ? options.headers : withCookies(options.headers, cookies);
+      super(url, protocols, { ...(connect as ClientOptions), ...options, headers });
+      // From the handshake's response on: its socket (as engine.io-client), and its cookies
+      // (the server's `io` cookie on a WebSocket-only connection, a balancer's), kept before
+      // "open" for the next connection of this Manager.
+      this.once("upgrade", (res: IncomingMessage) => {
+        if (autoUnref) res.socket.unref();
+        jar?.store(url, res.headers["set-cookie"] ?? []);
+      });
+    }
+  }
+  return {
+    WebSocket: () => NodeWebSocket as unknown as WebSocketConstructor,
     binaryType: "nodebuffer",
     binary,
     headers: true,
     timers: nodeTimers,
     parser: parserSupport,
-  };
-  if (base) platform.fetch = base;
-  if (!opts.withCredentials) return platform;
-  const jar = new CookieJar();
-  const WebSocketWithCookies = cookieWebSocket(jar, Ws);
-  const send = base ?? fetch;
-  return {
-    ...platform,
-    WebSocket: () => WebSocketWithCookies,
-    async fetch(url, init) {
-      const cookies = jar.header(url);
-      const res = await send(
-        url,
-        cookies === undefined ? init : { ...init, headers: withCookies(init.headers, cookies) },
-      );
-      // After a redirect the cookies came from where the response did.
-      jar.store(res.url || url, res.headers.getSetCookie());
-      return res;
-    },
+    request: nodeRequest({ connect, autoUnref, jar }),
   };
 }

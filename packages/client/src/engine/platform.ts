@@ -6,6 +6,7 @@
 
 import type { ParserSupport } from "../parser.js";
 import { createTimers, type Timers } from "../timers.js";
+import { fetchRequest } from "./fetch-request.js";
 import type { BinaryType, EngineOptions } from "./options.js";
 
 /** The part of the WebSocket API (browser `WebSocket` or the `ws` package) the client uses. */
@@ -16,7 +17,8 @@ export interface WebSocketLike {
   onclose: ((ev: { code?: number; reason?: string }) => void) | null;
   onerror: ((ev: unknown) => void) | null;
   onmessage: ((ev: { data: unknown }) => void) | null;
-  send(data: string | Uint8Array): void;
+  /** Browsers take one argument; `ws` also takes `{ compress }`. */
+  send(data: string | Uint8Array, options?: { compress: boolean }): void;
   close(): void;
 }
 
@@ -27,6 +29,23 @@ export type WebSocketConstructor = new (
   options: { headers?: Record<string, string>; maxPayload?: number },
 ) => WebSocketLike;
 
+/**
+ * One long-polling request, as the polling transport asks for it: the part of `fetch`'s
+ * RequestInit it uses (browsers hand it to `fetch` as it is).
+ */
+export interface HttpRequest {
+  method: "GET" | "POST";
+  headers: Record<string, string>;
+  /** "include" with `withCredentials` (browsers; Node has its cookie jar instead). */
+  credentials: "include" | "same-origin";
+  signal: AbortSignal;
+  /** A POST's body (an Engine.IO payload, always text); null for a GET. */
+  body: string | null;
+}
+
+/** A polling response: its HTTP status and its body (a tuple: fewer bytes in the bundle). */
+export type HttpResponse = Promise<[status: number, text: string]>;
+
 export interface Platform {
   /** The WebSocket implementation, looked up when a transport opens; undefined: polling only. */
   WebSocket(): WebSocketConstructor | undefined;
@@ -36,8 +55,11 @@ export interface Platform {
   binary(bytes: Uint8Array, type: BinaryType): ArrayBuffer | Uint8Array;
   /** Whether `extraHeaders` are sent (Node) or ignored (browsers). */
   headers: boolean;
-  /** Polling's `fetch` when not the global one: Node's, with a cookie jar (platform-node.ts). */
-  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  /**
+   * Carries out one long-polling request (browsers: `fetch`; Node: `node:http(s)`), reading
+   * at most `maxPayload` bytes of body: past them it fails with PACKET_TOO_LARGE.
+   */
+  request(url: string, req: HttpRequest, maxPayload: number): HttpResponse;
   /** The timers of a connection with these options (Node unrefs them with `autoUnref`). */
   timers(opts: EngineOptions): Timers;
   /** The `parser` option, in the builds that include it (not the default browser bundle). */
@@ -61,4 +83,5 @@ export const browserPlatform: Platform = {
   binary: toArrayBuffer,
   headers: false,
   timers: createTimers,
+  request: fetchRequest,
 };

@@ -11,7 +11,12 @@ import {
   type TransportName,
 } from "./options.js";
 import type { Platform } from "./platform.js";
-import { packetSize, type Transport, type TransportHandler } from "./transport.js";
+import {
+  type OutgoingPacket,
+  packetSize,
+  type Transport,
+  type TransportHandler,
+} from "./transport.js";
 import { PollingTransport } from "./transports/polling.js";
 import { WebSocketTransport } from "./transports/websocket.js";
 
@@ -32,8 +37,8 @@ export interface EngineEvents {
   message: (data: string | ArrayBuffer | Uint8Array) => void;
   /** Every packet received. */
   packet: (packet: EnginePacket) => void;
-  /** Every packet queued for sending (before it is written). */
-  packetCreate: (packet: EnginePacket) => void;
+  /** Every packet queued for sending (before it is written), with its send options. */
+  packetCreate: (packet: OutgoingPacket) => void;
   /** Any packet received: the server is alive. */
   heartbeat: () => void;
   ping: () => void;
@@ -80,12 +85,14 @@ function parseHandshake(data: RawData | undefined): Handshake | undefined {
     isDelay(h.pingInterval) &&
     isDelay(h.pingTimeout) &&
     // The liveness timer waits for both: past what a timer can hold it would fire at once.
-    (h.pingInterval as number) + (h.pingTimeout as number) <= MAX_TIMER_DELAY &&
-    (h.upgrades === undefined || Array.isArray(h.upgrades));
+    (h.pingInterval as number) + (h.pingTimeout as number) <= MAX_TIMER_DELAY;
   if (!ok) return undefined;
   return {
     sid: h.sid as string,
-    upgrades: (h.upgrades ?? []).filter((u): u is string => typeof u === "string"),
+    // Anything but a list offers no upgrade; anything but a name in it is dropped.
+    upgrades: Array.isArray(h.upgrades)
+      ? h.upgrades.filter((u): u is string => typeof u === "string")
+      : [],
     pingInterval: h.pingInterval as number,
     pingTimeout: h.pingTimeout as number,
     maxPayload: typeof h.maxPayload === "number" && h.maxPayload > 0 ? h.maxPayload : 1e6,
@@ -102,6 +109,11 @@ export class EngineSocket extends Emitter<EngineEvents> {
   transport: Transport | undefined;
   readyState: "opening" | "open" | "closing" | "closed" = "closed";
   upgrading = false;
+  /**
+   * @internal When the heartbeat deadline passes, in ms since the epoch (0: none yet).
+   * engine.io-client's name: its tests set it to simulate a timer that did not fire.
+   */
+  _pingTimeoutTime = 0;
   /** How received binary is delivered; may be changed at any time (Node: "arraybuffer"). */
   binaryType: BinaryType;
   readonly opts: EngineOptions;
@@ -112,7 +124,7 @@ export class EngineSocket extends Emitter<EngineEvents> {
   #failure: unknown;
   /** Whether WebSocket is among the usable transports: polling may upgrade to it. */
   #upgradable = false;
-  #buffer: EnginePacket[] = [];
+  #buffer: OutgoingPacket[] = [];
   #handshake: Handshake | undefined;
   readonly #timers: Timers;
   #pingTimer: TimerHandle | undefined;
@@ -164,9 +176,12 @@ export class EngineSocket extends Emitter<EngineEvents> {
     queueMicrotask(() => this.#tryNext());
   }
 
-  /** Queues a `message` packet; bytes go as a binary frame (WebSocket) or base64 (polling). */
-  write(data: string | Uint8Array): void {
-    this.#send({ type: "message", data });
+  /**
+   * Queues a `message` packet; bytes go as a binary frame (WebSocket) or base64 (polling).
+   * `compress: false` asks for no permessage-deflate (honoured by `ws` in Node).
+   */
+  write(data: string | Uint8Array, options?: { compress?: boolean }): void {
+    this.#send({ type: "message", data }, options?.compress);
   }
 
   /**
@@ -238,7 +253,7 @@ export class EngineSocket extends Emitter<EngineEvents> {
       onPacket: (packet) => this.#onPacket(packet),
       onDrain: () => {
         this.#flush();
-        if (this.#buffer.length === 0) this.emitLocal("drain");
+        if (this.#buffer.length === 0) this._emit("drain");
         this.#closeWhenDrained();
       },
       onClose: (reason, description) => {
@@ -247,7 +262,7 @@ export class EngineSocket extends Emitter<EngineEvents> {
           return;
         }
         if (reason !== "transport close" && this.readyState !== "opening") {
-          this.emitLocal("error", toError(reason, description));
+          this._emit("error", toError(reason, description));
         }
         this.#onClose(reason, description);
       },
@@ -256,8 +271,8 @@ export class EngineSocket extends Emitter<EngineEvents> {
 
   #onPacket(packet: EnginePacket): void {
     if (this.readyState === "closed") return;
-    this.emitLocal("packet", packet);
-    this.emitLocal("heartbeat");
+    this._emit("packet", packet);
+    this._emit("heartbeat");
     switch (packet.type) {
       case "open": {
         const handshake = parseHandshake(packet.data);
@@ -271,16 +286,16 @@ export class EngineSocket extends Emitter<EngineEvents> {
       case "ping":
         this.#resetPingTimer();
         this.#send({ type: "pong" });
-        this.emitLocal("ping");
-        this.emitLocal("pong");
+        this._emit("ping");
+        this._emit("pong");
         return;
       case "message":
         if (packet.data !== undefined && this.readyState !== "opening") {
           const { data } = packet;
           const value =
             typeof data === "string" ? data : this.#platform.binary(data, this.binaryType);
-          this.emitLocal("data", value);
-          this.emitLocal("message", value);
+          this._emit("data", value);
+          this._emit("message", value);
         }
         return;
       // pong, noop, and stray upgrade packets carry nothing for us
@@ -293,9 +308,9 @@ export class EngineSocket extends Emitter<EngineEvents> {
     if (this.transport) this.transport.sid = handshake.sid;
     this.readyState = "open";
     if (this.transport?.name === "websocket") websocketWorked = true;
-    this.emitLocal("handshake", handshake);
+    this._emit("handshake", handshake);
     this.#resetPingTimer();
-    this.emitLocal("open");
+    this._emit("open");
     if (this.readyState !== "open") return;
     this.#flush();
     if (
@@ -317,7 +332,7 @@ export class EngineSocket extends Emitter<EngineEvents> {
       this.#probe = undefined;
       this.upgrading = false;
       probe.close();
-      this.emitLocal(
+      this._emit(
         "upgradeError",
         err instanceof Error ? err : new TransportError("probe error", err),
       );
@@ -334,7 +349,7 @@ export class EngineSocket extends Emitter<EngineEvents> {
           return;
         }
         this.upgrading = true;
-        this.emitLocal("upgrading", probe);
+        this._emit("upgrading", probe);
         this.transport?.pause(() => {
           if (this.#probe !== probe || this.readyState === "closed") return;
           this.#probe = undefined;
@@ -345,7 +360,7 @@ export class EngineSocket extends Emitter<EngineEvents> {
           old?.close();
           websocketWorked = true;
           this.upgrading = false;
-          this.emitLocal("upgrade", probe);
+          this._emit("upgrade", probe);
           this.#flush();
           this.#closeWhenDrained();
         });
@@ -358,16 +373,29 @@ export class EngineSocket extends Emitter<EngineEvents> {
     this.#timers.clear(this.#pingTimer);
     const h = this.#handshake;
     if (!h) return;
-    this.#pingTimer = this.#timers.set(
-      () => this.#onClose("ping timeout"),
-      h.pingInterval + h.pingTimeout,
-    );
+    const ms = h.pingInterval + h.pingTimeout;
+    this._pingTimeoutTime = Date.now() + ms;
+    this.#pingTimer = this.#timers.set(() => this.#onClose("ping timeout"), ms);
   }
 
-  #send(packet: EnginePacket): void {
+  /**
+   * @internal Whether the heartbeat deadline has passed though its timer has not fired: a
+   * throttled background tab, a machine waking from sleep. The connection is then dead, and
+   * is closed ("ping timeout") after the caller's turn, so an emit is buffered for the next
+   * connection instead of written into this one, as socket.io-client does.
+   */
+  _hasPingExpired(): boolean {
+    const expired = this._pingTimeoutTime > 0 && Date.now() > this._pingTimeoutTime;
+    if (expired) queueMicrotask(() => this.#onClose("ping timeout"));
+    return expired;
+  }
+
+  #send(packet: EnginePacket, compress?: boolean): void {
     if (this.readyState !== "opening" && this.readyState !== "open") return;
-    this.emitLocal("packetCreate", packet);
-    this.#buffer.push(packet);
+    const out = packet as OutgoingPacket;
+    out.options = { compress: compress !== false };
+    this._emit("packetCreate", out);
+    this.#buffer.push(out);
     this.#flush();
   }
 
@@ -386,22 +414,23 @@ export class EngineSocket extends Emitter<EngineEvents> {
       // Keep each POST body within what the server said it accepts.
       let size = 0;
       for (count = 0; count < this.#buffer.length; count++) {
-        size += packetSize(this.#buffer[count] as EnginePacket) + 1;
+        size += packetSize(this.#buffer[count] as OutgoingPacket) + 1;
         if (count > 0 && size > this.#handshake.maxPayload) break;
       }
     }
     t.send(this.#buffer.splice(0, count));
-    this.emitLocal("flush");
+    this._emit("flush");
   }
 
   #onClose(reason: EngineCloseReason, description?: unknown): void {
     if (this.readyState === "closed") return;
     // A connection that fails before its handshake completes reports why.
     if (this.readyState === "opening" && reason !== "forced close") {
-      this.emitLocal("error", toError(reason, description));
+      this._emit("error", toError(reason, description));
     }
     this.#timers.clear(this.#pingTimer);
     this.#timers.clear(this.#closeTimer);
+    this._pingTimeoutTime = 0;
     this.#unlisten?.();
     this.#unlisten = undefined;
     this.transport?.close();
@@ -411,6 +440,6 @@ export class EngineSocket extends Emitter<EngineEvents> {
     this.upgrading = false;
     this.id = undefined;
     this.#buffer = [];
-    this.emitLocal("close", reason, description);
+    this._emit("close", reason, description);
   }
 }

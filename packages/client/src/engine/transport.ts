@@ -2,6 +2,12 @@ import type { EnginePacket } from "@parley/protocol";
 import type { EngineCloseReason, EngineOptions, TransportName } from "./options.js";
 import type { Platform } from "./platform.js";
 
+/** A packet on its way out, with engine.io-client's send options (`packetCreate` shows them). */
+export interface OutgoingPacket extends EnginePacket {
+  /** `compress`: false when the emit said `compress(false)`; WebSocket in Node honours it. */
+  options: { compress: boolean };
+}
+
 /** What a transport reports to its owner (the engine socket, or an upgrade probe). */
 export interface TransportHandler {
   /** The transport can carry packets. */
@@ -32,7 +38,8 @@ export interface Transport {
   /** The session id, set by the engine once the handshake names it (polling sends it). */
   sid: string | undefined;
   open(): void;
-  send(packets: EnginePacket[]): void;
+  /** The engine's packets carry options; an upgrade probe's own packets do not. */
+  send(packets: (EnginePacket & Partial<OutgoingPacket>)[]): void;
   /** Stops all traffic, telling the server where the protocol has a way to. */
   close(): void;
   /** Waits until no request is in flight and stops polling (only polling needs it). */

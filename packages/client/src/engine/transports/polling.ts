@@ -1,5 +1,6 @@
-import { decodePayload, type EnginePacket, encodePayload, ProtocolError } from "@parley/protocol";
+import { decodePayload, encodePayload, ProtocolError } from "@parley/protocol";
 import { CLOSE_TIMEOUT, TransportError } from "../options.js";
+import type { HttpResponse } from "../platform.js";
 import {
   silentHandler,
   type Transport,
@@ -12,28 +13,9 @@ type State = "opening" | "open" | "pausing" | "paused" | "closed";
 let seq = 0;
 
 /**
- * A response body as text, read chunk by chunk so that a hostile or broken server cannot make
- * the client buffer more than `max` bytes: past it (declared in Content-Length, or counted),
- * this throws PACKET_TOO_LARGE and the caller's abort drops the connection.
- */
-async function readBody(res: Response, max: number): Promise<string> {
-  const reader = res.body?.getReader();
-  const chunks: BlobPart[] = [];
-  // A declared length past the limit fails before a byte is read.
-  let size = Number(res.headers.get("content-length")) > max ? max + 1 : 0;
-  // Bounded: each read ends the stream or adds bytes to `size`, which stops at `max`.
-  while (size <= max) {
-    const chunk = await reader?.read();
-    if (!chunk || chunk.done) return new Blob(chunks).text();
-    size += chunk.value.byteLength;
-    chunks.push(chunk.value);
-  }
-  throw new ProtocolError("PACKET_TOO_LARGE", `polling response exceeds maxPayload (${max})`);
-}
-
-/**
- * HTTP long-polling on `fetch` (no XMLHttpRequest): one GET waiting for packets at a time,
- * one POST carrying a batch at a time. The first GET returns the handshake.
+ * HTTP long-polling, on the platform's requests (`fetch` in browsers, `node:http(s)` in Node):
+ * one GET waiting for packets at a time, one POST carrying a batch at a time. The first GET
+ * returns the handshake.
  */
 export class PollingTransport implements Transport {
   readonly name = "polling";
@@ -58,7 +40,7 @@ export class PollingTransport implements Transport {
     this.#poll();
   }
 
-  send(packets: EnginePacket[]): void {
+  send(packets: Parameters<Transport["send"]>[0]): void {
     this.#writable = false;
     this.#request(encodePayload(packets)).then(() => {
       if (this.#state === "closed") return;
@@ -91,30 +73,34 @@ export class PollingTransport implements Transport {
   }
 
   /**
-   * A GET (no body) or a POST; a string body goes as `text/plain;charset=UTF-8` by itself.
-   * Fails with socket.io-client's errors: "xhr poll error" / "xhr post error", whose
-   * `description` is the HTTP status of a refusal (`context` has the status and the body) or
-   * the network error; only a body past maxPayload is a ProtocolError.
+   * A GET (no body) or a POST. Fails with socket.io-client's errors: "xhr poll error" /
+   * "xhr post error", whose `description` is the HTTP status of a refusal (`context` has the
+   * status and the body) or the network error; only a body past maxPayload is a ProtocolError.
    */
   async #request(body?: string, signal = this.#abort.signal): Promise<string> {
     const { opts, platform, maxPayload } = this.#init;
     const message = body === undefined ? "xhr poll error" : "xhr post error";
-    let res: Response;
-    let text: string;
+    let res: Awaited<HttpResponse>;
     try {
-      res = await (platform.fetch ?? fetch)(this.#url(), {
-        method: body === undefined ? "GET" : "POST",
-        headers: (platform.headers && opts.extraHeaders) || {},
-        credentials: opts.withCredentials ? "include" : "same-origin",
-        signal,
-        body: body ?? null,
-      });
-      text = await readBody(res, maxPayload);
+      res = await platform.request(
+        this.#url(),
+        {
+          method: body === undefined ? "GET" : "POST",
+          headers: (platform.headers && opts.extraHeaders) || {},
+          credentials: opts.withCredentials ? "include" : "same-origin",
+          signal,
+          body: body ?? null,
+        },
+        maxPayload,
+      );
     } catch (err) {
       throw err instanceof ProtocolError ? err : new TransportError(message, err);
     }
-    const { status } = res;
-    if (!res.ok) throw new TransportError(message, status, { status, responseText: text });
+    const [status, text] = res;
+    // Not 2xx (the integer part of status / 100 is not 2).
+    if ((status / 100) ^ 2) {
+      throw new TransportError(message, status, { status, responseText: text });
+    }
     return text;
   }
 
@@ -134,7 +120,7 @@ export class PollingTransport implements Transport {
       this.#fail("parse error", packets);
       return;
     }
-    // No packet can exceed maxPayload: the whole body was held to it (see readBody).
+    // No packet can exceed maxPayload: the whole body was held to it (the platform's request).
     for (const packet of packets) {
       if (this.#state === "opening" && packet.type === "open") {
         this.#state = "open";

@@ -1,11 +1,6 @@
-import {
-  decodeEnginePacket,
-  type EnginePacket,
-  encodeEnginePacket,
-  ProtocolError,
-} from "@parley/protocol";
+import { decodeEnginePacket, encodeEnginePacket, ProtocolError } from "@parley/protocol";
 import { TransportError } from "../options.js";
-import type { WebSocketLike } from "../platform.js";
+import type { WebSocketConstructor, WebSocketLike } from "../platform.js";
 import {
   silentHandler,
   type Transport,
@@ -43,10 +38,11 @@ export class WebSocketTransport implements Transport {
 
   open(): void {
     const { url, opts, platform, maxPayload } = this.#init;
-    const Ctor = platform.WebSocket();
+    // Defined: the engine tries WebSocket only where the platform has one. Were it gone
+    // since, `new` throws a TypeError, reported below like any other failure.
+    const Ctor = platform.WebSocket() as WebSocketConstructor;
     let ws: WebSocketLike;
     try {
-      if (!Ctor) throw new Error("no WebSocket implementation");
       const options: { headers?: Record<string, string>; maxPayload: number } = { maxPayload };
       if (platform.headers && opts.extraHeaders) options.headers = opts.extraHeaders;
       ws = new Ctor(url.replace(/^http/, "ws"), undefined, options);
@@ -78,9 +74,10 @@ export class WebSocketTransport implements Transport {
     ws.onmessage = (ev) => this.#onMessage(ev.data);
   }
 
-  send(packets: EnginePacket[]): void {
+  send(packets: Parameters<Transport["send"]>[0]): void {
     try {
-      for (const packet of packets) this.#ws?.send(encodeEnginePacket(packet));
+      // `ws` (Node) takes the compress option; a browser's WebSocket ignores it.
+      for (const packet of packets) this.#ws?.send(encodeEnginePacket(packet), packet.options);
     } catch (err) {
       this.#fail("transport error", err);
       return;
