@@ -228,7 +228,16 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
       this._close("forced server close");
       return;
     }
-    this.#socket(nsp)?._onpacket(packet);
+    const socket = this.#socket(nsp);
+    if (socket !== undefined) {
+      socket._onpacket(packet);
+    } else if (this.#socketCount() === 0 && this.#joining === undefined) {
+      // A packet for a namespace while connected to none (nor joining one): socket.io's
+      // "invalid state", the connection is closed. With other namespaces connected, it is
+      // dropped instead: it may be one the client sent before our DISCONNECT reached it.
+      log("invalid state (packet type: %s)", packet.type);
+      this._close("forced server close");
+    }
   }
 
   #connect(name: string, auth: Record<string, unknown>): void {

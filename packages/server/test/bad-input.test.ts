@@ -176,14 +176,20 @@ describe("bad input from a raw peer", () => {
     expect(got).toEqual([[7, 8]]);
   });
 
-  it("ignores an EVENT before CONNECT, then still accepts the CONNECT", async () => {
+  it("ends the connection on an EVENT before any CONNECT (socket.io's invalid state)", async () => {
     await setup();
     const p = new RawPeer(h.port);
     peers.push(p);
     await p.open();
     p.send('42["echo","too early"]');
+    await until(() => p.closed, "closed");
+    await stillServing();
+  });
+
+  it("ignores an EVENT for a namespace it is not in while connected to another", async () => {
+    await setup();
+    const p = await peer();
     p.send('42/other,["echo","unknown nsp"]');
-    await p.connectNamespace();
     p.send('421["echo","ok"]');
     await until(() => p.has('431["ok"]'), "ack");
     expect(p.closed).toBe(false);

@@ -400,6 +400,20 @@ export class Session
     if (!(wheel.dueIn(this) <= POLLING_CLOSE_TIMEOUT)) wheel.schedule(this, POLLING_CLOSE_TIMEOUT);
   }
 
+  /**
+   * A GET came for a polling session that is closing. As engine.io: what was still queued
+   * goes first, on its own, and the close packet comes on the GET after it, behind a noop
+   * (`6\x1e1`); the session is closed cleanly, never dropped while the client still polls.
+   */
+  #closingPoll(): void {
+    if (this.#queue.length > 0) {
+      this.#writeQueue(this.#queue);
+      return;
+    }
+    this.#queue.push({ type: "noop" });
+    this.#writeCloseAndFinish();
+  }
+
   #writeCloseAndFinish(): void {
     if (this.#transport.name === "polling") {
       const items = this.#queue;
@@ -574,7 +588,7 @@ export class Session
   onTransportReady(transport: Transport): void {
     if (transport !== this.#transport) return;
     if (this.#state === "closing") {
-      this.#writeCloseAndFinish();
+      this.#closingPoll();
     } else if (this.#probe?.probing === true) {
       // The client is switching: release its GET so it can pause polling.
       this.#transport.write([{ type: "noop" }]);

@@ -42,14 +42,16 @@ describe("closing as engine.io does", () => {
     expect(await closed).toBe("ping timeout");
   });
 
-  it("a closing polling session still answers the next GET with the close packet", async () => {
+  it("a closing polling session answers what was queued, then `6␞1` on the GET after", async () => {
     const h = await startEngine();
     const { sid, conn } = await pollingSession(h);
     const closed = once<string>(conn, "close");
     conn.send("last");
     conn.close();
-    const body = await (await fetch(h.url(`transport=polling&sid=${sid}`))).text();
-    expect(body).toBe("4last\x1e1");
+    const poll = async () => (await fetch(h.url(`transport=polling&sid=${sid}`))).text();
+    expect(await poll()).toBe("4last");
+    expect(conn.readyState).toBe("closing");
+    expect(await poll()).toBe("6\x1e1");
     expect(await closed).toBe("forced close");
   });
 
