@@ -4,6 +4,7 @@ import type { Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { debugLog } from "../debug.js";
+import { ClientTable, type EngineClients } from "./client-table.js";
 import type { EngineConnection } from "./contract.js";
 import { serializeCookie } from "./cookie.js";
 import { Cors, type HeaderMap } from "./cors.js";
@@ -86,7 +87,7 @@ function idError(error: unknown): Refusal {
  */
 export class Engine extends EventEmitter<EngineEvents> {
   readonly options: ResolvedOptions;
-  readonly #clients = new Map<string, Session>();
+  readonly #clients = new ClientTable<Session>();
   readonly #wheel: HeartbeatWheel;
   readonly #cors: Cors | null;
   readonly #sessionHost: SessionHost;
@@ -113,7 +114,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       options,
       wheel: this.#wheel,
       onSessionClosed: (session) => {
-        if (this.#clients.get(session.id) === session) this.#clients.delete(session.id);
+        if (this.#clients.get(session.id) === session) {
+          ClientTable.remove(this.#clients, session.id);
+        }
       },
       reportError: (error) => this.#reportError(error),
     };
@@ -128,9 +131,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     };
   }
 
-  /** Open sessions by id. Treat as read-only. */
-  get clients(): ReadonlyMap<string, EngineConnection> {
-    return this.#clients;
+  /**
+   * Open connections by id, as engine.io's (`clients[id]`, `Object.keys(clients)`) and as a
+   * read-only Map (`get`, `has`, `size`, iteration). Read-only.
+   */
+  get clients(): EngineClients<EngineConnection> {
+    return this.#clients as unknown as EngineClients<EngineConnection>;
   }
 
   get clientsCount(): number {
@@ -301,7 +307,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const format = protocol === 4 ? undefined : v3PollingFormat(query);
     const transport = new PollingTransport(this.#pollingHost, id, format);
     const session = new Session(this.#sessionHost, id, req, transport, protocol);
-    this.#clients.set(id, session);
+    ClientTable.add(this.#clients, id, session);
     transport.onRequest(req, res);
     session.open();
     this.#announce(session);
@@ -408,12 +414,12 @@ export class Engine extends EventEmitter<EngineEvents> {
       // only make the socket's `error` slot an array (~64 bytes per connection).
       socket.off("error", ignore);
       transport = new WebSocketTransport(ws, socket, deflate, format);
-      if (this.#clients.has(id)) {
+      if (ClientTable.isTaken(this.#clients, id)) {
         transport.close();
         return;
       }
       const session = new Session(this.#sessionHost, id, req, transport, protocol);
-      this.#clients.set(id, session);
+      ClientTable.add(this.#clients, id, session);
       session.open();
       this.#announce(session);
     });
@@ -465,7 +471,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   #checkId(id: unknown): string | Refusal {
-    if (typeof id !== "string" || id.length === 0 || this.#clients.has(id)) {
+    if (typeof id !== "string" || id.length === 0 || ClientTable.isTaken(this.#clients, id)) {
       return { code: EngineErrorCode.BAD_REQUEST, context: { name: "ID_GENERATION_ERROR" } };
     }
     return id;
