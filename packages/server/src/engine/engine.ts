@@ -540,6 +540,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   #decorateHeaders(req: IncomingMessage, headers: HeaderMap, sid: string | undefined): void {
+    let touched = false;
     try {
       if (sid !== undefined) {
         if (this.options.cookie !== false) {
@@ -548,9 +549,16 @@ export class Engine extends EventEmitter<EngineEvents> {
           const cookie = serializeCookie(sid, this.options.cookie);
           headers["Set-Cookie"] = prior === undefined ? [cookie] : [...[prior].flat(), cookie];
         }
-        this.emit("initial_headers", headers, req);
+        if (this.listenerCount("initial_headers") !== 0) {
+          this.emit("initial_headers", headers, req);
+          touched = true;
+        }
       }
-      this.emit("headers", headers, req);
+      if (this.listenerCount("headers") !== 0) {
+        this.emit("headers", headers, req);
+        touched = true;
+      }
+      if (touched) oneNamePerHeader(headers);
     } catch (error) {
       this.#reportError(error);
     }
@@ -569,5 +577,20 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
     }
     console.error("[parley/engine] unhandled error in a handler:", error);
+  }
+}
+
+/**
+ * Header names are case-insensitive: a listener that sets `set-cookie` where the engine set
+ * `Set-Cookie` replaces it, as Node's `setHeader` would, instead of sending both. The name set
+ * last wins. Only run after user listeners, the only ones that can add a second spelling.
+ */
+function oneNamePerHeader(headers: HeaderMap): void {
+  const names = new Map<string, string>();
+  for (const name of Object.keys(headers)) {
+    const lower = name.toLowerCase();
+    const earlier = names.get(lower);
+    if (earlier !== undefined) delete headers[earlier];
+    names.set(lower, name);
   }
 }

@@ -87,7 +87,9 @@ describe("engine.io's top-level API", () => {
     const engine = new Server();
     expect(engine).toBeInstanceOf(Engine);
     engine.attach(http);
-    onCleanup(() => engine.close());
+    onCleanup(() => {
+      engine.close();
+    });
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
     onCleanup(() => new Promise<void>((resolve) => http.close(() => resolve())));
     const base = `http://127.0.0.1:${port(http)}`;
@@ -102,7 +104,9 @@ describe("engine.io's top-level API", () => {
   it("attach(http, opts) returns a Server attached with those options", async () => {
     const http = createServer();
     const engine = attach(http, { pingInterval: 1234 });
-    onCleanup(() => engine.close());
+    onCleanup(() => {
+      engine.close();
+    });
     expect(engine).toBeInstanceOf(Server);
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
     onCleanup(() => new Promise<void>((resolve) => http.close(() => resolve())));

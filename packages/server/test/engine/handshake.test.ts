@@ -140,6 +140,25 @@ describe("handshake", () => {
     ws.close();
   });
 
+  it("a header set in initial_headers under another case replaces the engine's (set-cookie)", async () => {
+    const h = await startEngine({ cookie: true });
+    h.engine.on("initial_headers", (headers) => {
+      headers["set-cookie"] = "mycookie=456";
+    });
+    h.engine.on("headers", (headers) => {
+      headers["x-every"] = "a";
+      headers["X-Every"] = "b";
+    });
+    const res = await fetch(h.url("transport=polling"));
+    expect(res.headers.getSetCookie()).toEqual(["mycookie=456"]);
+    expect(res.headers.get("x-every")).toBe("b");
+    const ws = new WebSocket(h.wsUrl("transport=websocket"));
+    const up = await once<import("node:http").IncomingMessage>(ws, "upgrade");
+    expect(up.headers["set-cookie"]).toEqual(["mycookie=456"]);
+    expect(up.headers["x-every"]).toBe("b");
+    ws.close();
+  });
+
   it("generateId can be overridden, sync or async", async () => {
     const h = await startEngine();
     let n = 0;
