@@ -258,6 +258,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.#cors !== null) {
       const verdict = await this.#cors.check(req);
       if (verdict === null) {
+        if (req.method === "OPTIONS") {
+          // A preflight from a refused origin gets what engine.io (the cors package) answers:
+          // a success without any Access-Control-* header, which the browser takes as a
+          // refusal. Nothing reaches the engine: the real request, if sent, gets the 403.
+          res.writeHead(204, { "Content-Length": "0" });
+          res.end();
+          return;
+        }
         this.#refuseRequest(req, res, {
           code: EngineErrorCode.FORBIDDEN,
           context: { name: "CORS_ORIGIN_REFUSED", origin: req.headers.origin },
