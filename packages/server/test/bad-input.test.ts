@@ -165,6 +165,20 @@ describe("bad input from a raw peer", () => {
     await stillServing();
   });
 
+  it("a binary packet with a bad attachment count is socket.io's 'Illegal attachments'", async () => {
+    const { sockets } = await setup();
+    const messages: string[] = [];
+    const p1 = await peer();
+    sockets[0]!.on("error", (e: Error) => messages.push(e.message));
+    p1.send("45woooot");
+    const p2 = await peer();
+    sockets[1]!.on("error", (e: Error & { code?: string }) => messages.push(String(e.code)));
+    p2.send("45");
+    await until(() => p1.closed && p2.closed, "both closed");
+    expect(messages[0]).toMatch(/^Illegal attachments: /);
+    expect(messages[1]).toBe("INVALID_ATTACHMENT_COUNT");
+  });
+
   it("accepts a well-formed binary event", async () => {
     const { sockets } = await setup();
     const got: unknown[] = [];

@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { Engine, type EngineConnectionError } from "../../src/engine/index.js";
@@ -77,6 +78,24 @@ describe("closing as engine.io does", () => {
     await once(ws, "close");
     expect(bystander.conn.readyState).toBe("open");
     expect(h.engine.clientsCount).toBe(1);
+  });
+});
+
+describe("close descriptions as engine.io words them", () => {
+  it("a polling GET whose connection drops: 'poll connection closed prematurely'", async () => {
+    const h = await startEngine();
+    const { sid, conn } = await pollingSession(h);
+    const closed = new Promise<[string, Error | undefined]>((resolve) =>
+      conn.once("close", (reason, description) => resolve([reason, description])),
+    );
+    const req = request(h.url(`transport=polling&sid=${sid}`));
+    req.on("error", () => {});
+    req.end();
+    await until(() => conn.writable);
+    req.destroy();
+    const [reason, description] = await closed;
+    expect(reason).toBe("transport error");
+    expect(description?.message).toBe("poll connection closed prematurely");
   });
 });
 
