@@ -83,6 +83,19 @@ describe("HTTP errors (engine.io codes, JSON bodies)", () => {
     await expectError(await fetch(h.url(`transport=websocket&sid=${sid}`)), 400, 3, "Bad request");
   });
 
+  it("…reported as TRANSPORT_MISMATCH even without EIO=4, as engine.io reports it", async () => {
+    const h = await startEngine();
+    const errors = collect<EngineConnectionError>(h.engine, "connection_error");
+    const { sid } = await pollingHandshake(h);
+    const url = h.url(`transport=websocket&sid=${sid}`).replace("EIO=4&", "");
+    await expectError(await fetch(url), 400, 3, "Bad request");
+    expect(errors[0]?.context).toEqual({
+      name: "TRANSPORT_MISMATCH",
+      transport: "websocket",
+      previousTransport: "polling",
+    });
+  });
+
   it("allowRequest refusal → 403 with its message; acceptance goes through", async () => {
     const h = await startEngine({
       allowRequest: (req, cb) => {
