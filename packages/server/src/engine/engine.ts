@@ -28,6 +28,7 @@ import { leanEvents } from "./lean-events.js";
 import {
   type AttachOptions,
   type EngineOptions,
+  givenOptions,
   normalizePath,
   pathMatcher,
   type ResolvedOptions,
@@ -87,6 +88,8 @@ function idError(error: unknown): Refusal {
  */
 export class Engine extends EventEmitter<EngineEvents> {
   readonly options: ResolvedOptions;
+  /** The options as given, over engine.io's defaults (engine.io's `opts`). Frozen. */
+  readonly opts: Readonly<EngineOptions>;
   readonly #clients = new ClientTable<Session>();
   readonly #wheel: HeartbeatWheel;
   readonly #cors: Cors | null;
@@ -105,6 +108,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     super();
     const options = resolveOptions(opts);
     this.options = options;
+    this.opts = givenOptions(opts);
     if (options.cookie !== false) serializeCookie("check", options.cookie);
     this.#wheel = new HeartbeatWheel(
       HeartbeatWheel.tickFor(options.pingInterval, options.pingTimeout),

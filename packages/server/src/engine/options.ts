@@ -289,3 +289,23 @@ export function resolveOptions(opts: EngineOptions): ResolvedOptions {
     allowEIO3: allowEIO3Of(opts.allowEIO3),
   };
 }
+
+/**
+ * `engine.opts`: the options as given, over the defaults engine.io fills in, as engine.io's
+ * `opts` reads (`io.engine.opts.pingInterval`). Frozen: options cannot change after
+ * construction, and a write throws (in strict code) rather than being silently ignored.
+ */
+export function givenOptions(opts: EngineOptions): Readonly<EngineOptions> {
+  const defaults: EngineOptions = {
+    pingTimeout: 20_000,
+    pingInterval: 25_000,
+    upgradeTimeout: 10_000,
+    maxHttpBufferSize: 1e6,
+    transports: ["polling", "websocket"],
+    allowUpgrades: true,
+    httpCompression: { threshold: 1024 },
+    cors: false,
+    allowEIO3: false,
+  };
+  return Object.freeze({ ...defaults, ...opts });
+}

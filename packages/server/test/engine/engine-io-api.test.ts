@@ -68,6 +68,22 @@ describe("engine.clients", () => {
   });
 });
 
+describe("engine.opts", () => {
+  it("holds the options as given over engine.io's defaults, and cannot be changed", () => {
+    const engine = new Server({ cors: true, pingInterval: 1000 });
+    expect(engine.opts).toMatchObject({
+      cors: true,
+      pingInterval: 1000,
+      pingTimeout: 20_000,
+      maxHttpBufferSize: 1e6,
+      path: "/engine.io",
+    });
+    expect(() => {
+      (engine.opts as { pingInterval: number }).pingInterval = 5;
+    }).toThrow(TypeError);
+  });
+});
+
 describe("engine.io's top-level API", () => {
   function port(server: { address(): unknown }): number {
     return (server.address() as AddressInfo).port;
