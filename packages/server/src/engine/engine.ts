@@ -131,7 +131,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     };
     this.#pollingHost = {
       options,
-      decorateHeaders: (req, headers, sid) => this.#decorateHeaders(req, headers, sid),
+      decorateHeaders: (req, headers, sid) => this.#decorateHeaders(req, headers, sid, true),
     };
   }
 
@@ -541,7 +541,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
       const sid = this.#wsHandshakes.get(req);
       this.#wsHandshakes.delete(req);
-      this.#decorateHeaders(req, headers, sid);
+      // No io cookie on a WebSocket handshake, as engine.io: one connection needs no
+      // affinity, and headers a listener adds (its own set-cookie) go out alone.
+      this.#decorateHeaders(req, headers, sid, false);
       for (const name in headers) {
         const value = headers[name] as string | string[];
         for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${v}`);
@@ -551,26 +553,23 @@ export class Engine extends EventEmitter<EngineEvents> {
     return wss;
   }
 
-  #decorateHeaders(req: IncomingMessage, headers: HeaderMap, sid: string | undefined): void {
-    let touched = false;
+  #decorateHeaders(
+    req: IncomingMessage,
+    headers: HeaderMap,
+    sid: string | undefined,
+    cookie: boolean,
+  ): void {
     try {
       if (sid !== undefined) {
-        if (this.options.cookie !== false) {
+        if (cookie && this.options.cookie !== false) {
           // After any cookie a middleware set for this response (express-session's).
           const prior = headers["Set-Cookie"];
           const cookie = serializeCookie(sid, this.options.cookie);
           headers["Set-Cookie"] = prior === undefined ? [cookie] : [...[prior].flat(), cookie];
         }
-        if (this.listenerCount("initial_headers") !== 0) {
-          this.emit("initial_headers", headers, req);
-          touched = true;
-        }
+        this.emit("initial_headers", headers, req);
       }
-      if (this.listenerCount("headers") !== 0) {
-        this.emit("headers", headers, req);
-        touched = true;
-      }
-      if (touched) oneNamePerHeader(headers);
+      this.emit("headers", headers, req);
     } catch (error) {
       this.#reportError(error);
     }
@@ -589,20 +588,5 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
     }
     console.error("[parley/engine] unhandled error in a handler:", error);
-  }
-}
-
-/**
- * Header names are case-insensitive: a listener that sets `set-cookie` where the engine set
- * `Set-Cookie` replaces it, as Node's `setHeader` would, instead of sending both. The name set
- * last wins. Only run after user listeners, the only ones that can add a second spelling.
- */
-function oneNamePerHeader(headers: HeaderMap): void {
-  const names = new Map<string, string>();
-  for (const name of Object.keys(headers)) {
-    const lower = name.toLowerCase();
-    const earlier = names.get(lower);
-    if (earlier !== undefined) delete headers[earlier];
-    names.set(lower, name);
   }
 }
