@@ -297,7 +297,7 @@ describe("long-polling", () => {
     conn.send("kept");
     expect(await (await get(h, sid)).text()).toBe("4kept");
     const pending = get(h, sid);
-    const transport = h.engine.clients.get(sid)?.transport as { writable?: boolean } | undefined;
+    const transport = h.engine.clients.get(sid)?.transport;
     await until(() => transport?.writable === true);
     conn.send("now", { volatile: true });
     expect(await (await pending).text()).toBe("4now");
