@@ -165,8 +165,12 @@ export class Session
   #awaitingPong = false;
   #pongGraceUsed = false;
   #overLimit = false;
-  /** While closing a polling session: when to give up on the GET the close goes out on. */
-  #closeDeadline = 0;
+  /**
+   * While open and a pong is due: when it is due (`performance.now()` time). While closing a
+   * polling session: when to give up on the GET the close goes out on. One field for both,
+   * as a session is never in both states: a double costs a heap box per session.
+   */
+  #deadline = 0;
   #probe: Probe | null = null;
   #upgraded = false;
 
@@ -395,7 +399,7 @@ export class Session
     // Polling with no GET waiting: the close packet goes out on the next GET. As engine.io,
     // the heartbeat goes on meanwhile (a peer gone silent ends with "ping timeout"), and
     // after 30 s without a GET the session ends anyway ("forced close").
-    this.#closeDeadline = performance.now() + POLLING_CLOSE_TIMEOUT;
+    this.#deadline = performance.now() + POLLING_CLOSE_TIMEOUT;
     const wheel = this.#host.wheel;
     if (!(wheel.dueIn(this) <= POLLING_CLOSE_TIMEOUT)) wheel.schedule(this, POLLING_CLOSE_TIMEOUT);
   }
@@ -498,21 +502,39 @@ export class Session
     if (log.enabled) log("sid %s: ping, expecting a pong within %dms", this.id, opts.pingTimeout);
     this.#created("ping", undefined, true);
     this.#enqueue({ type: "ping" }, 1, false, undefined);
-    if (this.#state === "open") this.#host.wheel.schedule(this, opts.pingTimeout);
+    if (this.#state === "open") this.#expectPongWithin(opts.pingTimeout);
+  }
+
+  #expectPongWithin(ms: number): void {
+    this.#deadline = performance.now() + ms;
+    this.#host.wheel.schedule(this, ms);
+  }
+
+  /**
+   * @internal A request names this session: if its pong is overdue, it ends now ("ping
+   * timeout") and the request is refused as for an unknown session, as engine.io's own timer
+   * would have it; the shared timer rounds deadlines up to its tick and may not have fired.
+   */
+  _expireIfOverdue(): boolean {
+    if (this.#state !== "open" || !this.#awaitingPong || this.protocol !== 4) return false;
+    if (performance.now() < this.#deadline) return false;
+    if (log.enabled) log("sid %s: pong overdue at a request", this.id);
+    this.#finish("ping timeout");
+    return true;
   }
 
   /** A closing polling session's deadline: its ping timeout, or the end of the wait. */
   #closingHeartbeat(): void {
     const now = performance.now();
     // The wheel never fires early; the millisecond absorbs float rounding.
-    if (now + 1 >= this.#closeDeadline) {
+    if (now + 1 >= this.#deadline) {
       this.#finish("forced close");
     } else if (this.#awaitingPong) {
       this.#finish("ping timeout");
     } else {
       // The ping itself is not sent (engine.io sends nothing while closing); its timeout runs.
       this.#awaitingPong = true;
-      const wait = Math.min(this.#host.options.pingTimeout, this.#closeDeadline - now);
+      const wait = Math.min(this.#host.options.pingTimeout, this.#deadline - now);
       this.#host.wheel.schedule(this, wait);
     }
   }
@@ -531,7 +553,7 @@ export class Session
     if (this.#awaitingPong && !this.#pongGraceUsed && packet.type !== "pong") {
       // Like engine.io: traffic while a pong is due proves liveness once per ping.
       this.#pongGraceUsed = true;
-      this.#host.wheel.schedule(this, this.#host.options.pingTimeout);
+      this.#expectPongWithin(this.#host.options.pingTimeout);
     }
     switch (packet.type) {
       case "message":

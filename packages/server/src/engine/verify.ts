@@ -57,7 +57,9 @@ export function verifyRequest(
   const sid = query.get("sid");
   if (sid !== null) {
     const session = ctx.sessions.get(sid);
-    if (session === undefined) return { code: EngineErrorCode.UNKNOWN_SID, context: { sid } };
+    if (session === undefined || session._expireIfOverdue()) {
+      return { code: EngineErrorCode.UNKNOWN_SID, context: { sid } };
+    }
     const current = session.transport.name;
     // Before the revision, as engine.io (which has only this check) reports it.
     if (!upgrade && current !== transport) {

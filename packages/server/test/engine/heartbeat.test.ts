@@ -203,3 +203,43 @@ describe("server-driven heartbeat", () => {
     expect(performance.now() - pingAt).toBeGreaterThanOrEqual(80 + 120 - 10);
   });
 });
+
+describe("a pong overdue when the next request comes", () => {
+  it("ends the session at the request, even before the shared timer (rounded up to its tick) fires", async () => {
+    const h = await startEngine({ pingInterval: 60, pingTimeout: 40 });
+    const conn = nextConnection(h.engine);
+    const { sid } = await pollingHandshake(h);
+    const c = await conn;
+    const reasons = collect<string>(c, "close");
+    const pinged = new Promise<number>((resolve) =>
+      c.on("packetCreate", (p) => {
+        if (p.type === "ping") resolve(performance.now());
+      }),
+    );
+    const pingAt = await pinged;
+    // Synchronously past the deadline: the wheel's timer cannot have run, so only the
+    // request-time check can see the pong is overdue. Then a request naming the session.
+    while (performance.now() < pingAt + 41) {
+      // busy-wait, on purpose: no timer may run in between
+    }
+    const session = h.engine.clients.get(sid) as unknown as { _expireIfOverdue(): boolean };
+    expect(session._expireIfOverdue()).toBe(true);
+    expect(reasons).toEqual(["ping timeout"]);
+    expect((await fetch(h.url(`transport=polling&sid=${sid}`))).status).toBe(400);
+  });
+
+  it("leaves a session whose pong is not yet due alone", async () => {
+    const h = await startEngine({ pingInterval: 60, pingTimeout: 10_000 });
+    const conn = nextConnection(h.engine);
+    const { sid } = await pollingHandshake(h);
+    const c = await conn;
+    await new Promise<void>((resolve) =>
+      c.on("packetCreate", (p) => {
+        if (p.type === "ping") resolve();
+      }),
+    );
+    const session = h.engine.clients.get(sid) as unknown as { _expireIfOverdue(): boolean };
+    expect(session._expireIfOverdue()).toBe(false);
+    expect(c.readyState).toBe("open");
+  });
+});
