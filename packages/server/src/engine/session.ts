@@ -166,9 +166,10 @@ export class Session
   #pongGraceUsed = false;
   #overLimit = false;
   /**
-   * While open and a pong is due: when it is due (`performance.now()` time). While closing a
-   * polling session: when to give up on the GET the close goes out on. One field for both,
-   * as a session is never in both states: a double costs a heap box per session.
+   * While open: when the next ping is due, then, once sent, when its pong is due
+   * (`performance.now()` time). While closing a polling session: when to give up on the GET
+   * the close goes out on. One field for all three, as they never overlap: a double costs a
+   * heap box per session.
    */
   #deadline = 0;
   #probe: Probe | null = null;
@@ -250,7 +251,8 @@ export class Session
     }
     this.#flush();
     // v3: no ping of ours; the peer's first ping is due within pingInterval + pingTimeout.
-    this.#host.wheel.schedule(this, this.protocol === 3 ? v3Deadline(opts) : opts.pingInterval);
+    if (this.protocol === 3) this.#host.wheel.schedule(this, v3Deadline(opts));
+    else this.#schedulePing(opts.pingInterval);
   }
 
   send(data: MessageData, options?: SendOptions | SendCallback, callback?: SendCallback): this {
@@ -502,7 +504,20 @@ export class Session
     if (log.enabled) log("sid %s: ping, expecting a pong within %dms", this.id, opts.pingTimeout);
     this.#created("ping", undefined, true);
     this.#enqueue({ type: "ping" }, 1, false, undefined);
-    if (this.#state === "open") this.#expectPongWithin(opts.pingTimeout);
+    if (this.#state !== "open") return;
+    // The pong is due pingTimeout after the ping was due, as engine.io's two timers have it,
+    // not after the tick the shared timer fired on (up to one tick later). A ping later than
+    // that (a busy event loop) gives the peer its full pingTimeout less one tick.
+    const now = performance.now();
+    const pingDue = Math.max(this.#deadline, now - this.#host.wheel.tickMs);
+    this.#deadline = pingDue + opts.pingTimeout;
+    this.#host.wheel.schedule(this, this.#deadline - now);
+  }
+
+  /** The next ping is due in `ms` (kept in `#deadline` until it is sent). */
+  #schedulePing(ms: number): void {
+    this.#deadline = performance.now() + ms;
+    this.#host.wheel.schedule(this, ms);
   }
 
   #expectPongWithin(ms: number): void {
@@ -566,7 +581,7 @@ export class Session
           break;
         }
         this.#awaitingPong = false;
-        this.#host.wheel.schedule(this, this.#host.options.pingInterval);
+        this.#schedulePing(this.#host.options.pingInterval);
         this.#emit("heartbeat");
         break;
       case "ping":
