@@ -7,6 +7,7 @@ import {
   PacketDecoder,
   PacketType,
   ProtocolError,
+  ProtocolErrorCode,
   type RawData,
 } from "@parley/protocol";
 import { debugLog } from "./debug.js";
@@ -193,8 +194,9 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
    * an `error` event with the reason, then the connection closes and they disconnect with
    * "forced close". Not recoverable: a client that sent garbage gets a fresh session.
    */
-  #onDecodeError(err: Error): void {
+  #onDecodeError(decodeError: Error): void {
     if (this.#closed) return;
+    const err = inSocketIoWords(decodeError);
     for (const socket of this.#socketList()) socket._onerror(err);
     this._close("forced close", err, false);
   }
@@ -228,7 +230,16 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
       this._close("forced server close");
       return;
     }
-    this.#socket(nsp)?._onpacket(packet);
+    const socket = this.#socket(nsp);
+    if (socket !== undefined) {
+      socket._onpacket(packet);
+    } else if (this.#socketCount() === 0 && this.#joining === undefined) {
+      // A packet for a namespace while connected to none (nor joining one): socket.io's
+      // "invalid state", the connection is closed. With other namespaces connected, it is
+      // dropped instead: it may be one the client sent before our DISCONNECT reached it.
+      log("invalid state (packet type: %s)", packet.type);
+      this._close("forced server close");
+    }
   }
 
   #connect(name: string, auth: Record<string, unknown>): void {
@@ -372,4 +383,20 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
     // Not connected: closing one only takes it out of its rooms (no events).
     if (pending !== undefined) for (const socket of pending) socket._onclose(reason, description);
   }
+}
+
+/**
+ * A binary packet whose attachment count is wrong is "Illegal attachments" in socket.io's
+ * parser, and handlers match on that (`/Illegal attachments/`): the error keeps Parley's
+ * code and detail, after socket.io's words. Only on this error path, so only here.
+ */
+function inSocketIoWords(err: Error): Error {
+  if (
+    err instanceof ProtocolError &&
+    (err.code === ProtocolErrorCode.INVALID_ATTACHMENT_COUNT ||
+      err.code === ProtocolErrorCode.TOO_MANY_ATTACHMENTS)
+  ) {
+    return new ProtocolError(err.code, `Illegal attachments: ${err.message}`);
+  }
+  return err;
 }

@@ -444,7 +444,7 @@ export class Socket<
 
   /**
    * @internal The namespace accepted the socket: join its own room (and a recovered
-   * session's rooms), confirm to the client, then replay what a recovered session missed.
+   * session's rooms), replay what a recovered session missed, then confirm to the client.
    */
   _onconnect(): void {
     this.connected = true;
@@ -456,6 +456,13 @@ export class Socket<
     } else {
       // Straight to the adapter: these rooms were within maxRoomsPerSocket when persisted.
       this.nsp.adapter.addAll(this.id, new Set([this.id, ...restored.rooms]));
+    }
+    if (restored !== undefined) {
+      // Before the CONNECT, as socket.io writes them: clients buffer events that come before
+      // it and emit them just before `connect` (socket.io-client's order), not after it.
+      for (const frames of restored.missedPackets) {
+        this.client._writePrepared(prepareMessage(frames));
+      }
     }
     log("socket connected - writing packet");
     if (this.client.conn.protocol === LEGACY_ENGINE_PROTOCOL) {
@@ -469,11 +476,6 @@ export class Socket<
       // Clients that do not know the field ignore it (socket.io-client reads sid and pid).
       if (taken !== undefined && "reason" in taken) data.recoveryFailure = taken.reason;
       this._sendPacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
-    }
-    if (restored !== undefined) {
-      for (const frames of restored.missedPackets) {
-        this.client._writePrepared(prepareMessage(frames));
-      }
     }
   }
 

@@ -165,6 +165,20 @@ describe("bad input from a raw peer", () => {
     await stillServing();
   });
 
+  it("a binary packet with a bad attachment count is socket.io's 'Illegal attachments'", async () => {
+    const { sockets } = await setup();
+    const messages: string[] = [];
+    const p1 = await peer();
+    sockets[0]!.on("error", (e: Error) => messages.push(e.message));
+    p1.send("45woooot");
+    const p2 = await peer();
+    sockets[1]!.on("error", (e: Error & { code?: string }) => messages.push(String(e.code)));
+    p2.send("45");
+    await until(() => p1.closed && p2.closed, "both closed");
+    expect(messages[0]).toMatch(/^Illegal attachments: /);
+    expect(messages[1]).toBe("INVALID_ATTACHMENT_COUNT");
+  });
+
   it("accepts a well-formed binary event", async () => {
     const { sockets } = await setup();
     const got: unknown[] = [];
@@ -176,14 +190,20 @@ describe("bad input from a raw peer", () => {
     expect(got).toEqual([[7, 8]]);
   });
 
-  it("ignores an EVENT before CONNECT, then still accepts the CONNECT", async () => {
+  it("ends the connection on an EVENT before any CONNECT (socket.io's invalid state)", async () => {
     await setup();
     const p = new RawPeer(h.port);
     peers.push(p);
     await p.open();
     p.send('42["echo","too early"]');
+    await until(() => p.closed, "closed");
+    await stillServing();
+  });
+
+  it("ignores an EVENT for a namespace it is not in while connected to another", async () => {
+    await setup();
+    const p = await peer();
     p.send('42/other,["echo","unknown nsp"]');
-    await p.connectNamespace();
     p.send('421["echo","ok"]');
     await until(() => p.has('431["ok"]'), "ack");
     expect(p.closed).toBe(false);

@@ -76,6 +76,34 @@ describe.skipIf(!built)("CommonJS build", () => {
     });
   });
 
+  it("refuses an Engine.IO v3 body that does not decode with 400, and the process goes on", () => {
+    // @parley/protocol and @parley/protocol/v3 are two CommonJS entries: with a copy of
+    // ProtocolError in each, the engine took the v3 decoder's error for a list of packets
+    // and the process died iterating it.
+    const result = runNode(`
+      const { createServer } = require("node:http");
+      const { ProtocolError } = require("@parley/protocol");
+      const { decodePayloadV3 } = require("@parley/protocol/v3");
+      const { Engine } = require("@parley/server/engine");
+      const http = createServer();
+      const engine = new Engine({ allowEIO3: true });
+      engine.attach(http);
+      await new Promise((r) => http.listen(0, "127.0.0.1", r));
+      const base = "http://127.0.0.1:" + http.address().port + "/socket.io/?EIO=3&transport=polling";
+      const open = await (await fetch(base + "&b64=1")).text();
+      const sid = JSON.parse(open.slice(open.indexOf("{"))).sid;
+      const post = await fetch(base + "&b64=1&sid=" + sid, { method: "POST", body: "garbage" });
+      out({
+        sharedClass: decodePayloadV3("x") instanceof ProtocolError,
+        status: post.status,
+        alive: (await fetch(base + "&b64=1")).status,
+      });
+      engine.close();
+      http.close();
+    `);
+    expect(result).toEqual({ sharedClass: true, status: 400, alive: 200 });
+  });
+
   it("is callable as the classic factory, with the named exports on it", () => {
     const result = runNode(`
       const parley = require("@parley/server");

@@ -175,6 +175,13 @@ describe("a typical Socket.IO TypeScript server compiles against Parley", () => 
       headers["set-cookie"] = `io=${req.url ?? ""}`;
     });
     expectTypeOf(io.engine.clientsCount).toEqualTypeOf<number>();
+    // engine.io's shapes of engine.clients, and what user code reads off a connection.
+    expectTypeOf(Object.keys(io.engine.clients)).toEqualTypeOf<string[]>();
+    const first = io.engine.clients["some-sid"];
+    if (first !== undefined) {
+      expectTypeOf(first.transport.writable).toEqualTypeOf<boolean>();
+      expectTypeOf(first.transport.name).toEqualTypeOf<"polling" | "websocket">();
+    }
     // io.engine.use: the docs' "only on handshake" idiom, and Express middleware as is
     // (express-session and helmet are typed as Express's RequestHandler).
     io.engine.use((req, res, next) => {

@@ -1,10 +1,10 @@
 // engine.io's server tests (packages/engine.io/test), with the server under test at
-// @parley/server/engine (through shims/engine.cjs for the engine.io names it lacks) and the
+// @parley/server/engine (which exports engine.io's top-level names itself) and the
 // official engine.io-client (engine.io-client 3.x with EIO_CLIENT=3) as clients.
 
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { missingModule, rewriteSpecifiers, shim } from "../lib/rewrite.mjs";
+import { missingModule, rewriteSpecifiers } from "../lib/rewrite.mjs";
 import { SCRATCH } from "../lib/scratch.mjs";
 import { extract, listFiles } from "../lib/source.mjs";
 
@@ -24,7 +24,7 @@ function engineSuite(spec) {
       const missing = extract(ctx.source, "packages/engine.io/test", join(dir, "test"));
       writeFileSync(join(dir, "package.json"), '{ "type": "commonjs" }\n');
       const official = ctx.target === "official";
-      const pkg = official ? "engine.io" : shim("engine.cjs");
+      const pkg = official ? "engine.io" : "@parley/server/engine";
       // parser.js unit-tests engine.io's internal Engine.IO v3 codec (build/parser-v3).
       const parserV3 = official
         ? join(SCRATCH, "node_modules/engine.io/build/parser-v3/index.js")

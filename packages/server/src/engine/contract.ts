@@ -60,6 +60,11 @@ export function prepareMessage(
 /** What a transport exposes to users through `socket.conn.transport`. */
 export interface TransportInfo {
   readonly name: TransportName;
+  /**
+   * Whether a message sent now goes straight out (polling: a GET is waiting; WebSocket:
+   * nothing buffered), engine.io's `transport.writable`, which decides volatile packets.
+   */
+  readonly writable: boolean;
 }
 
 /**

@@ -61,7 +61,8 @@ export interface CorsVerdict {
  * CORS as Socket.IO users configure it (the `cors` package's options, or its per-request
  * delegate), enforced rather than advisory: an Origin that the configuration does not allow is
  * refused (403), on polling and on WebSocket upgrades alike, because browsers do not apply CORS
- * to WebSocket at all.
+ * to WebSocket at all. Its preflights get engine.io's answer (204, no CORS headers): the
+ * browser refuses on its own, and the engine never sees the request.
  */
 export class Cors {
   readonly #options: CorsOptions | CorsOptionsDelegate;

@@ -4,6 +4,7 @@ import type { Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { debugLog } from "../debug.js";
+import { ClientTable, type EngineClients } from "./client-table.js";
 import type { EngineConnection } from "./contract.js";
 import { serializeCookie } from "./cookie.js";
 import { Cors, type HeaderMap } from "./cors.js";
@@ -27,6 +28,7 @@ import { leanEvents } from "./lean-events.js";
 import {
   type AttachOptions,
   type EngineOptions,
+  givenOptions,
   normalizePath,
   pathMatcher,
   type ResolvedOptions,
@@ -86,7 +88,9 @@ function idError(error: unknown): Refusal {
  */
 export class Engine extends EventEmitter<EngineEvents> {
   readonly options: ResolvedOptions;
-  readonly #clients = new Map<string, Session>();
+  /** The options as given, over engine.io's defaults (engine.io's `opts`). Frozen. */
+  readonly opts: Readonly<EngineOptions>;
+  readonly #clients = new ClientTable<Session>();
   readonly #wheel: HeartbeatWheel;
   readonly #cors: Cors | null;
   readonly #sessionHost: SessionHost;
@@ -104,6 +108,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     super();
     const options = resolveOptions(opts);
     this.options = options;
+    this.opts = givenOptions(opts);
     if (options.cookie !== false) serializeCookie("check", options.cookie);
     this.#wheel = new HeartbeatWheel(
       HeartbeatWheel.tickFor(options.pingInterval, options.pingTimeout),
@@ -113,7 +118,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       options,
       wheel: this.#wheel,
       onSessionClosed: (session) => {
-        if (this.#clients.get(session.id) === session) this.#clients.delete(session.id);
+        if (this.#clients.get(session.id) === session) {
+          ClientTable.remove(this.#clients, session.id);
+        }
       },
       reportError: (error) => this.#reportError(error),
     };
@@ -124,13 +131,16 @@ export class Engine extends EventEmitter<EngineEvents> {
     };
     this.#pollingHost = {
       options,
-      decorateHeaders: (req, headers, sid) => this.#decorateHeaders(req, headers, sid),
+      decorateHeaders: (req, headers, sid) => this.#decorateHeaders(req, headers, sid, true),
     };
   }
 
-  /** Open sessions by id. Treat as read-only. */
-  get clients(): ReadonlyMap<string, EngineConnection> {
-    return this.#clients;
+  /**
+   * Open connections by id, as engine.io's (`clients[id]`, `Object.keys(clients)`) and as a
+   * read-only Map (`get`, `has`, `size`, iteration). Read-only.
+   */
+  get clients(): EngineClients<EngineConnection> {
+    return this.#clients as unknown as EngineClients<EngineConnection>;
   }
 
   get clientsCount(): number {
@@ -252,6 +262,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.#cors !== null) {
       const verdict = await this.#cors.check(req);
       if (verdict === null) {
+        if (req.method === "OPTIONS") {
+          // A preflight from a refused origin gets what engine.io (the cors package) answers:
+          // a success without any Access-Control-* header, which the browser takes as a
+          // refusal. Nothing reaches the engine: the real request, if sent, gets the 403.
+          res.writeHead(204, { "Content-Length": "0" });
+          res.end();
+          return;
+        }
         this.#refuseRequest(req, res, {
           code: EngineErrorCode.FORBIDDEN,
           context: { name: "CORS_ORIGIN_REFUSED", origin: req.headers.origin },
@@ -301,7 +319,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const format = protocol === 4 ? undefined : v3PollingFormat(query);
     const transport = new PollingTransport(this.#pollingHost, id, format);
     const session = new Session(this.#sessionHost, id, req, transport, protocol);
-    this.#clients.set(id, session);
+    ClientTable.add(this.#clients, id, session);
     transport.onRequest(req, res);
     session.open();
     this.#announce(session);
@@ -408,12 +426,12 @@ export class Engine extends EventEmitter<EngineEvents> {
       // only make the socket's `error` slot an array (~64 bytes per connection).
       socket.off("error", ignore);
       transport = new WebSocketTransport(ws, socket, deflate, format);
-      if (this.#clients.has(id)) {
+      if (ClientTable.isTaken(this.#clients, id)) {
         transport.close();
         return;
       }
       const session = new Session(this.#sessionHost, id, req, transport, protocol);
-      this.#clients.set(id, session);
+      ClientTable.add(this.#clients, id, session);
       session.open();
       this.#announce(session);
     });
@@ -465,7 +483,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   #checkId(id: unknown): string | Refusal {
-    if (typeof id !== "string" || id.length === 0 || this.#clients.has(id)) {
+    if (typeof id !== "string" || id.length === 0 || ClientTable.isTaken(this.#clients, id)) {
       return { code: EngineErrorCode.BAD_REQUEST, context: { name: "ID_GENERATION_ERROR" } };
     }
     return id;
@@ -523,7 +541,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
       const sid = this.#wsHandshakes.get(req);
       this.#wsHandshakes.delete(req);
-      this.#decorateHeaders(req, headers, sid);
+      // No io cookie on a WebSocket handshake, as engine.io: one connection needs no
+      // affinity, and headers a listener adds (its own set-cookie) go out alone.
+      this.#decorateHeaders(req, headers, sid, false);
       for (const name in headers) {
         const value = headers[name] as string | string[];
         for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${v}`);
@@ -533,10 +553,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     return wss;
   }
 
-  #decorateHeaders(req: IncomingMessage, headers: HeaderMap, sid: string | undefined): void {
+  #decorateHeaders(
+    req: IncomingMessage,
+    headers: HeaderMap,
+    sid: string | undefined,
+    cookie: boolean,
+  ): void {
     try {
       if (sid !== undefined) {
-        if (this.options.cookie !== false) {
+        if (cookie && this.options.cookie !== false) {
           // After any cookie a middleware set for this response (express-session's).
           const prior = headers["Set-Cookie"];
           const cookie = serializeCookie(sid, this.options.cookie);

@@ -1,3 +1,4 @@
+export { ClientTable, type EngineClients } from "./client-table.js";
 export type {
   ConnectionCloseReason,
   ConnectionEvents,
@@ -16,6 +17,7 @@ export type {
 export { prepareMessage } from "./contract.js";
 export type { HeaderMap } from "./cors.js";
 export { Engine, type EngineEvents } from "./engine.js";
+export { attach, ENGINE_IO_PATH, listen, protocol, Server } from "./engine-io.js";
 export { type HeartbeatTarget, HeartbeatWheel } from "./heartbeat.js";
 export {
   type EngineConnectionError,
@@ -42,5 +44,7 @@ export {
   type HttpCompressionOptions,
 } from "./options.js";
 export type { Session as EngineSession } from "./session.js";
+/** engine.io's name for a connection's class: every `connection` is one (`instanceof Socket`). */
+export { Session as Socket } from "./session.js";
 export type { SessionRelay } from "./session-relay.js";
 export type { UpgradeResponse } from "./upgrade-response.js";

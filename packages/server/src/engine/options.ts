@@ -110,10 +110,13 @@ export interface EngineOptions extends AttachOptions {
   /** Set an `io=<sid>` cookie on the handshake (default off). */
   cookie?: boolean | CookieOptions;
   /**
-   * Per-session send buffer limit in bytes (default 2 MiB). Above it, volatile sends are
-   * dropped; a session still above it at its next heartbeat, or whose buffer would grow past
-   * twice the limit, is closed with "send buffer overflow". A single message into an empty
-   * buffer is always accepted, however large.
+   * Per-session send buffer limit in bytes (default: eight times `maxHttpBufferSize`, so 8 MB
+   * with its default, and never under 2 MiB). Above it, volatile sends are dropped; a session
+   * still above it at its next heartbeat, or whose buffer would grow past twice the limit, is
+   * closed with "send buffer overflow". A single message into an empty buffer is always
+   * accepted, however large. The default lets a burst of a few of the largest messages the
+   * server accepts pass in one tick (socket.io buffers without bound), while a client that
+   * does not read is still dropped.
    */
   maxBufferedBytes?: number;
   /** Most packets accepted in one polling request body (default 10000). */
@@ -154,7 +157,10 @@ export interface ResolvedOptions {
 }
 
 export const DEFAULT_PATH = "/socket.io/";
+/** The least default `maxBufferedBytes`. */
 export const DEFAULT_MAX_BUFFERED_BYTES = 2 * 1024 * 1024;
+/** The default `maxBufferedBytes` holds this many messages of `maxHttpBufferSize`. */
+const BUFFERED_MESSAGES = 8;
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -249,12 +255,13 @@ export function resolveOptions(opts: EngineOptions): ResolvedOptions {
   const cookie = opts.cookie ?? false;
   const pingInterval = positive("pingInterval", opts.pingInterval, 25_000);
   const pingTimeout = positive("pingTimeout", opts.pingTimeout, 20_000);
+  const maxHttpBufferSize = positive("maxHttpBufferSize", opts.maxHttpBufferSize, 1e6);
   return {
     path: normalizePath(opts.path, opts.addTrailingSlash ?? true),
     pingInterval,
     pingTimeout,
     upgradeTimeout: positive("upgradeTimeout", opts.upgradeTimeout, 10_000),
-    maxHttpBufferSize: positive("maxHttpBufferSize", opts.maxHttpBufferSize, 1e6),
+    maxHttpBufferSize,
     transports,
     allowUpgrades: opts.allowUpgrades ?? true,
     // engine.io's default threshold, also under options that leave it out.
@@ -271,7 +278,7 @@ export function resolveOptions(opts: EngineOptions): ResolvedOptions {
     maxBufferedBytes: positive(
       "maxBufferedBytes",
       opts.maxBufferedBytes,
-      DEFAULT_MAX_BUFFERED_BYTES,
+      Math.max(DEFAULT_MAX_BUFFERED_BYTES, BUFFERED_MESSAGES * maxHttpBufferSize),
     ),
     maxPayloadPackets: positive(
       "maxPayloadPackets",
@@ -281,4 +288,24 @@ export function resolveOptions(opts: EngineOptions): ResolvedOptions {
     initialPacket: resolveInitialPacket(opts.initialPacket),
     allowEIO3: allowEIO3Of(opts.allowEIO3),
   };
+}
+
+/**
+ * `engine.opts`: the options as given, over the defaults engine.io fills in, as engine.io's
+ * `opts` reads (`io.engine.opts.pingInterval`). Frozen: options cannot change after
+ * construction, and a write throws (in strict code) rather than being silently ignored.
+ */
+export function givenOptions(opts: EngineOptions): Readonly<EngineOptions> {
+  const defaults: EngineOptions = {
+    pingTimeout: 20_000,
+    pingInterval: 25_000,
+    upgradeTimeout: 10_000,
+    maxHttpBufferSize: 1e6,
+    transports: ["polling", "websocket"],
+    allowUpgrades: true,
+    httpCompression: { threshold: 1024 },
+    cors: false,
+    allowEIO3: false,
+  };
+  return Object.freeze({ ...defaults, ...opts });
 }

@@ -165,8 +165,13 @@ export class Session
   #awaitingPong = false;
   #pongGraceUsed = false;
   #overLimit = false;
-  /** While closing a polling session: when to give up on the GET the close goes out on. */
-  #closeDeadline = 0;
+  /**
+   * While open: when the next ping is due, then, once sent, when its pong is due
+   * (`performance.now()` time). While closing a polling session: when to give up on the GET
+   * the close goes out on. One field for all three, as they never overlap: a double costs a
+   * heap box per session.
+   */
+  #deadline = 0;
   #probe: Probe | null = null;
   #upgraded = false;
 
@@ -246,7 +251,8 @@ export class Session
     }
     this.#flush();
     // v3: no ping of ours; the peer's first ping is due within pingInterval + pingTimeout.
-    this.#host.wheel.schedule(this, this.protocol === 3 ? v3Deadline(opts) : opts.pingInterval);
+    if (this.protocol === 3) this.#host.wheel.schedule(this, v3Deadline(opts));
+    else this.#schedulePing(opts.pingInterval);
   }
 
   send(data: MessageData, options?: SendOptions | SendCallback, callback?: SendCallback): this {
@@ -395,9 +401,23 @@ export class Session
     // Polling with no GET waiting: the close packet goes out on the next GET. As engine.io,
     // the heartbeat goes on meanwhile (a peer gone silent ends with "ping timeout"), and
     // after 30 s without a GET the session ends anyway ("forced close").
-    this.#closeDeadline = performance.now() + POLLING_CLOSE_TIMEOUT;
+    this.#deadline = performance.now() + POLLING_CLOSE_TIMEOUT;
     const wheel = this.#host.wheel;
     if (!(wheel.dueIn(this) <= POLLING_CLOSE_TIMEOUT)) wheel.schedule(this, POLLING_CLOSE_TIMEOUT);
+  }
+
+  /**
+   * A GET came for a polling session that is closing. As engine.io: what was still queued
+   * goes first, on its own, and the close packet comes on the GET after it, behind a noop
+   * (`6\x1e1`); the session is closed cleanly, never dropped while the client still polls.
+   */
+  #closingPoll(): void {
+    if (this.#queue.length > 0) {
+      this.#writeQueue(this.#queue);
+      return;
+    }
+    this.#queue.push({ type: "noop" });
+    this.#writeCloseAndFinish();
   }
 
   #writeCloseAndFinish(): void {
@@ -484,21 +504,52 @@ export class Session
     if (log.enabled) log("sid %s: ping, expecting a pong within %dms", this.id, opts.pingTimeout);
     this.#created("ping", undefined, true);
     this.#enqueue({ type: "ping" }, 1, false, undefined);
-    if (this.#state === "open") this.#host.wheel.schedule(this, opts.pingTimeout);
+    if (this.#state !== "open") return;
+    // The pong is due pingTimeout after the ping was due, as engine.io's two timers have it,
+    // not after the tick the shared timer fired on (up to one tick later). A ping later than
+    // that (a busy event loop) gives the peer its full pingTimeout less one tick.
+    const now = performance.now();
+    const pingDue = Math.max(this.#deadline, now - this.#host.wheel.tickMs);
+    this.#deadline = pingDue + opts.pingTimeout;
+    this.#host.wheel.schedule(this, this.#deadline - now);
+  }
+
+  /** The next ping is due in `ms` (kept in `#deadline` until it is sent). */
+  #schedulePing(ms: number): void {
+    this.#deadline = performance.now() + ms;
+    this.#host.wheel.schedule(this, ms);
+  }
+
+  #expectPongWithin(ms: number): void {
+    this.#deadline = performance.now() + ms;
+    this.#host.wheel.schedule(this, ms);
+  }
+
+  /**
+   * @internal A request names this session: if its pong is overdue, it ends now ("ping
+   * timeout") and the request is refused as for an unknown session, as engine.io's own timer
+   * would have it; the shared timer rounds deadlines up to its tick and may not have fired.
+   */
+  _expireIfOverdue(): boolean {
+    if (this.#state !== "open" || !this.#awaitingPong || this.protocol !== 4) return false;
+    if (performance.now() < this.#deadline) return false;
+    if (log.enabled) log("sid %s: pong overdue at a request", this.id);
+    this.#finish("ping timeout");
+    return true;
   }
 
   /** A closing polling session's deadline: its ping timeout, or the end of the wait. */
   #closingHeartbeat(): void {
     const now = performance.now();
     // The wheel never fires early; the millisecond absorbs float rounding.
-    if (now + 1 >= this.#closeDeadline) {
+    if (now + 1 >= this.#deadline) {
       this.#finish("forced close");
     } else if (this.#awaitingPong) {
       this.#finish("ping timeout");
     } else {
       // The ping itself is not sent (engine.io sends nothing while closing); its timeout runs.
       this.#awaitingPong = true;
-      const wait = Math.min(this.#host.options.pingTimeout, this.#closeDeadline - now);
+      const wait = Math.min(this.#host.options.pingTimeout, this.#deadline - now);
       this.#host.wheel.schedule(this, wait);
     }
   }
@@ -517,7 +568,7 @@ export class Session
     if (this.#awaitingPong && !this.#pongGraceUsed && packet.type !== "pong") {
       // Like engine.io: traffic while a pong is due proves liveness once per ping.
       this.#pongGraceUsed = true;
-      this.#host.wheel.schedule(this, this.#host.options.pingTimeout);
+      this.#expectPongWithin(this.#host.options.pingTimeout);
     }
     switch (packet.type) {
       case "message":
@@ -530,7 +581,7 @@ export class Session
           break;
         }
         this.#awaitingPong = false;
-        this.#host.wheel.schedule(this, this.#host.options.pingInterval);
+        this.#schedulePing(this.#host.options.pingInterval);
         this.#emit("heartbeat");
         break;
       case "ping":
@@ -574,7 +625,7 @@ export class Session
   onTransportReady(transport: Transport): void {
     if (transport !== this.#transport) return;
     if (this.#state === "closing") {
-      this.#writeCloseAndFinish();
+      this.#closingPoll();
     } else if (this.#probe?.probing === true) {
       // The client is switching: release its GET so it can pause polling.
       this.#transport.write([{ type: "noop" }]);

@@ -57,8 +57,17 @@ export function verifyRequest(
   const sid = query.get("sid");
   if (sid !== null) {
     const session = ctx.sessions.get(sid);
-    if (session === undefined) return { code: EngineErrorCode.UNKNOWN_SID, context: { sid } };
+    if (session === undefined || session._expireIfOverdue()) {
+      return { code: EngineErrorCode.UNKNOWN_SID, context: { sid } };
+    }
     const current = session.transport.name;
+    // Before the revision, as engine.io (which has only this check) reports it.
+    if (!upgrade && current !== transport) {
+      return {
+        code: EngineErrorCode.BAD_REQUEST,
+        context: { name: "TRANSPORT_MISMATCH", transport, previousTransport: current },
+      };
+    }
     // A v3 session keeps the revision of its handshake whatever later requests say, as
     // engine.io does (its transports read EIO once).
     if (protocol !== "4" && session.protocol === 4) {
@@ -69,12 +78,6 @@ export function verifyRequest(
           protocol: protocolNumber(protocol),
           previousProtocol: 4,
         },
-      };
-    }
-    if (!upgrade && current !== transport) {
-      return {
-        code: EngineErrorCode.BAD_REQUEST,
-        context: { name: "TRANSPORT_MISMATCH", transport, previousTransport: current },
       };
     }
     // An upgrade naming a session that cannot take it (already upgraded or upgrading,

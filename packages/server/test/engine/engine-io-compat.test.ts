@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { Engine, type EngineConnectionError } from "../../src/engine/index.js";
@@ -43,14 +44,16 @@ describe("closing as engine.io does", () => {
     expect(await closed).toBe("ping timeout");
   });
 
-  it("a closing polling session still answers the next GET with the close packet", async () => {
+  it("a closing polling session answers what was queued, then `6␞1` on the GET after", async () => {
     const h = await startEngine();
     const { sid, conn } = await pollingSession(h);
     const closed = once<string>(conn, "close");
     conn.send("last");
     conn.close();
-    const body = await (await fetch(h.url(`transport=polling&sid=${sid}`))).text();
-    expect(body).toBe("4last\x1e1");
+    const poll = async () => (await fetch(h.url(`transport=polling&sid=${sid}`))).text();
+    expect(await poll()).toBe("4last");
+    expect(conn.readyState).toBe("closing");
+    expect(await poll()).toBe("6\x1e1");
     expect(await closed).toBe("forced close");
   });
 
@@ -76,6 +79,24 @@ describe("closing as engine.io does", () => {
     await once(ws, "close");
     expect(bystander.conn.readyState).toBe("open");
     expect(h.engine.clientsCount).toBe(1);
+  });
+});
+
+describe("close descriptions as engine.io words them", () => {
+  it("a polling GET whose connection drops: 'poll connection closed prematurely'", async () => {
+    const h = await startEngine();
+    const { sid, conn } = await pollingSession(h);
+    const closed = new Promise<[string, Error | undefined]>((resolve) =>
+      conn.once("close", (reason, description) => resolve([reason, description])),
+    );
+    const req = request(h.url(`transport=polling&sid=${sid}`));
+    req.on("error", () => {});
+    req.end();
+    await until(() => conn.writable);
+    req.destroy();
+    const [reason, description] = await closed;
+    expect(reason).toBe("transport error");
+    expect(description?.message).toBe("poll connection closed prematurely");
   });
 });
 

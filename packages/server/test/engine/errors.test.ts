@@ -83,6 +83,19 @@ describe("HTTP errors (engine.io codes, JSON bodies)", () => {
     await expectError(await fetch(h.url(`transport=websocket&sid=${sid}`)), 400, 3, "Bad request");
   });
 
+  it("…reported as TRANSPORT_MISMATCH even without EIO=4, as engine.io reports it", async () => {
+    const h = await startEngine();
+    const errors = collect<EngineConnectionError>(h.engine, "connection_error");
+    const { sid } = await pollingHandshake(h);
+    const url = h.url(`transport=websocket&sid=${sid}`).replace("EIO=4&", "");
+    await expectError(await fetch(url), 400, 3, "Bad request");
+    expect(errors[0]?.context).toEqual({
+      name: "TRANSPORT_MISMATCH",
+      transport: "websocket",
+      previousTransport: "polling",
+    });
+  });
+
   it("allowRequest refusal → 403 with its message; acceptance goes through", async () => {
     const h = await startEngine({
       allowRequest: (req, cb) => {
@@ -264,11 +277,23 @@ describe("CORS", () => {
     expect(res.headers.get("access-control-allow-headers")).toBe("content-type");
     expect(res.headers.get("access-control-max-age")).toBe("600");
     expect(res.headers.get("access-control-expose-headers")).toBe("X-A");
+    // A refused origin's preflight: engine.io's answer, 204 without any CORS header (the
+    // browser then refuses the real request itself); the real request gets the 403.
+    const errors: unknown[] = [];
+    h.engine.on("connection_error", (err) => errors.push(err));
     const refused = await fetch(h.url("transport=polling"), {
       method: "OPTIONS",
       headers: { Origin: "https://evil.example", "Access-Control-Request-Method": "POST" },
     });
-    expect(refused.status).toBe(403);
+    expect(refused.status).toBe(204);
+    expect(await refused.text()).toBe("");
+    expect([...refused.headers.keys()].filter((k) => k.startsWith("access-control-"))).toEqual([]);
+    expect(errors).toEqual([]);
+    const real = await fetch(h.url("transport=polling"), {
+      headers: { Origin: "https://evil.example" },
+    });
+    expect(real.status).toBe(403);
+    expect(errors).toHaveLength(1);
   });
 
   it("cors: true lets every origin in with *", async () => {

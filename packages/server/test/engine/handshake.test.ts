@@ -103,18 +103,18 @@ describe("handshake", () => {
     expect(res2.headers.get("set-cookie")).toBeNull();
   });
 
-  it("cookie options are honoured, also on a websocket handshake", async () => {
+  it("cookie options are honoured; no io cookie on a WebSocket handshake (as engine.io)", async () => {
     const h = await startEngine({
       cookie: { name: "sess", path: "/app", sameSite: "strict", secure: true },
     });
-    const ws = new WebSocket(h.wsUrl("transport=websocket"));
-    const upgradeP = once<import("node:http").IncomingMessage>(ws, "upgrade");
-    const first = await once<Buffer>(ws, "message");
-    const upgrade = await upgradeP;
-    const sid = JSON.parse(first.toString().slice(1)).sid;
-    expect(upgrade.headers["set-cookie"]).toEqual([
+    const res = await fetch(h.url("transport=polling"));
+    const sid = JSON.parse((await res.text()).slice(1)).sid;
+    expect(res.headers.getSetCookie()).toEqual([
       `sess=${sid}; Path=/app; HttpOnly; Secure; SameSite=Strict`,
     ]);
+    const ws = new WebSocket(h.wsUrl("transport=websocket"));
+    const upgrade = await once<import("node:http").IncomingMessage>(ws, "upgrade");
+    expect(upgrade.headers["set-cookie"]).toBeUndefined();
     ws.close();
   });
 
@@ -137,6 +137,23 @@ describe("handshake", () => {
     const up = await once<import("node:http").IncomingMessage>(ws, "upgrade");
     expect(up.headers["x-initial"]).toBe("1");
     expect(up.headers["x-every"]).toBe("yes");
+    ws.close();
+  });
+
+  it("a set-cookie added in initial_headers goes out next to the io cookie (polling) or alone (WebSocket)", async () => {
+    const h = await startEngine({ cookie: true });
+    h.engine.on("initial_headers", (headers) => {
+      headers["set-cookie"] = "mycookie=456";
+    });
+    const res = await fetch(h.url("transport=polling"));
+    const sid = JSON.parse((await res.text()).slice(1)).sid;
+    expect(res.headers.getSetCookie()).toEqual([
+      `io=${sid}; Path=/; HttpOnly; SameSite=Lax`,
+      "mycookie=456",
+    ]);
+    const ws = new WebSocket(h.wsUrl("transport=websocket"));
+    const up = await once<import("node:http").IncomingMessage>(ws, "upgrade");
+    expect(up.headers["set-cookie"]).toEqual(["mycookie=456"]);
     ws.close();
   });
 

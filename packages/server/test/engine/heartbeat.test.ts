@@ -203,3 +203,72 @@ describe("server-driven heartbeat", () => {
     expect(performance.now() - pingAt).toBeGreaterThanOrEqual(80 + 120 - 10);
   });
 });
+
+describe("a pong overdue when the next request comes", () => {
+  it("ends the session at the request, even before the shared timer (rounded up to its tick) fires", async () => {
+    const h = await startEngine({ pingInterval: 60, pingTimeout: 40 });
+    const conn = nextConnection(h.engine);
+    const { sid } = await pollingHandshake(h);
+    const c = await conn;
+    const reasons = collect<string>(c, "close");
+    const pinged = new Promise<number>((resolve) =>
+      c.on("packetCreate", (p) => {
+        if (p.type === "ping") resolve(performance.now());
+      }),
+    );
+    const pingAt = await pinged;
+    // Synchronously past the deadline: the wheel's timer cannot have run, so only the
+    // request-time check can see the pong is overdue. Then a request naming the session.
+    while (performance.now() < pingAt + 41) {
+      // busy-wait, on purpose: no timer may run in between
+    }
+    const session = h.engine.clients.get(sid) as unknown as { _expireIfOverdue(): boolean };
+    expect(session._expireIfOverdue()).toBe(true);
+    expect(reasons).toEqual(["ping timeout"]);
+    expect((await fetch(h.url(`transport=polling&sid=${sid}`))).status).toBe(400);
+  });
+
+  it("the pong is due pingTimeout after the ping was due, not after the timer's late tick", async () => {
+    const h = await startEngine({ pingInterval: 60, pingTimeout: 40 });
+    let openedAt = 0;
+    h.engine.once("connection", () => {
+      openedAt = performance.now();
+    });
+    const conn = nextConnection(h.engine);
+    const { sid } = await pollingHandshake(h);
+    const c = await conn;
+    const pinged = new Promise<number>((resolve) =>
+      c.on("packetCreate", (p) => {
+        if (p.type === "ping") resolve(performance.now());
+      }),
+    );
+    const busyUntil = (t: number) => {
+      while (performance.now() < t) {
+        // busy-wait, on purpose: no timer may run in between
+      }
+    };
+    // Hold the event loop past the ping's due time, so the shared timer sends it late.
+    busyUntil(openedAt + 61);
+    const pingAt = await pinged;
+    // Due by now: 40 ms after the ping was due (at most openedAt + 100), or, for a ping later
+    // than one tick (2 ms here), 40 ms less that tick after it was sent.
+    busyUntil(Math.max(openedAt + 100, pingAt + 38) + 0.5);
+    const session = h.engine.clients.get(sid) as unknown as { _expireIfOverdue(): boolean };
+    expect(session._expireIfOverdue()).toBe(true);
+  });
+
+  it("leaves a session whose pong is not yet due alone", async () => {
+    const h = await startEngine({ pingInterval: 60, pingTimeout: 10_000 });
+    const conn = nextConnection(h.engine);
+    const { sid } = await pollingHandshake(h);
+    const c = await conn;
+    await new Promise<void>((resolve) =>
+      c.on("packetCreate", (p) => {
+        if (p.type === "ping") resolve();
+      }),
+    );
+    const session = h.engine.clients.get(sid) as unknown as { _expireIfOverdue(): boolean };
+    expect(session._expireIfOverdue()).toBe(false);
+    expect(c.readyState).toBe("open");
+  });
+});

@@ -196,7 +196,7 @@ describe("long-polling", () => {
     expect(await closed).toBe("transport error");
   });
 
-  it("conn.close() answers the next GET with a close packet after what was queued", async () => {
+  it("conn.close() answers the next GET with what was queued, the one after with a close", async () => {
     const h = await startEngine();
     const { sid, conn } = await pollingSession(h);
     const reasons: string[] = [];
@@ -205,7 +205,9 @@ describe("long-polling", () => {
     conn.close();
     expect(conn.readyState).toBe("closing");
     conn.send("dropped");
-    expect(await (await get(h, sid)).text()).toBe("4bye\x1e1");
+    expect(await (await get(h, sid)).text()).toBe("4bye");
+    expect(reasons).toEqual([]);
+    expect(await (await get(h, sid)).text()).toBe("6\x1e1");
     expect(reasons).toEqual(["forced close"]);
     expect(conn.readyState).toBe("closed");
     expect((await get(h, sid)).status).toBe(400);
@@ -296,7 +298,7 @@ describe("long-polling", () => {
     conn.send("kept");
     expect(await (await get(h, sid)).text()).toBe("4kept");
     const pending = get(h, sid);
-    const transport = h.engine.clients.get(sid)?.transport as { writable?: boolean } | undefined;
+    const transport = h.engine.clients.get(sid)?.transport;
     await until(() => transport?.writable === true);
     conn.send("now", { volatile: true });
     expect(await (await pending).text()).toBe("4now");

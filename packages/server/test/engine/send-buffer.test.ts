@@ -76,6 +76,34 @@ describe("bounded send buffer (maxBufferedBytes)", () => {
     await once(ws, "close");
   });
 
+  it("defaults: a burst of 100 × 64 KiB in one tick is delivered whole (engine.io's test)", async () => {
+    const h = await startEngine({ transports: ["websocket"] });
+    // Eight of the largest messages the engine accepts (maxHttpBufferSize, 1e6 by default).
+    expect(h.engine.options.maxBufferedBytes).toBe(8e6);
+    const conn = nextConnection(h.engine);
+    const ws = new WebSocket(h.wsUrl("transport=websocket"));
+    const frames = collect<Buffer>(ws, "message");
+    const c = await conn;
+    await until(() => frames.length === 1);
+    const payload = "a".repeat(65_535);
+    for (let i = 0; i < 100; i++) c.send(`${payload}|message: ${i}`);
+    expect(c.readyState).toBe("open");
+    await until(() => frames.length === 101, 20_000);
+    expect(String(frames[100])).toBe(`4${payload}|message: 99`);
+    ws.close();
+  });
+
+  it("the default follows maxHttpBufferSize, never under 2 MiB", async () => {
+    expect((await startEngine({ maxHttpBufferSize: 1e8 })).engine.options.maxBufferedBytes).toBe(
+      8e8,
+    );
+    expect((await startEngine({ maxHttpBufferSize: 1000 })).engine.options.maxBufferedBytes).toBe(
+      2 * 1024 * 1024,
+    );
+    const set = await startEngine({ maxHttpBufferSize: 1e8, maxBufferedBytes: 5000 });
+    expect(set.engine.options.maxBufferedBytes).toBe(5000);
+  });
+
   it("a peer that answers pings but never reads is closed at the next heartbeat", async () => {
     const h = await startEngine({ maxBufferedBytes: 1000, pingInterval: 40, pingTimeout: 500 });
     const conn = nextConnection(h.engine);

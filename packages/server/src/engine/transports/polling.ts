@@ -189,7 +189,7 @@ export class PollingTransport implements Transport {
     }
     if (req.socket.destroyed) {
       // The peer left while the request was being verified (async CORS / allowRequest).
-      this.#fail("transport error", "polling GET closed prematurely");
+      this.#fail("transport error", "poll connection closed prematurely");
       return;
     }
     this.#pollReq = req;
@@ -205,7 +205,7 @@ export class PollingTransport implements Transport {
     // The peer went away before we answered: engine.io calls this a transport error.
     transport.#pollRes = null;
     transport.#pollReq = null;
-    transport.#fail("transport error", "polling GET closed prematurely");
+    transport.#fail("transport error", "poll connection closed prematurely");
   };
 
   #onData(req: IncomingMessage, res: ServerResponse): void {
@@ -258,7 +258,7 @@ export class PollingTransport implements Transport {
       if (done) return;
       done = true;
       this.#receiving = false;
-      this.#fail("transport error", "polling POST closed prematurely");
+      this.#fail("transport error", "data request connection closed prematurely");
     });
   }
 
