@@ -1,5 +1,8 @@
-// @socket.io/redis-adapter (8.x, classic Pub/Sub) hosted on two Parley servers.
-import { createAdapter } from "@socket.io/redis-adapter";
+// @socket.io/redis-adapter (8.x) hosted on two Parley servers: classic Pub/Sub
+// (createAdapter) and sharded Pub/Sub (createShardedAdapter, Redis 7+).
+
+import type { SocketIoAdapterConstructor } from "@parley/server/adapter";
+import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
 import { createClient } from "redis";
 import { adapterConformance } from "../support/adapter-conformance.js";
 import { type RunningServer, startParley } from "../support/adapter-servers.js";
@@ -14,9 +17,10 @@ async function redis(): Promise<Redis> {
   return client;
 }
 
-adapterConformance(
-  "@socket.io/redis-adapter hosted on Parley: two servers",
-  async () => {
+const describe = await describeRedis();
+
+function cluster(make: (pub: Redis, sub: Redis, key: string) => SocketIoAdapterConstructor) {
+  return async () => {
     const key = uniqueName("sio_redis");
     const clients: Redis[] = [];
     const servers: RunningServer[] = [];
@@ -24,16 +28,26 @@ adapterConformance(
       const pub = await redis();
       const sub = await redis();
       clients.push(pub, sub);
-      servers.push(await startParley(name, createAdapter(pub, sub, { key })));
+      servers.push(await startParley(name, make(pub, sub, key)));
     }
-    const [s0, s1] = servers as [RunningServer, RunningServer];
     return {
-      servers: [s0, s1],
+      servers: servers as [RunningServer, RunningServer],
       async stop() {
         await Promise.all(servers.map((s) => s.close()));
         await Promise.all(clients.map((c) => c.close().catch(() => {})));
       },
     };
-  },
-  { describe: await describeRedis() },
+  };
+}
+
+adapterConformance(
+  "@socket.io/redis-adapter hosted on Parley: two servers",
+  cluster((pub, sub, key) => createAdapter(pub, sub, { key })),
+  { describe },
+);
+
+adapterConformance(
+  "@socket.io/redis-adapter's sharded adapter hosted on Parley: two servers",
+  cluster((pub, sub, key) => createShardedAdapter(pub, sub, { channelPrefix: key })),
+  { describe },
 );
