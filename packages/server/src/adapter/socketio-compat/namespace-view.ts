@@ -39,15 +39,17 @@ export class NamespaceView implements SioNamespace {
   }
 
   /**
-   * `packet.id = nsp._ids++`: reading takes Parley's next ack id (unique within the namespace,
+   * @internal `packet.id = nsp._ids++`: reading takes Parley's next ack id (unique within the namespace,
    * shared with `socket.emit`'s acks); the write-back of `++` is ignored.
    */
   get _ids(): number {
     return this.#nsp._nextAckId();
   }
 
+  /** @internal */
   set _ids(_next: number) {}
 
+  /** @internal */
   _onServerSideEmit(args: unknown[]): void {
     this.#nsp._onServerSideEmit(args);
   }

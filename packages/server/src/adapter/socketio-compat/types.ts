@@ -81,8 +81,9 @@ export interface SioNamespace {
     };
   };
   readonly sockets: ReadonlyMap<SocketId, SioSocket>;
-  /** `broadcastWithAck` does `packet.id = nsp._ids++`. */
+  /** @internal `broadcastWithAck` does `packet.id = nsp._ids++`. */
   _ids: number;
+  /** @internal A `serverSideEmit` from another server (a trailing function is its ack). */
   _onServerSideEmit(args: unknown[]): void;
 }
 
