@@ -23,6 +23,7 @@ export type {
 export { ClusterAdapter } from "./adapter/cluster-adapter.js";
 export type * from "./adapter/cluster-message.js";
 export { InMemoryAdapter } from "./adapter/in-memory-adapter.js";
+export { SocketIoAdapterHost } from "./adapter/socketio-compat/host.js";
 export { type BroadcastAckError, BroadcastOperator } from "./broadcast-operator.js";
 export { Client, type ClientLimits } from "./client.js";
 export type {

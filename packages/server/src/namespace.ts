@@ -16,6 +16,7 @@ import {
   type Room,
   type SocketId,
 } from "./adapter/adapter.js";
+import { hostAdapter } from "./adapter/socketio-compat/index.js";
 import { BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
 import { debugLog } from "./debug.js";
@@ -90,17 +91,8 @@ export class Namespace<
 
   /** @internal (Re)creates the adapter from the server's adapter class. */
   _initAdapter(): void {
-    const adapter = createAdapter(this.server.adapter(), this);
-    if (isSocketIoAdapter(adapter)) {
-      // It would connect, then throw at the first broadcast: it reaches into socket.io's
-      // internals (server.encoder, socket.client.writeToEngine), which Parley does not have.
-      throw new TypeError(
-        "option adapter: this adapter is built on socket.io-adapter, which needs socket.io's " +
-          "internals; use @parley/redis-adapter's createAdapter, or subclass ClusterAdapter " +
-          "from @parley/server/adapter for another broker",
-      );
-    }
-    this.adapter = adapter;
+    // socket.io-adapter-based adapters are hosted (socketio-compat/); Parley's pass through.
+    this.adapter = hostAdapter(createAdapter(this.server.adapter(), this), this);
     Promise.resolve()
       .then(() => this.adapter.init())
       .catch((err: unknown) => {
@@ -394,7 +386,3 @@ export class Namespace<
 
 /** A session no adapter held (or an adapter that failed): the client starts afresh. */
 const UNKNOWN: NotRestored = { reason: "session_unknown" };
-/** socket.io-adapter's adapters (and those built on them) keep the server's encoder. */
-function isSocketIoAdapter(adapter: Adapter): boolean {
-  return "encoder" in adapter && typeof (adapter as { _encode?: unknown })._encode === "function";
-}

@@ -1,4 +1,3 @@
-import { createRequire } from "node:module";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import { Server, type ServerOptions } from "../src/index.js";
@@ -6,7 +5,6 @@ import { type Harness, next, startServer, until } from "./helpers.js";
 
 // Every Socket.IO option is supported or refused at construction with the alternative named:
 // never accepted and then ignored (docs/COMPATIBILITY.md has the whole table).
-const require = createRequire(import.meta.url);
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -36,15 +34,6 @@ describe("options Parley does not support throw at construction", () => {
     expect(() => io.attach(createServer(), { wsEngine: class {} } as ServerOptions)).toThrow(
       /wsEngine/,
     );
-  });
-
-  it("an adapter built on socket.io-adapter (it would fail at the first broadcast)", () => {
-    const { Adapter } = require("socket.io-adapter") as {
-      Adapter: NonNullable<ServerOptions["adapter"]>;
-    };
-    expect(() => new Server({ adapter: Adapter })).toThrow(/@parley\/redis-adapter/);
-    const io = new Server();
-    expect(() => io.adapter(Adapter)).toThrow(/socket.io-adapter/);
   });
 
   it("attachApp (uWebSockets.js)", () => {

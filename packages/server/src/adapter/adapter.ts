@@ -2,6 +2,7 @@ import type { EventEmitter } from "node:events";
 import type { Packet, RawData } from "@parley/protocol";
 import type { PreparedMessage } from "../engine/contract.js";
 import type { Handshake } from "../socket-types.js";
+import type { SocketIoAdapter, SocketIoAdapterConstructor } from "./socketio-compat/types.js";
 
 /** A room name. Every socket is in the room named after its own id. */
 export type Room = string;
@@ -250,17 +251,29 @@ export interface Adapter extends EventEmitter<AdapterEvents> {
   ): Promise<RestoredSession | NotRestored | null> | RestoredSession | NotRestored | null;
 }
 
-/** How `io.adapter(...)` takes an adapter: a class, or a factory function. */
+/**
+ * How `io.adapter(...)` takes an adapter: a class, or a factory function. An adapter built on
+ * socket.io-adapter 2.5 (`createAdapter(...)` of the `@socket.io/*` adapters) is accepted too
+ * and hosted (`socketio-compat/`).
+ */
 export type AdapterConstructor =
   | (new (
       nsp: AdapterNamespace,
     ) => Adapter)
-  | ((nsp: AdapterNamespace) => Adapter);
+  | ((nsp: AdapterNamespace) => Adapter)
+  | SocketIoAdapterConstructor;
 
-/** Builds an adapter from either form (a class needs `new`; an arrow function cannot take it). */
-export function createAdapter(ctor: AdapterConstructor, nsp: AdapterNamespace): Adapter {
+/**
+ * Builds an adapter from either form (a class needs `new`; an arrow function cannot take it).
+ * What a socket.io-adapter-based one returns still needs hosting (`hostAdapter`).
+ */
+export function createAdapter(
+  ctor: AdapterConstructor,
+  nsp: AdapterNamespace,
+): Adapter | SocketIoAdapter {
+  type Made = Adapter | SocketIoAdapter;
   if (ctor.prototype !== undefined) {
-    return new (ctor as new (nsp: AdapterNamespace) => Adapter)(nsp);
+    return new (ctor as new (nsp: AdapterNamespace) => Made)(nsp);
   }
-  return (ctor as (nsp: AdapterNamespace) => Adapter)(nsp);
+  return (ctor as (nsp: AdapterNamespace) => Made)(nsp);
 }
