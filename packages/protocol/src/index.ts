@@ -21,6 +21,7 @@ export {
 export { isProtocolError, ProtocolError, ProtocolErrorCode } from "./errors.js";
 export { DEFAULT_LIMITS } from "./limits.js";
 export { type Packet, PacketType, RESERVED_EVENTS } from "./packet.js";
+export { RELIABLE_AUTH_KEY, RELIABLE_EVENT } from "./reliable.js";
 export {
   decodePayload,
   encodePayload,

@@ -42,6 +42,16 @@ export type { RemoteSocket, TimedEmitter } from "./remote-socket.js";
 export { type AttachTarget, type BindableEngine, Server } from "./server.js";
 export { Socket, type SocketReservedEvents } from "./socket.js";
 export { SocketEmitter } from "./socket-emitter.js";
+export {
+  MemoryReliableStore,
+  ReliableEmitter,
+  type ReliableEntry,
+  ReliableError,
+  type ReliableErrorCode,
+  type ReliablePid,
+  type ReliableStore,
+  type ReliableStoreOptions,
+} from "./reliable/index.js";
 export type { DisconnectReason, Event, ExtendedError, Handshake } from "./socket-types.js";
 
 /**

@@ -29,6 +29,9 @@ import {
   legacySocketId,
 } from "./legacy-v2/socket-protocol-v4.js";
 import { type MiddlewareFn, runMiddleware } from "./middleware.js";
+import { takeAnnouncement } from "./reliable/announcement.js";
+import { ReliableChannel } from "./reliable/channel.js";
+import { ReliableEmitter } from "./reliable/emitter.js";
 import type { Namespace } from "./namespace.js";
 import type { Server } from "./server.js";
 import { type EmitFlags, SocketEmitter } from "./socket-emitter.js";
@@ -125,6 +128,8 @@ export class Socket<
   #fns: MiddlewareFn<Event>[] | undefined;
   #any: AnyListener[] | undefined;
   #anyOutgoing: AnyListener[] | undefined;
+  /** At-least-once delivery (`socket.reliable`): made on first use, or at once for a client that announced it deduplicates. */
+  #reliable: ReliableChannel | undefined;
   #closed = false;
 
   constructor(
@@ -153,9 +158,11 @@ export class Socket<
       this.recovered = false;
       this.#restored = session;
     }
+    const announced = takeAnnouncement(auth);
+    if (announced.floor !== undefined) this.#reliable = new ReliableChannel(this, announced.floor);
     // Most clients send no auth: an empty object is rebuilt by `handshake` if ever read,
     // instead of being held per socket (~56 bytes).
-    this.#auth = hasKeys(auth) ? auth : undefined;
+    this.#auth = hasKeys(announced.auth) ? announced.auth : undefined;
     this.#issued = Date.now();
   }
 
@@ -246,6 +253,16 @@ export class Socket<
 
   compress(compress: boolean) {
     return new SocketEmitter<Emit, false>(this, { compress });
+  }
+
+  /**
+   * At-least-once emits: `await socket.reliable.emit(ev, ...args)` resolves once the packet
+   * is stored; it is then written with an ack id, kept until the client acknowledges it, and
+   * written again after a reconnection or failover that restores the session. Needs
+   * `connectionStateRecovery`. See "Reliable delivery" in the README.
+   */
+  get reliable(): ReliableEmitter<Emit> {
+    return new ReliableEmitter<Emit>(this._reliable);
   }
 
   /** Everyone in the namespace but this socket. */
@@ -419,6 +436,18 @@ export class Socket<
     this.client._writePacket(packet, flags.volatile === true, flags.compress !== false);
   }
 
+  /** @internal This socket's reliable channel, made on first use. */
+  get _reliable(): ReliableChannel {
+    this.#reliable ??= new ReliableChannel(this, undefined);
+    return this.#reliable;
+  }
+
+  /** @internal Writes a reliable packet (stored already) to this socket's client. */
+  _writeReliable(packet: Packet, data: unknown[]): void {
+    this.#notifyOutgoing(data);
+    this._sendPacket(packet);
+  }
+
   /** @internal The private session id (connection state recovery on), for the adapter. */
   get _pid(): PrivateSessionId | undefined {
     return this.#pid;
@@ -474,6 +503,8 @@ export class Socket<
       for (const frames of restored.missedPackets) {
         this.client._writePrepared(prepareMessage(frames));
       }
+      // Reliable packets it had not acknowledged, before any emitted from now on.
+      this._reliable.redeliver();
     }
   }
 
@@ -537,6 +568,7 @@ export class Socket<
       log("connection state recovery is enabled for sid %s", this.id);
       this.#persist();
     }
+    this.#reliable?.closed(!recoverable);
     this.#cleanup();
     this.client._remove(this);
     this.connected = false;
