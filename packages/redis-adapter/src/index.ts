@@ -1,3 +1,4 @@
+export { RedisReliableStore } from "./reliable/redis-reliable-store.js";
 export {
   hasRoomChannel,
   looksLikeSocketId,

@@ -6,6 +6,7 @@ import {
   type EventsMap,
   type Packet,
   PacketType,
+  RELIABLE_EVENT,
 } from "@parley/protocol";
 import { AckRegistry } from "./acks.js";
 import type {
@@ -29,10 +30,10 @@ import {
   legacySocketId,
 } from "./legacy-v2/socket-protocol-v4.js";
 import { type MiddlewareFn, runMiddleware } from "./middleware.js";
+import type { Namespace } from "./namespace.js";
 import { takeAnnouncement } from "./reliable/announcement.js";
 import { ReliableChannel } from "./reliable/channel.js";
 import { ReliableEmitter } from "./reliable/emitter.js";
-import type { Namespace } from "./namespace.js";
 import type { Server } from "./server.js";
 import { type EmitFlags, SocketEmitter } from "./socket-emitter.js";
 import {
@@ -442,6 +443,23 @@ export class Socket<
     return this.#reliable;
   }
 
+  /**
+   * @internal Gives the client an offset without an app event: `["parley:reliable", offset]`
+   * through the adapter to this socket alone (stored, as `emit` is). A client restores its
+   * session only with an offset, and one that got only reliable packets (which carry an ack
+   * id, never an offset) would have none. Clients ignore the event: the Parley client's
+   * `reliable()` drops it, official clients have no listener for it (`onAny` sees it).
+   */
+  _sendOffsetMarker(): void {
+    if (this.#pid === undefined || !this.connected) return;
+    const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data: [RELIABLE_EVENT] };
+    this.nsp.adapter.broadcast(packet, {
+      rooms: new Set([this.id]),
+      except: NO_ROOMS,
+      flags: { local: true },
+    });
+  }
+
   /** @internal Writes a reliable packet (stored already) to this socket's client. */
   _writeReliable(packet: Packet, data: unknown[]): void {
     this.#notifyOutgoing(data);
@@ -505,6 +523,9 @@ export class Socket<
       }
       // Reliable packets it had not acknowledged, before any emitted from now on.
       this._reliable.redeliver();
+    } else {
+      // A client that announced reliable delivery gets an offset at once (see below).
+      this.#reliable?.markOffset();
     }
   }
 

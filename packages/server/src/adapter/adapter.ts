@@ -256,9 +256,10 @@ export interface Adapter extends EventEmitter<AdapterEvents> {
    * Where reliable packets (`socket.reliable.emit`) wait for acknowledgement. Optional: an
    * adapter that keeps sessions outside the process (durable sessions) returns a store there,
    * so reliable packets outlive this server with their sessions; without it the namespace
-   * keeps them in this process's memory. Called once per namespace, on first use.
+   * keeps them in this process's memory (also when this returns undefined). Called once per
+   * namespace, on first use.
    */
-  reliableStore?(): ReliableStore;
+  reliableStore?(): ReliableStore | undefined;
 }
 
 /** How `io.adapter(...)` takes an adapter: a class, or a factory function. */

@@ -1,7 +1,7 @@
 import { type Packet, PacketType, RELIABLE_EVENT } from "@parley/protocol";
 import type { Adapter, RecoveryOptions } from "../adapter/adapter.js";
 import { type ReliableNamespace, reliableNamespace } from "./registry.js";
-import { ReliableError, type ReliableEntry } from "./store.js";
+import { type ReliableEntry, ReliableError } from "./store.js";
 
 /** What a reliable channel needs from its socket (`Socket` provides it). */
 export interface ReliableSocket {
@@ -18,6 +18,8 @@ export interface ReliableSocket {
   };
   /** Writes one packet to this socket's client (and tells `onAnyOutgoing` listeners). */
   _writeReliable(packet: Packet, data: unknown[]): void;
+  /** Sends the client an offset (stored, through the adapter), without an app event. */
+  _sendOffsetMarker(): void;
   _registerAck(id: number, ack: (...args: unknown[]) => void, gone?: () => void): void;
   reportListenerError(err: unknown, event: string): void;
 }
@@ -57,6 +59,8 @@ export class ReliableChannel {
   /** Acknowledged seqs not yet deleted from the store (one delete per tick). */
   #acked: number[] = [];
   #ended = false;
+  /** The client holds (or was sent) an offset on this session, so it can restore it. */
+  #marked = false;
 
   constructor(socket: ReliableSocket, floor: number | undefined) {
     this.#socket = socket;
@@ -106,6 +110,7 @@ export class ReliableChannel {
     const ns = this.#namespace();
     const pid = this.#socket._pid;
     if (ns === undefined || pid === undefined) return;
+    this.#marked = true; // it recovered with one
     this.#held = [];
     const flush = (entries: readonly ReliableEntry[]) => {
       const held = this.#held ?? [];
@@ -133,6 +138,17 @@ export class ReliableChannel {
     }
   }
 
+  /**
+   * Makes sure the client will be able to restore this session: it needs an offset, which
+   * reliable packets do not carry. Sent once per session: at connect to clients that
+   * announced reliable delivery, else before the first reliable packet.
+   */
+  markOffset(): void {
+    if (this.#marked) return;
+    this.#marked = true;
+    this.#socket._sendOffsetMarker();
+  }
+
   #deliver(entry: ReliableEntry): void {
     if (!this.#socket.connected) return; // kept: redelivered when the session is restored
     if (this.#held !== undefined) {
@@ -141,6 +157,7 @@ export class ReliableChannel {
     }
     if (entry.seq <= this.#sentUpTo) return; // written already, or out of order (see above)
     this.#sentUpTo = entry.seq;
+    this.markOffset();
     const socket = this.#socket;
     const pid = socket._pid as string;
     const ns = this.#ns as ReliableNamespace;
