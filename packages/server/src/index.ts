@@ -38,10 +38,6 @@ export { Namespace, type NamespaceReservedEvents } from "./namespace.js";
 export type { ConnectionStateRecoveryOptions, ServerOptions } from "./options.js";
 export { type NamespaceMatcher, ParentNamespace } from "./parent-namespace.js";
 export type { ParserDecoder, ParserEncoder, ParserModule } from "./parser.js";
-export type { RemoteSocket, TimedEmitter } from "./remote-socket.js";
-export { type AttachTarget, type BindableEngine, Server } from "./server.js";
-export { Socket, type SocketReservedEvents } from "./socket.js";
-export { SocketEmitter } from "./socket-emitter.js";
 export {
   MemoryReliableStore,
   ReliableEmitter,
@@ -52,6 +48,10 @@ export {
   type ReliableStore,
   type ReliableStoreOptions,
 } from "./reliable/index.js";
+export type { RemoteSocket, TimedEmitter } from "./remote-socket.js";
+export { type AttachTarget, type BindableEngine, Server } from "./server.js";
+export { Socket, type SocketReservedEvents } from "./socket.js";
+export { SocketEmitter } from "./socket-emitter.js";
 export type { DisconnectReason, Event, ExtendedError, Handshake } from "./socket-types.js";
 
 /**

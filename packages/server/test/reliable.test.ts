@@ -88,9 +88,7 @@ describe("reliable emits, one server (memory store)", () => {
     await until(() => got.length === 30, "30 packets");
     expect(got).toEqual(range(1, 30).map((n) => [n, `v${n}`, "function"]));
     expect(new Set(wrapped)).toEqual(new Set(["parley:reliable"]));
-    await expect
-      .poll(() => pendingOf(harness, s), { timeout: 5000, interval: 10 })
-      .toEqual([]);
+    await expect.poll(() => pendingOf(harness, s), { timeout: 5000, interval: 10 }).toEqual([]);
   });
 
   it("a dropped connection: lost acks and packets emitted while away arrive once, in order", async () => {
@@ -118,9 +116,7 @@ describe("reliable emits, one server (memory store)", () => {
     await Promise.all(range(21, 25).map((n) => s2.reliable.emit("n", n)));
     await until(() => got.includes(25), "the last packet");
     expect(got).toEqual(range(1, 25));
-    await expect
-      .poll(() => pendingOf(harness, s2), { timeout: 5000, interval: 10 })
-      .toEqual([]);
+    await expect.poll(() => pendingOf(harness, s2), { timeout: 5000, interval: 10 }).toEqual([]);
   });
 
   it("official clients get plain events with an ack: unacknowledged ones come again after a reconnection", async () => {
@@ -135,7 +131,9 @@ describe("reliable emits, one server (memory store)", () => {
     const s1 = await first;
     await Promise.all(range(1, 4).map((n) => s1.reliable.emit("job", n)));
     await until(() => got.length === 4, "4 jobs");
-    await expect.poll(() => pendingOf(harness, s1), { timeout: 5000, interval: 10 }).toHaveLength(2);
+    await expect
+      .poll(() => pendingOf(harness, s1), { timeout: 5000, interval: 10 })
+      .toHaveLength(2);
     const second = nextServerSocket(harness);
     s1.conn.close();
     const s2 = await second;
