@@ -21,13 +21,13 @@ export {
 export { isProtocolError, ProtocolError, ProtocolErrorCode } from "./errors.js";
 export { DEFAULT_LIMITS } from "./limits.js";
 export { type Packet, PacketType, RESERVED_EVENTS } from "./packet.js";
-export { RELIABLE_AUTH_KEY, RELIABLE_EVENT } from "./reliable.js";
 export {
   decodePayload,
   encodePayload,
   type PayloadDecodeOptions,
   RECORD_SEPARATOR,
 } from "./payload.js";
+export { RELIABLE_AUTH_KEY, RELIABLE_EVENT } from "./reliable.js";
 export type * from "./typed-events.js";
 
 /** Engine.IO protocol revision spoken by this codec (the `EIO` query parameter). */

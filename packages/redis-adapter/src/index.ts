@@ -1,4 +1,3 @@
-export { RedisReliableStore } from "./reliable/redis-reliable-store.js";
 export {
   hasRoomChannel,
   looksLikeSocketId,
@@ -23,6 +22,7 @@ export type {
   RedisPublisher,
   RedisSubscriber,
 } from "./redis-client.js";
+export { RedisReliableStore } from "./reliable/redis-reliable-store.js";
 export {
   attachSessionRelay,
   RedisSessionRelay,
