@@ -1,6 +1,5 @@
 import type { EventNames, EventParams, EventsMap } from "@parley/protocol";
 import { SOCKET_RESERVED_EVENTS } from "../socket-types.js";
-import type { ReliableChannel } from "./channel.js";
 import { ReliableError } from "./store.js";
 
 /**
@@ -9,9 +8,10 @@ import { ReliableError } from "./store.js";
  * packages/server/README.md for the guarantees and what official clients see).
  */
 export class ReliableEmitter<Map extends EventsMap> {
-  readonly #channel: ReliableChannel;
+  readonly #channel: ReliableSink;
 
-  constructor(channel: ReliableChannel) {
+  /** @internal Made by `socket.reliable`. */
+  constructor(channel: ReliableSink) {
     this.#channel = channel;
   }
 
@@ -32,6 +32,11 @@ export class ReliableEmitter<Map extends EventsMap> {
     }
     return this.#channel.emit(data);
   }
+}
+
+/** Where the emitter's packets go (the socket's reliable channel). */
+interface ReliableSink {
+  emit(data: unknown[]): Promise<void>;
 }
 
 function bad(message: string): Promise<never> {
