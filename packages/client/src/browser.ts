@@ -12,6 +12,7 @@ import { parserSupport } from "./parser.js";
 import { assertSupportedOptions } from "./unsupported-options.js";
 
 export * from "./exports.js";
+export { type ReliableOptions, reliable } from "./reliable.js";
 
 const platform: Platform = { ...browserPlatform, parser: parserSupport };
 

@@ -11,6 +11,7 @@ import type { ManagerOptions } from "./options.js";
 import { assertSupportedOptions } from "./unsupported-options.js";
 
 export * from "./exports.js";
+export { type ReliableOptions, reliable } from "./reliable.js";
 
 export class Manager extends BaseManager {
   constructor(uri?: string | Partial<ManagerOptions>, opts?: Partial<ManagerOptions>) {

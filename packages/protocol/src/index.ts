@@ -27,6 +27,7 @@ export {
   type PayloadDecodeOptions,
   RECORD_SEPARATOR,
 } from "./payload.js";
+export { RELIABLE_AUTH_KEY, RELIABLE_EVENT } from "./reliable.js";
 export type * from "./typed-events.js";
 
 /** Engine.IO protocol revision spoken by this codec (the `EIO` query parameter). */

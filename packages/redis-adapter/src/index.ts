@@ -22,6 +22,7 @@ export type {
   RedisPublisher,
   RedisSubscriber,
 } from "./redis-client.js";
+export { RedisReliableStore } from "./reliable/redis-reliable-store.js";
 export {
   attachSessionRelay,
   RedisSessionRelay,

@@ -11,7 +11,7 @@ import type {
   SocketDetails,
   SocketId,
 } from "@parley/server";
-import type { NotRestored } from "@parley/server/adapter";
+import type { NotRestored, ReliableStore } from "@parley/server/adapter";
 import { ClusterAdapter } from "@parley/server/adapter";
 import {
   broadcastChannel,
@@ -28,6 +28,7 @@ import {
   DURABLE_PACKET,
   type DurableSessions,
 } from "./durable/index.js";
+import type { CommandClient } from "./durable/store.js";
 import { createLogger, describeError, type Logger } from "./logger.js";
 import { DEFAULT_KEY, type RedisAdapterOptions } from "./options.js";
 import { OrderedPublisher } from "./publisher.js";
@@ -40,6 +41,7 @@ import {
   unsubscribeOn,
   watchErrors,
 } from "./redis-client.js";
+import { RedisReliableStore } from "./reliable/redis-reliable-store.js";
 import { RoomHolds } from "./room-holds.js";
 import {
   classicSentinel,
@@ -191,6 +193,22 @@ export class RedisAdapter extends ClusterAdapter {
 
   newSessionId(): PrivateSessionId {
     return this.#durable?.newSessionId() ?? randomBytes(15).toString("base64url");
+  }
+
+  /**
+   * With durable sessions, reliable packets (`socket.reliable.emit`) wait in Redis beside the
+   * sessions they belong to, so any server that restores a session redelivers them; without,
+   * undefined (the namespace keeps them in memory, as the sessions are).
+   */
+  reliableStore(): ReliableStore | undefined {
+    const recovery = this.nsp._recovery;
+    if (this.#durable === undefined || recovery === undefined) return undefined;
+    return new RedisReliableStore(this.#publisher.client as unknown as CommandClient, {
+      key: this.#key,
+      nsp: this.nsp.name,
+      windowMs: recovery.maxDisconnectionDuration,
+      maxPerSession: recovery.maxReliablePerSocket ?? 1000,
+    });
   }
 
   override broadcast(packet: Packet, opts: BroadcastOptions): void {

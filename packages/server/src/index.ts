@@ -39,6 +39,16 @@ export { Namespace, type NamespaceReservedEvents } from "./namespace.js";
 export type { ConnectionStateRecoveryOptions, ServerOptions } from "./options.js";
 export { type NamespaceMatcher, ParentNamespace } from "./parent-namespace.js";
 export type { ParserDecoder, ParserEncoder, ParserModule } from "./parser.js";
+export {
+  MemoryReliableStore,
+  ReliableEmitter,
+  type ReliableEntry,
+  ReliableError,
+  type ReliableErrorCode,
+  type ReliablePid,
+  type ReliableStore,
+  type ReliableStoreOptions,
+} from "./reliable/index.js";
 export type { RemoteSocket, TimedEmitter } from "./remote-socket.js";
 export { type AttachTarget, type BindableEngine, Server } from "./server.js";
 export { Socket, type SocketReservedEvents } from "./socket.js";

@@ -20,6 +20,12 @@ export interface ConnectionStateRecoveryOptions {
   maxPackets?: number;
   /** Approximate encoded bytes of those packets per namespace (default 64 MiB). */
   maxBytes?: number;
+  /**
+   * Reliable packets (`socket.reliable.emit`) one session may have unacknowledged (default
+   * 1000); past it a reliable emit rejects with `RELIABLE_LIMIT`. Keep it at most
+   * `maxPendingAcks`, and at most the Parley client's dedup `window`.
+   */
+  maxReliablePerSocket?: number;
 }
 
 /** Options of `new Server(...)`: Socket.IO's own, plus every engine option (passed through). */
@@ -152,6 +158,10 @@ export function resolveRecovery(opts: ServerOptions): RecoveryOptions | undefine
     maxSessions: count("connectionStateRecovery.maxSessions", csr.maxSessions, 100_000),
     maxPackets: count("connectionStateRecovery.maxPackets", csr.maxPackets, 100_000),
     maxBytes: count("connectionStateRecovery.maxBytes", csr.maxBytes, 64 * 1024 * 1024),
+    maxReliablePerSocket: Math.max(
+      1,
+      count("connectionStateRecovery.maxReliablePerSocket", csr.maxReliablePerSocket, 1000),
+    ),
   });
 }
 

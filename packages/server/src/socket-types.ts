@@ -1,4 +1,5 @@
 import type { ParsedUrlQuery } from "node:querystring";
+import { RELIABLE_EVENT } from "@parley/protocol";
 import type { ConnectionCloseReason } from "./engine/contract.js";
 
 /**
@@ -48,8 +49,13 @@ export interface Handshake {
   auth: { [key: string]: any };
 }
 
-/** Names a server may not emit to a client: they are the client's own lifecycle events. */
+/**
+ * Names a server may not emit to a client: they are the client's own lifecycle events, and
+ * the name reliable packets travel under (a client that announced it deduplicates must never
+ * mistake an ordinary event for one).
+ */
 export const SOCKET_RESERVED_EVENTS: ReadonlySet<string> = new Set([
+  RELIABLE_EVENT,
   "connect",
   "connect_error",
   "disconnect",

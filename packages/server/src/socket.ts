@@ -6,6 +6,7 @@ import {
   type EventsMap,
   type Packet,
   PacketType,
+  RELIABLE_EVENT,
 } from "@parley/protocol";
 import { AckRegistry } from "./acks.js";
 import type {
@@ -30,6 +31,9 @@ import {
 } from "./legacy-v2/socket-protocol-v4.js";
 import { type MiddlewareFn, runMiddleware } from "./middleware.js";
 import type { Namespace } from "./namespace.js";
+import { takeAnnouncement } from "./reliable/announcement.js";
+import { ReliableChannel } from "./reliable/channel.js";
+import { ReliableEmitter } from "./reliable/emitter.js";
 import type { Server } from "./server.js";
 import { type EmitFlags, SocketEmitter } from "./socket-emitter.js";
 import {
@@ -125,6 +129,8 @@ export class Socket<
   #fns: MiddlewareFn<Event>[] | undefined;
   #any: AnyListener[] | undefined;
   #anyOutgoing: AnyListener[] | undefined;
+  /** At-least-once delivery (`socket.reliable`): made on first use, or at once for a client that announced it deduplicates. */
+  #reliable: ReliableChannel | undefined;
   #closed = false;
 
   constructor(
@@ -153,9 +159,11 @@ export class Socket<
       this.recovered = false;
       this.#restored = session;
     }
+    const announced = takeAnnouncement(auth);
+    if (announced.floor !== undefined) this.#reliable = new ReliableChannel(this, announced.floor);
     // Most clients send no auth: an empty object is rebuilt by `handshake` if ever read,
     // instead of being held per socket (~56 bytes).
-    this.#auth = hasKeys(auth) ? auth : undefined;
+    this.#auth = hasKeys(announced.auth) ? announced.auth : undefined;
     this.#issued = Date.now();
   }
 
@@ -246,6 +254,16 @@ export class Socket<
 
   compress(compress: boolean) {
     return new SocketEmitter<Emit, false>(this, { compress });
+  }
+
+  /**
+   * At-least-once emits: `await socket.reliable.emit(ev, ...args)` resolves once the packet
+   * is stored; it is then written with an ack id, kept until the client acknowledges it, and
+   * written again after a reconnection or failover that restores the session. Needs
+   * `connectionStateRecovery`. See "Reliable delivery" in the README.
+   */
+  get reliable(): ReliableEmitter<Emit> {
+    return new ReliableEmitter<Emit>(this._reliable);
   }
 
   /** Everyone in the namespace but this socket. */
@@ -419,6 +437,35 @@ export class Socket<
     this.client._writePacket(packet, flags.volatile === true, flags.compress !== false);
   }
 
+  /** @internal This socket's reliable channel, made on first use. */
+  get _reliable(): ReliableChannel {
+    this.#reliable ??= new ReliableChannel(this, undefined);
+    return this.#reliable;
+  }
+
+  /**
+   * @internal Gives the client an offset without an app event: `["parley:reliable", offset]`
+   * through the adapter to this socket alone (stored, as `emit` is). A client restores its
+   * session only with an offset, and one that got only reliable packets (which carry an ack
+   * id, never an offset) would have none. Clients ignore the event: the Parley client's
+   * `reliable()` drops it, official clients have no listener for it (`onAny` sees it).
+   */
+  _sendOffsetMarker(): void {
+    if (this.#pid === undefined || !this.connected) return;
+    const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data: [RELIABLE_EVENT] };
+    this.nsp.adapter.broadcast(packet, {
+      rooms: new Set([this.id]),
+      except: NO_ROOMS,
+      flags: { local: true },
+    });
+  }
+
+  /** @internal Writes a reliable packet (stored already) to this socket's client. */
+  _writeReliable(packet: Packet, data: unknown[]): void {
+    this.#notifyOutgoing(data);
+    this._sendPacket(packet);
+  }
+
   /** @internal The private session id (connection state recovery on), for the adapter. */
   get _pid(): PrivateSessionId | undefined {
     return this.#pid;
@@ -476,6 +523,13 @@ export class Socket<
       // Clients that do not know the field ignore it (socket.io-client reads sid and pid).
       if (taken !== undefined && "reason" in taken) data.recoveryFailure = taken.reason;
       this._sendPacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
+    }
+    if (restored !== undefined) {
+      // Reliable packets it had not acknowledged, before any emitted from now on.
+      this._reliable.redeliver();
+    } else {
+      // A client that announced reliable delivery gets an offset at once (see below).
+      this.#reliable?.markOffset();
     }
   }
 
@@ -539,6 +593,7 @@ export class Socket<
       log("connection state recovery is enabled for sid %s", this.id);
       this.#persist();
     }
+    this.#reliable?.closed(!recoverable);
     this.#cleanup();
     this.client._remove(this);
     this.connected = false;

@@ -1,6 +1,7 @@
 import type { EventEmitter } from "node:events";
 import type { Packet, RawData } from "@parley/protocol";
 import type { PreparedMessage } from "../engine/contract.js";
+import type { ReliableStore } from "../reliable/store.js";
 import type { Handshake } from "../socket-types.js";
 import type { SocketIoAdapter, SocketIoAdapterConstructor } from "./socketio-compat/types.js";
 
@@ -44,6 +45,8 @@ export interface RecoveryOptions {
   readonly maxPackets: number;
   /** Encoded bytes of those packets per namespace; past it the oldest are dropped. */
   readonly maxBytes: number;
+  /** Reliable packets one session may have unacknowledged (default 1000). */
+  readonly maxReliablePerSocket?: number;
 }
 
 /** What a socket leaves behind when its connection drops abruptly. */
@@ -249,6 +252,15 @@ export interface Adapter extends EventEmitter<AdapterEvents> {
     pid: PrivateSessionId,
     offset: string,
   ): Promise<RestoredSession | NotRestored | null> | RestoredSession | NotRestored | null;
+
+  /**
+   * Where reliable packets (`socket.reliable.emit`) wait for acknowledgement. Optional: an
+   * adapter that keeps sessions outside the process (durable sessions) returns a store there,
+   * so reliable packets outlive this server with their sessions; without it the namespace
+   * keeps them in this process's memory (also when this returns undefined). Called once per
+   * namespace, on first use.
+   */
+  reliableStore?(): ReliableStore | undefined;
 }
 
 /**

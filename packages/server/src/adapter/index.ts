@@ -1,3 +1,13 @@
+export {
+  limitError as reliableLimitError,
+  MemoryReliableStore,
+  RELIABLE_GRACE_MS,
+  type ReliableEntry,
+  ReliableError,
+  type ReliablePid,
+  type ReliableStore,
+  type ReliableStoreOptions,
+} from "../reliable/index.js";
 export * from "./adapter.js";
 export { ClusterAdapter, type ClusterAdapterOptions } from "./cluster-adapter.js";
 export type * from "./cluster-message.js";
