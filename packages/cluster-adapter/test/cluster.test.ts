@@ -69,13 +69,19 @@ describe("@parley/cluster-adapter: three node:cluster workers (JSON IPC)", () =>
       TestClient,
     ];
     const got = [c1, c2, c3].map((c) => collect(c, "m"));
+    const counts = (...expected: number[]) =>
+      waitFor(() => got.every((g, i) => g.length === expected[i]), `deliveries ${expected}`);
+    // Order holds per sending worker, not across workers (a worker delivers to its own clients
+    // at once, to the others through the primary): each step waits for the one before.
     await call(c1, "emit", { event: "m", args: ["all"] });
     await call(c1, "emit", { event: "m", args: ["a"], rooms: ["a"] });
+    await counts(2, 2, 1);
     await call(c2, "emit", { event: "m", args: ["b-not-a"], rooms: ["b"], except: ["a"] });
+    await counts(2, 2, 2);
     await call(c3, "emit", { event: "m", args: ["ab"], rooms: ["a", "b"] });
     // As in socket.io, a volatile packet goes only onto an idle transport: sent once every
     // client has what came before, it reaches them all.
-    await waitFor(() => got.every((g) => g.length === 3), "the regular broadcasts");
+    await counts(3, 3, 3);
     await call(c3, "emit", { event: "m", args: ["v"], volatile: true });
     const ends = [c1, c2, c3].map((c) => next(c, "end"));
     await call(c1, "emit", { event: "end" });
