@@ -652,13 +652,23 @@ export class Socket<
     );
   }
 
+  /**
+   * Handlers run on the next tick, as socket.io's do: a DISCONNECT that arrived in the same
+   * read (one polling payload, one TCP chunk of frames) is applied first, and an event the
+   * client sent just before leaving is then dropped rather than handled by a socket that has
+   * already said `disconnect`. `nextTick` with arguments allocates no closure.
+   */
   #dispatch(args: unknown[]): void {
-    if (!this.connected) {
+    process.nextTick(Socket.#emitIfConnected, this, args);
+  }
+
+  static #emitIfConnected(socket: Socket<never, never, never, unknown>, args: unknown[]): void {
+    if (!socket.connected) {
       log("ignore packet received after disconnection");
       return;
     }
     if (log.enabled) log("dispatching an event %j", args);
-    this.emitLocal(args[0] as string, args.slice(1));
+    socket.emitLocal(args[0] as string, args.slice(1));
   }
 
   #ackResponder(id: number): (...args: unknown[]) => void {

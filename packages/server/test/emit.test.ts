@@ -53,6 +53,24 @@ describe.each(TRANSPORT_MODES)("emitting over $mode", ({ client }) => {
     await expect(c.emitWithAck("client-ask", "hey")).resolves.toBe("HEY");
   });
 
+  it("an event sent just before the client disconnects is not handled after disconnect", async () => {
+    await setup();
+    const { server, clients } = await connected(1);
+    const c = clients[0]!;
+    const s = server[0]!;
+    const handled: string[] = [];
+    s.on("test", () => handled.push(s.connected ? "connected" : "after disconnect"));
+    const gone = next<[string]>(s, "disconnect");
+    // Same tick: one WebSocket chunk or one polling payload carries both packets, and the
+    // DISCONNECT is applied before handlers run (socket.io's order), so nothing is handled
+    // by a socket that already said `disconnect`.
+    c.emit("test", Buffer.alloc(10));
+    c.disconnect();
+    expect((await gone)[0]).toBe("client namespace disconnect");
+    await new Promise((r) => setImmediate(r));
+    expect(handled).toEqual([]);
+  });
+
   it("refuses reserved event names", async () => {
     await setup();
     const { server } = await connected(1);
