@@ -2,7 +2,7 @@
 //
 //   node bench/run.js            every scenario (8–10 minutes; a time budget skips the rest past 12)
 //   node bench/run.js --quick    smaller counts, shorter windows (1–2 minutes)
-//   options: --targets=socketio,parley,ws,bun   --scenarios=broadcast,echo,memory,connect,
+//   options: --targets=socketio,parley,ws,bun,socketio-bun,parley-bun   --scenarios=broadcast,echo,memory,connect,
 //            cluster,bundle,codec   --rounds=N (default 3 full, 1 quick)
 //            --cpu-prof=<target id> (writes bench/results/profiles/)
 //
@@ -92,7 +92,7 @@ const targets = allTargets()
 for (const t of targets) {
   if (t.unavailable !== undefined) console.log(`! skipping ${t.label}: ${t.unavailable}`);
 }
-const stale = targets.some((t) => t.id === "parley" && t.unavailable === undefined)
+const stale = targets.some((t) => t.id.startsWith("parley") && t.unavailable === undefined)
   ? parleyDistStale()
   : undefined;
 if (stale !== undefined) console.log(`! warning: ${stale}`);

@@ -89,9 +89,30 @@ export function findBun() {
   return undefined;
 }
 
+/**
+ * Why a Bun target cannot run here, if it cannot: no binary, or (with `probe`) a module the
+ * target imports that Bun cannot load.
+ * @param {{ path: string } | undefined} bun
+ * @param {string} [probe]  a script for `bun -e`, exiting non-zero when unusable
+ * @param {string} [why]
+ */
+function bunUnavailable(bun, probe, why) {
+  if (bun === undefined)
+    return "no working Bun binary in node_modules (npm i -D bun -w @parley/bench)";
+  if (probe === undefined) return undefined;
+  try {
+    execFileSync(bun.path, ["-e", probe], { cwd: HERE, stdio: "pipe", timeout: 20_000 });
+    return undefined;
+  } catch {
+    return why;
+  }
+}
+
 /** @returns {TargetSpec[]} */
 export function targets() {
   const bun = findBun();
+  const bunLabel = (/** @type {string} */ name) =>
+    bun === undefined ? `${name} on bun` : `${name} on bun ${bun.version}`;
   return [
     { id: "socketio", label: "socket.io", ...nodeTarget("socketio.js"), unavailable: undefined },
     { id: "parley", label: "parley", ...nodeTarget("parley.js"), unavailable: parleyUnavailable() },
@@ -101,10 +122,31 @@ export function targets() {
       label: bun === undefined ? "bun" : `bun ${bun.version}`,
       command: bun?.path ?? "bun",
       args: [join(HERE, "bun.js")],
+      unavailable: bunUnavailable(bun),
+    },
+    {
+      id: "socketio-bun",
+      label: bunLabel("socket.io"),
+      command: bun?.path ?? "bun",
+      args: [join(HERE, "socketio-bun.js")],
+      unavailable: bunUnavailable(
+        bun,
+        'await import("@socket.io/bun-engine")',
+        "@socket.io/bun-engine is not installed (npm i -D @socket.io/bun-engine -w @parley/bench)",
+      ),
+    },
+    {
+      id: "parley-bun",
+      label: bunLabel("parley"),
+      command: bun?.path ?? "bun",
+      args: [join(HERE, "parley-bun.js")],
       unavailable:
-        bun === undefined
-          ? "no working Bun binary in node_modules (npm i -D bun -w @parley/bench)"
-          : undefined,
+        parleyUnavailable() ??
+        bunUnavailable(
+          bun,
+          'const m = await import("@parley/server/bun"); if (typeof m.BunEngine !== "function") process.exit(3);',
+          "@parley/server dist has no Bun front (run `npm run build`)",
+        ),
     },
   ];
 }
