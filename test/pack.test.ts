@@ -228,6 +228,7 @@ const SPECIFIERS = [
   "@parley/server",
   "@parley/server/engine",
   "@parley/server/adapter",
+  "@parley/server/bun",
   "@parley/client",
   "@parley/redis-adapter",
   "@parley/redis-adapter/emitter",

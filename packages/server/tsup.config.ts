@@ -5,6 +5,8 @@ const entry = {
   index: "src/index.ts",
   "engine/index": "src/engine/index.ts",
   "adapter/index": "src/adapter/index.ts",
+  // @parley/server/bun: the engine in front of Bun.serve (engine/bun/).
+  "engine/bun/index": "src/engine/bun/index.ts",
 };
 
 // The two builds below share dist/: it is emptied once, here, so that neither build's `clean`

@@ -21,13 +21,15 @@ export function startServer(
   script: string,
   env: Record<string, string> = {},
   timeoutMs = 15_000,
+  /** The runtime that runs `script` (this Node by default; the Bun tests pass bun's binary). */
+  runtime = process.execPath,
 ): Promise<ServerProcess> {
   if (!existsSync(script)) {
     return Promise.reject(
       new Error(`${script} is missing: run \`npm run build\` at the root first`),
     );
   }
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(runtime, [script], {
     env: { ...process.env, PORT: "0", REDIS_URL: "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -12,6 +12,8 @@ import { InMemoryAdapter } from "./adapter/in-memory-adapter.js";
 import type { BroadcastOperator } from "./broadcast-operator.js";
 import { Client, type ClientLimits } from "./client.js";
 import { debugLog } from "./debug.js";
+import type { BunServer } from "./engine/bun/bun-runtime.js";
+import { listenOnBun, onBun } from "./engine/bun/listen.js";
 import type { EngineConnection } from "./engine/contract.js";
 import { Cors } from "./engine/cors.js";
 import { HeartbeatWheel } from "./engine/heartbeat.js";
@@ -93,6 +95,11 @@ export class Server<
   engine!: Engine;
   /** The HTTP server this one is attached to. */
   httpServer: HttpServer | HttpsServer | undefined;
+  /**
+   * Under Bun, the `Bun.serve` server `listen(port)` started (its `port` is the one bound,
+   * also for port 0); `httpServer` is then undefined.
+   */
+  bunServer: BunServer | undefined;
   /** @internal */
   readonly _nsps = new Map<string, Namespace<Listen, Emit, ServerSide, SocketData>>();
   /** @internal */
@@ -150,6 +157,10 @@ export class Server<
       );
     }
     let server: HttpServer | HttpsServer;
+    if ((typeof srv === "number" || typeof srv === "string") && onBun()) {
+      this.#listenOnBun(srv, opts);
+      return this;
+    }
     if (typeof srv === "number" || typeof srv === "string") {
       const port = Number(srv);
       log("creating http server and binding to %d", port);
@@ -201,14 +212,33 @@ export class Server<
     new Client(this as unknown as Server<never, never, never, unknown>, conn);
   }
 
-  #attachServe(server: HttpServer | HttpsServer): void {
-    log("attaching client serving req handler");
+  /** `listen(port)` under Bun: Bun.serve with Bun's native WebSocket (engine/bun/). */
+  #listenOnBun(port: number | string, opts: ServerOptions): void {
+    assertSupportedOptions(opts);
+    Object.assign(this.#opts, opts);
+    if (opts.path !== undefined) this.#path = normalizeServerPath(opts.path);
+    const engineOptions = engineOptionsOf(this.#opts, this.#path);
+    log("creating a Bun engine and Bun.serve on %s", port);
+    const client = this.#serveClient
+      ? { files: this.#clientFiles(), prefix: `${this.#path}/`, match: ClientFileServer.match }
+      : undefined;
+    const { engine, server } = listenOnBun(port, engineOptions, client);
+    this.bunServer = server;
+    this.bind(engine);
+  }
+
+  #clientFiles(): ClientFileServer {
     // socket.io runs its `cors` middleware in front of the bundles too.
     const cors = this.#opts.cors;
-    const files = new ClientFileServer(
+    return new ClientFileServer(
       this.#opts.clientDir ?? defaultClientDir(),
       cors === undefined || cors === false ? undefined : new Cors(cors === true ? {} : cors),
     );
+  }
+
+  #attachServe(server: HttpServer | HttpsServer): void {
+    log("attaching client serving req handler");
+    const files = this.#clientFiles();
     const prefix = `${this.#path}/`;
     attachListeners(server, (req, res) => {
       const name = ClientFileServer.match(req.url, prefix);
@@ -409,6 +439,13 @@ export class Server<
     }
     await Promise.allSettled([...this._nsps.values()].map(async (nsp) => nsp.adapter.close()));
     (this.engine as BindableEngine | undefined)?.close();
+    if (this.bunServer !== undefined) {
+      const bun = this.bunServer;
+      this.bunServer = undefined;
+      await bun.stop(true);
+      fn?.();
+      return;
+    }
     const http = this.httpServer;
     if (http === undefined) {
       fn?.();

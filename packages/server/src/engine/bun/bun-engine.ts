@@ -1,0 +1,429 @@
+import { EventEmitter } from "node:events";
+import type { IncomingMessage } from "node:http";
+import { debugLog } from "../../debug.js";
+import { ClientTable, type EngineClients } from "../client-table.js";
+import type { EngineConnection } from "../contract.js";
+import { serializeCookie } from "../cookie.js";
+import { Cors, type HeaderMap } from "../cors.js";
+import { engineProtocolOf, v3PollingFormat, v3WebSocketFormat } from "../eio3/index.js";
+import type { EngineEvents } from "../engine.js";
+import { HeartbeatWheel } from "../heartbeat.js";
+import { EngineErrorCode, EngineErrorMessage } from "../http-errors.js";
+import {
+  type EngineOptions,
+  givenOptions,
+  pathMatcher,
+  type ResolvedOptions,
+  resolveOptions,
+} from "../options.js";
+import { randomId } from "../random-id.js";
+import { Session, type SessionHost } from "../session.js";
+import { ENGINE_V4_WEBSOCKET } from "../transports/websocket.js";
+import {
+  isRefusal,
+  parseQuery,
+  type Refusal,
+  type VerifyContext,
+  verifyRequest,
+} from "../verify.js";
+import type {
+  BunServeOptions,
+  BunServer,
+  BunWebSocket,
+  BunWebSocketHandler,
+} from "./bun-runtime.js";
+import { type BunPollingHost, BunPollingTransport } from "./polling.js";
+import { asIncoming, type BunRequestRecord, requestRecord } from "./request-record.js";
+import { engineError, fetchHeaders } from "./responses.js";
+import { type BunSocketData, BunWebSocketTransport } from "./websocket.js";
+
+const log = debugLog("parley:engine", "engine");
+
+/** What `handler()` gives: spread it into `Bun.serve({ port, ...engine.handler() })`. */
+export type BunHandler = Pick<
+  BunServeOptions<BunSocketData>,
+  "fetch" | "websocket" | "maxRequestBodySize" | "idleTimeout"
+>;
+
+// The engine's session layer is shared with the Node front; these casts are the one place
+// the Bun transports enter it (the session calls only what both kinds of transport have).
+type SessionTransport = ConstructorParameters<typeof Session>[3];
+type ProbeTransport = Parameters<Session["startProbe"]>[0];
+
+/** How far past `maxHttpBufferSize` Bun lets a request body go before the engine refuses it. */
+const BODY_SLACK = 64 * 1024;
+
+function idError(error?: unknown): Refusal {
+  return { code: EngineErrorCode.BAD_REQUEST, context: { name: "ID_GENERATION_ERROR", error } };
+}
+
+/**
+ * Engine.IO on Bun: the same sessions, heartbeat, verification, CORS and wire formats as the
+ * Node engine, in front of `Bun.serve` instead of `node:http` + `ws`. Long-polling is served
+ * by the fetch handler (a GET's Response settles at the next packet); WebSocket connections,
+ * handshakes and polling upgrades alike, are Bun's native ones. `io.bind(engine)` takes it as
+ * it takes the Node engine:
+ *
+ * ```ts
+ * const io = new Server();
+ * const engine = new BunEngine({ path: "/socket.io/" });
+ * io.bind(engine);
+ * Bun.serve({ port: 3000, ...engine.handler() });
+ * ```
+ */
+export class BunEngine extends EventEmitter<EngineEvents> {
+  readonly options: ResolvedOptions;
+  readonly opts: Readonly<EngineOptions>;
+  readonly #clients = new ClientTable<Session>();
+  readonly #wheel: HeartbeatWheel;
+  readonly #cors: Cors | null;
+  readonly #sessionHost: SessionHost;
+  readonly #pollingHost: BunPollingHost;
+  readonly #verifyContext: VerifyContext;
+  readonly #matches: (url: string | undefined) => boolean;
+  /** The server of the last request: what topic publishes go through. */
+  #server: BunServer | null = null;
+  readonly #websocket: BunWebSocketHandler<BunSocketData>;
+
+  constructor(opts: EngineOptions = {}) {
+    super();
+    const options = resolveOptions(opts);
+    this.options = options;
+    this.opts = givenOptions(opts);
+    if (options.cookie !== false) serializeCookie("check", options.cookie);
+    this.#wheel = new HeartbeatWheel(
+      HeartbeatWheel.tickFor(options.pingInterval, options.pingTimeout),
+    );
+    this.#cors = options.cors === false ? null : new Cors(options.cors);
+    this.#matches = pathMatcher(options.path);
+    this.#sessionHost = {
+      options,
+      wheel: this.#wheel,
+      onSessionClosed: (session) => {
+        if (this.#clients.get(session.id) === session) {
+          ClientTable.remove(this.#clients, session.id);
+        }
+      },
+      reportError: (error) => this.#reportError(error),
+    };
+    this.#verifyContext = {
+      options,
+      sessions: this.#clients,
+      reportError: (error) => this.#reportError(error),
+    };
+    this.#pollingHost = {
+      options,
+      decorateHeaders: (req, headers, sid) => this.#decorateHeaders(req, headers, sid, true),
+    };
+    this.#websocket = this.#websocketHandler();
+  }
+
+  get clients(): EngineClients<EngineConnection> {
+    return this.#clients as unknown as EngineClients<EngineConnection>;
+  }
+
+  get clientsCount(): number {
+    return this.#clients.size;
+  }
+
+  /** The Bun server the engine last served a request on (null before the first one). */
+  get server(): BunServer | null {
+    return this.#server;
+  }
+
+  /** Session ids, as on the Node engine; override to choose your own (a Promise is allowed). */
+  generateId(_req: IncomingMessage): string | Promise<string> {
+    return randomId();
+  }
+
+  /**
+   * The handlers for `Bun.serve`: requests under the engine's path are the engine's, others
+   * get 404 (put your own routes in front, or call `handleRequest` from your fetch handler).
+   * Bun's own limits are set from the engine's: `maxHttpBufferSize` bounds WebSocket messages
+   * and request bodies, and its idle timeout is left to the heartbeat.
+   */
+  handler(): BunHandler {
+    return {
+      fetch: (request, server) => {
+        if (this.#matches(pathOf(request.url))) return this.handleRequest(request, server);
+        return new Response("Not Found", { status: 404 });
+      },
+      websocket: this.#websocket,
+      // Above the engine's own limit: a POST over `maxHttpBufferSize` gets the engine's 413
+      // (JSON body, its session ended), which Bun's bare 413 would skip; Bun still cuts off
+      // bodies far beyond it.
+      maxRequestBodySize: this.options.maxHttpBufferSize + BODY_SLACK,
+    };
+  }
+
+  /** Bun's `websocket` handler object, for apps that put together their own `Bun.serve`. */
+  get websocket(): BunWebSocketHandler<BunSocketData> {
+    return this.#websocket;
+  }
+
+  /**
+   * Serves one request under the engine's path: polling, CORS preflights, WebSocket
+   * handshakes and upgrades (then `undefined`: Bun answers the 101), and refusals.
+   */
+  async handleRequest(request: Request, server: BunServer): Promise<Response | undefined> {
+    this.#server = server;
+    const req = requestRecord(request, server);
+    try {
+      return await this.#onRequest(req, server);
+    } catch (error) {
+      this.#reportError(error);
+      return engineError(EngineErrorCode.BAD_REQUEST);
+    }
+  }
+
+  /** Ends every session ("forced close"). The engine keeps serving new ones. */
+  close(): this {
+    if (log.enabled) log("closing all open clients (%d)", this.#clients.size);
+    for (const session of [...this.#clients.values()]) session.terminate("forced close");
+    this.#wheel.clear();
+    return this;
+  }
+
+  // --- requests --------------------------------------------------------------------------
+
+  async #onRequest(req: BunRequestRecord, server: BunServer): Promise<Response | undefined> {
+    if (log.enabled) log('handling "%s" request "%s"', req.method, req.url);
+    const upgrade = (req.headers.upgrade ?? "").toLowerCase() === "websocket";
+    let corsHeaders: HeaderMap | undefined;
+    if (this.#cors !== null) {
+      const verdict = await this.#cors.check(asIncoming(req));
+      if (verdict === null) {
+        // A refused origin's preflight gets engine.io's answer: a success without any
+        // Access-Control-* header, which the browser takes as a refusal.
+        if (req.method === "OPTIONS") return new Response(null, { status: 204 });
+        return this.#refuse(req, {
+          code: EngineErrorCode.FORBIDDEN,
+          context: { name: "CORS_ORIGIN_REFUSED", origin: req.headers.origin },
+        });
+      }
+      if (req.method === "OPTIONS") {
+        return new Response(null, {
+          status: verdict.preflightStatus,
+          headers: fetchHeaders(verdict.headers),
+        });
+      }
+      corsHeaders = verdict.headers;
+    }
+    const query = parseQuery(req.url);
+    if (upgrade && !this.options.transports.has("websocket")) {
+      return this.#refuse(req, {
+        code: EngineErrorCode.UNKNOWN_TRANSPORT,
+        context: { transport: "websocket" },
+      });
+    }
+    const checked = verifyRequest(this.#verifyContext, asIncoming(req), query, upgrade);
+    const verdict = checked instanceof Promise ? await checked : checked;
+    if (isRefusal(verdict)) return this.#refuse(req, verdict, corsHeaders);
+    if ("session" in verdict) {
+      const session = verdict.session;
+      if (upgrade) {
+        const format = session.protocol === 4 ? ENGINE_V4_WEBSOCKET : v3WebSocketFormat(query);
+        const probe = query.get("transport") === "websocket";
+        const data = { transport: undefined, sid: session.id, record: undefined, probe, format };
+        return this.#upgrade(req, server, data, undefined);
+      }
+      const transport = session.transport as unknown as BunPollingTransport;
+      return withHeaders(await transport.onRequest(req), corsHeaders);
+    }
+    const newId = this.#newId(req);
+    const id = newId instanceof Promise ? await newId : newId;
+    if (typeof id !== "string") return this.#refuse(req, id, corsHeaders);
+    const protocol = engineProtocolOf(query);
+    if (upgrade) {
+      const format = protocol === 4 ? ENGINE_V4_WEBSOCKET : v3WebSocketFormat(query);
+      const data = { transport: undefined, sid: id, record: req, probe: false, format };
+      return this.#upgrade(req, server, data, id);
+    }
+    const format = protocol === 4 ? undefined : v3PollingFormat(query);
+    const transport = new BunPollingTransport(this.#pollingHost, id, format);
+    const session = new Session(
+      this.#sessionHost,
+      id,
+      asIncoming(req),
+      transport as unknown as SessionTransport,
+      protocol,
+    );
+    ClientTable.add(this.#clients, id, session);
+    const answer = transport.onRequest(req);
+    session.open();
+    this.#announce(session);
+    return withHeaders(await answer, corsHeaders);
+  }
+
+  /** Hands the request to Bun's WebSocket upgrade; `open` takes it from there. */
+  #upgrade(
+    req: BunRequestRecord,
+    server: BunServer,
+    data: BunSocketData,
+    newSid: string | undefined,
+  ): Response | undefined {
+    const headers: HeaderMap = {};
+    // No io cookie on a WebSocket handshake, as engine.io.
+    this.#decorateHeaders(req, headers, newSid, false);
+    const upgraded = server.upgrade(req.raw, { data, headers: fetchHeaders(headers) });
+    if (upgraded) return undefined;
+    return this.#refuse(req, {
+      code: EngineErrorCode.BAD_REQUEST,
+      context: { name: "NOT_A_WEBSOCKET_UPGRADE" },
+    });
+  }
+
+  #websocketHandler(): BunWebSocketHandler<BunSocketData> {
+    const options = this.options;
+    const compress = options.perMessageDeflate !== false;
+    return {
+      open: (ws) => this.#onOpen(ws, compress),
+      message: (ws, message) => ws.data.transport?.onMessage(message),
+      close: (ws, code, reason) => ws.data.transport?.onClose(code, reason),
+      drain: (ws) => ws.data.transport?.onDrain(),
+      maxPayloadLength: options.maxHttpBufferSize,
+      // The heartbeat decides when a connection is dead, as on Node; Bun must not reap idle
+      // ones first (its default is 120 s, its maximum 960 s).
+      idleTimeout: 960,
+      // A reader that lets this much pile up is disconnected (the send-buffer limit).
+      backpressureLimit: 2 * options.maxBufferedBytes,
+      closeOnBackpressureLimit: true,
+      perMessageDeflate: compress,
+      sendPings: false,
+    };
+  }
+
+  #onOpen(ws: BunWebSocket<BunSocketData>, compress: boolean): void {
+    const data = ws.data;
+    const transport = new BunWebSocketTransport(ws, compress, data.format);
+    data.transport = transport;
+    const record = data.record;
+    if (record === undefined) {
+      // An upgrade of an existing session (the probe dance), or a stray WebSocket for one.
+      const session = this.#clients.get(data.sid);
+      if (session === undefined || !data.probe) {
+        if (log.enabled) log("upgrade for sid %s: no session to upgrade, closing", data.sid);
+        transport.close();
+        return;
+      }
+      session.startProbe(transport as unknown as ProbeTransport);
+      return;
+    }
+    data.record = undefined;
+    if (ClientTable.isTaken(this.#clients, data.sid)) {
+      transport.close();
+      return;
+    }
+    const protocol = data.format === ENGINE_V4_WEBSOCKET ? 4 : 3;
+    const session = new Session(
+      this.#sessionHost,
+      data.sid,
+      asIncoming(record),
+      transport as unknown as SessionTransport,
+      protocol,
+    );
+    ClientTable.add(this.#clients, data.sid, session);
+    session.open();
+    this.#announce(session);
+  }
+
+  /** A new session id, or why none: a promise only when `generateId` returned one. */
+  #newId(req: BunRequestRecord): string | Refusal | Promise<string | Refusal> {
+    let id: unknown;
+    try {
+      id = this.generateId(asIncoming(req));
+    } catch (error) {
+      return idError(error);
+    }
+    if (typeof (id as PromiseLike<unknown> | null)?.then === "function") {
+      return Promise.resolve(id).then(
+        (resolved) => this.#checkId(resolved),
+        (error: unknown) => idError(error),
+      );
+    }
+    return this.#checkId(id);
+  }
+
+  #checkId(id: unknown): string | Refusal {
+    if (typeof id !== "string" || id.length === 0 || ClientTable.isTaken(this.#clients, id)) {
+      return idError();
+    }
+    return id;
+  }
+
+  #announce(session: Session): void {
+    if (log.enabled) log('handshaked client "%s" on %s', session.id, session.transport.name);
+    try {
+      this.emit("connection", session);
+    } catch (error) {
+      this.#reportError(error);
+    }
+  }
+
+  #refuse(req: BunRequestRecord, refusal: Refusal, extra?: HeaderMap): Response {
+    if (log.enabled) {
+      log("refused %s: %s %j", req.url, EngineErrorMessage[refusal.code], refusal.context);
+    }
+    try {
+      this.emit("connection_error", {
+        req: asIncoming(req),
+        code: refusal.code,
+        message: EngineErrorMessage[refusal.code],
+        context: refusal.context,
+      });
+    } catch (error) {
+      this.#reportError(error);
+    }
+    return engineError(refusal.code, refusal.body, extra);
+  }
+
+  #decorateHeaders(
+    req: BunRequestRecord,
+    headers: HeaderMap,
+    sid: string | undefined,
+    cookie: boolean,
+  ): void {
+    try {
+      if (sid !== undefined) {
+        if (cookie && this.options.cookie !== false) {
+          const prior = headers["Set-Cookie"];
+          const value = serializeCookie(sid, this.options.cookie);
+          headers["Set-Cookie"] = prior === undefined ? [value] : [...[prior].flat(), value];
+        }
+        this.emit("initial_headers", headers, asIncoming(req));
+      }
+      this.emit("headers", headers, asIncoming(req));
+    } catch (error) {
+      this.#reportError(error);
+    }
+  }
+
+  #reportError(error: unknown): void {
+    if (this.listenerCount("error") > 0) {
+      try {
+        this.emit("error", error);
+        return;
+      } catch {
+        // fall through to the console
+      }
+    }
+    console.error("[parley/engine] unhandled error in a handler:", error);
+  }
+}
+
+/** The path and query of an absolute request URL. */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  return start === -1 ? "/" : url.slice(start);
+}
+
+/** `response` with the CORS headers of its request added (they were decided before it). */
+function withHeaders(response: Response, extra: HeaderMap | undefined): Response {
+  if (extra === undefined) return response;
+  for (const name in extra) {
+    const value = extra[name] as string | string[];
+    if (typeof value === "string") response.headers.set(name, value);
+    else for (const v of value) response.headers.append(name, v);
+  }
+  return response;
+}

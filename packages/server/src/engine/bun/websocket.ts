@@ -1,0 +1,174 @@
+import { decodeEnginePacket, ProtocolError } from "@parley/protocol";
+import { debugLog } from "../../debug.js";
+import type { PreparedMessage } from "../contract.js";
+import { isPrepared, type OutgoingItem, type Transport, type TransportSink } from "../transport.js";
+import { ENGINE_V4_WEBSOCKET } from "../transports/websocket.js";
+import type { WebSocketFormat } from "../wire-format.js";
+import type { BunWebSocket } from "./bun-runtime.js";
+import type { BunRequestRecord } from "./request-record.js";
+
+const log = debugLog("parley:engine:ws", "engine:ws");
+
+/** A broadcast frame as Bun sends it: text as a string (`sendText`), binary as bytes. */
+export type BunFrame = string | Uint8Array;
+
+/**
+ * A broadcast's frames for Bun, made once per message and cached on it: Bun frames and sends
+ * natively, so the engine's only per-message work is the Engine.IO encoding. v4 and v3 share
+ * text frames; v3 binary frames carry their type byte (the format's own framing).
+ */
+export function bunFrames(message: PreparedMessage, format: WebSocketFormat): readonly BunFrame[] {
+  const key = format === ENGINE_V4_WEBSOCKET ? "bun" : "bun-v3";
+  const cached = message.cache.get(key) as readonly BunFrame[] | undefined;
+  if (cached !== undefined) return cached;
+  const frames: BunFrame[] =
+    format === ENGINE_V4_WEBSOCKET
+      ? message.frames.map((f) => (typeof f === "string" ? `4${f}` : f))
+      : format.frames(message).map((f) => (f.binary ? f.data : f.data.toString("utf8")));
+  message.cache.set(key, frames);
+  return frames;
+}
+
+/** What the engine attaches to each of Bun's WebSocket connections (`ws.data`). */
+export interface BunSocketData {
+  /** Set once the engine made the connection's transport (in `open`). */
+  transport: BunWebSocketTransport | undefined;
+  /** The session this WebSocket upgrades (`sid` in its URL), or the new session's id. */
+  readonly sid: string;
+  /** The request of a new session's handshake (dropped once the session has it). */
+  record: BunRequestRecord | undefined;
+  /** An upgrade of a polling session (`transport=websocket` with a `sid`). */
+  readonly probe: boolean;
+  readonly format: WebSocketFormat;
+}
+
+/**
+ * Engine.IO over one of Bun's native WebSockets. Bun frames, buffers and applies backpressure
+ * in native code: a send is one call, and a room broadcast can be one `server.publish` for
+ * every subscribed connection (see `topics.ts`).
+ */
+export class BunWebSocketTransport implements Transport {
+  readonly name = "websocket" as const;
+  readonly #ws: BunWebSocket<BunSocketData>;
+  readonly #format: WebSocketFormat;
+  readonly #compress: boolean;
+  #sink: TransportSink | null = null;
+  #closed = false;
+  /** A drain was asked for while Bun held bytes back: report it from Bun's `drain`. */
+  #drainWanted = false;
+
+  constructor(ws: BunWebSocket<BunSocketData>, compress: boolean, format: WebSocketFormat) {
+    this.#ws = ws;
+    this.#format = format;
+    this.#compress = compress;
+  }
+
+  /** The connection, for the engine's topic subscriptions. */
+  get socket(): BunWebSocket<BunSocketData> {
+    return this.#ws;
+  }
+
+  bind(sink: TransportSink): void {
+    this.#sink = sink;
+  }
+
+  get writable(): boolean {
+    return !this.#closed && this.#ws.readyState === 1;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  bufferedBytes(): number {
+    return this.#closed ? 0 : this.#ws.getBufferedAmount();
+  }
+
+  write(items: readonly OutgoingItem[], done?: () => void): void {
+    const last = items.length - 1;
+    for (let i = 0; i <= last; i++) {
+      this.writeItem(items[i] as OutgoingItem, i === last, i === last ? done : undefined);
+    }
+  }
+
+  /**
+   * Writes one item. `notify` asks for the sink's `onTransportDrain` once Bun holds nothing
+   * back; `done` runs once the item is handed to Bun (after this call returns).
+   */
+  writeItem(item: OutgoingItem, notify = true, done?: () => void): void {
+    if (!this.writable) return;
+    const ws = this.#ws;
+    let queued = false;
+    if (isPrepared(item)) {
+      const compress = this.#compress && item.options.compress === true;
+      for (const frame of bunFrames(item, this.#format)) {
+        const sent =
+          typeof frame === "string" ? ws.sendText(frame, compress) : ws.sendBinary(frame, compress);
+        if (sent === -1) queued = true;
+      }
+    } else {
+      const data = this.#format.encode(item);
+      const compress = this.#compress && item.compress !== false;
+      const sent =
+        typeof data === "string" ? ws.sendText(data, compress) : ws.sendBinary(data, compress);
+      queued = sent === -1;
+    }
+    if (done !== undefined) queueMicrotask(done);
+    if (!notify) return;
+    if (queued) this.#drainWanted = true;
+    else queueMicrotask(() => this.#drained());
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#ws.close();
+  }
+
+  #drained(): void {
+    if (!this.#closed && this.#sink !== null) this.#sink.onTransportDrain(this);
+  }
+
+  /** Bun's `drain`: what backpressure held has been written. */
+  onDrain(): void {
+    if (!this.#drainWanted) return;
+    this.#drainWanted = false;
+    this.#drained();
+  }
+
+  /** Bun's `message`: one WebSocket message, text as a string, binary as bytes. */
+  onMessage(message: string | Uint8Array): void {
+    if (this.#closed || this.#sink === null) return;
+    if (log.enabled) log("received %s", typeof message === "string" ? message : "binary");
+    const packet =
+      typeof message === "string"
+        ? this.#format === ENGINE_V4_WEBSOCKET
+          ? decodeEnginePacket(message)
+          : this.#format.decode(Buffer.from(message, "utf8"), false)
+        : this.#format.decode(
+            Buffer.from(message.buffer, message.byteOffset, message.byteLength),
+            true,
+          );
+    if (packet instanceof ProtocolError) {
+      if (log.enabled) log("parse error: %s", packet.message);
+      this.#closed = true;
+      this.#ws.close(1002, "parse error");
+      this.#sink.onTransportError(this, "parse error", packet);
+      return;
+    }
+    this.#sink.onTransportPacket(this, packet);
+  }
+
+  /** Bun's `close`: the connection is gone (closed by either side, or failed). */
+  onClose(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (log.enabled) log("closed by peer (%d %s)", code, reason);
+    if (code === 1009) {
+      // Bun refused a message over maxPayloadLength, as ws does with 1009.
+      this.#sink?.onTransportError(this, "transport error", new Error("Max payload size exceeded"));
+      return;
+    }
+    this.#sink?.onTransportClose(this);
+  }
+}

@@ -1,0 +1,215 @@
+// Parley running natively on Bun (Bun.serve + Bun's WebSocket), driven from Node by the
+// official socket.io-client and by @parley/client, in the three transport modes. The server is
+// test/bun/fixtures/app.ts run by the `bun` binary against the BUILT @parley/server.
+import { fileURLToPath } from "node:url";
+import { io as parleyIo } from "@parley/client";
+import { io as officialIo, type Socket } from "socket.io-client";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { waitFor, within } from "../support/app-clients.js";
+import { describeBun, startBunServer } from "../support/bun.js";
+import type { ServerProcess } from "../support/server-process.js";
+
+const APP = fileURLToPath(new URL("./fixtures/app.ts", import.meta.url));
+
+type Transports = ("polling" | "websocket")[];
+const MODES: [string, Transports][] = [
+  ["polling only", ["polling"]],
+  ["websocket only", ["websocket"]],
+  ["polling, then upgrade", ["polling", "websocket"]],
+];
+type ClientKind = "official" | "parley";
+
+const open = new Set<Socket>();
+
+function connect(url: string, kind: ClientKind, transports: Transports): Promise<Socket> {
+  const options = { forceNew: true, reconnection: false, transports };
+  const socket =
+    kind === "official" ? officialIo(url, options) : (parleyIo(url, options) as unknown as Socket);
+  open.add(socket);
+  return within(
+    new Promise<Socket>((resolve, reject) => {
+      socket.once("welcome", (runtime: string) => {
+        if (runtime === "bun") resolve(socket);
+        else reject(new Error(`the server says it runs on ${runtime}`));
+      });
+      socket.once("connect_error", reject);
+    }),
+    `connecting to ${url} (${kind}, ${transports.join("+")})`,
+  );
+}
+
+function nextEvent(socket: Socket, event: string): Promise<unknown[]> {
+  return within(
+    new Promise((resolve) => socket.once(event, (...args: unknown[]) => resolve(args))),
+    `event ${event}`,
+  );
+}
+
+const describe = describeBun();
+
+for (const front of ["listen", "handler"] as const) {
+  describe(`Parley on Bun (${front === "listen" ? "io.listen(port)" : "@parley/server/bun handler"})`, () => {
+    let server: ServerProcess;
+    let url: string;
+
+    beforeAll(async () => {
+      server = await startBunServer(APP, { FRONT: front, MAX_BUFFER: "10000" });
+      url = server.url;
+    });
+    afterEach(() => {
+      for (const socket of open) socket.disconnect();
+      open.clear();
+    });
+    afterAll(async () => {
+      await server?.kill();
+    });
+
+    for (const [mode, transports] of MODES) {
+      for (const kind of ["official", "parley"] as const) {
+        it(`${kind} client, ${mode}: acks with every kind of argument`, async () => {
+          const socket = await connect(url, kind, transports);
+          const args = ["text", 42, null, true, { nested: ["a", { b: 1 }] }, [1, 2]];
+          const reply = await within(
+            new Promise<unknown[]>((resolve) =>
+              socket.emit("echo", ...args, (...back: unknown[]) => resolve(back)),
+            ),
+            "echo ack",
+          );
+          expect(reply).toEqual(args);
+        });
+
+        it(`${kind} client, ${mode}: binary in acks and events, both ways`, async () => {
+          const socket = await connect(url, kind, transports);
+          const bytes = nextEvent(socket, "bytes");
+          const ack = await within(
+            new Promise<unknown>((resolve) => socket.emit("binary", resolve)),
+            "binary ack",
+          );
+          expect(new Uint8Array(ack as ArrayBuffer)).toEqual(new Uint8Array([1, 2, 3]));
+          const [first, second] = await bytes;
+          expect(new Uint8Array(first as ArrayBuffer)).toEqual(new Uint8Array([4, 5, 6]));
+          const nested = (second as { nested: ArrayBuffer }).nested;
+          expect(new Uint8Array(nested)).toEqual(new Uint8Array([7]));
+          const sent = new Uint8Array([9, 8, 7, 0, 255]);
+          const echoed = await within(
+            new Promise<unknown[]>((resolve) =>
+              socket.emit("echo", sent, { deep: sent }, (...back: unknown[]) => resolve(back)),
+            ),
+            "binary echo",
+          );
+          expect(new Uint8Array(echoed[0] as ArrayBuffer)).toEqual(sent);
+          expect(new Uint8Array((echoed[1] as { deep: ArrayBuffer }).deep)).toEqual(sent);
+        });
+
+        it(`${kind} client, ${mode}: room broadcasts reach the members only, in order`, async () => {
+          const [member, other, sender] = await Promise.all([
+            connect(url, kind, transports),
+            connect(url, kind, transports),
+            connect(url, kind, transports),
+          ]);
+          const room = `room-${kind}-${transports.join("-")}`;
+          await within(
+            new Promise((resolve) => member.emit("join", room, resolve)),
+            "joining the room",
+          );
+          const got: unknown[] = [];
+          const strays: unknown[] = [];
+          member.on("room", (n: unknown) => got.push(n));
+          other.on("room", (n: unknown) => strays.push(n));
+          for (let i = 0; i < 20; i++) sender.emit("to-room", room, i);
+          await waitFor(() => got.length === 20, "20 room messages");
+          expect(got).toEqual([...Array(20).keys()]);
+          // "all" goes to everyone, after the room messages: `other` saw none of those.
+          const all = nextEvent(other, "all");
+          sender.emit("all", "done");
+          expect(await all).toEqual(["done"]);
+          expect(strays).toEqual([]);
+        });
+      }
+    }
+
+    it("upgrades from polling to Bun's WebSocket, and the session carries on", async () => {
+      const socket = await connect(url, "official", ["polling", "websocket"]);
+      await waitFor(
+        () =>
+          (socket.io.engine as unknown as { transport: { name: string } }).transport.name ===
+          "websocket",
+        "the client's upgrade",
+      );
+      const name = await within(
+        new Promise<string>((resolve) => socket.emit("transport", resolve)),
+        "transport name",
+      );
+      expect(name).toBe("websocket");
+    });
+
+    it("refuses bad requests with engine.io's status and JSON body", async () => {
+      const base = `${url}socket.io/`;
+      const unknownTransport = await fetch(`${base}?EIO=4&transport=carrier-pigeon`);
+      expect(unknownTransport.status).toBe(400);
+      expect(await unknownTransport.json()).toEqual({ code: 0, message: "Transport unknown" });
+      const unknownSid = await fetch(`${base}?EIO=4&transport=polling&sid=nope`);
+      expect(unknownSid.status).toBe(400);
+      expect(await unknownSid.json()).toEqual({ code: 1, message: "Session ID unknown" });
+      const v3 = await fetch(`${base}?EIO=3&transport=polling`);
+      expect(v3.status).toBe(400);
+      expect(await v3.json()).toEqual({ code: 5, message: "Unsupported protocol version" });
+      const badMethod = await fetch(`${base}?EIO=4&transport=polling`, { method: "PUT" });
+      expect(badMethod.status).toBe(400);
+      expect((await badMethod.json()).code).toBe(2);
+    });
+
+    it("answers CORS preflights and adds the headers to polling answers", async () => {
+      const base = `${url}socket.io/?EIO=4&transport=polling`;
+      const preflight = await fetch(base, {
+        method: "OPTIONS",
+        headers: { Origin: "http://example.test", "Access-Control-Request-Method": "GET" },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+      const handshake = await fetch(base, { headers: { Origin: "http://example.test" } });
+      expect(handshake.status).toBe(200);
+      expect(handshake.headers.get("access-control-allow-origin")).toBe("*");
+      expect(await handshake.text()).toMatch(/^0\{"sid":"[\w-]{20,}"/);
+    });
+
+    it("ends a session whose POST is over maxHttpBufferSize with 413, and no other", async () => {
+      const keeper = await connect(url, "official", ["websocket"]);
+      const base = `${url}socket.io/?EIO=4&transport=polling`;
+      const open = await (await fetch(base)).text();
+      const sid = (JSON.parse(open.slice(1)) as { sid: string }).sid;
+      const big = await fetch(`${base}&sid=${sid}`, {
+        method: "POST",
+        headers: { "Content-Type": "text/plain;charset=UTF-8" },
+        body: `4${"x".repeat(20_000)}`,
+      });
+      expect(big.status).toBe(413);
+      expect((await big.json()).code).toBe(3);
+      const after = await fetch(`${base}&sid=${sid}`);
+      expect(after.status).toBe(400);
+      const reply = await within(
+        new Promise<unknown[]>((resolve) =>
+          keeper.emit("echo", "still here", (...a: unknown[]) => resolve(a)),
+        ),
+        "the other session",
+      );
+      expect(reply).toEqual(["still here"]);
+    });
+
+    it("closes a WebSocket whose message is over maxHttpBufferSize, and no other", async () => {
+      const keeper = await connect(url, "official", ["websocket"]);
+      const victim = await connect(url, "official", ["websocket"]);
+      const gone = nextEvent(victim, "disconnect");
+      victim.emit("echo", "x".repeat(20_000), () => {});
+      const [reason] = await gone;
+      expect(reason).toBe("transport close");
+      const reply = await within(
+        new Promise<unknown[]>((resolve) =>
+          keeper.emit("echo", "still here", (...a: unknown[]) => resolve(a)),
+        ),
+        "the other session",
+      );
+      expect(reply).toEqual(["still here"]);
+    });
+  });
+}
