@@ -128,6 +128,50 @@ for (const front of ["listen", "handler"] as const) {
       }
     }
 
+    it("a room broadcast is one native publish, and reaches polling, WebSocket and upgraded members alike", async () => {
+      const [polling, websocket, upgrading, outsider] = await Promise.all([
+        connect(url, "official", ["polling"]),
+        connect(url, "official", ["websocket"]),
+        connect(url, "parley", ["polling", "websocket"]),
+        connect(url, "official", ["websocket"]),
+      ]);
+      const room = "mixed";
+      // `upgrading` joins while it may still be polling; its upgrade moves it to the topic.
+      for (const member of [polling, websocket, upgrading]) {
+        await within(new Promise((r) => member.emit("join", room, r)), "join");
+      }
+      const count = () =>
+        within(new Promise<number>((r) => outsider.emit("publishes", r)), "publish count");
+      const before = await count();
+      const got = new Map<Socket, unknown[]>();
+      for (const member of [polling, websocket, upgrading, outsider]) {
+        const list: unknown[] = [];
+        got.set(member, list);
+        member.on("room", (n: unknown) => list.push(n));
+      }
+      for (let i = 0; i < 30; i++) outsider.emit("to-room", room, i);
+      const all = [...Array(30).keys()];
+      await waitFor(
+        () => [polling, websocket, upgrading].every((m) => got.get(m)?.length === 30),
+        "30 messages at each member",
+      );
+      for (const member of [polling, websocket, upgrading]) expect(got.get(member)).toEqual(all);
+      expect(await count()).toBeGreaterThanOrEqual(before + 30);
+      // After leaving, nothing more: neither by topic nor by the polling path.
+      await within(new Promise((r) => websocket.emit("leave", room, r)), "leave");
+      await within(new Promise((r) => polling.emit("leave", room, r)), "leave");
+      outsider.emit("to-room", room, "after");
+      await waitFor(() => got.get(upgrading)?.length === 31, "the last message");
+      const everyone = nextEvent(websocket, "all");
+      const everyoneToo = nextEvent(polling, "all");
+      outsider.emit("all", "end");
+      await everyone;
+      await everyoneToo;
+      expect(got.get(websocket)).toEqual(all);
+      expect(got.get(polling)).toEqual(all);
+      expect(got.get(outsider)).toEqual([]);
+    });
+
     it("upgrades from polling to Bun's WebSocket, and the session carries on", async () => {
       const socket = await connect(url, "official", ["polling", "websocket"]);
       await waitFor(

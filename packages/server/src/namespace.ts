@@ -14,6 +14,7 @@ import {
   type RecoveryOptions,
   type RestoredSession,
   type Room,
+  type RoomPublisher,
   type SocketId,
 } from "./adapter/adapter.js";
 import { hostAdapter } from "./adapter/socketio-compat/index.js";
@@ -74,6 +75,7 @@ export class Namespace<
   /** @internal */
   _fns: MiddlewareFn<Socket<Listen, Emit, ServerSide, SocketData>>[] = [];
   #ids = 0;
+  #roomPublisher: RoomPublisher | undefined;
   /** Sockets between CONNECT and joined-or-refused (recovery lookup, middleware). */
   #admitting = 0;
 
@@ -87,6 +89,17 @@ export class Namespace<
   /** @internal Connection state recovery settings (the server's); undefined when off. */
   get _recovery(): RecoveryOptions | undefined {
     return this.server._recovery;
+  }
+
+  /**
+   * @internal The runtime's native room fan-out (Bun's topics), made on first use once the
+   * server is bound to an engine that has one; undefined on Node.
+   */
+  get _roomPublisher(): RoomPublisher | undefined {
+    if (this.#roomPublisher === undefined) {
+      this.#roomPublisher = this.server._roomPublishers?.forNamespace(this);
+    }
+    return this.#roomPublisher;
   }
 
   /** @internal (Re)creates the adapter from the server's adapter class. */

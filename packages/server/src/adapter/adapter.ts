@@ -120,6 +120,28 @@ export interface AdapterSocket extends SocketDetails {
   _forgetAck(id: number): void;
 }
 
+/**
+ * A runtime's native fan-out by topic (Bun's `server.publish`), which a runtime front
+ * gives each namespace. The adapter tells it every change of room membership, and hands it a
+ * broadcast that needs nothing per recipient (one room or the whole namespace, no `except`,
+ * not volatile, no ack, one text frame: no binary attachment or binary parser): it must then reach every member of that room in
+ * this process exactly once, in the order of the adapter's calls. Absent on Node: one property
+ * read per join and per broadcast.
+ */
+export interface RoomPublisher {
+  /** `id` joined `room`; `undefined`: the socket entered the namespace. */
+  join(id: SocketId, room: Room | undefined): void;
+  /** `id` left `room`; `undefined`: the socket left the namespace (and every room). */
+  leave(id: SocketId, room: Room | undefined): void;
+  /** Delivers `message` to every member of `room` (`undefined`: every socket of the namespace). */
+  publish(room: Room | undefined, message: PreparedMessage, packet: Packet): void;
+}
+
+/** What a runtime front offers the server (`engine.roomPublishers`): one per namespace. */
+export interface RoomPublishers {
+  forNamespace(nsp: Pick<AdapterNamespace, "name" | "sockets">): RoomPublisher;
+}
+
 /** What the adapter needs from its namespace. */
 export interface AdapterNamespace {
   readonly name: string;
@@ -137,6 +159,8 @@ export interface AdapterNamespace {
   readonly _recovery?: RecoveryOptions | undefined;
   /** @internal Where a room-event listener's exception goes (the server's `handler_error`). */
   reportListenerError?(err: unknown, event: string): void;
+  /** @internal The runtime's native room fan-out (Bun), when there is one. */
+  readonly _roomPublisher?: RoomPublisher | undefined;
 }
 
 export interface AdapterEvents {

@@ -72,10 +72,12 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
   }
 
   addAll(id: SocketId, rooms: ReadonlySet<Room>): Promise<void> | void {
+    const publisher = this.nsp._roomPublisher;
     let joined = this.sids.get(id);
     if (joined === undefined) {
       joined = new Set();
       this.sids.set(id, joined);
+      publisher?.join(id, undefined);
     }
     for (const room of rooms) {
       joined.add(room);
@@ -87,6 +89,7 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
       }
       if (!members.has(id)) {
         members.add(id);
+        publisher?.join(id, room);
         this.#notify("join-room", room, id);
       }
     }
@@ -102,11 +105,13 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
     if (joined === undefined) return;
     for (const room of joined) this.#leave(id, room);
     this.sids.delete(id);
+    this.nsp._roomPublisher?.leave(id, undefined);
   }
 
   #leave(id: SocketId, room: Room): void {
     const members = this.rooms.get(room);
     if (members === undefined || !members.delete(id)) return;
+    this.nsp._roomPublisher?.leave(id, room);
     this.#notify("leave-room", room, id);
     if (members.size === 0 && this.rooms.delete(room)) this.#notify("delete-room", room);
   }
@@ -161,10 +166,30 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
       const sent: Packet = { ...packet, data: [...(packet.data as unknown[]), store.nextOffset()] };
       const message = this.prepare(sent, opts);
       store.push(message.frames, opts, origin);
-      this.apply(opts, (socket) => socket._deliver(message, sent));
+      this.#fanOut(opts, message, sent);
       return;
     }
-    const message = this.prepare(packet, opts);
+    this.#fanOut(opts, this.prepare(packet, opts), packet);
+  }
+
+  /**
+   * Hands a broadcast that needs nothing per recipient to the runtime's native room publish
+   * (Bun's topics), else writes it to each recipient.
+   */
+  #fanOut(opts: BroadcastOptions, message: PreparedMessage, packet: Packet): void {
+    const publisher = this.nsp._roomPublisher;
+    if (
+      publisher !== undefined &&
+      opts.rooms.size <= 1 &&
+      (opts.except === undefined || opts.except.size === 0) &&
+      message.options.volatile !== true &&
+      message.frames.length === 1 &&
+      typeof message.frames[0] === "string"
+    ) {
+      const [room] = opts.rooms;
+      publisher.publish(room, message, packet);
+      return;
+    }
     this.apply(opts, (socket) => socket._deliver(message, packet));
   }
 

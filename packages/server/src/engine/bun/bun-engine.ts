@@ -35,6 +35,7 @@ import type {
 import { type BunPollingHost, BunPollingTransport } from "./polling.js";
 import { asIncoming, type BunRequestRecord, requestRecord } from "./request-record.js";
 import { engineError, fetchHeaders } from "./responses.js";
+import { BunTopics } from "./topics.js";
 import { type BunSocketData, BunWebSocketTransport } from "./websocket.js";
 
 const log = debugLog("parley:engine", "engine");
@@ -84,6 +85,8 @@ export class BunEngine extends EventEmitter<EngineEvents> {
   /** The server of the last request: what topic publishes go through. */
   #server: BunServer | null = null;
   readonly #websocket: BunWebSocketHandler<BunSocketData>;
+  /** Rooms as Bun topics: what `io.bind(engine)` hands the namespaces' adapters. */
+  readonly roomPublishers: BunTopics;
 
   constructor(opts: EngineOptions = {}) {
     super();
@@ -116,6 +119,7 @@ export class BunEngine extends EventEmitter<EngineEvents> {
       decorateHeaders: (req, headers, sid) => this.#decorateHeaders(req, headers, sid, true),
     };
     this.#websocket = this.#websocketHandler();
+    this.roomPublishers = new BunTopics(() => this.#server, options.perMessageDeflate !== false);
   }
 
   get clients(): EngineClients<EngineConnection> {
