@@ -203,6 +203,20 @@ for (const front of ["listen", "handler"] as const) {
       expect((await badMethod.json()).code).toBe(2);
     });
 
+    it("serves the client bundle, with its ETag", async () => {
+      const bundle = await fetch(`${url}socket.io/socket.io.js`);
+      expect(bundle.status).toBe(200);
+      expect(bundle.headers.get("content-type")).toBe("application/javascript; charset=utf-8");
+      expect((await bundle.text()).length).toBeGreaterThan(1000);
+      const etag = bundle.headers.get("etag") ?? "";
+      const again = await fetch(`${url}socket.io/socket.io.js`, {
+        headers: { "If-None-Match": etag },
+      });
+      expect(again.status).toBe(304);
+      const other = await fetch(`${url}not-socket-io`);
+      expect(other.status).toBe(404);
+    });
+
     it("answers CORS preflights and adds the headers to polling answers", async () => {
       const base = `${url}socket.io/?EIO=4&transport=polling`;
       const preflight = await fetch(base, {

@@ -19,6 +19,7 @@ import type { BroadcastOperator } from "./broadcast-operator.js";
 import { Client, type ClientLimits } from "./client.js";
 import { debugLog } from "./debug.js";
 import type { BunServer } from "./engine/bun/bun-runtime.js";
+import type { ClientFiles } from "./engine/bun/client-files.js";
 import { listenOnBun, onBun } from "./engine/bun/listen.js";
 import type { EngineConnection } from "./engine/contract.js";
 import { Cors } from "./engine/cors.js";
@@ -213,6 +214,16 @@ export class Server<
     this.engine = engine as Engine;
     // A runtime whose WebSocket server fans out by topic (Bun) offers it to the adapters.
     this._roomPublishers = (engine as { roomPublishers?: RoomPublishers }).roomPublishers;
+    // An engine that serves HTTP itself (Bun's) also serves the client bundles, as attach does.
+    const serving = engine as { serveClientFiles?(client: ClientFiles | undefined): void };
+    if (serving.serveClientFiles !== undefined && this.#serveClient) {
+      const prefix = `${this.#path}/`;
+      serving.serveClientFiles({
+        files: this.#clientFiles(),
+        prefix,
+        match: ClientFileServer.match,
+      });
+    }
     engine.on("connection", (conn) => this.#onConnection(conn));
     return this;
   }
@@ -229,10 +240,7 @@ export class Server<
     if (opts.path !== undefined) this.#path = normalizeServerPath(opts.path);
     const engineOptions = engineOptionsOf(this.#opts, this.#path);
     log("creating a Bun engine and Bun.serve on %s", port);
-    const client = this.#serveClient
-      ? { files: this.#clientFiles(), prefix: `${this.#path}/`, match: ClientFileServer.match }
-      : undefined;
-    const { engine, server } = listenOnBun(port, engineOptions, client);
+    const { engine, server } = listenOnBun(port, engineOptions);
     this.bunServer = server;
     this.bind(engine);
   }

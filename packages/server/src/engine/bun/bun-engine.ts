@@ -32,6 +32,7 @@ import type {
   BunWebSocket,
   BunWebSocketHandler,
 } from "./bun-runtime.js";
+import { type ClientFiles, serveClientFile } from "./client-files.js";
 import { type BunPollingHost, BunPollingTransport } from "./polling.js";
 import { asIncoming, type BunRequestRecord, requestRecord } from "./request-record.js";
 import { engineError, fetchHeaders } from "./responses.js";
@@ -84,6 +85,8 @@ export class BunEngine extends EventEmitter<EngineEvents> {
   readonly #matches: (url: string | undefined) => boolean;
   /** The server of the last request: what topic publishes go through. */
   #server: BunServer | null = null;
+  /** The client bundles, when the Parley server bound to this engine serves them. */
+  #client: ClientFiles | undefined;
   readonly #websocket: BunWebSocketHandler<BunSocketData>;
   /** Rooms as Bun topics: what `io.bind(engine)` hands the namespaces' adapters. */
   readonly roomPublishers: BunTopics;
@@ -171,6 +174,10 @@ export class BunEngine extends EventEmitter<EngineEvents> {
    */
   async handleRequest(request: Request, server: BunServer): Promise<Response | undefined> {
     this.#server = server;
+    if (this.#client !== undefined) {
+      const file = serveClientFile(this.#client, pathOf(request.url), request, server);
+      if (file !== undefined) return file;
+    }
     const req = requestRecord(request, server);
     try {
       return await this.#onRequest(req, server);
@@ -178,6 +185,14 @@ export class BunEngine extends EventEmitter<EngineEvents> {
       this.#reportError(error);
       return engineError(EngineErrorCode.BAD_REQUEST);
     }
+  }
+
+  /**
+   * @internal Serves the client bundles under the engine's path too (`io.bind(engine)` calls
+   * it when the server's `serveClient` is on).
+   */
+  serveClientFiles(client: ClientFiles | undefined): void {
+    this.#client = client;
   }
 
   /** Ends every session ("forced close"). The engine keeps serving new ones. */
