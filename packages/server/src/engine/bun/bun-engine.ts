@@ -195,6 +195,30 @@ export class BunEngine extends EventEmitter<EngineEvents> {
     this.#client = client;
   }
 
+  /**
+   * Not on Bun: `engine.use()` runs Express-style `(req, res, next)` middlewares on Node's
+   * request and response objects, which Bun's fetch handler does not have. Throws, rather
+   * than accepting a middleware it would never run.
+   */
+  use(_middleware: unknown): never {
+    throw new Error(
+      "engine.use() is not supported on Bun (it runs Node (req, res, next) middlewares): " +
+        "check requests in your Bun.serve fetch handler before engine.handleRequest(), or " +
+        "use allowRequest / io.use()",
+    );
+  }
+
+  /**
+   * Not on Bun yet: the Redis session relay tunnels Node HTTP requests and `ws` upgrades.
+   * Throws, rather than leaving requests for other nodes' sessions unanswered.
+   */
+  setSessionRelay(_relay: unknown): never {
+    throw new Error(
+      "the session relay is not supported on Bun yet: use sticky sessions, or clients with " +
+        'transports: ["websocket"] (one connection, no relay needed)',
+    );
+  }
+
   /** Ends every session ("forced close"). The engine keeps serving new ones. */
   close(): this {
     if (log.enabled) log("closing all open clients (%d)", this.#clients.size);
