@@ -271,3 +271,36 @@ for (const front of ["listen", "handler"] as const) {
     });
   });
 }
+
+describe("Parley on Bun: a long-polling GET outlives Bun's 10 s HTTP idle timeout", () => {
+  let server: ServerProcess;
+
+  beforeAll(async () => {
+    // The first ping is due after 12 s: until then the client's GET waits for an answer.
+    server = await startBunServer(APP, { FRONT: "listen", PING_INTERVAL: "12000" });
+  });
+  afterAll(async () => {
+    for (const socket of open) socket.disconnect();
+    open.clear();
+    await server?.kill();
+  });
+
+  it("keeps the session through the first ping", { timeout: 40_000 }, async () => {
+    const socket = await connect(server.url, "official", ["polling"]);
+    const gone: string[] = [];
+    socket.on("disconnect", (reason: string) => gone.push(reason));
+    await within(
+      new Promise<void>((resolve) => socket.io.engine.once("ping", () => resolve())),
+      "the first ping",
+      30_000,
+    );
+    const reply = await within(
+      new Promise<unknown[]>((resolve) =>
+        socket.emit("echo", "after the ping", (...a: unknown[]) => resolve(a)),
+      ),
+      "echo after the ping",
+    );
+    expect(reply).toEqual(["after the ping"]);
+    expect(gone).toEqual([]);
+  });
+});

@@ -156,6 +156,10 @@ export class BunEngine extends EventEmitter<EngineEvents> {
         return new Response("Not Found", { status: 404 });
       },
       websocket: this.#websocket,
+      // A long-polling GET waits up to pingInterval for its answer: Bun's HTTP idle timeout
+      // (10 s by default) would cut it. As @socket.io/bun-engine: twice the interval (Bun's
+      // maximum is 255 s).
+      idleTimeout: Math.min(255, Math.ceil((2 * this.options.pingInterval) / 1000)),
       // Above the engine's own limit: a POST over `maxHttpBufferSize` gets the engine's 413
       // (JSON body, its session ended), which Bun's bare 413 would skip; Bun still cuts off
       // bodies far beyond it.
