@@ -1,6 +1,6 @@
 import type { EnginePacket, ProtocolError, RawData } from "@parley/protocol";
 import type { PreparedMessage } from "./contract.js";
-import type { OutgoingItem, OutgoingPacket } from "./transport.js";
+import type { OutgoingItem, OutgoingPacket } from "./core/transport.js";
 
 /**
  * How a transport turns packets into bytes on the wire and back. One per Engine.IO revision
