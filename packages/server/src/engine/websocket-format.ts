@@ -35,29 +35,3 @@ export const ENGINE_V4_WEBSOCKET: WebSocketFormat = {
   decode: (data, isBinary) =>
     isBinary ? { type: "message", data } : decodeEnginePacket(data.toString("utf8")),
 };
-
-/**
- * One unmasked, unfragmented RFC 6455 data frame (server to client, no extension). Text is
- * written as UTF-8 straight after the header in one allocation; binary payloads are copied
- * behind theirs. Only used where no extension was negotiated.
- */
-export function frameMessage(data: string | Uint8Array): Buffer {
-  const text = typeof data === "string";
-  const length = text ? Buffer.byteLength(data, "utf8") : data.byteLength;
-  const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(header + length);
-  frame[0] = text ? 0x81 : 0x82;
-  if (header === 2) {
-    frame[1] = length;
-  } else if (header === 4) {
-    frame[1] = 126;
-    frame.writeUInt16BE(length, 2);
-  } else {
-    frame[1] = 127;
-    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
-    frame.writeUInt32BE(length >>> 0, 6);
-  }
-  if (text) frame.write(data, header, "utf8");
-  else frame.set(data, header);
-  return frame;
-}

@@ -418,8 +418,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
       this.#core.openSession(id, record, transport, protocol);
     });
-    // The OPEN frame is held for this tick's flush: hand it over while still corked.
-    transport?._flushPending();
+    // The OPEN frame waits in the transport's sink for the end of the tick: hand it over
+    // while the socket is still corked, so it leaves in one write with the 101.
+    transport?.flush();
     if (corkable && !socket.destroyed) socket.uncork();
   }
 
