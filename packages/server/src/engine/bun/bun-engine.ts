@@ -1,14 +1,18 @@
 import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import { debugLog } from "../../debug.js";
-import { ClientTable, type EngineClients } from "../client-table.js";
-import type { EngineConnection } from "../contract.js";
+import type { EngineConnection, HandshakeRequestInfo } from "../contract.js";
 import { serializeCookie } from "../cookie.js";
+import type { EngineClients } from "../core/client-table.js";
+import { EngineCore } from "../core/engine-core.js";
+import { isRefusal, type Refusal } from "../core/errors.js";
+import { parseQuery, type RequestRecord } from "../core/request.js";
+import type { Session } from "../core/session.js";
 import { Cors, type HeaderMap } from "../cors.js";
 import { engineProtocolOf, v3PollingFormat, v3WebSocketFormat } from "../eio3/index.js";
-import type { EngineEvents } from "../engine.js";
-import { HeartbeatWheel } from "../heartbeat.js";
+import { handshakeInfo, retainHandshakeRequest } from "../handshake-request.js";
 import { EngineErrorCode, EngineErrorMessage } from "../http-errors.js";
+import type { EngineEvents } from "../node/engine.js";
 import {
   type EngineOptions,
   givenOptions,
@@ -17,15 +21,7 @@ import {
   resolveOptions,
 } from "../options.js";
 import { randomId } from "../random-id.js";
-import { Session, type SessionHost } from "../session.js";
-import { ENGINE_V4_WEBSOCKET } from "../transports/websocket.js";
-import {
-  isRefusal,
-  parseQuery,
-  type Refusal,
-  type VerifyContext,
-  verifyRequest,
-} from "../verify.js";
+import { ENGINE_V4_WEBSOCKET } from "../websocket-format.js";
 import type {
   BunServeOptions,
   BunServer,
@@ -47,17 +43,8 @@ export type BunHandler = Pick<
   "fetch" | "websocket" | "maxRequestBodySize" | "idleTimeout"
 >;
 
-// The engine's session layer is shared with the Node front; these casts are the one place
-// the Bun transports enter it (the session calls only what both kinds of transport have).
-type SessionTransport = ConstructorParameters<typeof Session>[3];
-type ProbeTransport = Parameters<Session["startProbe"]>[0];
-
 /** How far past `maxHttpBufferSize` Bun lets a request body go before the engine refuses it. */
 const BODY_SLACK = 64 * 1024;
-
-function idError(error?: unknown): Refusal {
-  return { code: EngineErrorCode.BAD_REQUEST, context: { name: "ID_GENERATION_ERROR", error } };
-}
 
 /**
  * Engine.IO on Bun: the same sessions, heartbeat, verification, CORS and wire formats as the
@@ -76,12 +63,9 @@ function idError(error?: unknown): Refusal {
 export class BunEngine extends EventEmitter<EngineEvents> {
   readonly options: ResolvedOptions;
   readonly opts: Readonly<EngineOptions>;
-  readonly #clients = new ClientTable<Session>();
-  readonly #wheel: HeartbeatWheel;
+  readonly #core: EngineCore<IncomingMessage, HandshakeRequestInfo>;
   readonly #cors: Cors | null;
-  readonly #sessionHost: SessionHost;
   readonly #pollingHost: BunPollingHost;
-  readonly #verifyContext: VerifyContext;
   readonly #matches: (url: string | undefined) => boolean;
   /** The server of the last request: what topic publishes go through. */
   #server: BunServer | null = null;
@@ -97,26 +81,17 @@ export class BunEngine extends EventEmitter<EngineEvents> {
     this.options = options;
     this.opts = givenOptions(opts);
     if (options.cookie !== false) serializeCookie("check", options.cookie);
-    this.#wheel = new HeartbeatWheel(
-      HeartbeatWheel.tickFor(options.pingInterval, options.pingTimeout),
-    );
     this.#cors = options.cors === false ? null : new Cors(options.cors);
     this.#matches = pathMatcher(options.path);
-    this.#sessionHost = {
-      options,
-      wheel: this.#wheel,
-      onSessionClosed: (session) => {
-        if (this.#clients.get(session.id) === session) {
-          ClientTable.remove(this.#clients, session.id);
-        }
-      },
+    // The request a session keeps (`conn.request`, what allowRequest and generateId get) is
+    // the IncomingMessage-shaped record of request-record.ts, so those read alike on Node.
+    this.#core = new EngineCore<IncomingMessage, HandshakeRequestInfo>(options, {
+      generateId: (req) => this.generateId(req),
+      handshakeInfo,
+      retainRequest: retainHandshakeRequest,
+      onConnection: (session) => this.#announce(session),
       reportError: (error) => this.#reportError(error),
-    };
-    this.#verifyContext = {
-      options,
-      sessions: this.#clients,
-      reportError: (error) => this.#reportError(error),
-    };
+    });
     this.#pollingHost = {
       options,
       decorateHeaders: (req, headers, sid) => this.#decorateHeaders(req, headers, sid, true),
@@ -126,11 +101,11 @@ export class BunEngine extends EventEmitter<EngineEvents> {
   }
 
   get clients(): EngineClients<EngineConnection> {
-    return this.#clients as unknown as EngineClients<EngineConnection>;
+    return this.#core.sessions as unknown as EngineClients<EngineConnection>;
   }
 
   get clientsCount(): number {
-    return this.#clients.size;
+    return this.#core.sessions.size;
   }
 
   /** The Bun server the engine last served a request on (null before the first one). */
@@ -225,9 +200,7 @@ export class BunEngine extends EventEmitter<EngineEvents> {
 
   /** Ends every session ("forced close"). The engine keeps serving new ones. */
   close(): this {
-    if (log.enabled) log("closing all open clients (%d)", this.#clients.size);
-    for (const session of [...this.#clients.values()]) session.terminate("forced close");
-    this.#wheel.clear();
+    this.#core.close();
     return this;
   }
 
@@ -256,14 +229,15 @@ export class BunEngine extends EventEmitter<EngineEvents> {
       }
       corsHeaders = verdict.headers;
     }
-    const query = parseQuery(req.url);
     if (upgrade && !this.options.transports.has("websocket")) {
       return this.#refuse(req, {
         code: EngineErrorCode.UNKNOWN_TRANSPORT,
         context: { transport: "websocket" },
       });
     }
-    const checked = verifyRequest(this.#verifyContext, asIncoming(req), query, upgrade);
+    const record = coreRecord(req);
+    const query = record.query;
+    const checked = this.#core.verify(record, upgrade);
     const verdict = checked instanceof Promise ? await checked : checked;
     if (isRefusal(verdict)) return this.#refuse(req, verdict, corsHeaders);
     if ("session" in verdict) {
@@ -274,31 +248,26 @@ export class BunEngine extends EventEmitter<EngineEvents> {
         const data = { transport: undefined, sid: session.id, record: undefined, probe, format };
         return this.#upgrade(req, server, data, undefined);
       }
-      const transport = session.transport as unknown as BunPollingTransport;
+      const transport = session.transport;
+      if (!(transport instanceof BunPollingTransport))
+        return engineError(EngineErrorCode.BAD_REQUEST);
       return withHeaders(await transport.onRequest(req), corsHeaders);
     }
-    const newId = this.#newId(req);
+    const newId = this.#core.newId(record.native);
     const id = newId instanceof Promise ? await newId : newId;
     if (typeof id !== "string") return this.#refuse(req, id, corsHeaders);
     const protocol = engineProtocolOf(query);
     if (upgrade) {
       const format = protocol === 4 ? ENGINE_V4_WEBSOCKET : v3WebSocketFormat(query);
-      const data = { transport: undefined, sid: id, record: req, probe: false, format };
+      const data = { transport: undefined, sid: id, record, probe: false, format };
       return this.#upgrade(req, server, data, id);
     }
+    if (this.#core.isTaken(id)) return this.#refuse(req, ID_TAKEN, corsHeaders);
     const format = protocol === 4 ? undefined : v3PollingFormat(query);
     const transport = new BunPollingTransport(this.#pollingHost, id, format);
-    const session = new Session(
-      this.#sessionHost,
-      id,
-      asIncoming(req),
-      transport as unknown as SessionTransport,
-      protocol,
-    );
-    ClientTable.add(this.#clients, id, session);
+    // The handshake's GET first, so the OPEN packet goes out on it.
     const answer = transport.onRequest(req);
-    session.open();
-    this.#announce(session);
+    this.#core.openSession(id, record, transport, protocol);
     return withHeaders(await answer, corsHeaders);
   }
 
@@ -347,59 +316,25 @@ export class BunEngine extends EventEmitter<EngineEvents> {
     const record = data.record;
     if (record === undefined) {
       // An upgrade of an existing session (the probe dance), or a stray WebSocket for one.
-      const session = this.#clients.get(data.sid);
+      const session = this.#core.sessions.get(data.sid);
       if (session === undefined || !data.probe) {
         if (log.enabled) log("upgrade for sid %s: no session to upgrade, closing", data.sid);
         transport.close();
         return;
       }
-      session.startProbe(transport as unknown as ProbeTransport);
+      session.startProbe(transport);
       return;
     }
     data.record = undefined;
-    if (ClientTable.isTaken(this.#clients, data.sid)) {
+    if (this.#core.isTaken(data.sid)) {
       transport.close();
       return;
     }
     const protocol = data.format === ENGINE_V4_WEBSOCKET ? 4 : 3;
-    const session = new Session(
-      this.#sessionHost,
-      data.sid,
-      asIncoming(record),
-      transport as unknown as SessionTransport,
-      protocol,
-    );
-    ClientTable.add(this.#clients, data.sid, session);
-    session.open();
-    this.#announce(session);
+    this.#core.openSession(data.sid, record, transport, protocol);
   }
 
-  /** A new session id, or why none: a promise only when `generateId` returned one. */
-  #newId(req: BunRequestRecord): string | Refusal | Promise<string | Refusal> {
-    let id: unknown;
-    try {
-      id = this.generateId(asIncoming(req));
-    } catch (error) {
-      return idError(error);
-    }
-    if (typeof (id as PromiseLike<unknown> | null)?.then === "function") {
-      return Promise.resolve(id).then(
-        (resolved) => this.#checkId(resolved),
-        (error: unknown) => idError(error),
-      );
-    }
-    return this.#checkId(id);
-  }
-
-  #checkId(id: unknown): string | Refusal {
-    if (typeof id !== "string" || id.length === 0 || ClientTable.isTaken(this.#clients, id)) {
-      return idError();
-    }
-    return id;
-  }
-
-  #announce(session: Session): void {
-    if (log.enabled) log('handshaked client "%s" on %s', session.id, session.transport.name);
+  #announce(session: Session<IncomingMessage, HandshakeRequestInfo>): void {
     try {
       this.emit("connection", session);
     } catch (error) {
@@ -456,6 +391,24 @@ export class BunEngine extends EventEmitter<EngineEvents> {
     }
     console.error("[parley/engine] unhandled error in a handler:", error);
   }
+}
+
+/** An id `generateId` gave that a session took while it was awaited. */
+const ID_TAKEN: Refusal = {
+  code: EngineErrorCode.BAD_REQUEST,
+  context: { name: "ID_GENERATION_ERROR" },
+};
+
+/** The core's view of a request: its checks read these fields; `native` is what sessions keep. */
+function coreRecord(req: BunRequestRecord): RequestRecord<IncomingMessage> {
+  return {
+    method: req.method,
+    url: req.url,
+    query: parseQuery(req.url),
+    headers: req.headers,
+    remoteAddress: req.socket.remoteAddress,
+    native: asIncoming(req),
+  };
 }
 
 /** The path and query of an absolute request URL. */

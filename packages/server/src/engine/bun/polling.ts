@@ -1,10 +1,11 @@
 import { ProtocolError } from "@parley/protocol";
 import { debugLog } from "../../debug.js";
+import type { OutgoingItem, Transport, TransportSink } from "../core/transport.js";
+import { TRANSPORTS } from "../core/transports.js";
 import type { HeaderMap } from "../cors.js";
 import { compress, negotiateEncoding } from "../http-compression.js";
 import type { ResolvedOptions } from "../options.js";
-import type { OutgoingItem, Transport, TransportSink } from "../transport.js";
-import { ENGINE_V4_POLLING } from "../transports/polling.js";
+import { ENGINE_V4_POLLING } from "../polling-format.js";
 import type { PollingFormat } from "../wire-format.js";
 import type { BunRequestRecord } from "./request-record.js";
 import { BAD_REQUEST, engineError, fetchHeaders, jsonError, responseBody } from "./responses.js";
@@ -35,6 +36,8 @@ function toBytes(chunks: Uint8Array[], length: number): Buffer {
  */
 export class BunPollingTransport implements Transport {
   readonly name = "polling" as const;
+  readonly duplex = false;
+  readonly upgradesTo = TRANSPORTS.polling.upgradesTo;
   readonly #host: BunPollingHost;
   readonly #format: PollingFormat;
   #handshakeSid: string | undefined;
@@ -107,6 +110,11 @@ export class BunPollingTransport implements Transport {
       });
     }
     this.#sink?.onTransportDrain(this);
+  }
+
+  /** Polling answers whole responses: one item is a response of its own. */
+  writeItem(item: OutgoingItem, _notifyDrain: boolean, done?: () => void): void {
+    this.write([item], done);
   }
 
   close(): void {

@@ -1,11 +1,18 @@
+import type { IncomingMessage } from "node:http";
 import { decodeEnginePacket, ProtocolError } from "@parley/protocol";
 import { debugLog } from "../../debug.js";
-import type { PreparedMessage } from "../contract.js";
-import { isPrepared, type OutgoingItem, type Transport, type TransportSink } from "../transport.js";
-import { ENGINE_V4_WEBSOCKET } from "../transports/websocket.js";
+import type { PreparedMessage } from "../core/contract.js";
+import type { RequestRecord } from "../core/request.js";
+import {
+  isPrepared,
+  type OutgoingItem,
+  type Transport,
+  type TransportSink,
+} from "../core/transport.js";
+import { TRANSPORTS } from "../core/transports.js";
+import { ENGINE_V4_WEBSOCKET } from "../websocket-format.js";
 import type { WebSocketFormat } from "../wire-format.js";
 import type { BunWebSocket } from "./bun-runtime.js";
-import type { BunRequestRecord } from "./request-record.js";
 
 const log = debugLog("parley:engine:ws", "engine:ws");
 
@@ -36,7 +43,7 @@ export interface BunSocketData {
   /** The session this WebSocket upgrades (`sid` in its URL), or the new session's id. */
   readonly sid: string;
   /** The request of a new session's handshake (dropped once the session has it). */
-  record: BunRequestRecord | undefined;
+  record: RequestRecord<IncomingMessage> | undefined;
   /** An upgrade of a polling session (`transport=websocket` with a `sid`). */
   readonly probe: boolean;
   readonly format: WebSocketFormat;
@@ -49,6 +56,8 @@ export interface BunSocketData {
  */
 export class BunWebSocketTransport implements Transport {
   readonly name = "websocket" as const;
+  readonly duplex = true;
+  readonly upgradesTo = TRANSPORTS.websocket.upgradesTo;
   readonly #ws: BunWebSocket<BunSocketData>;
   readonly #format: WebSocketFormat;
   readonly #compress: boolean;
@@ -95,7 +104,7 @@ export class BunWebSocketTransport implements Transport {
    * Writes one item. `notify` asks for the sink's `onTransportDrain` once Bun holds nothing
    * back; `done` runs once the item is handed to Bun (after this call returns).
    */
-  writeItem(item: OutgoingItem, notify = true, done?: () => void): void {
+  writeItem(item: OutgoingItem, notify: boolean, done?: () => void): void {
     if (!this.writable) return;
     const ws = this.#ws;
     let queued = false;
@@ -123,6 +132,11 @@ export class BunWebSocketTransport implements Transport {
     if (this.#closed) return;
     this.#closed = true;
     this.#ws.close();
+  }
+
+  /** Nothing replaces a WebSocket: leaving a session is closing. */
+  discard(): void {
+    this.close();
   }
 
   #drained(): void {
