@@ -18,6 +18,7 @@ import type {
 } from "./contract.js";
 import { invalidHeartbeat, v3Deadline } from "./eio3-heartbeat.js";
 import type { HeartbeatTarget, HeartbeatWheel } from "./heartbeat.js";
+import type { PacketHook } from "./hooks.js";
 import type { CoreOptions } from "./options.js";
 import {
   isPrepared,
@@ -31,6 +32,8 @@ import {
 export interface SessionHost<Req = unknown, Info extends HandshakeInfo = HandshakeInfo> {
   readonly options: CoreOptions<Req>;
   readonly wheel: HeartbeatWheel;
+  /** The engine's packet hook (see `PacketHook`); null when none, one field read per packet. */
+  readonly packetHook: PacketHook | null;
   /**
    * The handshake request as `socket.handshake` reads it, made on demand from the kept
    * request (so an idle session holds no second object for it). Runtime-specific.
@@ -291,7 +294,7 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
 
   sendPrepared(message: PreparedMessage): void {
     if (this.#state !== "open") return;
-    if (this.#listens("packetCreate")) {
+    if (this.#host.packetHook !== null || this.#listens("packetCreate")) {
       const compress = message.options.compress !== false;
       for (const frame of message.frames) this.#created("message", frame, compress);
     }
@@ -319,11 +322,38 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
     return (this as unknown as { _events: Record<string, unknown> })._events[event] !== undefined;
   }
 
-  /** engine.io's `packetCreate`: only called (and the object made) when someone listens. */
+  /**
+   * The outgoing choke point: every packet queued for the peer passes here, to the engine's
+   * packet hook and engine.io's `packetCreate` event. The packet object is made only when one
+   * of them is there.
+   */
   #created(type: PacketInfo["type"], data: RawData | undefined, compress: boolean): void {
-    if (!this.#listens("packetCreate")) return;
+    const hook = this.#host.packetHook;
+    const listens = this.#listens("packetCreate");
+    if (hook === null && !listens) return;
     const options = { compress };
-    this.#emit("packetCreate", data === undefined ? { type, options } : { type, data, options });
+    const packet: PacketInfo = data === undefined ? { type, options } : { type, data, options };
+    if (hook !== null) {
+      try {
+        hook.outgoing(this, packet);
+      } catch (err) {
+        this.#host.reportError(err, this);
+      }
+    }
+    if (listens) this.#emit("packetCreate", packet);
+  }
+
+  /** The incoming choke point: the engine's packet hook, then engine.io's `packet` event. */
+  #received(packet: EnginePacket): void {
+    const hook = this.#host.packetHook;
+    if (hook !== null) {
+      try {
+        hook.incoming(this, packet);
+      } catch (err) {
+        this.#host.reportError(err, this);
+      }
+    }
+    if (this.#listens("packet")) this.#emit("packet", packet);
   }
 
   #enqueue(
@@ -576,7 +606,7 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
     }
     if (transport !== this.#transport || this.#state !== "open") return;
     if (log.enabled) log("sid %s: received %s", this.id, packet.type);
-    if (this.#listens("packet")) this.#emit("packet", packet);
+    this.#received(packet);
     if (this.#state !== "open") return;
     if (this.#awaitingPong && !this.#pongGraceUsed && packet.type !== "pong") {
       // Like engine.io: traffic while a pong is due proves liveness once per ping.
