@@ -14,13 +14,13 @@ import {
   type RecoveryOptions,
   type RestoredSession,
   type Room,
-  type RoomPublisher,
   type SocketId,
 } from "./adapter/adapter.js";
 import { hostAdapter } from "./adapter/socketio-compat/index.js";
 import { BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
 import { debugLog } from "./debug.js";
+import type { RoomPublisher } from "./engine/core/hooks.js";
 import { type MiddlewareFn, runMiddleware } from "./middleware.js";
 import type { RemoteSocket } from "./remote-socket.js";
 import type { Server } from "./server.js";
@@ -75,7 +75,6 @@ export class Namespace<
   /** @internal */
   _fns: MiddlewareFn<Socket<Listen, Emit, ServerSide, SocketData>>[] = [];
   #ids = 0;
-  #roomPublisher: RoomPublisher | undefined;
   /** Sockets between CONNECT and joined-or-refused (recovery lookup, middleware). */
   #admitting = 0;
 
@@ -91,15 +90,12 @@ export class Namespace<
     return this.server._recovery;
   }
 
-  /**
-   * @internal The runtime's native room fan-out (Bun's topics), made on first use once the
-   * server is bound to an engine that has one; undefined on Node.
-   */
-  get _roomPublisher(): RoomPublisher | undefined {
-    if (this.#roomPublisher === undefined) {
-      this.#roomPublisher = this.server._roomPublishers?.forNamespace(this);
-    }
-    return this.#roomPublisher;
+  /** @internal The engine front's native room publish, if it has one (not on Node). */
+  get _roomPublisher(): RoomPublisher | null {
+    return (
+      (this.server.engine as { roomPublisher?: RoomPublisher | null } | undefined)?.roomPublisher ??
+      null
+    );
   }
 
   /** @internal (Re)creates the adapter from the server's adapter class. */

@@ -7,13 +7,7 @@ import type {
   EventsMap,
   ReservedOrUserEventNames,
 } from "@parley/protocol";
-import type {
-  AdapterConstructor,
-  RecoveryOptions,
-  Room,
-  RoomPublishers,
-  SocketId,
-} from "./adapter/adapter.js";
+import type { AdapterConstructor, RecoveryOptions, Room, SocketId } from "./adapter/adapter.js";
 import { InMemoryAdapter } from "./adapter/in-memory-adapter.js";
 import type { BroadcastOperator } from "./broadcast-operator.js";
 import { Client, type ClientLimits } from "./client.js";
@@ -118,8 +112,6 @@ export class Server<
   _connectTimeouts: HeartbeatWheel;
   /** @internal Connection state recovery settings; undefined when it is off. */
   readonly _recovery: RecoveryOptions | undefined;
-  /** @internal The engine's native room fan-out (Bun's topics); undefined on Node. */
-  _roomPublishers: RoomPublishers | undefined;
   /** @internal The `parser` option; undefined for Parley's own codec. */
   readonly _parser: CustomParser | undefined;
   readonly #opts: ServerOptions;
@@ -212,8 +204,6 @@ export class Server<
   /** Takes connections from an engine you created and attached yourself. */
   bind(engine: BindableEngine): this {
     this.engine = engine as Engine;
-    // A runtime whose WebSocket server fans out by topic (Bun) offers it to the adapters.
-    this._roomPublishers = (engine as { roomPublishers?: RoomPublishers }).roomPublishers;
     // An engine that serves HTTP itself (Bun's) also serves the client bundles, as attach does.
     const serving = engine as { serveClientFiles?(client: ClientFiles | undefined): void };
     if (serving.serveClientFiles !== undefined && this.#serveClient) {

@@ -1,6 +1,7 @@
 import type { EventEmitter } from "node:events";
 import type { Packet, RawData } from "@parley/protocol";
 import type { PreparedMessage } from "../engine/contract.js";
+import type { RoomPublisher } from "../engine/core/hooks.js";
 import type { ReliableStore } from "../reliable/store.js";
 import type { Handshake } from "../socket-types.js";
 import type { SocketIoAdapter, SocketIoAdapterConstructor } from "./socketio-compat/types.js";
@@ -120,28 +121,6 @@ export interface AdapterSocket extends SocketDetails {
   _forgetAck(id: number): void;
 }
 
-/**
- * A runtime's native fan-out by topic (Bun's `server.publish`), which a runtime front
- * gives each namespace. The adapter tells it every change of room membership, and hands it a
- * broadcast that needs nothing per recipient (one room or the whole namespace, no `except`,
- * not volatile, no ack, one text frame: no binary attachment or binary parser): it must then reach every member of that room in
- * this process exactly once, in the order of the adapter's calls. Absent on Node: one property
- * read per join and per broadcast.
- */
-export interface RoomPublisher {
-  /** `id` joined `room`; `undefined`: the socket entered the namespace. */
-  join(id: SocketId, room: Room | undefined): void;
-  /** `id` left `room`; `undefined`: the socket left the namespace (and every room). */
-  leave(id: SocketId, room: Room | undefined): void;
-  /** Delivers `message` to every member of `room` (`undefined`: every socket of the namespace). */
-  publish(room: Room | undefined, message: PreparedMessage, packet: Packet): void;
-}
-
-/** What a runtime front offers the server (`engine.roomPublishers`): one per namespace. */
-export interface RoomPublishers {
-  forNamespace(nsp: Pick<AdapterNamespace, "name" | "sockets">): RoomPublisher;
-}
-
 /** What the adapter needs from its namespace. */
 export interface AdapterNamespace {
   readonly name: string;
@@ -157,10 +136,10 @@ export interface AdapterNamespace {
   _onServerSideEmit(args: unknown[]): void;
   /** @internal Set when the server has `connectionStateRecovery` on. */
   readonly _recovery?: RecoveryOptions | undefined;
+  /** @internal The engine front's native room publish (`RoomPublisher`); null on Node. */
+  readonly _roomPublisher?: RoomPublisher | null;
   /** @internal Where a room-event listener's exception goes (the server's `handler_error`). */
   reportListenerError?(err: unknown, event: string): void;
-  /** @internal The runtime's native room fan-out (Bun), when there is one. */
-  readonly _roomPublisher?: RoomPublisher | undefined;
 }
 
 export interface AdapterEvents {

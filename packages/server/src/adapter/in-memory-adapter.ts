@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import { encodePacket, type Packet, PacketType } from "@parley/protocol";
 import { type PreparedMessage, prepareMessage } from "../engine/contract.js";
+import type { RoomPublisher } from "../engine/core/hooks.js";
 import type {
   Adapter,
   AdapterEvents,
@@ -72,12 +73,14 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
   }
 
   addAll(id: SocketId, rooms: ReadonlySet<Room>): Promise<void> | void {
-    const publisher = this.nsp._roomPublisher;
+    // A front that tracks membership itself (Bun's topics) is told of every join.
+    const tracker = this.#membershipTracker();
+    const socket = tracker === undefined ? undefined : this.nsp.sockets.get(id);
     let joined = this.sids.get(id);
     if (joined === undefined) {
       joined = new Set();
       this.sids.set(id, joined);
-      publisher?.join(id, undefined);
+      if (socket !== undefined) tracker?.join?.(this.nsp.name, socket, undefined);
     }
     for (const room of rooms) {
       joined.add(room);
@@ -89,7 +92,7 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
       }
       if (!members.has(id)) {
         members.add(id);
-        publisher?.join(id, room);
+        if (socket !== undefined) tracker?.join?.(this.nsp.name, socket, room);
         this.#notify("join-room", room, id);
       }
     }
@@ -105,13 +108,19 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
     if (joined === undefined) return;
     for (const room of joined) this.#leave(id, room);
     this.sids.delete(id);
-    this.nsp._roomPublisher?.leave(id, undefined);
+    this.#membershipTracker()?.leave?.(this.nsp.name, id, undefined);
+  }
+
+  /** The engine front's publisher when it tracks room membership itself (Bun); else none. */
+  #membershipTracker(): RoomPublisher | undefined {
+    const publisher = this.nsp._roomPublisher;
+    return publisher?.join === undefined ? undefined : publisher;
   }
 
   #leave(id: SocketId, room: Room): void {
     const members = this.rooms.get(room);
     if (members === undefined || !members.delete(id)) return;
-    this.nsp._roomPublisher?.leave(id, room);
+    this.#membershipTracker()?.leave?.(this.nsp.name, id, room);
     this.#notify("leave-room", room, id);
     if (members.size === 0 && this.rooms.delete(room)) this.#notify("delete-room", room);
   }
@@ -166,31 +175,30 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
       const sent: Packet = { ...packet, data: [...(packet.data as unknown[]), store.nextOffset()] };
       const message = this.prepare(sent, opts);
       store.push(message.frames, opts, origin);
-      this.#fanOut(opts, message, sent);
+      if (!this.#publishNatively(message, opts)) {
+        this.apply(opts, (socket) => socket._deliver(message, sent));
+      }
       return;
     }
-    this.#fanOut(opts, this.prepare(packet, opts), packet);
+    const message = this.prepare(packet, opts);
+    if (this.#publishNatively(message, opts)) return;
+    this.apply(opts, (socket) => socket._deliver(message, packet));
   }
 
   /**
-   * Hands a broadcast that needs nothing per recipient to the runtime's native room publish
-   * (Bun's topics), else writes it to each recipient.
+   * Hands a one-room broadcast with no per-recipient state (no `except`, not volatile) to the
+   * engine front's native topic publish, when it has one (see `RoomPublisher`; Node has none).
    */
-  #fanOut(opts: BroadcastOptions, message: PreparedMessage, packet: Packet): void {
+  #publishNatively(message: PreparedMessage, opts: BroadcastOptions): boolean {
     const publisher = this.nsp._roomPublisher;
-    if (
-      publisher !== undefined &&
-      opts.rooms.size <= 1 &&
-      (opts.except === undefined || opts.except.size === 0) &&
-      message.options.volatile !== true &&
-      message.frames.length === 1 &&
-      typeof message.frames[0] === "string"
-    ) {
-      const [room] = opts.rooms;
-      publisher.publish(room, message, packet);
-      return;
+    if (publisher == null || opts.rooms.size > 1 || opts.flags?.volatile === true) return false;
+    if (opts.except !== undefined && opts.except.size > 0) return false;
+    // The whole namespace only to a publisher that knows its members (see RoomPublisher.join).
+    if (opts.rooms.size === 0) {
+      return publisher.join !== undefined && publisher.publish(this.nsp.name, undefined, message);
     }
-    this.apply(opts, (socket) => socket._deliver(message, packet));
+    const [room] = opts.rooms as ReadonlySet<Room>;
+    return publisher.publish(this.nsp.name, room as Room, message);
   }
 
   broadcastWithAck(

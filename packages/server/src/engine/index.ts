@@ -16,6 +16,7 @@ export type {
 export { prepareMessage } from "./contract.js";
 export { ClientTable, type EngineClients } from "./core/client-table.js";
 export { type HeartbeatTarget, HeartbeatWheel } from "./core/heartbeat.js";
+export { type PacketHook, type RoomPublisher, roomTopic } from "./core/hooks.js";
 export type { Session as EngineSession } from "./core/session.js";
 /** engine.io's name for a connection's class: every `connection` is one (`instanceof Socket`). */
 export { Session as Socket } from "./core/session.js";

@@ -11,6 +11,7 @@ import {
   type HandshakeInfo,
   isRefusal,
   type OutgoingItem,
+  type PacketInfo,
   parseQuery,
   type RequestRecord,
   type Session,
@@ -342,5 +343,55 @@ describe("engine core on a fake runtime", () => {
     expect(!(verdict instanceof Promise) && isRefusal(verdict) && verdict.code).toBe(
       EngineErrorCode.UNKNOWN_SID,
     );
+  });
+
+  it("the packet hook sees every packet in and out, before engine.io's events, and costs nothing unset", async () => {
+    const { core, handshake, errors } = fakeCore();
+    const seen: string[] = [];
+    const describe = (p: PacketInfo) => `${p.type}${p.data === undefined ? "" : `:${p.data}`}`;
+    core.packetHook = {
+      incoming: (conn, p) => seen.push(`in ${conn.id} ${describe(p)}`),
+      outgoing: (conn, p) => seen.push(`out ${conn.id} ${describe(p)}`),
+    };
+    // The OPEN packet is made inside openSession: the hook sees it too.
+    const { session, transport } = handshake("websocket");
+    session.on("packet", (p) => seen.push(`event packet ${describe(p)}`));
+    session.on("packetCreate", (p) => seen.push(`event packetCreate ${describe(p)}`));
+    transport.receive({ type: "message", data: "hi" });
+    session.send("yo");
+    session.sendPrepared({ frames: ["b1", "b2"], options: {}, cache: new Map() });
+    const id = session.id;
+    expect(seen[0]).toMatch(new RegExp(`^out ${id} open:\\{"sid":"${id}"`));
+    expect(seen.slice(1)).toEqual([
+      `in ${id} message:hi`,
+      "event packet message:hi",
+      `out ${id} message:yo`,
+      "event packetCreate message:yo",
+      `out ${id} message:b1`,
+      "event packetCreate message:b1",
+      `out ${id} message:b2`,
+      "event packetCreate message:b2",
+    ]);
+    // A hook that throws is reported; the packet still reaches the session.
+    core.packetHook = {
+      incoming: () => {
+        throw new Error("hook failed");
+      },
+      outgoing: () => {},
+    };
+    let messages = 0;
+    session.on("message", () => messages++);
+    transport.receive({ type: "message", data: "again" });
+    expect(messages).toBe(1);
+    expect(errors).toHaveLength(1);
+    // Unset: nothing is called, packets flow as before.
+    core.packetHook = null;
+    const before = seen.length;
+    session.removeAllListeners("packet");
+    session.removeAllListeners("packetCreate");
+    transport.receive({ type: "message", data: "quiet" });
+    session.send("quiet");
+    expect(seen.length).toBe(before);
+    await until(() => transport.packets().some((p) => p.data === "quiet"));
   });
 });

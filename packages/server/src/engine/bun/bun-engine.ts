@@ -72,8 +72,8 @@ export class BunEngine extends EventEmitter<EngineEvents> {
   /** The client bundles, when the Parley server bound to this engine serves them. */
   #client: ClientFiles | undefined;
   readonly #websocket: BunWebSocketHandler<BunSocketData>;
-  /** Rooms as Bun topics: what `io.bind(engine)` hands the namespaces' adapters. */
-  readonly roomPublishers: BunTopics;
+  /** Rooms as Bun topics: the native room publish the adapters use (see `RoomPublisher`). */
+  readonly roomPublisher: BunTopics;
 
   constructor(opts: EngineOptions = {}) {
     super();
@@ -97,7 +97,7 @@ export class BunEngine extends EventEmitter<EngineEvents> {
       decorateHeaders: (req, headers, sid) => this.#decorateHeaders(req, headers, sid, true),
     };
     this.#websocket = this.#websocketHandler();
-    this.roomPublishers = new BunTopics(() => this.#server, options.perMessageDeflate !== false);
+    this.roomPublisher = new BunTopics(() => this.#server, options.perMessageDeflate !== false);
   }
 
   get clients(): EngineClients<EngineConnection> {

@@ -3,6 +3,7 @@ import { ClientTable } from "./client-table.js";
 import type { HandshakeInfo } from "./contract.js";
 import { EngineErrorCode, type Refusal } from "./errors.js";
 import { HeartbeatWheel } from "./heartbeat.js";
+import type { PacketHook } from "./hooks.js";
 import type { CoreOptions } from "./options.js";
 import type { RequestRecord } from "./request.js";
 import { Session, type SessionHost } from "./session.js";
@@ -45,7 +46,7 @@ export class EngineCore<Req, Info extends HandshakeInfo = HandshakeInfo> {
   readonly sessions = new ClientTable<Session<Req, Info>>();
   readonly wheel: HeartbeatWheel;
   readonly #host: CoreHost<Req, Info>;
-  readonly #sessionHost: SessionHost<Req, Info>;
+  readonly #sessionHost: SessionHost<Req, Info> & { packetHook: PacketHook | null };
   readonly #verifyContext: VerifyContext<Req, Info>;
 
   constructor(options: CoreOptions<Req>, host: CoreHost<Req, Info>) {
@@ -58,6 +59,7 @@ export class EngineCore<Req, Info extends HandshakeInfo = HandshakeInfo> {
     this.#sessionHost = {
       options,
       wheel: this.wheel,
+      packetHook: null,
       handshakeInfo: (req) => host.handshakeInfo(req),
       onSessionClosed: (session) => {
         if (sessions.get(session.id) === session) ClientTable.remove(sessions, session.id);
@@ -69,6 +71,15 @@ export class EngineCore<Req, Info extends HandshakeInfo = HandshakeInfo> {
       sessions,
       reportError: (error) => host.reportError(error),
     };
+  }
+
+  /** The packet hook every session of this engine calls (see `PacketHook`), or null. */
+  get packetHook(): PacketHook | null {
+    return this.#sessionHost.packetHook;
+  }
+
+  set packetHook(hook: PacketHook | null) {
+    this.#sessionHost.packetHook = hook;
   }
 
   /**

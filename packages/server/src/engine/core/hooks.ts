@@ -32,7 +32,19 @@ export interface PacketHook {
  * adapter's `join-room` / `leave-room` events) and the publisher agree.
  */
 export interface RoomPublisher {
-  publish(nsp: string, room: string, message: PreparedMessage): boolean;
+  /**
+   * `room` undefined: every socket of the namespace (`io.emit`), offered only to a publisher
+   * that tracks membership itself (has `join`/`leave`).
+   */
+  publish(nsp: string, room: string | undefined, message: PreparedMessage): boolean;
+  /**
+   * Optional, for a front that tracks room membership itself rather than from the adapter's
+   * events: the in-memory adapter calls it for every socket that joins a room (`room`
+   * undefined: the socket entered the namespace). `socket` is the namespace's socket object.
+   */
+  join?(nsp: string, socket: { readonly id: string }, room: string | undefined): void;
+  /** The socket `id` left `room` (undefined: it left the namespace, and every room). */
+  leave?(nsp: string, id: string, room: string | undefined): void;
 }
 
 /** The runtime topic of a namespace's room: `<nsp>\u001f<room>` (never ambiguous: `\u001f` is in neither). */

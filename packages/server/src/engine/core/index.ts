@@ -18,8 +18,9 @@ export {
 export { type HeartbeatTarget, HeartbeatWheel } from "./heartbeat.js";
 export { type PacketHook, type RoomPublisher, roomTopic } from "./hooks.js";
 export type { AllowRequestHook, CoreOptions } from "./options.js";
+export { openPacket } from "./outgoing.js";
 export { parseQuery, type RequestRecord } from "./request.js";
-export { openPacket, Session, type SessionHost } from "./session.js";
+export { Session, type SessionHost } from "./session.js";
 export {
   isPrepared,
   type OutgoingItem,

@@ -14,23 +14,20 @@ import type {
   PreparedMessage,
   SendCallback,
   SendOptions,
-  TransportName,
 } from "./contract.js";
 import { invalidHeartbeat, v3Deadline } from "./eio3-heartbeat.js";
 import type { HeartbeatTarget, HeartbeatWheel } from "./heartbeat.js";
+import type { PacketHook } from "./hooks.js";
 import type { CoreOptions } from "./options.js";
-import {
-  isPrepared,
-  type OutgoingItem,
-  type OutgoingPacket,
-  type Transport,
-  type TransportSink,
-} from "./transport.js";
+import { asBuffer, itemSize, messageData, openPacket, packetsOf } from "./outgoing.js";
+import type { OutgoingItem, OutgoingPacket, Transport, TransportSink } from "./transport.js";
 
 /** What a session needs from its engine: one object shared by all of the engine's sessions. */
 export interface SessionHost<Req = unknown, Info extends HandshakeInfo = HandshakeInfo> {
   readonly options: CoreOptions<Req>;
   readonly wheel: HeartbeatWheel;
+  /** The engine's packet hook (see `PacketHook`); null when none, one field read per packet. */
+  readonly packetHook: PacketHook | null;
   /**
    * The handshake request as `socket.handshake` reads it, made on demand from the kept
    * request (so an idle session holds no second object for it). Runtime-specific.
@@ -47,90 +44,6 @@ interface Probe {
   readonly timer: ReturnType<typeof setTimeout>;
   /** The peer sent `2probe`: hold packets back from polling until the switch. */
   probing: boolean;
-}
-
-function itemSize(item: OutgoingItem): number {
-  if (isPrepared(item)) {
-    let size = item.cache.get("size") as number | undefined;
-    if (size === undefined) {
-      size = 0;
-      for (const frame of item.frames)
-        size += typeof frame === "string" ? frame.length : frame.byteLength;
-      item.cache.set("size", size);
-    }
-    return size;
-  }
-  const { data } = item;
-  return data === undefined ? 1 : typeof data === "string" ? data.length + 1 : data.byteLength;
-}
-
-/**
- * The open packet after its sid, per engine options and upgrade list: only the sid differs
- * between sessions, so the rest is serialized once.
- */
-const openTails = new WeakMap<object, Map<readonly TransportName[], string>>();
-
-/**
- * The OPEN packet's data: the sid, the upgrades `transport` offers (those the engine serves,
- * when upgrades are allowed), the heartbeat and `maxPayload`.
- */
-export function openPacket<Req>(opts: CoreOptions<Req>, sid: string, transport: Transport): string {
-  let tails = openTails.get(opts);
-  if (tails === undefined) {
-    tails = new Map();
-    openTails.set(opts, tails);
-  }
-  let tail = tails.get(transport.upgradesTo);
-  if (tail === undefined) {
-    const upgrades = opts.allowUpgrades
-      ? transport.upgradesTo.filter((name) => opts.transports.has(name))
-      : [];
-    tail = JSON.stringify({
-      upgrades,
-      pingInterval: opts.pingInterval,
-      pingTimeout: opts.pingTimeout,
-      maxPayload: opts.maxHttpBufferSize,
-    }).slice(1);
-    tails.set(transport.upgradesTo, tail);
-  }
-  return `{"sid":${JSON.stringify(sid)},${tail}`;
-}
-
-function asBuffer(data: RawData): RawData {
-  if (typeof data === "string" || Buffer.isBuffer(data)) return data;
-  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-}
-
-/**
- * What `send` puts on the wire for `data`: text as is, any binary (ArrayBuffer, typed array,
- * DataView) as a view on exactly its bytes, no data as an empty message. Anything else is
- * sent as its string form, as engine.io does.
- */
-function messageData(data: MessageData): RawData | undefined {
-  if (typeof data === "string" || data instanceof Uint8Array) return data;
-  if (data === null || data === undefined) return undefined;
-  if (data instanceof ArrayBuffer) return Buffer.from(data);
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return String(data);
-}
-
-/** The packets an outgoing item stands for, as engine.io's `flush` event lists them. */
-function packetsOf(items: readonly OutgoingItem[]): PacketInfo[] {
-  const out: PacketInfo[] = [];
-  for (const item of items) {
-    if (isPrepared(item)) {
-      const options = { compress: item.options.compress !== false };
-      for (const data of item.frames) out.push({ type: "message", data, options });
-    } else {
-      const options = { compress: item.compress !== false };
-      out.push(
-        item.data === undefined
-          ? { type: item.type, options }
-          : { type: item.type, data: item.data, options },
-      );
-    }
-  }
-  return out;
 }
 
 const log = debugLog("parley:engine:socket", "engine:socket");
@@ -291,7 +204,7 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
 
   sendPrepared(message: PreparedMessage): void {
     if (this.#state !== "open") return;
-    if (this.#listens("packetCreate")) {
+    if (this.#host.packetHook !== null || this.#listens("packetCreate")) {
       const compress = message.options.compress !== false;
       for (const frame of message.frames) this.#created("message", frame, compress);
     }
@@ -319,11 +232,38 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
     return (this as unknown as { _events: Record<string, unknown> })._events[event] !== undefined;
   }
 
-  /** engine.io's `packetCreate`: only called (and the object made) when someone listens. */
+  /**
+   * The outgoing choke point: every packet queued for the peer passes here, to the engine's
+   * packet hook and engine.io's `packetCreate` event. The packet object is made only when one
+   * of them is there.
+   */
   #created(type: PacketInfo["type"], data: RawData | undefined, compress: boolean): void {
-    if (!this.#listens("packetCreate")) return;
+    const hook = this.#host.packetHook;
+    const listens = this.#listens("packetCreate");
+    if (hook === null && !listens) return;
     const options = { compress };
-    this.#emit("packetCreate", data === undefined ? { type, options } : { type, data, options });
+    const packet: PacketInfo = data === undefined ? { type, options } : { type, data, options };
+    if (hook !== null) {
+      try {
+        hook.outgoing(this, packet);
+      } catch (err) {
+        this.#host.reportError(err, this);
+      }
+    }
+    if (listens) this.#emit("packetCreate", packet);
+  }
+
+  /** The incoming choke point: the engine's packet hook, then engine.io's `packet` event. */
+  #received(packet: EnginePacket): void {
+    const hook = this.#host.packetHook;
+    if (hook !== null) {
+      try {
+        hook.incoming(this, packet);
+      } catch (err) {
+        this.#host.reportError(err, this);
+      }
+    }
+    if (this.#listens("packet")) this.#emit("packet", packet);
   }
 
   #enqueue(
@@ -576,7 +516,7 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
     }
     if (transport !== this.#transport || this.#state !== "open") return;
     if (log.enabled) log("sid %s: received %s", this.id, packet.type);
-    if (this.#listens("packet")) this.#emit("packet", packet);
+    this.#received(packet);
     if (this.#state !== "open") return;
     if (this.#awaitingPong && !this.#pongGraceUsed && packet.type !== "pong") {
       // Like engine.io: traffic while a pong is due proves liveness once per ping.

@@ -9,7 +9,7 @@ import { serializeCookie } from "../cookie.js";
 import type { EngineClients } from "../core/client-table.js";
 import { EngineCore } from "../core/engine-core.js";
 import { isRefusal, type Refusal } from "../core/errors.js";
-import type { RoomPublisher } from "../core/hooks.js";
+import type { PacketHook, RoomPublisher } from "../core/hooks.js";
 import type { Session } from "../core/session.js";
 import { Cors, type HeaderMap } from "../cors.js";
 import { engineProtocolOf, v3PollingFormat, v3WebSocketFormat } from "../eio3/index.js";
@@ -229,6 +229,15 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   setSessionRelay(relay: SessionRelay | null): this {
     this.#relay = relay;
+    return this;
+  }
+
+  /**
+   * Calls `hook` with every Engine.IO packet of every connection, in and out (see
+   * `PacketHook`); `null` removes it. Without one, a packet costs one field read.
+   */
+  setPacketHook(hook: PacketHook | null): this {
+    this.#core.packetHook = hook;
     return this;
   }
 
