@@ -304,3 +304,36 @@ describe("Parley on Bun: a long-polling GET outlives Bun's 10 s HTTP idle timeou
     expect(gone).toEqual([]);
   });
 });
+
+describe("Parley on Bun with a packet hook", () => {
+  let server: ServerProcess;
+
+  beforeAll(async () => {
+    server = await startBunServer(APP, { FRONT: "listen", PACKET_HOOK: "1" });
+  });
+  afterAll(async () => {
+    for (const socket of open) socket.disconnect();
+    open.clear();
+    await server?.kill();
+  });
+
+  it("delivers room broadcasts one by one, so the hook sees every packet", async () => {
+    const [a, b] = await Promise.all([
+      connect(server.url, "official", ["websocket"]),
+      connect(server.url, "parley", ["websocket"]),
+    ]);
+    for (const member of [a, b]) {
+      await within(new Promise((r) => member.emit("join", "hooked-room", r)), "join");
+    }
+    const ask = (event: string) => within(new Promise<number>((r) => a.emit(event, r)), event);
+    const [publishes, hooked] = [await ask("publishes"), await ask("hooked")];
+    const got: unknown[] = [];
+    b.on("room", (n: unknown) => got.push(n));
+    for (let i = 0; i < 5; i++) a.emit("to-room", "hooked-room", i);
+    await waitFor(() => got.length === 5, "5 room messages");
+    expect(got).toEqual([0, 1, 2, 3, 4]);
+    expect(await ask("publishes")).toBe(publishes);
+    // 5 broadcasts to 2 members, plus the acks of the asks in between.
+    expect((await ask("hooked")) - hooked).toBeGreaterThanOrEqual(10);
+  });
+});

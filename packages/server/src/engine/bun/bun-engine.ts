@@ -6,6 +6,7 @@ import { serializeCookie } from "../cookie.js";
 import type { EngineClients } from "../core/client-table.js";
 import { EngineCore } from "../core/engine-core.js";
 import { isRefusal, type Refusal } from "../core/errors.js";
+import type { PacketHook } from "../core/hooks.js";
 import { parseQuery, type RequestRecord } from "../core/request.js";
 import type { Session } from "../core/session.js";
 import { Cors, type HeaderMap } from "../cors.js";
@@ -97,7 +98,10 @@ export class BunEngine extends EventEmitter<EngineEvents> {
       decorateHeaders: (req, headers, sid) => this.#decorateHeaders(req, headers, sid, true),
     };
     this.#websocket = this.#websocketHandler();
-    this.roomPublisher = new BunTopics(() => this.#server, options.perMessageDeflate !== false);
+    this.roomPublisher = new BunTopics(
+      () => (this.#core.packetHook === null ? this.#server : null),
+      options.perMessageDeflate !== false,
+    );
   }
 
   get clients(): EngineClients<EngineConnection> {
@@ -172,6 +176,16 @@ export class BunEngine extends EventEmitter<EngineEvents> {
    */
   serveClientFiles(client: ClientFiles | undefined): void {
     this.#client = client;
+  }
+
+  /**
+   * Sees every Engine.IO packet of every connection (see `PacketHook`); `null` removes it.
+   * While one is set, room broadcasts go to each recipient rather than through Bun's topics,
+   * so the hook sees them too.
+   */
+  setPacketHook(hook: PacketHook | null): this {
+    this.#core.packetHook = hook;
+    return this;
   }
 
   /**

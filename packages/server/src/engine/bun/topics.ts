@@ -53,6 +53,10 @@ export class BunTopics implements RoomPublisher {
   /** Members not on a native WebSocket, by connection: moved to topics when it upgrades. */
   readonly #waiting = new Map<EngineConnection, Set<Member>>();
 
+  /**
+   * @param server the Bun server to publish through; null declines every publish (before the
+   *   first request, or while the engine has a packet hook that must see each packet).
+   */
   constructor(server: () => BunServer | null, compress: boolean) {
     this.#server = server;
     this.#compress = compress;
