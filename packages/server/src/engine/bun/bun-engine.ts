@@ -31,7 +31,13 @@ import type {
 } from "./bun-runtime.js";
 import { type ClientFiles, serveClientFile } from "./client-files.js";
 import { type BunPollingHost, BunPollingTransport } from "./polling.js";
-import { asIncoming, type BunRequestRecord, requestRecord } from "./request-record.js";
+import {
+  asIncoming,
+  asRecord,
+  type BunRequestRecord,
+  keepRecord,
+  requestRecord,
+} from "./request-record.js";
 import { engineError, fetchHeaders } from "./responses.js";
 import { BunTopics } from "./topics.js";
 import { type BunSocketData, BunWebSocketTransport } from "./websocket.js";
@@ -89,7 +95,8 @@ export class BunEngine extends EventEmitter<EngineEvents> {
     this.#core = new EngineCore<IncomingMessage, HandshakeRequestInfo>(options, {
       generateId: (req) => this.generateId(req),
       handshakeInfo,
-      retainRequest: retainHandshakeRequest,
+      // The Fetch request is not kept per session (keepRecord), then Node's retention.
+      retainRequest: (req) => keepRecord(asRecord(req), retainHandshakeRequest),
       onConnection: (session) => this.#announce(session),
       reportError: (error) => this.#reportError(error),
     });
@@ -163,7 +170,7 @@ export class BunEngine extends EventEmitter<EngineEvents> {
     }
     const req = requestRecord(request, server);
     try {
-      return await this.#onRequest(req, server);
+      return await this.#onRequest(req, request, server);
     } catch (error) {
       this.#reportError(error);
       return engineError(EngineErrorCode.BAD_REQUEST);
@@ -220,7 +227,11 @@ export class BunEngine extends EventEmitter<EngineEvents> {
 
   // --- requests --------------------------------------------------------------------------
 
-  async #onRequest(req: BunRequestRecord, server: BunServer): Promise<Response | undefined> {
+  async #onRequest(
+    req: BunRequestRecord,
+    request: Request,
+    server: BunServer,
+  ): Promise<Response | undefined> {
     if (log.enabled) log('handling "%s" request "%s"', req.method, req.url);
     const upgrade = (req.headers.upgrade ?? "").toLowerCase() === "websocket";
     let corsHeaders: HeaderMap | undefined;
@@ -260,12 +271,12 @@ export class BunEngine extends EventEmitter<EngineEvents> {
         const format = session.protocol === 4 ? ENGINE_V4_WEBSOCKET : v3WebSocketFormat(query);
         const probe = query.get("transport") === "websocket";
         const data = { transport: undefined, sid: session.id, record: undefined, probe, format };
-        return this.#upgrade(req, server, data, undefined);
+        return this.#upgrade(req, request, server, data, undefined);
       }
       const transport = session.transport;
       if (!(transport instanceof BunPollingTransport))
         return engineError(EngineErrorCode.BAD_REQUEST);
-      return withHeaders(await transport.onRequest(req), corsHeaders);
+      return withHeaders(await transport.onRequest(req, request), corsHeaders);
     }
     const newId = this.#core.newId(record.native);
     const id = newId instanceof Promise ? await newId : newId;
@@ -274,13 +285,13 @@ export class BunEngine extends EventEmitter<EngineEvents> {
     if (upgrade) {
       const format = protocol === 4 ? ENGINE_V4_WEBSOCKET : v3WebSocketFormat(query);
       const data = { transport: undefined, sid: id, record, probe: false, format };
-      return this.#upgrade(req, server, data, id);
+      return this.#upgrade(req, request, server, data, id);
     }
     if (this.#core.isTaken(id)) return this.#refuse(req, ID_TAKEN, corsHeaders);
     const format = protocol === 4 ? undefined : v3PollingFormat(query);
     const transport = new BunPollingTransport(this.#pollingHost, id, format);
     // The handshake's GET first, so the OPEN packet goes out on it.
-    const answer = transport.onRequest(req);
+    const answer = transport.onRequest(req, request);
     this.#core.openSession(id, record, transport, protocol);
     return withHeaders(await answer, corsHeaders);
   }
@@ -288,6 +299,7 @@ export class BunEngine extends EventEmitter<EngineEvents> {
   /** Hands the request to Bun's WebSocket upgrade; `open` takes it from there. */
   #upgrade(
     req: BunRequestRecord,
+    request: Request,
     server: BunServer,
     data: BunSocketData,
     newSid: string | undefined,
@@ -295,7 +307,7 @@ export class BunEngine extends EventEmitter<EngineEvents> {
     const headers: HeaderMap = {};
     // No io cookie on a WebSocket handshake, as engine.io.
     this.#decorateHeaders(req, headers, newSid, false);
-    const upgraded = server.upgrade(req.raw, { data, headers: fetchHeaders(headers) });
+    const upgraded = server.upgrade(request, { data, headers: fetchHeaders(headers) });
     if (upgraded) return undefined;
     return this.#refuse(req, {
       code: EngineErrorCode.BAD_REQUEST,

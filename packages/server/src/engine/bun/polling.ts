@@ -65,10 +65,10 @@ export class BunPollingTransport implements Transport {
   }
 
   /** Answers one request for this session (its Response may wait for packets). */
-  onRequest(req: BunRequestRecord): Response | Promise<Response> {
+  onRequest(req: BunRequestRecord, request: Request): Response | Promise<Response> {
     if (this.#closed) return engineError(BAD_REQUEST);
-    if (req.method === "GET") return this.#onPoll(req);
-    if (req.method === "POST") return this.#onData(req);
+    if (req.method === "GET") return this.#onPoll(req, request);
+    if (req.method === "POST") return this.#onData(req, request);
     return engineError(BAD_REQUEST);
   }
 
@@ -138,12 +138,12 @@ export class BunPollingTransport implements Transport {
     this.#sink?.onTransportError(this, reason, error);
   }
 
-  #onPoll(req: BunRequestRecord): Response | Promise<Response> {
+  #onPoll(req: BunRequestRecord, request: Request): Response | Promise<Response> {
     if (this.#poll !== null) {
       this.#fail("transport error", "overlapping polling GET");
       return engineError(BAD_REQUEST);
     }
-    const signal = req.raw.signal;
+    const signal = request.signal;
     if (signal.aborted) {
       this.#fail("transport error", "poll connection closed prematurely");
       return engineError(BAD_REQUEST);
@@ -165,7 +165,7 @@ export class BunPollingTransport implements Transport {
     });
   }
 
-  async #onData(req: BunRequestRecord): Promise<Response> {
+  async #onData(req: BunRequestRecord, request: Request): Promise<Response> {
     if (this.#receiving) {
       this.#fail("transport error", "overlapping polling POST");
       return engineError(BAD_REQUEST);
@@ -182,7 +182,7 @@ export class BunPollingTransport implements Transport {
     const chunks: Uint8Array[] = [];
     let length = 0;
     try {
-      const body = req.raw.body;
+      const body = request.body;
       if (body !== null) {
         for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
           length += chunk.byteLength;

@@ -13,10 +13,28 @@ export interface BunRequestRecord {
   readonly method: string;
   url: string;
   readonly headers: IncomingHttpHeaders;
+  /** Node's `rawHeaders` (name, value, name, value…), made on first read. */
   readonly rawHeaders: string[];
   readonly socket: { readonly remoteAddress: string; readonly encrypted: boolean };
-  /** The Fetch request this record was made from. */
-  readonly raw: Request;
+  /**
+   * The Fetch request this record was made from, while the engine handles it (`allowRequest`,
+   * `generateId`, `connection_error`, the `headers` hooks); a session does not keep it (see
+   * `keepRecord`): `socket.request.raw` is undefined afterwards.
+   */
+  raw: Request | undefined;
+}
+
+/** `rawHeaders` on first read, from the lower-cased headers (Node's order is not kept). */
+function rawHeadersOf(this: BunRequestRecord): string[] {
+  const raw: string[] = [];
+  for (const name in this.headers) raw.push(name, String(this.headers[name]));
+  Object.defineProperty(this, "rawHeaders", {
+    value: raw,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
+  return raw;
 }
 
 /**
@@ -28,22 +46,51 @@ export function requestRecord(request: Request, server: BunServer | undefined): 
   // "http://host:port/path?query" → "/path?query", without a URL object per request.
   const start = url.indexOf("/", url.indexOf("//") + 2);
   const headers: IncomingHttpHeaders = {};
-  const rawHeaders: string[] = [];
   request.headers.forEach((value, name) => {
     headers[name] = value;
-    rawHeaders.push(name, value);
   });
-  return {
+  const record = {
     method: request.method,
     url: start === -1 ? "/" : url.slice(start),
     headers,
-    rawHeaders,
     socket: {
       remoteAddress: server?.requestIP(request)?.address ?? "",
       encrypted: url.startsWith("https:"),
     },
-    raw: request,
+    raw: request as Request | undefined,
   };
+  Object.defineProperty(record, "rawHeaders", {
+    get: rawHeadersOf,
+    enumerable: true,
+    configurable: true,
+  });
+  return record as BunRequestRecord;
+}
+
+/**
+ * A handshake record as its session keeps it (`conn.request`), readied by `retain` (the Node
+ * front's, which shares header strings between sessions): without the Fetch request, whose
+ * native memory would otherwise stay for the connection's life, and with `rawHeaders` still
+ * made only on first read (hidden from `retain`, which would read it).
+ */
+export function keepRecord(
+  record: BunRequestRecord,
+  retain: (req: IncomingMessage) => IncomingMessage,
+): IncomingMessage {
+  record.raw = undefined;
+  Object.defineProperty(record, "rawHeaders", { value: [], writable: true, configurable: true });
+  const kept = retain(asIncoming(record));
+  Object.defineProperty(record, "rawHeaders", {
+    get: rawHeadersOf,
+    enumerable: true,
+    configurable: true,
+  });
+  return kept;
+}
+
+/** The record again, where shared code hands back the request it was given. */
+export function asRecord(req: IncomingMessage): BunRequestRecord {
+  return req as unknown as BunRequestRecord;
 }
 
 /**
