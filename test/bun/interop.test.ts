@@ -203,6 +203,31 @@ for (const front of ["listen", "handler"] as const) {
       expect((await badMethod.json()).code).toBe(2);
     });
 
+    it("socket.request and socket.handshake read as on Node", async () => {
+      const socket = officialIo(url, {
+        forceNew: true,
+        reconnection: false,
+        transports: ["websocket"],
+        extraHeaders: { "X-Test-Agent": "bun-test" },
+      }) as Socket;
+      open.add(socket);
+      await nextEvent(socket, "welcome");
+      const seen = await within(
+        new Promise<Record<string, unknown>>((resolve) => socket.emit("request", resolve)),
+        "request",
+      );
+      expect(seen).toMatchObject({
+        agent: "bun-test",
+        handshakeAgent: "bun-test",
+        rawHeaders: true,
+        // The Fetch request is not kept for the session's life.
+        raw: "undefined",
+        query: "4",
+        address: "127.0.0.1",
+      });
+      expect(seen.url).toMatch(/^\/socket\.io\/\?EIO=4&transport=websocket/);
+    });
+
     it("serves the client bundle, with its ETag", async () => {
       const bundle = await fetch(`${url}socket.io/socket.io.js`);
       expect(bundle.status).toBe(200);
