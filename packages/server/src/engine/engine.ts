@@ -4,6 +4,7 @@ import type { Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { debugLog } from "../debug.js";
+import { ConnectionAdmission } from "../rate-limit/connection-admission.js";
 import { ClientTable, type EngineClients } from "./client-table.js";
 import type { EngineConnection } from "./contract.js";
 import { serializeCookie } from "./cookie.js";
@@ -96,6 +97,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #sessionHost: SessionHost;
   readonly #pollingHost: PollingHost;
   readonly #verifyContext: VerifyContext;
+  /** Per-address handshake limits (`rateLimit.connections`); null when not configured. */
+  readonly #admission: ConnectionAdmission | null;
   #wss: WebSocketServer | null = null;
   #relay: SessionRelay | null = null;
   /** WebSocket handshakes in flight → their new sid (for the cookie and `initial_headers`). */
@@ -114,6 +117,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       HeartbeatWheel.tickFor(options.pingInterval, options.pingTimeout),
     );
     this.#cors = options.cors === false ? null : new Cors(options.cors);
+    this.#admission = ConnectionAdmission.from(opts.rateLimit?.connections, (req, context) =>
+      this.#emitConnectionError(req, { code: EngineErrorCode.FORBIDDEN, context: { ...context } }),
+    );
     this.#sessionHost = {
       options,
       wheel: this.#wheel,
@@ -121,6 +127,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         if (this.#clients.get(session.id) === session) {
           ClientTable.remove(this.#clients, session.id);
         }
+        this.#admission?.closed(session.request);
       },
       reportError: (error) => this.#reportError(error),
     };
@@ -309,6 +316,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       (verdict.session.transport as PollingTransport).onRequest(req, res);
       return;
     }
+    if (this.#admission?.refuseRequest(req, res) === true) return;
     const id = await this.#newId(req);
     if (typeof id !== "string") {
       this.#refuseRequest(req, res, id);
@@ -401,6 +409,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       });
       return;
     }
+    if (this.#admission?.refuseUpgrade(req, socket) === true) return;
     const newId = this.#newId(req);
     const id = newId instanceof Promise ? await newId : newId;
     if (typeof id !== "string") {
@@ -490,6 +499,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   #announce(session: Session): void {
+    this.#admission?.opened(session.request);
     if (log.enabled) log('handshaked client "%s" on %s', session.id, session.transport.name);
     try {
       this.emit("connection", session);
