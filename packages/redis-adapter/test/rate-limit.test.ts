@@ -1,3 +1,4 @@
+import { Redis as IoRedis } from "ioredis";
 import type { Socket as ClientSocket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { userRateStoreConformance } from "../../../test/support/user-rate-store-conformance.js";
@@ -7,6 +8,7 @@ import {
   connect,
   describeRedis,
   type Node,
+  REDIS_URL,
   type Redis,
   redisClient,
   startNode,
@@ -24,8 +26,11 @@ describeRedis("RedisUserRateStore", () => {
   const clients: Redis[] = [];
   let nodes: Node[] = [];
 
+  const ioredis: IoRedis[] = [];
+
   beforeAll(async () => {
     clients.push(await redisClient(), await redisClient());
+    ioredis.push(new IoRedis(REDIS_URL), new IoRedis(REDIS_URL));
   });
   afterEach(async () => {
     closeClients();
@@ -37,6 +42,7 @@ describeRedis("RedisUserRateStore", () => {
     const found = await r.keys(`${prefix}*`);
     if (found.length > 0) await r.del(found);
     await Promise.all(clients.map((c) => c.close()));
+    for (const c of ioredis) c.disconnect();
   });
 
   let n = 0;
@@ -44,6 +50,14 @@ describeRedis("RedisUserRateStore", () => {
     make: async () => [
       new RedisUserRateStore(clients[0] as Redis, { keyPrefix: prefix }),
       new RedisUserRateStore(clients[1] as Redis, { keyPrefix: prefix }),
+    ],
+    key: (name) => `${name}-${n++}`,
+  });
+
+  userRateStoreConformance("ioredis", {
+    make: async () => [
+      new RedisUserRateStore(ioredis[0] as IoRedis, { keyPrefix: prefix }),
+      new RedisUserRateStore(ioredis[1] as IoRedis, { keyPrefix: prefix }),
     ],
     key: (name) => `${name}-${n++}`,
   });

@@ -30,6 +30,11 @@ interface IoRedisCommands {
   call(command: string, ...args: string[]): Promise<unknown>;
 }
 
+function isIoRedis(client: object): client is IoRedisCommands {
+  const c = client as { call?: unknown; status?: unknown };
+  return typeof c.call === "function" && typeof c.status === "string";
+}
+
 export interface RedisUserRateStoreOptions {
   /** Prefix of every counter key (default "parley-rate#"); give each app its own. */
   keyPrefix?: string;
@@ -51,12 +56,12 @@ export class RedisUserRateStore implements UserRateStore {
   #loaded = false;
 
   constructor(client: NodeRedisCommands | IoRedisCommands, opts: RedisUserRateStoreOptions = {}) {
-    if (typeof (client as NodeRedisCommands).sendCommand === "function") {
+    // ioredis first: it has a `sendCommand` too, taking its own Command objects.
+    if (isIoRedis(client)) {
+      this.#run = ([command, ...rest]) => client.call(command as string, ...rest);
+    } else if (typeof (client as NodeRedisCommands).sendCommand === "function") {
       const c = client as NodeRedisCommands;
       this.#run = (args) => c.sendCommand(args);
-    } else if (typeof (client as IoRedisCommands).call === "function") {
-      const c = client as IoRedisCommands;
-      this.#run = ([command, ...rest]) => c.call(command as string, ...rest);
     } else {
       throw new TypeError("RedisUserRateStore needs a node-redis or ioredis client");
     }
