@@ -82,11 +82,16 @@ describeRedis("RedisUserRateStore", () => {
       await startNode({ key, server: server(0) }),
       await startNode({ key, server: server(1) }),
     ];
-    for (const node of nodes) {
+    // What each server's handlers saw, in the order they ran.
+    const handled: number[][] = [[], []];
+    nodes.forEach((node, i) => {
       node.io.on("connection", (s) =>
-        s.on("echo", (v: number, ack: (r: Reply) => void) => ack({ ok: v })),
+        s.on("echo", (v: number, ack: (r: Reply) => void) => {
+          handled[i]?.push(v);
+          ack({ ok: v });
+        }),
       );
-    }
+    });
     const [one, two] = nodes as [Node, Node];
     const aliceOnOne = await connect(one.url, "/", { auth: { user: "alice" } });
     const aliceOnTwo = await connect(two.url, "/", { auth: { user: "alice" } });
@@ -106,6 +111,11 @@ describeRedis("RedisUserRateStore", () => {
     const bob = await Promise.all([0, 1, 2, 3, 4].map((i) => emitAck(bobOnTwo, "echo", i)));
     expect(bob).toEqual([0, 1, 2, 3, 4].map((ok) => ({ ok })));
     expect(limited.sort()).toEqual(["0:user", "1:user", "1:user"]);
+    // Handlers ran after Redis answered, in the order the events were sent.
+    expect(handled).toEqual([
+      [0, 1, 2],
+      [3, 4, 0, 1, 2, 3, 4],
+    ]);
     // One key per identity, expiring with its window.
     const ttl = await (clients[0] as Redis).pTTL(`${prefix}alice`);
     expect(ttl).toBeGreaterThan(0);

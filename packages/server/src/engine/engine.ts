@@ -316,12 +316,13 @@ export class Engine extends EventEmitter<EngineEvents> {
       (verdict.session.transport as PollingTransport).onRequest(req, res);
       return;
     }
-    if (this.#admission?.refuseRequest(req, res) === true) return;
     const id = await this.#newId(req);
     if (typeof id !== "string") {
       this.#refuseRequest(req, res, id);
       return;
     }
+    // After the last await: no other handshake can slip in before this one is counted.
+    if (this.#admission?.refuseRequest(req, res) === true) return;
     // The one protocol branch of a session's life: v3 sessions get v3 wire formats.
     const protocol = engineProtocolOf(query);
     const format = protocol === 4 ? undefined : v3PollingFormat(query);
@@ -409,13 +410,13 @@ export class Engine extends EventEmitter<EngineEvents> {
       });
       return;
     }
-    if (this.#admission?.refuseUpgrade(req, socket) === true) return;
     const newId = this.#newId(req);
     const id = newId instanceof Promise ? await newId : newId;
     if (typeof id !== "string") {
       this.#refuseUpgrade(req, socket, id);
       return;
     }
+    if (this.#admission?.refuseUpgrade(req, socket) === true) return;
     this.#wsHandshakes.set(req, id);
     const protocol = engineProtocolOf(query);
     const format = protocol === 4 ? undefined : v3WebSocketFormat(query);

@@ -47,7 +47,14 @@ describe("per-socket event limits", () => {
     h = await startServer({ rateLimit: { events: { rate: NO_REFILL, burst: 5 } } });
     const handled = echoServer(h.io);
     let seenByAny = 0;
-    h.io.on("connection", (s) => s.onAny(() => seenByAny++));
+    let seenByMiddleware = 0;
+    h.io.on("connection", (s) => {
+      s.onAny(() => seenByAny++);
+      s.use((_event, next) => {
+        seenByMiddleware++;
+        next();
+      });
+    });
     const flooder = await connected(h.client("/", { transports: ["websocket"] }));
     const polite = await connected(h.client("/", { transports: ["polling"] }));
     const notices: RateLimitInfo[] = [];
@@ -75,6 +82,7 @@ describe("per-socket event limits", () => {
     expect(handled.get(polite.id as string)).toBe(5);
     // Refused events never reached onAny either.
     expect(seenByAny).toBe(10);
+    expect(seenByMiddleware).toBe(10);
     // "notify": one notice for the limited stretch, not one per refused event.
     await until(() => notices.length === 1, "the rate_limited notice");
     expect(notices[0]).toMatchObject({ code: "RATE_LIMITED", scope: "socket", event: "echo" });
