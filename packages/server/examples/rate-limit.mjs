@@ -17,7 +17,7 @@ const io = new Server(httpServer, {
   },
 });
 io.on("connection", (socket) => {
-  socket.on("chat", (text, ack) => ack({ ok: true }));
+  socket.on("chat", (_text, ack) => ack({ ok: true }));
   socket.on("typing", (ack) => ack({ ok: true }));
 });
 httpServer.listen(0, "127.0.0.1", async () => {
