@@ -84,6 +84,14 @@ export class BunEngine extends EventEmitter<EngineEvents> {
 
   constructor(opts: EngineOptions = {}) {
     super();
+    if (opts.rateLimit?.connections !== undefined) {
+      // Counted in the Node front (per address, on Node's request objects): not here yet.
+      throw new TypeError(
+        "option rateLimit.connections is not supported on Bun yet: limit handshakes per " +
+          "address in your Bun.serve fetch handler, or run the server on Node; " +
+          "rateLimit.events and rateLimit.users work on Bun",
+      );
+    }
     const options = resolveOptions(opts);
     this.options = options;
     this.opts = givenOptions(opts);
