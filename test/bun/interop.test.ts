@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { io as parleyIo } from "@parley/client";
 import { io as officialIo, type Socket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { ioV2, type SocketClientV2 } from "../../packages/server/test/support/legacy-clients.js";
 import { waitFor, within } from "../support/app-clients.js";
 import { describeBun, startBunServer } from "../support/bun.js";
 import type { ServerProcess } from "../support/server-process.js";
@@ -362,4 +363,49 @@ describe("Parley on Bun with a packet hook", () => {
     // 5 broadcasts to 2 members, plus the acks of the asks in between.
     expect((await ask("hooked")) - hooked).toBeGreaterThanOrEqual(10);
   });
+});
+
+describe("Parley on Bun with allowEIO3: socket.io-client 2.x", () => {
+  let server: ServerProcess;
+  const old: SocketClientV2[] = [];
+
+  beforeAll(async () => {
+    server = await startBunServer(APP, { FRONT: "listen", ALLOW_EIO3: "1" });
+  });
+  afterAll(async () => {
+    for (const socket of old) socket.close();
+    await server?.kill();
+  });
+
+  for (const [mode, transports] of MODES) {
+    it(`${mode}: acks, binary and room broadcasts`, async () => {
+      const client = ioV2(server.url, { forceNew: true, reconnection: false, transports });
+      old.push(client);
+      await within(
+        new Promise<void>((resolve) => client.once("welcome", () => resolve())),
+        "welcome (v2 client)",
+      );
+      const reply = await within(
+        new Promise<unknown[]>((resolve) =>
+          client.emit("echo", "v2", { n: 1 }, (...back: unknown[]) => resolve(back)),
+        ),
+        "echo",
+      );
+      expect(reply).toEqual(["v2", { n: 1 }]);
+      const bytes = await within(
+        new Promise<unknown>((resolve) => client.emit("binary", resolve)),
+        "binary ack",
+      );
+      expect(new Uint8Array(bytes as ArrayBuffer)).toEqual(new Uint8Array([1, 2, 3]));
+      await within(new Promise((r) => client.emit("join", "v2-room", r)), "join");
+      const got = within(
+        new Promise<unknown[]>((resolve) =>
+          client.once("room", ((...a: unknown[]) => resolve(a)) as never),
+        ),
+        "room message",
+      );
+      client.emit("to-room", "v2-room", "hello v2");
+      expect(await got).toEqual(["hello v2"]);
+    });
+  }
 });
