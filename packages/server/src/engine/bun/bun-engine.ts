@@ -76,6 +76,11 @@ export class BunEngine extends EventEmitter<EngineEvents> {
   readonly #matches: (url: string | undefined) => boolean;
   /** The server of the last request: what topic publishes go through. */
   #server: BunServer | null = null;
+  /**
+   * Every Bun server the engine has served (topics are per server: an app serving one engine
+   * on two, say http and https, publishes on both). Usually one.
+   */
+  readonly #servers: BunServer[] = [];
   /** The client bundles, when the Parley server bound to this engine serves them. */
   #client: ClientFiles | undefined;
   readonly #websocket: BunWebSocketHandler<BunSocketData>;
@@ -114,7 +119,7 @@ export class BunEngine extends EventEmitter<EngineEvents> {
     };
     this.#websocket = this.#websocketHandler();
     this.roomPublisher = new BunTopics(
-      () => (this.#core.packetHook === null ? this.#server : null),
+      () => (this.#core.packetHook === null ? this.#servers : NO_SERVERS),
       options.perMessageDeflate !== false,
     );
   }
@@ -171,7 +176,10 @@ export class BunEngine extends EventEmitter<EngineEvents> {
    * handshakes and upgrades (then `undefined`: Bun answers the 101), and refusals.
    */
   async handleRequest(request: Request, server: BunServer): Promise<Response | undefined> {
-    this.#server = server;
+    if (server !== this.#server) {
+      this.#server = server;
+      if (!this.#servers.includes(server)) this.#servers.push(server);
+    }
     if (this.#client !== undefined) {
       const file = serveClientFile(this.#client, pathOf(request.url), request, server);
       if (file !== undefined) return file;
@@ -426,6 +434,8 @@ export class BunEngine extends EventEmitter<EngineEvents> {
     console.error("[parley/engine] unhandled error in a handler:", error);
   }
 }
+
+const NO_SERVERS: readonly BunServer[] = Object.freeze([]);
 
 /** An id `generateId` gave that a session took while it was awaited. */
 const ID_TAKEN: Refusal = {

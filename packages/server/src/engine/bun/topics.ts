@@ -44,7 +44,7 @@ function namespaceTopic(nsp: string): string {
  * the send-buffer limit is Bun's backpressure limit (set from `maxBufferedBytes`).
  */
 export class BunTopics implements RoomPublisher {
-  readonly #server: () => BunServer | null;
+  readonly #servers: () => readonly BunServer[];
   readonly #compress: boolean;
   /** `<nsp>\u0000<socket id>` → its member record. */
   readonly #members = new Map<string, Member>();
@@ -54,11 +54,11 @@ export class BunTopics implements RoomPublisher {
   readonly #waiting = new Map<EngineConnection, Set<Member>>();
 
   /**
-   * @param server the Bun server to publish through; null declines every publish (before the
-   *   first request, or while the engine has a packet hook that must see each packet).
+   * @param servers the Bun servers to publish through; none declines every publish (before
+   *   the first request, or while the engine has a packet hook that must see each packet).
    */
-  constructor(server: () => BunServer | null, compress: boolean) {
-    this.#server = server;
+  constructor(servers: () => readonly BunServer[], compress: boolean) {
+    this.#servers = servers;
     this.#compress = compress;
   }
 
@@ -67,10 +67,12 @@ export class BunTopics implements RoomPublisher {
     const text = frames[0];
     // One text frame: no binary attachment, no binary parser (v3 and v4 share text frames).
     if (frames.length !== 1 || typeof text !== "string") return false;
-    const server = this.#server();
-    if (server === null) return false;
+    const servers = this.#servers();
+    if (servers.length === 0) return false;
     const topic = room === undefined ? namespaceTopic(nsp) : roomTopic(nsp, room);
-    server.publish(topic, `4${text}`, this.#compress && message.options.compress !== false);
+    const compress = this.#compress && message.options.compress !== false;
+    const data = `4${text}`;
+    for (const server of servers) server.publish(topic, data, compress);
     const local = this.#local.get(topic);
     if (local !== undefined) {
       for (const member of [...local]) {
