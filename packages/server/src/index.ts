@@ -54,6 +54,18 @@ export { type AttachTarget, type BindableEngine, Server } from "./server.js";
 export { Socket, type SocketReservedEvents } from "./socket.js";
 export { SocketEmitter } from "./socket-emitter.js";
 export type { DisconnectReason, Event, ExtendedError, Handshake } from "./socket-types.js";
+export {
+  type AckCallback,
+  type EventSchemaMap,
+  INVALID_PAYLOAD,
+  InvalidPayloadError,
+  type InvalidPayloadReply,
+  type PayloadIssue,
+  type SchemaEvents,
+  type StandardSchemaV1,
+  type ValidatedListener,
+  type WithSchemas,
+} from "./validation/index.js";
 
 /**
  * `import io from "@parley/server"; const server = io(httpServer, opts)` — the classic

@@ -31,6 +31,8 @@ import {
   type BroadcastAckReplies,
   TypedEmitter,
 } from "./typed-emitter.js";
+import { EventSchemas } from "./validation/event-schemas.js";
+import type { EventSchemaMap, WithSchemas } from "./validation/standard-schema.js";
 
 const log = debugLog("parley:namespace", "socket.io:namespace");
 
@@ -73,6 +75,8 @@ export class Namespace<
   adapter!: Adapter;
   /** @internal */
   _fns: MiddlewareFn<Socket<Listen, Emit, ServerSide, SocketData>>[] = [];
+  /** @internal Event schemas of `schemas()`; undefined (no validation) until it is called. */
+  _schemas: EventSchemas | undefined;
   #ids = 0;
   /** Sockets between CONNECT and joined-or-refused (recovery lookup, middleware). */
   #admitting = 0;
@@ -99,6 +103,22 @@ export class Namespace<
         log("error while initializing adapter: %s", err);
         this.server._reportHandlerError(err, undefined, "adapter.init");
       });
+  }
+
+  /**
+   * Validates client events with schemas (any Standard Schema: zod, valibot, arktype…), for
+   * every socket of this namespace: `{ chat: z.object({ text: z.string() }) }`. Handlers get
+   * the schema's output; a payload it refuses never reaches them (see `socket.on(ev, schema,
+   * handler)` for what the client and the app are told). Returns this namespace, typed with
+   * the schema events. Without it, incoming events pay nothing for the feature.
+   */
+  schemas<const Schemas extends EventSchemaMap>(
+    schemas: Schemas,
+  ): Namespace<WithSchemas<Listen, Schemas>, Emit, ServerSide, SocketData> {
+    const registry = this._schemas ?? new EventSchemas();
+    for (const [event, schema] of Object.entries(schemas)) registry.add(event, schema);
+    this._schemas = registry;
+    return this as unknown as Namespace<WithSchemas<Listen, Schemas>, Emit, ServerSide, SocketData>;
   }
 
   /** Adds a middleware run for every socket before it joins (`next(err)` refuses it). */
