@@ -40,6 +40,14 @@ export type { ConnectionStateRecoveryOptions, ServerOptions } from "./options.js
 export { type NamespaceMatcher, ParentNamespace } from "./parent-namespace.js";
 export type { ParserDecoder, ParserEncoder, ParserModule } from "./parser.js";
 export {
+  Presence,
+  type PresenceChange,
+  type PresenceEvents,
+  type PresenceIdentity,
+  type PresenceMember,
+  type PresenceOptions,
+} from "./presence/index.js";
+export {
   MemoryReliableStore,
   ReliableEmitter,
   type ReliableEntry,

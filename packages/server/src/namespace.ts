@@ -21,6 +21,8 @@ import { BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
 import { debugLog } from "./debug.js";
 import { type MiddlewareFn, runMiddleware } from "./middleware.js";
+import { Presence, type PresenceMember, type PresenceOptions } from "./presence/presence.js";
+import { PRESENCE_EVENT } from "./presence/presence-message.js";
 import type { RemoteSocket } from "./remote-socket.js";
 import type { Server } from "./server.js";
 import { Socket } from "./socket.js";
@@ -75,6 +77,8 @@ export class Namespace<
   adapter!: Adapter;
   /** @internal */
   _fns: MiddlewareFn<Socket<Listen, Emit, ServerSide, SocketData>>[] = [];
+  /** @internal The tracker of `trackPresence()`; undefined (no tracking) until then. */
+  _presence: Presence<Socket<Listen, Emit, ServerSide, SocketData>, unknown> | undefined;
   /** @internal Event schemas of `schemas()`; undefined (no validation) until it is called. */
   _schemas: EventSchemas | undefined;
   #ids = 0;
@@ -119,6 +123,30 @@ export class Namespace<
     for (const [event, schema] of Object.entries(schemas)) registry.add(event, schema);
     this._schemas = registry;
     return this as unknown as Namespace<WithSchemas<Listen, Schemas>, Emit, ServerSide, SocketData>;
+  }
+
+  /**
+   * Tracks who is in this namespace's rooms across the cluster, by the identity
+   * `identify(socket)` gives (read from `socket.data` when the socket joins a room). Returns
+   * the tracker: `members(room)`, `on("join" | "leave", change => …)`. Call it once, after
+   * `io.adapter(...)`. Without it, joins and leaves pay nothing for the feature.
+   */
+  trackPresence<Info = unknown>(
+    opts: PresenceOptions<Socket<Listen, Emit, ServerSide, SocketData>, Info>,
+  ): Presence<Socket<Listen, Emit, ServerSide, SocketData>, Info> {
+    if (this._presence !== undefined)
+      throw new Error(`presence is already tracked on ${this.name}`);
+    const presence = new Presence(this, opts);
+    this._presence = presence;
+    return presence;
+  }
+
+  /** Who is in `room`, cluster-wide, each identity once (`trackPresence` first). */
+  presence(room: Room): PresenceMember[] {
+    if (this._presence === undefined) {
+      throw new Error(`presence is not tracked on ${this.name}: call trackPresence() first`);
+    }
+    return this._presence.members(room);
   }
 
   /** Adds a middleware run for every socket before it joins (`next(err)` refuses it). */
@@ -250,6 +278,10 @@ export class Namespace<
   /** @internal */
   _onServerSideEmit(args: unknown[]): void {
     if (typeof args[0] !== "string") return;
+    if (args[0] === PRESENCE_EVENT) {
+      this._presence?._onMessage(args[1]);
+      return;
+    }
     this.emitLocal(args[0], args.slice(1));
   }
 
