@@ -52,7 +52,6 @@ import {
   type ReservedOrUserListener,
   TypedEmitter,
 } from "./typed-emitter.js";
-import { EventSchemas } from "./validation/event-schemas.js";
 import type { InvalidPayloadError } from "./validation/invalid-payload.js";
 import type {
   AckCallback,
@@ -141,8 +140,7 @@ export class Socket<
   #anyOutgoing: AnyListener[] | undefined;
   /** At-least-once delivery (`socket.reliable`): made on first use, or at once for a client that announced it deduplicates. */
   #reliable: ReliableChannel | undefined;
-  /** Schemas of `socket.on(ev, schema, handler)`; the inbox that applies them (validation/). */
-  #schemas: EventSchemas | undefined;
+  /** Validated events (validation/): made by the first schema, the socket's or its namespace's. */
   #inbox: ValidatingInbox | undefined;
   #closed = false;
 
@@ -322,8 +320,8 @@ export class Socket<
   ): this;
   override on(ev: string, listenerOrSchema: unknown, handler?: unknown): this {
     if (handler === undefined) return super.on(ev, listenerOrSchema as never);
-    this.#schemas ??= new EventSchemas();
-    this.#schemas.add(ev, listenerOrSchema, this.nsp._schemas?.get(ev));
+    this.#inbox ??= new ValidatingInbox(this);
+    this.#inbox.addSchema(ev, listenerOrSchema, this.nsp._schemas?.get(ev));
     return super.on(ev, handler as never);
   }
 
@@ -695,7 +693,7 @@ export class Socket<
    * already said `disconnect`. `nextTick` with arguments allocates no closure.
    */
   #dispatch(args: unknown[]): void {
-    if (this.#schemas !== undefined || this.nsp._schemas !== undefined) {
+    if (this.#inbox !== undefined || this.nsp._schemas !== undefined) {
       this.#inbox ??= new ValidatingInbox(this);
       this.#inbox.push(args);
       return;
@@ -705,7 +703,7 @@ export class Socket<
 
   /** @internal The schema of `event`: this socket's own, else its namespace's. */
   _schemaFor(event: string): StandardSchemaV1 | undefined {
-    return this.#schemas?.get(event) ?? this.nsp._schemas?.get(event);
+    return this.#inbox?.schemaOf(event) ?? this.nsp._schemas?.get(event);
   }
 
   /** @internal An event that passed validation (or has no schema), in arrival order. */

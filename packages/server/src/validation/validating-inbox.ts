@@ -1,4 +1,5 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
+import { EventSchemas } from "./event-schemas.js";
 import { InvalidPayloadError, toPayloadIssues } from "./invalid-payload.js";
 import type { AckCallback } from "./standard-schema.js";
 
@@ -29,12 +30,25 @@ export interface InboxSocket {
  */
 export class ValidatingInbox {
   readonly #socket: InboxSocket;
+  /** Schemas of this socket's own `on(ev, schema, handler)`. */
+  #own: EventSchemas | undefined;
   /** Events waiting behind an async validation, oldest first. */
   #waiting: unknown[][] | undefined;
   #busy = false;
 
   constructor(socket: InboxSocket) {
     this.#socket = socket;
+  }
+
+  /** Adds a schema of the socket's own (see `EventSchemas.add`). */
+  addSchema(event: string, schema: unknown, inherited: StandardSchemaV1 | undefined): void {
+    this.#own ??= new EventSchemas();
+    this.#own.add(event, schema, inherited);
+  }
+
+  /** The socket's own schema of `event`, if it has one. */
+  schemaOf(event: string): StandardSchemaV1 | undefined {
+    return this.#own?.get(event);
   }
 
   /** `args` is `[event, ...payload, ack?]` as the socket decoded it. */
