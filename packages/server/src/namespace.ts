@@ -101,6 +101,7 @@ export class Namespace<
   _initAdapter(): void {
     // socket.io-adapter-based adapters are hosted (socketio-compat/); Parley's pass through.
     this.adapter = hostAdapter(createAdapter(this.server.adapter(), this), this);
+    this._presence?._attach(this.adapter);
     Promise.resolve()
       .then(() => this.adapter.init())
       .catch((err: unknown) => {
@@ -128,8 +129,8 @@ export class Namespace<
   /**
    * Tracks who is in this namespace's rooms across the cluster, by the identity
    * `identify(socket)` gives (read from `socket.data` when the socket joins a room). Returns
-   * the tracker: `members(room)`, `on("join" | "leave", change => …)`. Call it once, after
-   * `io.adapter(...)`. Without it, joins and leaves pay nothing for the feature.
+   * the tracker: `members(room)`, `on("join" | "leave", change => …)`. Call it once per
+   * namespace. Without it, joins and leaves pay nothing for the feature.
    */
   trackPresence<Info = unknown>(
     opts: PresenceOptions<Socket<Listen, Emit, ServerSide, SocketData>, Info>,

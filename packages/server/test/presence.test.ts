@@ -135,8 +135,10 @@ describe("presence across servers (in-process cluster adapter)", () => {
         "join lobby bob",
       ]);
     }
-    // A late server learns what is there from the others' snapshots.
-    const c = await serve({ adapter: Bus });
+    // A late server learns what is there from the others' snapshots; its adapter is set
+    // after trackPresence (io.adapter()), which presence follows.
+    const c = await serve();
+    c.h.io.adapter(Bus);
     await until(() => names(c.presence.members("lobby")).join() === "ada,bob", "the snapshot");
 
     // Server b closes (its sockets disconnect first): bob leaves everywhere, once; ada

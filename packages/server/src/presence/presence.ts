@@ -83,7 +83,7 @@ export class Presence<
   /** Local sockets in tracked rooms: who each is, and in how many such rooms. */
   readonly #sockets = new Map<SocketId, TrackedSocket<Info>>();
   /** This server in presence messages: its cluster adapter's uid, so deaths can be matched. */
-  readonly #self: string;
+  #self: string;
 
   constructor(nsp: PresenceNamespace<SocketType>, opts: PresenceOptions<SocketType, Info>) {
     super();
@@ -93,14 +93,23 @@ export class Presence<
     this.#nsp = nsp;
     this.#identify = opts.identify;
     this.#tracks = opts.rooms ?? (() => true);
-    const adapter = nsp.adapter;
+    this.#self = randomId();
+    this._attach(nsp.adapter);
+  }
+
+  /**
+   * @internal Listens to `adapter` (the namespace's, again when `io.adapter()` replaces it).
+   * Servers already running are asked what they have (and learn that we track presence).
+   */
+  _attach(adapter: Adapter): void {
     const uid = (adapter as { uid?: unknown }).uid;
-    this.#self = typeof uid === "string" ? uid : randomId();
+    if (typeof uid === "string") this.#self = uid;
     adapter.on("join-room", (room, id) => this.#joined(room, id));
     adapter.on("leave-room", (room, id) => this.#left(room, id));
-    adapter.on("server-up", () => this.#publish(this.#snapshot(false)));
+    // Both ways: a server that we had declared dead while it went on (a long pause) has our
+    // state and may not know we dropped its own, so it is asked again.
+    adapter.on("server-up", () => this.#publish(this.#snapshot(true)));
     adapter.on("server-down", (server) => this.#serverGone(server));
-    // Servers already running tell us what they have (and learn that we track presence).
     this.#publish(this.#snapshot(true));
   }
 
