@@ -35,20 +35,24 @@ const connected = (name) =>
     });
     socket.on("connect", () => resolve(socket));
   });
-const settle = () => new Promise((r) => setTimeout(r, 50));
+/** Resolves once `condition()` holds (the server sees connections and leaves asynchronously). */
+const until = async (condition) => {
+  while (!condition()) await new Promise((r) => setTimeout(r, 5));
+};
+const sockets = () => io.of("/").sockets.size;
 
 httpServer.listen(0, "127.0.0.1", async () => {
   const adaTab1 = await connected("ada");
   const adaTab2 = await connected("ada");
   const bob = await connected("bob");
-  await settle();
   console.log("lobby:", members()); // [ 'ada', 'bob' ]: ada once
   adaTab1.disconnect();
-  await settle();
+  await until(() => sockets() === 2);
   console.log("lobby:", members()); // ada is still there (her other tab)
   adaTab2.disconnect();
+  await until(() => sockets() === 1);
   bob.disconnect();
-  await settle();
+  await until(() => sockets() === 0);
   console.log("lobby:", members());
   await io.close();
 });

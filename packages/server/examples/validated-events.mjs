@@ -8,6 +8,11 @@ import { z } from "zod";
 
 const Chat = z.object({ text: z.string().min(1).max(500), room: z.string().default("lobby") });
 
+let reported;
+const refusedWithoutAck = new Promise((resolve) => {
+  reported = resolve;
+});
+
 const httpServer = createServer();
 const io = new Server(httpServer);
 
@@ -19,7 +24,10 @@ main.on("connection", (socket) => {
     ack?.({ ok: true });
   });
   // A refused payload whose client sent no ack:
-  socket.on("error", (err) => console.log(`server: ${err.code} ${err.message}`));
+  socket.on("error", (err) => {
+    console.log(`server: ${err.code} ${err.message}`);
+    reported();
+  });
 });
 
 httpServer.listen(0, "127.0.0.1", async () => {
@@ -28,7 +36,7 @@ httpServer.listen(0, "127.0.0.1", async () => {
   console.log("client: good ->", await client.emitWithAck("chat", { text: "hello" }));
   console.log("client: bad  ->", JSON.stringify(await client.emitWithAck("chat", { text: "" })));
   client.emit("chat", { text: 42 }); // no ack: the server's socket emits `error`
-  await new Promise((r) => setTimeout(r, 100));
+  await refusedWithoutAck;
   client.disconnect();
   await io.close();
 });
