@@ -33,7 +33,7 @@ import {
   type BroadcastAckReplies,
   TypedEmitter,
 } from "./typed-emitter.js";
-import { EventSchemas } from "./validation/event-schemas.js";
+import { NamespaceValidation } from "./validation/namespace-validation.js";
 import type { EventSchemaMap, WithSchemas } from "./validation/standard-schema.js";
 
 const log = debugLog("parley:namespace", "socket.io:namespace");
@@ -79,8 +79,8 @@ export class Namespace<
   _fns: MiddlewareFn<Socket<Listen, Emit, ServerSide, SocketData>>[] = [];
   /** @internal The tracker of `trackPresence()`; undefined (no tracking) until then. */
   _presence: Presence<Socket<Listen, Emit, ServerSide, SocketData>, unknown> | undefined;
-  /** @internal Event schemas of `schemas()`; undefined (no validation) until it is called. */
-  _schemas: EventSchemas | undefined;
+  /** @internal Validated events (`schemas()`, `socket.on(ev, schema, handler)`); undefined until the first schema. */
+  _validation: NamespaceValidation | undefined;
   #ids = 0;
   /** Sockets between CONNECT and joined-or-refused (recovery lookup, middleware). */
   #admitting = 0;
@@ -120,9 +120,8 @@ export class Namespace<
   schemas<const Schemas extends EventSchemaMap>(
     schemas: Schemas,
   ): Namespace<WithSchemas<Listen, Schemas>, Emit, ServerSide, SocketData> {
-    const registry = this._schemas ?? new EventSchemas();
-    for (const [event, schema] of Object.entries(schemas)) registry.add(event, schema);
-    this._schemas = registry;
+    this._validation ??= new NamespaceValidation();
+    this._validation.addSchemas(schemas);
     return this as unknown as Namespace<WithSchemas<Listen, Schemas>, Emit, ServerSide, SocketData>;
   }
 

@@ -53,12 +53,12 @@ import {
   TypedEmitter,
 } from "./typed-emitter.js";
 import type { InvalidPayloadError } from "./validation/invalid-payload.js";
+import { NamespaceValidation } from "./validation/namespace-validation.js";
 import type {
   AckCallback,
   StandardSchemaV1,
   ValidatedListener,
 } from "./validation/standard-schema.js";
-import { ValidatingInbox } from "./validation/validating-inbox.js";
 
 const log = debugLog("parley:socket", "socket.io:socket");
 
@@ -140,8 +140,6 @@ export class Socket<
   #anyOutgoing: AnyListener[] | undefined;
   /** At-least-once delivery (`socket.reliable`): made on first use, or at once for a client that announced it deduplicates. */
   #reliable: ReliableChannel | undefined;
-  /** Validated events (validation/): made by the first schema, the socket's or its namespace's. */
-  #inbox: ValidatingInbox | undefined;
   #closed = false;
 
   constructor(
@@ -320,8 +318,8 @@ export class Socket<
   ): this;
   override on(ev: string, listenerOrSchema: unknown, handler?: unknown): this {
     if (handler === undefined) return super.on(ev, listenerOrSchema as never);
-    this.#inbox ??= new ValidatingInbox(this);
-    this.#inbox.addSchema(ev, listenerOrSchema, this.nsp._schemas?.get(ev));
+    this.nsp._validation ??= new NamespaceValidation();
+    this.nsp._validation.addSocketSchema(this, ev, listenerOrSchema);
     return super.on(ev, handler as never);
   }
 
@@ -693,9 +691,9 @@ export class Socket<
    * already said `disconnect`. `nextTick` with arguments allocates no closure.
    */
   #dispatch(args: unknown[]): void {
-    if (this.#inbox !== undefined || this.nsp._schemas !== undefined) {
-      this.#inbox ??= new ValidatingInbox(this);
-      this.#inbox.push(args);
+    const inbox = this.nsp._validation?.inboxOf(this);
+    if (inbox !== undefined) {
+      inbox.push(args);
       return;
     }
     process.nextTick(Socket.#emitIfConnected, this, args);
@@ -703,7 +701,7 @@ export class Socket<
 
   /** @internal The schema of `event`: this socket's own, else its namespace's. */
   _schemaFor(event: string): StandardSchemaV1 | undefined {
-    return this.#inbox?.schemaOf(event) ?? this.nsp._schemas?.get(event);
+    return this.nsp._validation?.schemaFor(this, event);
   }
 
   /** @internal An event that passed validation (or has no schema), in arrival order. */
