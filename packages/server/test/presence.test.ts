@@ -117,6 +117,41 @@ describe("presence on one server", () => {
   });
 });
 
+describe("presence messages between servers", () => {
+  it("are reserved: an app cannot serverSideEmit them, and malformed ones are dropped", async () => {
+    const Bus = busAdapter();
+    const a = await serve({ adapter: Bus });
+    const b = await serve({ adapter: Bus });
+    expect(() => a.h.io.serverSideEmit("parley:presence", {})).toThrow(/reserved/);
+    const heard: unknown[] = [];
+    b.h.io.on("parley:presence", (...args: unknown[]) => heard.push(args));
+    // What a foreign or broken server might send: none of it may throw or list anyone.
+    for (const junk of [
+      null,
+      "x",
+      { t: "join", from: "s" },
+      { t: "join", from: "s", room: 1, id: "x" },
+      { t: "snapshot", from: "s", rooms: [["lobby", [[1, "x"]]]] },
+      { t: "snapshot", from: "s", rooms: "lobby" },
+      { t: "other", from: "s" },
+    ]) {
+      b.h.io.of("/")._onServerSideEmit(["parley:presence", junk]);
+    }
+    expect(b.presence.rooms()).toEqual([]);
+    expect(b.changes).toEqual([]);
+    // A real one from a (made-up) server is applied, and never reaches app listeners.
+    b.h.io
+      .of("/")
+      ._onServerSideEmit([
+        "parley:presence",
+        { t: "join", from: "s", room: "lobby", id: "zoe", info: { name: "zoe" } },
+      ]);
+    expect(b.presence.members("lobby")).toEqual([{ id: "zoe", info: { name: "zoe" } }]);
+    expect(b.changes).toEqual(["join lobby zoe"]);
+    expect(heard).toEqual([]);
+  });
+});
+
 describe("presence across servers (in-process cluster adapter)", () => {
   it("merges every server's members, and drops a server's members when it goes", async () => {
     const Bus = busAdapter();
