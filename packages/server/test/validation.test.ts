@@ -7,6 +7,7 @@ import {
   type InvalidPayloadReply,
   type Socket,
 } from "../src/index.js";
+import { MAX_WAITING_EVENTS } from "../src/validation/validating-inbox.js";
 import { type Harness, next, startServer, until } from "./helpers.js";
 
 /** The part of `@parley/client`'s socket these tests use. */
@@ -216,6 +217,30 @@ describe("async validators keep a socket's events in order", () => {
     await until(() => order.length === 6, "every valid event");
     expect(order).toEqual(["sync:0", "slow:1", "plain:2", "sync:3", "slow:4", "plain:5"]);
     expect(handlerErrors).toEqual([]);
+  });
+});
+
+describe("a flood behind a pending async validation", () => {
+  it("disconnects the client past MAX_WAITING_EVENTS instead of queuing without bound", async () => {
+    // A validator that never settles: everything after it waits.
+    const Hanging = z.string().refine(() => new Promise<boolean>(() => {}));
+    const reasons: string[] = [];
+    const { h, handlerErrors } = await serve((socket) => {
+      socket.on("hang", Hanging, () => {});
+      socket.on("disconnect", (reason) => reasons.push(reason));
+    });
+    const client = h.client();
+    await next(client, "connect");
+    const gone = next(client, "disconnect");
+    client.emit("hang", "x");
+    for (let i = 0; i <= MAX_WAITING_EVENTS; i++) client.emit("plain", i);
+    await gone;
+    await until(() => reasons.length === 1, "the server-side disconnect");
+    expect(reasons).toEqual(["server namespace disconnect"]);
+    expect(handlerErrors).toEqual([]);
+    // The server goes on serving others.
+    const other = h.client();
+    await next(other, "connect");
   });
 });
 

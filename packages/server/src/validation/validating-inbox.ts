@@ -12,7 +12,15 @@ export interface InboxSocket {
   /** Tells the client (ack) or the app (`error`) that a payload was refused. */
   _refusePayload(error: InvalidPayloadError, ack: AckCallback | undefined): void;
   reportListenerError(err: unknown, event: string): void;
+  disconnect(close?: boolean): unknown;
 }
+
+/**
+ * Events one socket may have waiting behind an async validation. A client that sends more
+ * while one is in flight is flooding (or the validator hangs): it is disconnected, as a
+ * client that reads too slowly is, rather than queued without bound.
+ */
+export const MAX_WAITING_EVENTS = 1000;
 
 /**
  * One socket's incoming events on their way to the handlers when schemas are in play.
@@ -55,6 +63,11 @@ export class ValidatingInbox {
   push(args: unknown[]): void {
     if (this.#busy) {
       this.#waiting ??= [];
+      if (this.#waiting.length >= MAX_WAITING_EVENTS) {
+        this.#waiting = undefined;
+        this.#socket.disconnect(true);
+        return;
+      }
       this.#waiting.push(args);
       return;
     }
