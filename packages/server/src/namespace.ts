@@ -20,6 +20,7 @@ import { hostAdapter } from "./adapter/socketio-compat/index.js";
 import { BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
 import { debugLog } from "./debug.js";
+import type { RoomPublisher } from "./engine/core/hooks.js";
 import { type MiddlewareFn, runMiddleware } from "./middleware.js";
 import { Presence, type PresenceMember, type PresenceOptions } from "./presence/presence.js";
 import { PRESENCE_EVENT } from "./presence/presence-message.js";
@@ -95,6 +96,14 @@ export class Namespace<
   /** @internal Connection state recovery settings (the server's); undefined when off. */
   get _recovery(): RecoveryOptions | undefined {
     return this.server._recovery;
+  }
+
+  /** @internal The engine front's native room publish, if it has one (not on Node). */
+  get _roomPublisher(): RoomPublisher | null {
+    return (
+      (this.server.engine as { roomPublisher?: RoomPublisher | null } | undefined)?.roomPublisher ??
+      null
+    );
   }
 
   /** @internal (Re)creates the adapter from the server's adapter class. */
