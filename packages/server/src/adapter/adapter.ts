@@ -147,6 +147,13 @@ export interface AdapterEvents {
   "delete-room": [room: Room];
   "join-room": [room: Room, id: SocketId];
   "leave-room": [room: Room, id: SocketId];
+  /** A cluster adapter heard another server for the first time (or again after its death). */
+  "server-up": [uid: string];
+  /**
+   * A cluster adapter declared another server dead (missed heartbeats) or heard it close.
+   * Presence drops that server's members on it. The in-memory adapter never emits these.
+   */
+  "server-down": [uid: string];
 }
 
 /**

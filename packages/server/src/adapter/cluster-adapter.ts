@@ -99,11 +99,15 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     };
     this.#nodes = new NodeLiveness(
       this.#opts.heartbeatTimeout,
-      (uid) => this.onNodeUp(uid),
+      (uid) => {
+        this.onNodeUp(uid);
+        this.#announce("server-up", uid);
+      },
       (uid, reason) => {
         // Before anyone hears of it: no request may go on waiting for a dead server.
         this.#requests.nodeGone(uid);
         this.onNodeDown(uid, reason);
+        this.#announce("server-down", uid);
       },
     );
     const store = this.recoveryStore;
@@ -124,6 +128,16 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
         holdRooms: (rooms) => this.holdRooms(rooms),
         warn: (message) => this.onPublishError(new Error(message)),
       });
+    }
+  }
+
+  /** `server-up` / `server-down` for whoever listens (presence); a throw is reported. */
+  #announce(event: "server-up" | "server-down", uid: string): void {
+    if (this.listenerCount(event) === 0) return;
+    try {
+      this.emit(event, uid);
+    } catch (err) {
+      this.nsp.reportListenerError?.(err, `adapter ${event}`);
     }
   }
 
