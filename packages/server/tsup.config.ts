@@ -5,6 +5,7 @@ const entry = {
   index: "src/index.ts",
   "engine/index": "src/engine/index.ts",
   "adapter/index": "src/adapter/index.ts",
+  "metrics/index": "src/metrics/index.ts",
 };
 
 // The two builds below share dist/: it is emptied once, here, so that neither build's `clean`

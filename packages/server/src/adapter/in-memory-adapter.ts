@@ -161,11 +161,22 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
       const sent: Packet = { ...packet, data: [...(packet.data as unknown[]), store.nextOffset()] };
       const message = this.prepare(sent, opts);
       store.push(message.frames, opts, origin);
-      this.apply(opts, (socket) => socket._deliver(message, sent));
+      let reached = 0;
+      this.apply(opts, (socket) => {
+        reached++;
+        socket._deliver(message, sent);
+      });
+      this.emit("fan-out", reached);
       return;
     }
     const message = this.prepare(packet, opts);
-    this.apply(opts, (socket) => socket._deliver(message, packet));
+    let reached = 0;
+    this.apply(opts, (socket) => {
+      reached++;
+      socket._deliver(message, packet);
+    });
+    // Once per broadcast; with no listener (metrics off) a property read.
+    this.emit("fan-out", reached);
   }
 
   broadcastWithAck(
@@ -198,11 +209,14 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
       waiting--;
       report();
     };
+    let recipients = 0;
     this.apply(opts, (socket) => {
+      recipients++;
       waiting++;
       socket._registerAck(id, onReply, onGone);
       socket._deliver(message, packet);
     });
+    this.emit("fan-out", recipients);
     reached = true;
     report();
   }
