@@ -6,6 +6,7 @@ const entry = {
   "engine/index": "src/engine/index.ts",
   "adapter/index": "src/adapter/index.ts",
   "metrics/index": "src/metrics/index.ts",
+  "dashboard/index": "src/dashboard/index.ts",
 };
 
 // The two builds below share dist/: it is emptied once, here, so that neither build's `clean`

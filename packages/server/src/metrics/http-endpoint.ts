@@ -11,24 +11,35 @@ export function mountMetricsRoute(
   path: string,
   registry: Registry,
 ): () => void {
-  const previous = server.listeners("request") as ((
-    req: IncomingMessage,
-    res: ServerResponse,
-  ) => void)[];
-  const route = (req: IncomingMessage, res: ServerResponse) => {
-    if (pathOf(req.url) !== path) {
-      for (const listener of previous) listener.call(server, req, res);
-      return;
-    }
+  return interceptRequests(server, (req, res) => {
+    if (pathOf(req.url) !== path) return false;
     serve(req, res, registry);
+    return true;
+  });
+}
+
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Puts `intercept` in front of `server`'s `request` listeners (the app's, the engine's):
+ * requests it declines (returns false) go on to them unchanged. Returns a function that
+ * restores the listeners as they were, if nothing else replaced them meanwhile.
+ */
+export function interceptRequests(
+  server: HttpServer,
+  intercept: (req: IncomingMessage, res: ServerResponse) => boolean,
+): () => void {
+  const previous = server.listeners("request") as RequestListener[];
+  const listener: RequestListener = (req, res) => {
+    if (intercept(req, res)) return;
+    for (const l of previous) l.call(server, req, res);
   };
   server.removeAllListeners("request");
-  server.on("request", route);
+  server.on("request", listener);
   return () => {
-    if (server.listeners("request").includes(route)) {
-      server.off("request", route);
-      for (const listener of previous) server.on("request", listener);
-    }
+    if (!server.listeners("request").includes(listener)) return;
+    server.off("request", listener);
+    for (const l of previous) server.on("request", l);
   };
 }
 

@@ -3,14 +3,10 @@ import { Registry } from "prom-client";
 import type { Socket as ClientSocket } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import {
-  type AdapterNamespace,
-  ClusterAdapter,
-  type ClusterMessage,
-  type Socket,
-} from "../../src/index.js";
+import type { Socket } from "../../src/index.js";
 import { attachMetrics, type ParleyMetrics } from "../../src/metrics/index.js";
 import { type Harness, next, startServer, until } from "../helpers.js";
+import { quickBus } from "../support/quick-bus.js";
 import { sample, scrape } from "./scrape.js";
 
 const running: Harness[] = [];
@@ -272,29 +268,6 @@ describe("attachMetrics: a live server scraped over HTTP", () => {
     ).toBe(1);
   });
 });
-
-/** An in-process cluster whose requests time out after `requestsTimeout`. */
-function quickBus(requestsTimeout: number) {
-  const members = new Set<ClusterAdapter>();
-  return class QuickBus extends ClusterAdapter {
-    constructor(nsp: AdapterNamespace) {
-      super(nsp, { heartbeatInterval: 50, heartbeatTimeout: 2000, requestsTimeout });
-      members.add(this);
-    }
-    protected doPublish(message: ClusterMessage): void {
-      for (const peer of members) {
-        if (peer !== this) setImmediate(() => peer.onMessage(structuredClone(message)));
-      }
-    }
-    override close(): void {
-      super.close();
-      members.delete(this);
-    }
-    get peers(): number {
-      return this.liveNodes().length;
-    }
-  };
-}
 
 describe("attachMetrics in a cluster", () => {
   it("counts adapter requests and the one that timed out", async () => {
