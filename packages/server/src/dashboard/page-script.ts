@@ -49,6 +49,8 @@ export const DASHBOARD_SCRIPT = `
     names.forEach(function (name) {
       var label = name === "all" ? "All nodes (" + last.nodes.length + ")" : name;
       var b = el("button", label, { type: "button", "data-node": name, "aria-pressed": String(selected === name) });
+      // CSSOM, not a style attribute: allowed under the page's CSP. The node's chart colour.
+      if (name !== "all") b.style.borderBottom = "3px solid " + colorOf(name);
       b.addEventListener("click", function () { selected = name; render(); });
       nav.append(b, " ");
     });
@@ -64,7 +66,7 @@ export const DASHBOARD_SCRIPT = `
     });
     var cards = document.getElementById("cards");
     cards.replaceChildren();
-    [["Nodes", nodes.length], ["Sockets", sum.sockets], ["Connections", sum.clients],
+    [["Nodes", nodes.length], ["Sockets", sum.sockets], ["Engine.IO connections", sum.clients],
      ["Namespaces", Object.keys(namespaces).length], ["Rooms", sum.rooms],
      ["Connected since start", sum.connections], ["Disconnected since start", sum.disconnections]]
       .forEach(function (c) {

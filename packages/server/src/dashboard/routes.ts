@@ -176,7 +176,8 @@ function html(res: ServerResponse, status: number, page: (nonce: string) => stri
     "content-security-policy": `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
     "x-frame-options": "DENY",
     "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
+    // Not "no-referrer": with it Chromium sends `Origin: null` on the page's own POSTs.
+    "referrer-policy": "same-origin",
   });
   res.end(page(nonce));
 }
