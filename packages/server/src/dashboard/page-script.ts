@@ -232,7 +232,11 @@ export const DASHBOARD_SCRIPT = `
     fetch(base + "/logout", { method: "POST", credentials: "same-origin", headers: { "x-parley-csrf": csrf } })
       .then(function () { location.reload(); });
   });
-  refresh();
-  setInterval(refresh, 2000);
+  // The next poll is scheduled once this one is answered: a cluster request waiting on a
+  // silent node (up to the adapter's request timeout) never piles up polls behind it.
+  function loop() {
+    refresh().then(function () { setTimeout(loop, 2000); });
+  }
+  loop();
 })();
 `;
