@@ -161,22 +161,42 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
       const sent: Packet = { ...packet, data: [...(packet.data as unknown[]), store.nextOffset()] };
       const message = this.prepare(sent, opts);
       store.push(message.frames, opts, origin);
-      let reached = 0;
-      this.apply(opts, (socket) => {
-        reached++;
-        socket._deliver(message, sent);
-      });
-      this.emit("fan-out", reached);
+      this.#deliverLocally(message, sent, opts);
       return;
     }
     const message = this.prepare(packet, opts);
+    this.#deliverLocally(message, packet, opts);
+  }
+
+  /**
+   * Hands a prepared broadcast to the local sockets it targets (natively when the engine front
+   * can), then says how many through `fan-out`: once per broadcast, and with no listener
+   * (metrics off) a property read.
+   */
+  #deliverLocally(message: PreparedMessage, packet: Packet, opts: BroadcastOptions): void {
     let reached = 0;
-    this.apply(opts, (socket) => {
-      reached++;
-      socket._deliver(message, packet);
-    });
-    // Once per broadcast; with no listener (metrics off) a property read.
+    if (this.#publishNatively(message, opts)) {
+      const [room] = opts.rooms as ReadonlySet<Room>;
+      reached = this.rooms.get(room as Room)?.size ?? 0;
+    } else {
+      this.apply(opts, (socket) => {
+        reached++;
+        socket._deliver(message, packet);
+      });
+    }
     this.emit("fan-out", reached);
+  }
+
+  /**
+   * Hands a one-room broadcast with no per-recipient state (no `except`, not volatile) to the
+   * engine front's native topic publish, when it has one (see `RoomPublisher`; Node has none).
+   */
+  #publishNatively(message: PreparedMessage, opts: BroadcastOptions): boolean {
+    const publisher = this.nsp._roomPublisher;
+    if (publisher == null || opts.rooms.size !== 1 || opts.flags?.volatile === true) return false;
+    if (opts.except !== undefined && opts.except.size > 0) return false;
+    const [room] = opts.rooms as ReadonlySet<Room>;
+    return publisher.publish(this.nsp.name, room as Room, message);
   }
 
   broadcastWithAck(
