@@ -7,6 +7,8 @@ const entry = {
   "adapter/index": "src/adapter/index.ts",
   // @parley/server/bun: the engine in front of Bun.serve (engine/bun/).
   "engine/bun/index": "src/engine/bun/index.ts",
+  "metrics/index": "src/metrics/index.ts",
+  "dashboard/index": "src/dashboard/index.ts",
 };
 
 // The two builds below share dist/: it is emptied once, here, so that neither build's `clean`
