@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { io as parleyIo } from "@parley/client";
 import { io as officialIo, type Socket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { WebSocket as WsClient } from "ws";
 import { ioV2, type SocketClientV2 } from "../../packages/server/test/support/legacy-clients.js";
 import { waitFor, within } from "../support/app-clients.js";
 import { describeBun, startBunServer } from "../support/bun.js";
@@ -408,4 +409,49 @@ describe("Parley on Bun with allowEIO3: socket.io-client 2.x", () => {
       expect(await got).toEqual(["hello v2"]);
     });
   }
+});
+
+describe("Parley on Bun with a restricted CORS origin", () => {
+  let server: ServerProcess;
+
+  beforeAll(async () => {
+    server = await startBunServer(APP, { FRONT: "listen", CORS_ORIGIN: "http://allowed.test" });
+  });
+  afterAll(async () => {
+    await server?.kill();
+  });
+
+  /** The status of a WebSocket handshake sent with `origin` (101 when accepted). */
+  function upgradeStatus(origin: string): Promise<number> {
+    const url = `${server.url.replace("http", "ws")}socket.io/?EIO=4&transport=websocket`;
+    const ws = new WsClient(url, { headers: { Origin: origin } });
+    return within(
+      new Promise<number>((resolve) => {
+        ws.once("upgrade", (res) => {
+          resolve(res.statusCode ?? 0);
+          ws.close();
+        });
+        ws.once("unexpected-response", (_req, res) => {
+          resolve(res.statusCode ?? 0);
+          res.resume();
+        });
+        ws.once("error", () => {});
+      }),
+      `a WebSocket handshake from ${origin}`,
+    );
+  }
+
+  it("refuses polling and WebSocket handshakes from other origins with 403", async () => {
+    const base = `${server.url}socket.io/?EIO=4&transport=polling`;
+    const refused = await fetch(base, { headers: { Origin: "http://evil.test" } });
+    expect(refused.status).toBe(403);
+    expect((await refused.json()).code).toBe(4);
+    const allowed = await fetch(base, { headers: { Origin: "http://allowed.test" } });
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("http://allowed.test");
+    await allowed.text();
+    // Browsers apply no CORS to WebSocket: the engine does.
+    expect(await upgradeStatus("http://evil.test")).toBe(403);
+    expect(await upgradeStatus("http://allowed.test")).toBe(101);
+  });
 });
