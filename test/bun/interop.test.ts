@@ -455,3 +455,43 @@ describe("Parley on Bun with a restricted CORS origin", () => {
     expect(await upgradeStatus("http://allowed.test")).toBe(101);
   });
 });
+
+describe("Parley on Bun: the heartbeat", () => {
+  let server: ServerProcess;
+
+  beforeAll(async () => {
+    server = await startBunServer(APP, {
+      FRONT: "listen",
+      PING_INTERVAL: "300",
+      PING_TIMEOUT: "200",
+    });
+  });
+  afterAll(async () => {
+    for (const socket of open) socket.disconnect();
+    open.clear();
+    await server?.kill();
+  });
+
+  it("pings a raw WebSocket peer and closes it when no pong comes back", async () => {
+    const url = `${server.url.replace("http", "ws")}socket.io/?EIO=4&transport=websocket`;
+    const ws = new WsClient(url);
+    const frames: string[] = [];
+    ws.on("message", (data) => frames.push(String(data)));
+    const closed = within(
+      new Promise<void>((resolve) => ws.once("close", () => resolve())),
+      "the server closing a silent peer",
+    );
+    await closed;
+    expect(frames[0]).toMatch(/^0\{"sid":/);
+    // One ping, unanswered, then the close: nothing else was sent.
+    expect(frames.slice(1)).toEqual(["2"]);
+  });
+
+  it("keeps a peer that answers its pings", async () => {
+    const socket = await connect(server.url, "official", ["websocket"]);
+    let pings = 0;
+    socket.io.engine.on("ping", () => pings++);
+    await waitFor(() => pings >= 3, "three pings answered");
+    expect(socket.connected).toBe(true);
+  });
+});
