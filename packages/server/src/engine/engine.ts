@@ -36,6 +36,7 @@ import {
 } from "./options.js";
 import { randomId } from "./random-id.js";
 import { Session, type SessionHost } from "./session.js";
+import { SessionBinding } from "./session-binding.js";
 import type { SessionRelay } from "./session-relay.js";
 import { type PollingHost, PollingTransport } from "./transports/polling.js";
 import { WebSocketTransport } from "./transports/websocket.js";
@@ -98,6 +99,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #verifyContext: VerifyContext;
   #wss: WebSocketServer | null = null;
   #relay: SessionRelay | null = null;
+  readonly #binding: SessionBinding | null;
   /** WebSocket handshakes in flight → their new sid (for the cookie and `initial_headers`). */
   readonly #wsHandshakes = new WeakMap<IncomingMessage, string>();
   readonly #middlewares: EngineMiddleware[] = [];
@@ -110,6 +112,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.options = options;
     this.opts = givenOptions(opts);
     if (options.cookie !== false) serializeCookie("check", options.cookie);
+    this.#binding = SessionBinding.from(opts.sessionBinding);
     this.#wheel = new HeartbeatWheel(
       HeartbeatWheel.tickFor(options.pingInterval, options.pingTimeout),
     );
@@ -127,6 +130,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#verifyContext = {
       options,
       sessions: this.#clients,
+      binding: this.#binding,
       reportError: (error) => this.#reportError(error),
     };
     this.#pollingHost = {
@@ -319,6 +323,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const format = protocol === 4 ? undefined : v3PollingFormat(query);
     const transport = new PollingTransport(this.#pollingHost, id, format);
     const session = new Session(this.#sessionHost, id, req, transport, protocol);
+    this.#binding?.bind(session, req);
     ClientTable.add(this.#clients, id, session);
     transport.onRequest(req, res);
     session.open();
@@ -566,6 +571,11 @@ export class Engine extends EventEmitter<EngineEvents> {
           const prior = headers["Set-Cookie"];
           const cookie = serializeCookie(sid, this.options.cookie);
           headers["Set-Cookie"] = prior === undefined ? [cookie] : [...[prior].flat(), cookie];
+        }
+        const bound = cookie ? this.#binding?.handshakeCookie(this.#clients.get(sid)) : undefined;
+        if (bound !== undefined) {
+          const prior = headers["Set-Cookie"];
+          headers["Set-Cookie"] = prior === undefined ? [bound] : [...[prior].flat(), bound];
         }
         this.emit("initial_headers", headers, req);
       }

@@ -3,6 +3,7 @@ import type { ZlibOptions } from "node:zlib";
 import { DEFAULT_LIMITS, type RawData } from "@parley/protocol";
 import { type PerMessageDeflateOptions, WebSocketServer } from "ws";
 import type { TransportName } from "./contract.js";
+import type { SessionBindingOption } from "./session-binding.js";
 
 /** Value the `cors.origin` option (or its callback) may take. */
 export type CorsOrigin = boolean | string | RegExp | ReadonlyArray<string | RegExp>;
@@ -109,6 +110,13 @@ export interface EngineOptions extends AttachOptions {
   allowRequest?: AllowRequest;
   /** Set an `io=<sid>` cookie on the handshake (default off). */
   cookie?: boolean | CookieOptions;
+  /**
+   * Ties each session to its client, so a stolen sid cannot take it over (default `false`,
+   * Engine.IO's behaviour): `"cookie"` (a signed HttpOnly cookie set on the polling handshake)
+   * or `"address"` (the handshake's remote address). A request that breaks it gets 403
+   * `{"code":4,"message":"Session binding mismatch"}`; the session goes on. See `session-binding.ts`.
+   */
+  sessionBinding?: SessionBindingOption;
   /**
    * Per-session send buffer limit in bytes (default: eight times `maxHttpBufferSize`, so 8 MB
    * with its default, and never under 2 MiB). Above it, volatile sends are dropped; a session

@@ -3,6 +3,7 @@ import type { TransportName } from "./contract.js";
 import { EngineErrorCode, EngineErrorMessage } from "./http-errors.js";
 import type { ResolvedOptions } from "./options.js";
 import type { Session } from "./session.js";
+import { BINDING_MISMATCH_MESSAGE, type SessionBinding } from "./session-binding.js";
 
 /** Why a request is refused: an engine.io error code and what `connection_error` reports. */
 export interface Refusal {
@@ -21,6 +22,8 @@ export function isRefusal(v: Verdict | string | Refusal): v is Refusal {
 export interface VerifyContext {
   readonly options: ResolvedOptions;
   readonly sessions: ReadonlyMap<string, Session>;
+  /** Set when `sessionBinding` is on. */
+  readonly binding?: SessionBinding | null;
   reportError(error: unknown): void;
 }
 
@@ -59,6 +62,16 @@ export function verifyRequest(
     const session = ctx.sessions.get(sid);
     if (session === undefined || session._expireIfOverdue()) {
       return { code: EngineErrorCode.UNKNOWN_SID, context: { sid } };
+    }
+    // Refused before anything reaches the session: a stolen sid can neither take it over
+    // nor end it (an overlapping GET would).
+    const binding = ctx.binding;
+    if (binding != null && !binding.allows(session, req)) {
+      return {
+        code: EngineErrorCode.FORBIDDEN,
+        context: { name: "SESSION_BINDING_MISMATCH", sid, mode: binding.mode },
+        body: BINDING_MISMATCH_MESSAGE,
+      };
     }
     const current = session.transport.name;
     // Before the revision, as engine.io (which has only this check) reports it.
