@@ -2,6 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { type Socket as ClientSocket, io as ioc } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { decode } from "../src/codec.js";
+import { storedToMessage } from "../src/durable/stored-message.js";
 import { RoundRobinProxy } from "./cluster/proxy.js";
 import { bundleNode, type ChildNode, killed, startChildNode } from "./fixtures/processes.js";
 import {
@@ -92,8 +93,9 @@ describeRedis("durable sessions: kill -9 under numbered streams", () => {
     await redis.close();
     let last = -1;
     for (const [, fields] of entries as unknown as [Buffer, Buffer[]][]) {
-      const message = decode(fields[1] as Buffer) as { packet: { data: unknown[] } };
-      const [event, from, n] = message.packet.data;
+      const message = storedToMessage(decode(fields[1] as Buffer), "/");
+      if (typeof message === "string" || message.type !== "broadcast") continue;
+      const [event, from, n] = message.packet.data as unknown[];
       if (event === "seq" && from === "child" && typeof n === "number") last = Math.max(last, n);
     }
     return last;

@@ -13,13 +13,13 @@ import type {
 } from "@parley/server";
 import type { NotRestored } from "@parley/server/adapter";
 import { decode } from "../codec.js";
-import { validateMessage } from "../validate.js";
 import { LiveSessions } from "./live-sessions.js";
 import { newEpoch, newPid, parseOffset, seqOf } from "./offsets.js";
 import { DurableOutbox } from "./outbox.js";
 import { DurableRestore, type HistoryPacket } from "./restore.js";
 import type { AppendSettings } from "./scripts.js";
 import { type CommandClient, RedisDurableStore } from "./store.js";
+import { storedToMessage } from "./stored-message.js";
 
 /** First byte of a stored packet as published: `\x02<offset>\x00<cluster message>`. */
 export const DURABLE_PACKET = 0x02;
@@ -215,15 +215,15 @@ export class DurableSessions {
   }
 
   #decodePacket(message: Buffer): HistoryPacket | undefined {
+    const nsp = this.#host.nsp.name;
     let decoded: ClusterMessage | string;
     try {
-      decoded = validateMessage(decode(message));
+      decoded = storedToMessage(decode(message), nsp);
     } catch {
       return undefined;
     }
     if (typeof decoded === "string" || decoded.type !== "broadcast") return undefined;
     const { packet, opts } = decoded;
-    const nsp = this.#host.nsp.name;
     return {
       rooms: opts.rooms,
       except: opts.except,

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
  * Keys (one hash tag per namespace, so they share a slot):
  *   meta    hash: `epoch` (random, set once), `top` (sequence of the last packet), `ms`
  *           (its time: ids never go back in time, even if the clock does)
- *   stream  entries `<ms>-<seq>` with one field `m`, the cluster message as published;
+ *   stream  entries `<ms>-<seq>` with one field `m`, the stored broadcast (stored-message.ts);
  *           trimmed by count (MAXLEN ~) and by age (MINID ~), expires when idle
  *   home    hash per session home (the server that issued the pid): pid → live record
  *   session string per disconnected session: its record, PX maxDisconnectionDuration
@@ -36,6 +36,14 @@ function lua(value: string): string {
   return `${out}"`;
 }
 
+/**
+ * Trimming by age runs on every this-many appends, not on each: entries past the window are
+ * kept a little longer (they are never read: the sessions that could ask for them expired),
+ * and a broadcast costs one command less inside Redis. Trimming by count (`MAXLEN ~`) and the
+ * idle stream's TTL stay per append.
+ */
+const TRIM_EVERY = 64;
+
 export interface AppendSettings {
   readonly publish: "PUBLISH" | "SPUBLISH";
   /** This server's own channel, where its markers come back. */
@@ -57,21 +65,24 @@ export function appendScript(settings: AppendSettings): Script {
   const { publish, markerChannel, windowMs, maxEntries, epoch } = settings;
   return script(`
 local meta, stream = KEYS[1], KEYS[2]
-local state = redis.call('HMGET', meta, 'epoch', 'ms')
+local state = redis.call('HMGET', meta, 'epoch', 'ms', 'top')
 local epoch = state[1]
-if not epoch then
-  epoch = ${lua(epoch)}
-  redis.call('HSET', meta, 'epoch', epoch)
-end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local last = tonumber(state[2] or '0')
 if now < last then now = last end
-local seq = redis.call('HINCRBY', meta, 'top', 1)
-redis.call('HSET', meta, 'ms', now)
+local seq = tonumber(state[3] or '0') + 1
+if epoch then
+  redis.call('HSET', meta, 'top', seq, 'ms', now)
+else
+  epoch = ${lua(epoch)}
+  redis.call('HSET', meta, 'epoch', epoch, 'top', seq, 'ms', now)
+end
 local id = now .. '-' .. seq
 redis.call('XADD', stream, 'MAXLEN', '~', ${Math.max(1, Math.floor(maxEntries))}, id, 'm', ARGV[2])
-redis.call('XTRIM', stream, 'MINID', '~', (now - ${Math.floor(windowMs)}) .. '-0')
+if seq % ${TRIM_EVERY} == 0 then
+  redis.call('XTRIM', stream, 'MINID', '~', (now - ${Math.floor(windowMs)}) .. '-0')
+end
 redis.call('PEXPIRE', stream, ${Math.max(1, Math.floor(windowMs))})
 local offset = epoch .. ':' .. id
 if ARGV[1] ~= '' then
