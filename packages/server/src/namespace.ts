@@ -20,6 +20,7 @@ import { hostAdapter } from "./adapter/socketio-compat/index.js";
 import { BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
 import { debugLog } from "./debug.js";
+import type { RoomPublisher } from "./engine/core/hooks.js";
 import { type MiddlewareFn, runMiddleware } from "./middleware.js";
 import type { RemoteSocket } from "./remote-socket.js";
 import type { Server } from "./server.js";
@@ -87,6 +88,14 @@ export class Namespace<
   /** @internal Connection state recovery settings (the server's); undefined when off. */
   get _recovery(): RecoveryOptions | undefined {
     return this.server._recovery;
+  }
+
+  /** @internal The engine front's native room publish, if it has one (not on Node). */
+  get _roomPublisher(): RoomPublisher | null {
+    return (
+      (this.server.engine as { roomPublisher?: RoomPublisher | null } | undefined)?.roomPublisher ??
+      null
+    );
   }
 
   /** @internal (Re)creates the adapter from the server's adapter class. */

@@ -1,6 +1,6 @@
 import { connect, type Socket as NetSocket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Session } from "../src/engine/session.js";
+import type { Session } from "../src/engine/core/session.js";
 import { type Harness, next, sleep, startServer, until } from "./helpers.js";
 
 /**

@@ -1,6 +1,7 @@
 import type { EventEmitter } from "node:events";
 import type { Packet, RawData } from "@parley/protocol";
 import type { PreparedMessage } from "../engine/contract.js";
+import type { RoomPublisher } from "../engine/core/hooks.js";
 import type { ReliableStore } from "../reliable/store.js";
 import type { Handshake } from "../socket-types.js";
 import type { SocketIoAdapter, SocketIoAdapterConstructor } from "./socketio-compat/types.js";
@@ -135,6 +136,8 @@ export interface AdapterNamespace {
   _onServerSideEmit(args: unknown[]): void;
   /** @internal Set when the server has `connectionStateRecovery` on. */
   readonly _recovery?: RecoveryOptions | undefined;
+  /** @internal The engine front's native room publish (`RoomPublisher`); null on Node. */
+  readonly _roomPublisher?: RoomPublisher | null;
   /** @internal Where a room-event listener's exception goes (the server's `handler_error`). */
   reportListenerError?(err: unknown, event: string): void;
 }

@@ -161,11 +161,26 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
       const sent: Packet = { ...packet, data: [...(packet.data as unknown[]), store.nextOffset()] };
       const message = this.prepare(sent, opts);
       store.push(message.frames, opts, origin);
-      this.apply(opts, (socket) => socket._deliver(message, sent));
+      if (!this.#publishNatively(message, opts)) {
+        this.apply(opts, (socket) => socket._deliver(message, sent));
+      }
       return;
     }
     const message = this.prepare(packet, opts);
+    if (this.#publishNatively(message, opts)) return;
     this.apply(opts, (socket) => socket._deliver(message, packet));
+  }
+
+  /**
+   * Hands a one-room broadcast with no per-recipient state (no `except`, not volatile) to the
+   * engine front's native topic publish, when it has one (see `RoomPublisher`; Node has none).
+   */
+  #publishNatively(message: PreparedMessage, opts: BroadcastOptions): boolean {
+    const publisher = this.nsp._roomPublisher;
+    if (publisher == null || opts.rooms.size !== 1 || opts.flags?.volatile === true) return false;
+    if (opts.except !== undefined && opts.except.size > 0) return false;
+    const [room] = opts.rooms as ReadonlySet<Room>;
+    return publisher.publish(this.nsp.name, room as Room, message);
   }
 
   broadcastWithAck(

@@ -1,6 +1,6 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import type { Server as HttpsServer } from "node:https";
-import { Engine } from "./engine.js";
+import { Engine } from "./node/engine.js";
 import type { EngineOptions } from "./options.js";
 
 /**

@@ -6,29 +6,9 @@ import {
 } from "node:http";
 import type { Duplex } from "node:stream";
 
-/**
- * Engine.IO's numeric error codes, unchanged, so clients and tools written for engine.io read
- * Parley's refusals the same way. Add codes; never renumber.
- */
-export const EngineErrorCode = {
-  UNKNOWN_TRANSPORT: 0,
-  UNKNOWN_SID: 1,
-  BAD_HANDSHAKE_METHOD: 2,
-  BAD_REQUEST: 3,
-  FORBIDDEN: 4,
-  UNSUPPORTED_PROTOCOL_VERSION: 5,
-} as const;
+import { EngineErrorCode, EngineErrorMessage, errorBody, statusFor } from "./core/errors.js";
 
-export type EngineErrorCode = (typeof EngineErrorCode)[keyof typeof EngineErrorCode];
-
-export const EngineErrorMessage: Readonly<Record<EngineErrorCode, string>> = {
-  0: "Transport unknown",
-  1: "Session ID unknown",
-  2: "Bad handshake method",
-  3: "Bad request",
-  4: "Forbidden",
-  5: "Unsupported protocol version",
-};
+export { EngineErrorCode, EngineErrorMessage, statusFor };
 
 /** Payload of the engine's `connection_error` event. */
 export interface EngineConnectionError {
@@ -36,14 +16,6 @@ export interface EngineConnectionError {
   readonly code: EngineErrorCode;
   readonly message: string;
   readonly context: Readonly<Record<string, unknown>>;
-}
-
-export function statusFor(code: EngineErrorCode): number {
-  return code === EngineErrorCode.FORBIDDEN ? 403 : 400;
-}
-
-function errorBody(code: number, message: string): string {
-  return JSON.stringify({ code, message });
 }
 
 /** Ends `res` with `status` and `{ code, message }` as JSON, unless it was already answered. */

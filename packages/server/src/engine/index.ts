@@ -1,4 +1,3 @@
-export { ClientTable, type EngineClients } from "./client-table.js";
 export type {
   ConnectionCloseReason,
   ConnectionEvents,
@@ -15,10 +14,14 @@ export type {
   TransportName,
 } from "./contract.js";
 export { prepareMessage } from "./contract.js";
+export { ClientTable, type EngineClients } from "./core/client-table.js";
+export { type HeartbeatTarget, HeartbeatWheel } from "./core/heartbeat.js";
+export { type PacketHook, type RoomPublisher, roomTopic } from "./core/hooks.js";
+export type { Session as EngineSession } from "./core/session.js";
+/** engine.io's name for a connection's class: every `connection` is one (`instanceof Socket`). */
+export { Session as Socket } from "./core/session.js";
 export type { HeaderMap } from "./cors.js";
-export { Engine, type EngineEvents } from "./engine.js";
 export { attach, ENGINE_IO_PATH, listen, protocol, Server } from "./engine-io.js";
-export { type HeartbeatTarget, HeartbeatWheel } from "./heartbeat.js";
 export {
   type EngineConnectionError,
   EngineErrorCode,
@@ -30,6 +33,7 @@ export type {
   EngineRequest,
   NodeMiddleware,
 } from "./http-middleware.js";
+export { Engine, type EngineEvents } from "./node/engine.js";
 export {
   type AllowRequest,
   type AttachOptions,
@@ -43,8 +47,5 @@ export {
   type EngineOptions,
   type HttpCompressionOptions,
 } from "./options.js";
-export type { Session as EngineSession } from "./session.js";
-/** engine.io's name for a connection's class: every `connection` is one (`instanceof Socket`). */
-export { Session as Socket } from "./session.js";
 export type { SessionRelay } from "./session-relay.js";
 export type { UpgradeResponse } from "./upgrade-response.js";

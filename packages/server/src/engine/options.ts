@@ -3,7 +3,7 @@ import type { ZlibOptions } from "node:zlib";
 import { DEFAULT_LIMITS, type RawData } from "@parley/protocol";
 import { type PerMessageDeflateOptions, WebSocketServer } from "ws";
 import type { TransportName } from "./contract.js";
-import type { SessionBindingOption } from "./session-binding.js";
+import { SessionBinding, type SessionBindingOption } from "./core/session-binding.js";
 
 /** Value the `cors.origin` option (or its callback) may take. */
 export type CorsOrigin = boolean | string | RegExp | ReadonlyArray<string | RegExp>;
@@ -114,9 +114,9 @@ export interface EngineOptions extends AttachOptions {
    * Ties each session to its client, so a stolen sid cannot take it over (default `false`,
    * Engine.IO's behaviour): `"cookie"` (a signed HttpOnly cookie set on the polling handshake)
    * or `"address"` (the handshake's remote address). A request that breaks it gets 403
-   * `{"code":4,"message":"Session binding mismatch"}`; the session goes on. See `session-binding.ts`.
+   * `{"code":4,"message":"Session binding mismatch"}`; the session goes on. See `core/session-binding.ts`.
    */
-  sessionBinding?: SessionBindingOption;
+  sessionBinding?: SessionBindingOption<CookieOptions>;
   /**
    * Per-session send buffer limit in bytes (default: eight times `maxHttpBufferSize`, so 8 MB
    * with its default, and never under 2 MiB). Above it, volatile sends are dropped; a session
@@ -162,6 +162,8 @@ export interface ResolvedOptions {
   readonly maxPayloadPackets: number;
   readonly initialPacket: RawData | undefined;
   readonly allowEIO3: boolean;
+  /** `sessionBinding`, or null when off. */
+  readonly sessionBinding: SessionBinding<CookieOptions> | null;
 }
 
 export const DEFAULT_PATH = "/socket.io/";
@@ -295,6 +297,7 @@ export function resolveOptions(opts: EngineOptions): ResolvedOptions {
     ),
     initialPacket: resolveInitialPacket(opts.initialPacket),
     allowEIO3: allowEIO3Of(opts.allowEIO3),
+    sessionBinding: SessionBinding.from<CookieOptions>(opts.sessionBinding),
   };
 }
 

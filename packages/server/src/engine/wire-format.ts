@@ -1,6 +1,6 @@
 import type { EnginePacket, ProtocolError, RawData } from "@parley/protocol";
 import type { PreparedMessage } from "./contract.js";
-import type { OutgoingItem, OutgoingPacket } from "./transport.js";
+import type { OutgoingItem, OutgoingPacket } from "./core/transport.js";
 
 /**
  * How a transport turns packets into bytes on the wire and back. One per Engine.IO revision
@@ -32,7 +32,7 @@ export interface CachedFrame {
   /** The Engine.IO payload (what `ws.send` takes). */
   readonly data: Buffer;
   readonly binary: boolean;
-  /** The complete RFC 6455 frame (header + payload), built by ws's `Sender.frame` on demand. */
+  /** The complete RFC 6455 frame (header + payload), built on demand by the Node front's framer. */
   framed: Buffer | null;
 }
 

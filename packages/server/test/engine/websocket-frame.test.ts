@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as wsExports from "ws";
-import { frameMessage } from "../../src/engine/transports/websocket.js";
+import { frameMessage } from "../../src/engine/node/websocket-framer.js";
 
 type FrameFn = (
   data: Buffer,

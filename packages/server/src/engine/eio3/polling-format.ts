@@ -7,7 +7,7 @@ import {
   payloadPartV3,
 } from "@parley/protocol/v3";
 import type { PreparedMessage } from "../contract.js";
-import { isPrepared, type OutgoingItem } from "../transport.js";
+import { isPrepared, type OutgoingItem } from "../core/transport.js";
 import type { PollingBody, PollingFormat } from "../wire-format.js";
 
 /**

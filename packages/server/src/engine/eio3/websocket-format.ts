@@ -1,8 +1,8 @@
 import { encodeEnginePacket, type RawData } from "@parley/protocol";
 import { decodePacketV3, encodePacketV3 } from "@parley/protocol/v3";
 import type { PreparedMessage } from "../contract.js";
-import type { OutgoingPacket } from "../transport.js";
-import { websocketFrames } from "../transports/websocket.js";
+import type { OutgoingPacket } from "../core/transport.js";
+import { websocketFrames } from "../websocket-format.js";
 import type { CachedFrame, WebSocketFormat } from "../wire-format.js";
 
 /**

@@ -3,28 +3,32 @@ import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node
 import type { Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
-import { debugLog } from "../debug.js";
-import { ClientTable, type EngineClients } from "./client-table.js";
-import type { EngineConnection } from "./contract.js";
-import { serializeCookie } from "./cookie.js";
-import { Cors, type HeaderMap } from "./cors.js";
-import { engineProtocolOf, v3PollingFormat, v3WebSocketFormat } from "./eio3/index.js";
-import { HeartbeatWheel } from "./heartbeat.js";
+import { debugLog } from "../../debug.js";
+import type { EngineConnection, HandshakeRequestInfo } from "../contract.js";
+import { serializeCookie } from "../cookie.js";
+import type { EngineClients } from "../core/client-table.js";
+import { EngineCore } from "../core/engine-core.js";
+import { isRefusal, type Refusal } from "../core/errors.js";
+import type { PacketHook, RoomPublisher } from "../core/hooks.js";
+import type { Session } from "../core/session.js";
+import { Cors, type HeaderMap } from "../cors.js";
+import { engineProtocolOf, v3PollingFormat, v3WebSocketFormat } from "../eio3/index.js";
+import { handshakeInfo, retainHandshakeRequest } from "../handshake-request.js";
 import {
   type EngineConnectionError,
   EngineErrorCode,
   EngineErrorMessage,
   writeHttpError,
   writeUpgradeError,
-} from "./http-errors.js";
+} from "../http-errors.js";
 import {
   applyMiddlewares,
   type EngineMiddleware,
   type MiddlewareFailure,
   type NodeMiddleware,
   setEngineQuery,
-} from "./http-middleware.js";
-import { leanEvents } from "./lean-events.js";
+} from "../http-middleware.js";
+import { leanEvents } from "../lean-events.js";
 import {
   type AttachOptions,
   type EngineOptions,
@@ -33,21 +37,13 @@ import {
   pathMatcher,
   type ResolvedOptions,
   resolveOptions,
-} from "./options.js";
-import { randomId } from "./random-id.js";
-import { Session, type SessionHost } from "./session.js";
-import { SessionBinding } from "./session-binding.js";
-import type { SessionRelay } from "./session-relay.js";
-import { type PollingHost, PollingTransport } from "./transports/polling.js";
-import { WebSocketTransport } from "./transports/websocket.js";
-import { UpgradeResponse } from "./upgrade-response.js";
-import {
-  isRefusal,
-  parseQuery,
-  type Refusal,
-  type VerifyContext,
-  verifyRequest,
-} from "./verify.js";
+} from "../options.js";
+import { randomId } from "../random-id.js";
+import type { SessionRelay } from "../session-relay.js";
+import { UpgradeResponse } from "../upgrade-response.js";
+import { type PollingHost, PollingTransport } from "./polling.js";
+import { nodeRequest } from "./request.js";
+import { WebSocketTransport } from "./websocket.js";
 
 export interface EngineEvents {
   /** A new session completed its handshake. */
@@ -73,13 +69,10 @@ function middlewareRefusal(failure: MiddlewareFailure): Refusal {
   };
 }
 
-function idError(error: unknown): Refusal {
-  return { code: EngineErrorCode.BAD_REQUEST, context: { name: "ID_GENERATION_ERROR", error } };
-}
-
 /**
- * An Engine.IO v4 server: handshake, session table, long-polling and WebSocket transports,
- * upgrade, shared heartbeat. Usable alone, like `engine.io`:
+ * An Engine.IO v4 server on Node: the Node front (`http` attach, `ws` upgrades, polling over
+ * `IncomingMessage`/`ServerResponse`) over the runtime-neutral `EngineCore` (sessions, ids,
+ * checks, heartbeat). Usable alone, like `engine.io`:
  *
  * ```ts
  * const engine = new Engine();
@@ -91,15 +84,16 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly options: ResolvedOptions;
   /** The options as given, over engine.io's defaults (engine.io's `opts`). Frozen. */
   readonly opts: Readonly<EngineOptions>;
-  readonly #clients = new ClientTable<Session>();
-  readonly #wheel: HeartbeatWheel;
+  /**
+   * The runtime's native room publish offered to the adapter (see `RoomPublisher`): none on
+   * Node, whose fan-out is the adapter's loop over recipients.
+   */
+  readonly roomPublisher: RoomPublisher | null = null;
+  readonly #core: EngineCore<IncomingMessage, HandshakeRequestInfo>;
   readonly #cors: Cors | null;
-  readonly #sessionHost: SessionHost;
   readonly #pollingHost: PollingHost;
-  readonly #verifyContext: VerifyContext;
   #wss: WebSocketServer | null = null;
   #relay: SessionRelay | null = null;
-  readonly #binding: SessionBinding | null;
   /** WebSocket handshakes in flight → their new sid (for the cookie and `initial_headers`). */
   readonly #wsHandshakes = new WeakMap<IncomingMessage, string>();
   readonly #middlewares: EngineMiddleware[] = [];
@@ -112,27 +106,17 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.options = options;
     this.opts = givenOptions(opts);
     if (options.cookie !== false) serializeCookie("check", options.cookie);
-    this.#binding = SessionBinding.from(opts.sessionBinding);
-    this.#wheel = new HeartbeatWheel(
-      HeartbeatWheel.tickFor(options.pingInterval, options.pingTimeout),
-    );
+    if (options.sessionBinding?.mode === "cookie") {
+      serializeCookie("check", options.sessionBinding.cookie);
+    }
     this.#cors = options.cors === false ? null : new Cors(options.cors);
-    this.#sessionHost = {
-      options,
-      wheel: this.#wheel,
-      onSessionClosed: (session) => {
-        if (this.#clients.get(session.id) === session) {
-          ClientTable.remove(this.#clients, session.id);
-        }
-      },
+    this.#core = new EngineCore<IncomingMessage, HandshakeRequestInfo>(options, {
+      generateId: (req) => this.generateId(req),
+      handshakeInfo,
+      retainRequest: retainHandshakeRequest,
+      onConnection: (session) => this.#announce(session),
       reportError: (error) => this.#reportError(error),
-    };
-    this.#verifyContext = {
-      options,
-      sessions: this.#clients,
-      binding: this.#binding,
-      reportError: (error) => this.#reportError(error),
-    };
+    });
     this.#pollingHost = {
       options,
       decorateHeaders: (req, headers, sid) => this.#decorateHeaders(req, headers, sid, true),
@@ -144,11 +128,11 @@ export class Engine extends EventEmitter<EngineEvents> {
    * read-only Map (`get`, `has`, `size`, iteration). Read-only.
    */
   get clients(): EngineClients<EngineConnection> {
-    return this.#clients as unknown as EngineClients<EngineConnection>;
+    return this.#core.sessions as unknown as EngineClients<EngineConnection>;
   }
 
   get clientsCount(): number {
-    return this.#clients.size;
+    return this.#core.sessions.size;
   }
 
   /**
@@ -251,11 +235,18 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this;
   }
 
+  /**
+   * Calls `hook` with every Engine.IO packet of every connection, in and out (see
+   * `PacketHook`); `null` removes it. Without one, a packet costs one field read.
+   */
+  setPacketHook(hook: PacketHook | null): this {
+    this.#core.packetHook = hook;
+    return this;
+  }
+
   /** Ends every session ("forced close", as engine.io). The engine keeps serving new ones. */
   close(): this {
-    if (log.enabled) log("closing all open clients (%d)", this.#clients.size);
-    for (const session of [...this.#clients.values()]) session.terminate("forced close");
-    this.#wheel.clear();
+    this.#core.close();
     return this;
   }
 
@@ -288,7 +279,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
       for (const name in headers) res.setHeader(name, headers[name] as string | string[]);
     }
-    const query = parseQuery(req.url);
+    const record = nodeRequest(req);
+    const query = record.query;
     // Tested per request, so no middleware costs no promise on the hot path.
     if (this.#middlewares.length !== 0) {
       setEngineQuery(req, query);
@@ -303,17 +295,20 @@ export class Engine extends EventEmitter<EngineEvents> {
         return;
       }
     }
-    const verdict = await verifyRequest(this.#verifyContext, req, query, false);
+    const verdict = await this.#core.verify(record, false);
     if (isRefusal(verdict)) {
       if (this.#relayed(verdict, query, (r, sid) => r.relayRequest(req, res, sid))) return;
       this.#refuseRequest(req, res, verdict);
       return;
     }
     if ("session" in verdict) {
-      (verdict.session.transport as PollingTransport).onRequest(req, res);
+      // verify() checked the request names the session's current transport: polling.
+      const transport = verdict.session.transport;
+      if (transport instanceof PollingTransport) transport.onRequest(req, res);
+      else writeHttpError(res, EngineErrorCode.BAD_REQUEST);
       return;
     }
-    const id = await this.#newId(req);
+    const id = await this.#core.newId(req);
     if (typeof id !== "string") {
       this.#refuseRequest(req, res, id);
       return;
@@ -322,12 +317,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     const protocol = engineProtocolOf(query);
     const format = protocol === 4 ? undefined : v3PollingFormat(query);
     const transport = new PollingTransport(this.#pollingHost, id, format);
-    const session = new Session(this.#sessionHost, id, req, transport, protocol);
-    this.#binding?.bind(session, req);
-    ClientTable.add(this.#clients, id, session);
+    // Bound before the session opens: its OPEN answer carries the binding cookie.
+    this.options.sessionBinding?.bind(record);
+    // The handshake's GET first: the OPEN packet goes out on it as the session opens.
     transport.onRequest(req, res);
-    session.open();
-    this.#announce(session);
+    this.#core.openSession(id, record, transport, protocol);
   }
 
   async #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -354,7 +348,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       });
       return;
     }
-    const query = parseQuery(req.url);
+    const record = nodeRequest(req);
+    const query = record.query;
     let response: UpgradeResponse | undefined;
     // Tested per upgrade: without middlewares, no response object and no await.
     if (this.#middlewares.length !== 0) {
@@ -374,7 +369,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     // Awaited only when it is a promise (allowRequest, generateId, middlewares): a plain
     // WebSocket handshake then runs to ws.handleUpgrade in one go, without microtask hops.
-    const checked = verifyRequest(this.#verifyContext, req, query, true);
+    const checked = this.#core.verify(record, true);
     const verdict = checked instanceof Promise ? await checked : checked;
     if (isRefusal(verdict)) {
       if (this.#relayed(verdict, query, (r, sid) => r.relayUpgrade(req, socket, head, sid))) {
@@ -396,7 +391,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         leanEvents(ws);
         socket.off("error", ignore);
         const transport = new WebSocketTransport(ws, socket, deflate, format);
-        const session = this.#clients.get(sid);
+        const session = this.#core.sessions.get(sid);
         if (session === undefined || !probe) {
           if (log.enabled) log("upgrade for sid %s: no session to upgrade, closing", sid);
           transport.close();
@@ -406,7 +401,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       });
       return;
     }
-    const newId = this.#newId(req);
+    const newId = this.#core.newId(req);
     const id = newId instanceof Promise ? await newId : newId;
     if (typeof id !== "string") {
       this.#refuseUpgrade(req, socket, id);
@@ -431,17 +426,15 @@ export class Engine extends EventEmitter<EngineEvents> {
       // only make the socket's `error` slot an array (~64 bytes per connection).
       socket.off("error", ignore);
       transport = new WebSocketTransport(ws, socket, deflate, format);
-      if (ClientTable.isTaken(this.#clients, id)) {
+      if (this.#core.isTaken(id)) {
         transport.close();
         return;
       }
-      const session = new Session(this.#sessionHost, id, req, transport, protocol);
-      ClientTable.add(this.#clients, id, session);
-      session.open();
-      this.#announce(session);
+      this.#core.openSession(id, record, transport, protocol);
     });
-    // The OPEN frame is held for this tick's flush: hand it over while still corked.
-    transport?._flushPending();
+    // The OPEN frame waits in the transport's sink for the end of the tick: hand it over
+    // while the socket is still corked, so it leaves in one write with the 101.
+    transport?.flush();
     if (corkable && !socket.destroyed) socket.uncork();
   }
 
@@ -470,37 +463,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
   }
 
-  /** A new session id, or why none: a promise only when `generateId` returned one. */
-  #newId(req: IncomingMessage): string | Refusal | Promise<string | Refusal> {
-    let id: unknown;
-    try {
-      id = this.generateId(req);
-    } catch (error) {
-      return idError(error);
-    }
-    if (typeof (id as PromiseLike<unknown> | null)?.then === "function") {
-      return Promise.resolve(id).then(
-        (resolved) => this.#checkId(resolved),
-        (error: unknown) => idError(error),
-      );
-    }
-    return this.#checkId(id);
-  }
-
-  #checkId(id: unknown): string | Refusal {
-    if (typeof id !== "string" || id.length === 0 || ClientTable.isTaken(this.#clients, id)) {
-      return { code: EngineErrorCode.BAD_REQUEST, context: { name: "ID_GENERATION_ERROR" } };
-    }
-    return id;
-  }
-
-  #announce(session: Session): void {
-    if (log.enabled) log('handshaked client "%s" on %s', session.id, session.transport.name);
-    try {
-      this.emit("connection", session);
-    } catch (error) {
-      this.#reportError(error);
-    }
+  #announce(session: Session<IncomingMessage, HandshakeRequestInfo>): void {
+    this.emit("connection", session);
   }
 
   #emitConnectionError(req: IncomingMessage, refusal: Refusal): void {
@@ -572,10 +536,12 @@ export class Engine extends EventEmitter<EngineEvents> {
           const cookie = serializeCookie(sid, this.options.cookie);
           headers["Set-Cookie"] = prior === undefined ? [cookie] : [...[prior].flat(), cookie];
         }
-        const bound = cookie ? this.#binding?.handshakeCookie(this.#clients.get(sid)) : undefined;
-        if (bound !== undefined) {
+        const binding = cookie ? this.options.sessionBinding : null;
+        const bound = binding?.cookieValue(req);
+        if (binding != null && bound !== undefined) {
           const prior = headers["Set-Cookie"];
-          headers["Set-Cookie"] = prior === undefined ? [bound] : [...[prior].flat(), bound];
+          const set = serializeCookie(bound, binding.cookie);
+          headers["Set-Cookie"] = prior === undefined ? [set] : [...[prior].flat(), set];
         }
         this.emit("initial_headers", headers, req);
       }

@@ -1,7 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import type { IncomingMessage } from "node:http";
-import { serializeCookie } from "./cookie.js";
-import type { CookieOptions } from "./options.js";
+import type { RequestRecord } from "./request.js";
 
 /**
  * What ties a session to the client that made it, so that knowing its `sid` is not enough
@@ -16,7 +14,12 @@ import type { CookieOptions } from "./options.js";
  */
 export type SessionBindingMode = "address" | "cookie";
 
-export interface SessionBindingOptions {
+/** The binding cookie's attributes: the front's cookie options (Node: the `cookie` option's). */
+export interface BindingCookie {
+  readonly name?: string;
+}
+
+export interface SessionBindingOptions<Cookie extends BindingCookie = BindingCookie> {
   readonly mode: SessionBindingMode;
   /**
    * Key of the cookie's HMAC. Default: 32 random bytes drawn once per process. Give every
@@ -26,10 +29,13 @@ export interface SessionBindingOptions {
    */
   readonly secret?: string | Uint8Array;
   /** Cookie attributes (the `cookie` option's); default name `io_bind`, Path=/, HttpOnly, SameSite=Lax. */
-  readonly cookie?: CookieOptions;
+  readonly cookie?: Cookie;
 }
 
-export type SessionBindingOption = false | SessionBindingMode | SessionBindingOptions;
+export type SessionBindingOption<Cookie extends BindingCookie = BindingCookie> =
+  | false
+  | SessionBindingMode
+  | SessionBindingOptions<Cookie>;
 
 /** The message of the 403 a request breaking its session's binding gets (code 4). */
 export const BINDING_MISMATCH_MESSAGE = "Session binding mismatch";
@@ -39,16 +45,23 @@ const MAC_BYTES = 16;
 
 let processKey: Buffer | undefined;
 
-/** Sessions bound to what their handshake presented; only made when the option is on. */
-export class SessionBinding {
+/**
+ * Sessions bound to what their handshake presented; made only when the option is on, so a
+ * session costs nothing more when it is off. Tokens are keyed by the handshake's native
+ * request, which the session keeps as `request` (the front binds it before opening the
+ * session, so the handshake's answer can carry the cookie).
+ */
+export class SessionBinding<Cookie extends BindingCookie = BindingCookie> {
   readonly mode: SessionBindingMode;
+  /** The cookie's attributes, for the front that writes the handshake's answer. */
+  readonly cookie: Cookie & { readonly name: string };
   readonly #key: Buffer;
-  readonly #cookie: CookieOptions & { name: string };
-  /** Cookie mode: each session's token (no field on the session: zero cost when off). */
   readonly #tokens = new WeakMap<object, string>();
 
   /** Null when the option is off (`undefined` or `false`); throws on anything malformed. */
-  static from(option: SessionBindingOption | undefined): SessionBinding | null {
+  static from<Cookie extends BindingCookie>(
+    option: SessionBindingOption<Cookie> | undefined,
+  ): SessionBinding<Cookie> | null {
     if (option === undefined || option === false) return null;
     const opts = typeof option === "string" ? { mode: option } : option;
     if (
@@ -60,10 +73,10 @@ export class SessionBinding {
         `option sessionBinding must be false, "address", "cookie" or { mode, secret?, cookie? }, got ${String(option)}`,
       );
     }
-    return new SessionBinding(opts);
+    return new SessionBinding<Cookie>(opts);
   }
 
-  private constructor(opts: SessionBindingOptions) {
+  private constructor(opts: SessionBindingOptions<Cookie>) {
     this.mode = opts.mode;
     const secret = opts.secret;
     if (
@@ -74,27 +87,26 @@ export class SessionBinding {
     }
     processKey ??= randomBytes(32);
     this.#key = secret === undefined ? processKey : Buffer.from(secret);
-    this.#cookie = { ...opts.cookie, name: opts.cookie?.name ?? "io_bind" };
-    // A misconfigured cookie throws here, not at the first handshake.
-    serializeCookie("check", this.#cookie);
+    this.cookie = { ...opts.cookie, name: opts.cookie?.name ?? "io_bind" } as Cookie & {
+      readonly name: string;
+    };
   }
 
   /**
-   * Binds a session made by a polling handshake (cookie mode: to the token of a valid cookie
+   * Binds the session a polling handshake opens (cookie mode: to the token of a valid cookie
    * the browser already has, so its tabs and reconnections share one, else to a new one).
    */
-  bind(session: object, req: IncomingMessage): void {
+  bind(req: RequestRecord<object>): void {
     if (this.mode === "address") return;
     let token = this.#presentedTokens(req).find((t) => t !== null) ?? null;
     if (token === null) token = randomBytes(TOKEN_BYTES).toString("base64url");
-    this.#tokens.set(session, token);
+    this.#tokens.set(req.native, token);
   }
 
-  /** The `Set-Cookie` value for a bound session's handshake answer (cookie mode). */
-  handshakeCookie(session: object | undefined): string | undefined {
-    const token = session === undefined ? undefined : this.#tokens.get(session);
-    if (token === undefined) return undefined;
-    return serializeCookie(`${token}.${this.#mac(token)}`, this.#cookie);
+  /** The cookie value (`<token>.<mac>`) for the answer to the handshake `native`, if bound. */
+  cookieValue(native: object): string | undefined {
+    const token = this.#tokens.get(native);
+    return token === undefined ? undefined : `${token}.${this.#mac(token)}`;
   }
 
   /**
@@ -102,26 +114,29 @@ export class SessionBinding {
    * from the client its handshake came from. A session bound to nothing (made over a
    * WebSocket, which never needs another request) accepts no request in cookie mode.
    */
-  allows(session: { readonly remoteAddress: string }, req: IncomingMessage): boolean {
+  allows(
+    session: { readonly request: unknown; readonly remoteAddress: string },
+    req: RequestRecord<unknown>,
+  ): boolean {
     if (this.mode === "address") {
-      const address = req.socket?.remoteAddress;
-      return address !== undefined && address !== "" && address === session.remoteAddress;
+      return req.remoteAddress !== "" && req.remoteAddress === session.remoteAddress;
     }
-    const expected = this.#tokens.get(session);
+    const key = session.request;
+    const expected = typeof key === "object" && key !== null ? this.#tokens.get(key) : undefined;
     if (expected === undefined) return false;
     return this.#presentedTokens(req).includes(expected);
   }
 
   /** Tokens of the request's binding cookies whose MAC checks out (null for the others). */
-  #presentedTokens(req: IncomingMessage): (string | null)[] {
-    const header = req.headers.cookie;
-    if (header === undefined) return [];
-    const prefix = `${this.#cookie.name}=`;
+  #presentedTokens(req: RequestRecord<unknown>): (string | null)[] {
+    const raw = req.headers.cookie;
+    if (raw === undefined) return [];
+    const header = Array.isArray(raw) ? raw.join("; ") : raw;
+    const prefix = `${this.cookie.name}=`;
     const out: (string | null)[] = [];
     for (const part of header.split(";")) {
       const pair = part.trim();
-      if (!pair.startsWith(prefix)) continue;
-      out.push(this.#verified(pair.slice(prefix.length)));
+      if (pair.startsWith(prefix)) out.push(this.#verified(pair.slice(prefix.length)));
     }
     return out;
   }

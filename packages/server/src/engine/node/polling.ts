@@ -1,19 +1,19 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import {
-  decodePayload,
-  encodeBase64,
-  encodeEnginePacketAsText,
-  ProtocolError,
-  RECORD_SEPARATOR,
-} from "@parley/protocol";
+import { ProtocolError } from "@parley/protocol";
 import { debugLog } from "../../debug.js";
-import type { PreparedMessage } from "../contract.js";
+import {
+  isPrepared,
+  type OutgoingItem,
+  type Transport,
+  type TransportSink,
+} from "../core/transport.js";
+import { TRANSPORTS } from "../core/transports.js";
 import type { HeaderMap } from "../cors.js";
 import { compress, negotiateEncoding } from "../http-compression.js";
 import { EngineErrorCode, writeHttpError, writeJsonError } from "../http-errors.js";
 import type { ResolvedOptions } from "../options.js";
-import { isPrepared, type OutgoingItem, type Transport, type TransportSink } from "../transport.js";
-import type { PollingBody, PollingFormat } from "../wire-format.js";
+import { ENGINE_V4_POLLING } from "../polling-format.js";
+import type { PollingFormat } from "../wire-format.js";
 
 /** What the polling transport needs from its engine (one object shared by all sessions). */
 export interface PollingHost {
@@ -33,45 +33,6 @@ interface OwnedResponse extends ServerResponse {
   [kCarriesClose]?: true;
 }
 
-/** A broadcast's frames as polling text (`4…` or `b<base64>`), encoded once for all sessions. */
-export function pollingFrames(message: PreparedMessage): readonly string[] {
-  const cached = message.cache.get("polling") as readonly string[] | undefined;
-  if (cached !== undefined) return cached;
-  const frames = message.frames.map((f) =>
-    typeof f === "string" ? `4${f}` : `b${encodeBase64(f)}`,
-  );
-  message.cache.set("polling", frames);
-  return frames;
-}
-
-function encodeItems(items: readonly OutgoingItem[]): PollingBody {
-  let body = "";
-  let wantsCompression = false;
-  let first = true;
-  for (const item of items) {
-    if (isPrepared(item)) {
-      if (item.options.compress !== false) wantsCompression = true;
-      for (const frame of pollingFrames(item)) {
-        body = first ? frame : body + RECORD_SEPARATOR + frame;
-        first = false;
-      }
-    } else {
-      if (item.compress !== false) wantsCompression = true;
-      const frame = encodeEnginePacketAsText(item);
-      body = first ? frame : body + RECORD_SEPARATOR + frame;
-      first = false;
-    }
-  }
-  return { body, compress: wantsCompression };
-}
-
-/** Engine.IO v4 polling: text bodies only, packets joined by `\x1e`, binary as `b<base64>`. */
-export const ENGINE_V4_POLLING: PollingFormat = {
-  encode: encodeItems,
-  binaryBodies: false,
-  decode: (body, _binary, maxPackets) => decodePayload(body.toString("utf8"), { maxPackets }),
-};
-
 /**
  * HTTP long-polling: a GET waits for packets and gets them as one `\x1e`-joined batch; a POST
  * delivers a batch and is answered `ok`. Engine.IO v4 bodies are text only: a POST declared as
@@ -79,6 +40,8 @@ export const ENGINE_V4_POLLING: PollingFormat = {
  */
 export class PollingTransport implements Transport {
   readonly name = "polling" as const;
+  readonly duplex = false;
+  readonly upgradesTo = TRANSPORTS.polling.upgradesTo;
   readonly #host: PollingHost;
   /** The session's wire format (Engine.IO v4, or one of v3's), fixed at the handshake. */
   readonly #format: PollingFormat;
@@ -173,6 +136,10 @@ export class PollingTransport implements Transport {
       });
     }
     this.#sink?.onTransportDrain(this);
+  }
+
+  writeItem(item: OutgoingItem, _notifyDrain: boolean, done?: () => void): void {
+    this.write([item], done);
   }
 
   close(): void {

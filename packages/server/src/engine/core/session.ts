@@ -1,127 +1,49 @@
 import { EventEmitter } from "node:events";
-import type { IncomingMessage } from "node:http";
 import type { EnginePacket, RawData } from "@parley/protocol";
-import { debugLog } from "../debug.js";
+import { debugLog } from "../../debug.js";
+import { leanEvents } from "../lean-events.js";
 import type {
+  Connection,
   ConnectionCloseReason,
   ConnectionEvents,
   ConnectionOwner,
   ConnectionState,
-  EngineConnection,
-  HandshakeRequestInfo,
+  HandshakeInfo,
   MessageData,
   PacketInfo,
   PreparedMessage,
   SendCallback,
   SendOptions,
-  TransportName,
 } from "./contract.js";
-import { invalidHeartbeat, v3Deadline } from "./eio3/heartbeat.js";
-import { handshakeInfo, retainHandshakeRequest } from "./handshake-request.js";
+import { invalidHeartbeat, v3Deadline } from "./eio3-heartbeat.js";
 import type { HeartbeatTarget, HeartbeatWheel } from "./heartbeat.js";
-import { leanEvents } from "./lean-events.js";
-import type { ResolvedOptions } from "./options.js";
-import {
-  isPrepared,
-  type OutgoingItem,
-  type OutgoingPacket,
-  type Transport,
-  type TransportSink,
-} from "./transport.js";
-import type { PollingTransport } from "./transports/polling.js";
-import type { WebSocketTransport } from "./transports/websocket.js";
+import type { PacketHook } from "./hooks.js";
+import type { CoreOptions } from "./options.js";
+import { asBuffer, itemSize, messageData, openPacket, packetsOf } from "./outgoing.js";
+import type { OutgoingItem, OutgoingPacket, Transport, TransportSink } from "./transport.js";
 
 /** What a session needs from its engine: one object shared by all of the engine's sessions. */
-export interface SessionHost {
-  readonly options: ResolvedOptions;
+export interface SessionHost<Req = unknown, Info extends HandshakeInfo = HandshakeInfo> {
+  readonly options: CoreOptions<Req>;
   readonly wheel: HeartbeatWheel;
-  onSessionClosed(session: Session): void;
+  /** The engine's packet hook (see `PacketHook`); null when none, one field read per packet. */
+  readonly packetHook: PacketHook | null;
+  /**
+   * The handshake request as `socket.handshake` reads it, made on demand from the kept
+   * request (so an idle session holds no second object for it). Runtime-specific.
+   */
+  handshakeInfo(request: Req): Info;
+  onSessionClosed(session: Session<Req, Info>): void;
   /** A user handler threw: report it without letting it unwind into the transport. */
-  reportError(error: unknown, session: Session): void;
+  reportError(error: unknown, session: Session<Req, Info>): void;
 }
 
-type AnyTransport = PollingTransport | WebSocketTransport;
-
-/** A WebSocket that is probing its way to replace polling. Rare, so allocated on demand. */
+/** A transport probing its way to replace the current one. Rare, so allocated on demand. */
 interface Probe {
-  readonly transport: WebSocketTransport;
+  readonly transport: Transport;
   readonly timer: ReturnType<typeof setTimeout>;
   /** The peer sent `2probe`: hold packets back from polling until the switch. */
   probing: boolean;
-}
-
-function itemSize(item: OutgoingItem): number {
-  if (isPrepared(item)) {
-    let size = item.cache.get("size") as number | undefined;
-    if (size === undefined) {
-      size = 0;
-      for (const frame of item.frames)
-        size += typeof frame === "string" ? frame.length : frame.byteLength;
-      item.cache.set("size", size);
-    }
-    return size;
-  }
-  const { data } = item;
-  return data === undefined ? 1 : typeof data === "string" ? data.length + 1 : data.byteLength;
-}
-
-/**
- * The open packet after its sid, per engine options and upgrade list: only the sid differs
- * between sessions, so the rest is serialized once.
- */
-const openTails = new WeakMap<ResolvedOptions, [noUpgrade: string, upgrade: string]>();
-
-function openPacket(opts: ResolvedOptions, sid: string, upgrade: boolean): string {
-  let tails = openTails.get(opts);
-  if (tails === undefined) {
-    const tail = (upgrades: TransportName[]) =>
-      JSON.stringify({
-        upgrades,
-        pingInterval: opts.pingInterval,
-        pingTimeout: opts.pingTimeout,
-        maxPayload: opts.maxHttpBufferSize,
-      }).slice(1);
-    tails = [tail([]), tail(["websocket"])];
-    openTails.set(opts, tails);
-  }
-  return `{"sid":${JSON.stringify(sid)},${tails[upgrade ? 1 : 0]}`;
-}
-
-function asBuffer(data: RawData): RawData {
-  if (typeof data === "string" || Buffer.isBuffer(data)) return data;
-  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-}
-
-/**
- * What `send` puts on the wire for `data`: text as is, any binary (ArrayBuffer, typed array,
- * DataView) as a view on exactly its bytes, no data as an empty message. Anything else is
- * sent as its string form, as engine.io does.
- */
-function messageData(data: MessageData): RawData | undefined {
-  if (typeof data === "string" || data instanceof Uint8Array) return data;
-  if (data === null || data === undefined) return undefined;
-  if (data instanceof ArrayBuffer) return Buffer.from(data);
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return String(data);
-}
-
-/** The packets an outgoing item stands for, as engine.io's `flush` event lists them. */
-function packetsOf(items: readonly OutgoingItem[]): PacketInfo[] {
-  const out: PacketInfo[] = [];
-  for (const item of items) {
-    if (isPrepared(item)) {
-      const options = { compress: item.options.compress !== false };
-      for (const data of item.frames) out.push({ type: "message", data, options });
-    } else {
-      const options = { compress: item.compress !== false };
-      out.push(
-        item.data === undefined
-          ? { type: item.type, options }
-          : { type: item.type, data: item.data, options },
-      );
-    }
-  }
-  return out;
 }
 
 const log = debugLog("parley:engine:socket", "engine:socket");
@@ -134,16 +56,16 @@ const POLLING_CLOSE_TIMEOUT = 30_000;
  * Transports report through the TransportSink methods; timers are the engine's shared wheel,
  * so a session holds no closures or timers of its own (except while an upgrade probe runs).
  */
-export class Session
+export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
   extends EventEmitter<ConnectionEvents>
-  implements EngineConnection, TransportSink, HeartbeatTarget
+  implements Connection<Req, Info>, TransportSink, HeartbeatTarget
 {
   readonly id: string;
   /**
    * The handshake request itself (engine.io's `socket.request`): the object middlewares and
    * `allowRequest` saw, so fields they add, now or later (`req.session`), are all there.
    */
-  readonly request: IncomingMessage;
+  readonly request: Req;
   /**
    * Engine.IO revision the peer speaks: 4, or 3 with `allowEIO3` (the peer pings, we answer;
    * see `eio3/heartbeat.ts`). Fixed at the handshake, like the transports' wire format.
@@ -154,8 +76,8 @@ export class Session
   _owner: ConnectionOwner | null = null;
   /** Owned by the heartbeat wheel. */
   heartbeatTick = -1;
-  readonly #host: SessionHost;
-  #transport: AnyTransport;
+  readonly #host: SessionHost<Req, Info>;
+  #transport: Transport;
   #state: ConnectionState = "opening";
   #queue: OutgoingItem[] = [];
   #queuedBytes = 0;
@@ -175,11 +97,16 @@ export class Session
   #probe: Probe | null = null;
   #upgraded = false;
 
+  /**
+   * @param request the runtime's request object, kept for the session's life (a front readies
+   *   it first: Node's shares its strings, see `node/handshake-request.ts`).
+   */
   constructor(
-    host: SessionHost,
+    host: SessionHost<Req, Info>,
     id: string,
-    request: IncomingMessage,
-    transport: AnyTransport,
+    request: Req,
+    remoteAddress: string,
+    transport: Transport,
     protocol: 3 | 4 = 4,
   ) {
     super();
@@ -188,18 +115,18 @@ export class Session
     leanEvents(this);
     this.#host = host;
     this.id = id;
-    this.request = retainHandshakeRequest(request);
-    this.remoteAddress = request.socket?.remoteAddress ?? "";
+    this.request = request;
+    this.remoteAddress = remoteAddress;
     this.#transport = transport;
     transport.bind(this);
   }
 
   /** The handshake request as `socket.handshake` reads it (url, headers, TLS or not). */
-  get handshakeRequest(): HandshakeRequestInfo {
-    return handshakeInfo(this.request);
+  get handshakeRequest(): Info {
+    return this.#host.handshakeInfo(this.request);
   }
 
-  get transport(): AnyTransport {
+  get transport(): Transport {
     return this.#transport;
   }
 
@@ -236,10 +163,8 @@ export class Session
   /** Sends the `open` packet (and `initialPacket`) and starts the heartbeat. Called once. */
   open(): void {
     const opts = this.#host.options;
-    const upgrade =
-      this.#transport.name === "polling" && opts.allowUpgrades && opts.transports.has("websocket");
     this.#state = "open";
-    const data = openPacket(opts, this.id, upgrade);
+    const data = openPacket(opts, this.id, this.#transport);
     if (log.enabled) log("sid %s: open on %s", this.id, this.#transport.name);
     this.#created("open", data, true);
     this.#enqueue({ type: "open", data }, data.length, false, undefined);
@@ -279,7 +204,7 @@ export class Session
 
   sendPrepared(message: PreparedMessage): void {
     if (this.#state !== "open") return;
-    if (this.#listens("packetCreate")) {
+    if (this.#host.packetHook !== null || this.#listens("packetCreate")) {
       const compress = message.options.compress !== false;
       for (const frame of message.frames) this.#created("message", frame, compress);
     }
@@ -307,11 +232,38 @@ export class Session
     return (this as unknown as { _events: Record<string, unknown> })._events[event] !== undefined;
   }
 
-  /** engine.io's `packetCreate`: only called (and the object made) when someone listens. */
+  /**
+   * The outgoing choke point: every packet queued for the peer passes here, to the engine's
+   * packet hook and engine.io's `packetCreate` event. The packet object is made only when one
+   * of them is there.
+   */
   #created(type: PacketInfo["type"], data: RawData | undefined, compress: boolean): void {
-    if (!this.#listens("packetCreate")) return;
+    const hook = this.#host.packetHook;
+    const listens = this.#listens("packetCreate");
+    if (hook === null && !listens) return;
     const options = { compress };
-    this.#emit("packetCreate", data === undefined ? { type, options } : { type, data, options });
+    const packet: PacketInfo = data === undefined ? { type, options } : { type, data, options };
+    if (hook !== null) {
+      try {
+        hook.outgoing(this, packet);
+      } catch (err) {
+        this.#host.reportError(err, this);
+      }
+    }
+    if (listens) this.#emit("packetCreate", packet);
+  }
+
+  /** The incoming choke point: the engine's packet hook, then engine.io's `packet` event. */
+  #received(packet: EnginePacket): void {
+    const hook = this.#host.packetHook;
+    if (hook !== null) {
+      try {
+        hook.incoming(this, packet);
+      } catch (err) {
+        this.#host.reportError(err, this);
+      }
+    }
+    if (this.#listens("packet")) this.#emit("packet", packet);
   }
 
   #enqueue(
@@ -329,7 +281,7 @@ export class Session
       this.#finish("send buffer overflow");
       return;
     }
-    if (transport.name === "websocket" && this.#queue.length === 0) {
+    if (transport.duplex && this.#queue.length === 0) {
       // WebSocket writes go straight through; ws and the socket buffer them. A write
       // callback (for `drain`) costs per frame, so ask for one only if someone listens.
       if (this.#listens("flush")) this.#emit("flush", packetsOf([item]));
@@ -353,7 +305,7 @@ export class Session
     }
   }
 
-  static #scheduledFlush(session: Session): void {
+  static #scheduledFlush<R, I extends HandshakeInfo>(session: Session<R, I>): void {
     session.#flushScheduled = false;
     session.#flush();
   }
@@ -394,7 +346,7 @@ export class Session
     this.#state = "closing";
     this.#abortProbe();
     const transport = this.#transport;
-    if (transport.name === "websocket" || transport.writable) {
+    if (transport.duplex || transport.writable) {
       this.#writeCloseAndFinish();
       return;
     }
@@ -421,12 +373,13 @@ export class Session
   }
 
   #writeCloseAndFinish(): void {
-    if (this.#transport.name === "polling") {
+    if (this.#transport.duplex) {
+      // Closing the channel tells the peer; what is queued goes first.
+      this.#flush();
+    } else {
       const items = this.#queue;
       items.push({ type: "close" });
       this.#writeQueue(items);
-    } else {
-      this.#flush();
     }
     this.#finish("forced close");
   }
@@ -563,7 +516,7 @@ export class Session
     }
     if (transport !== this.#transport || this.#state !== "open") return;
     if (log.enabled) log("sid %s: received %s", this.id, packet.type);
-    if (this.#listens("packet")) this.#emit("packet", packet);
+    this.#received(packet);
     if (this.#state !== "open") return;
     if (this.#awaitingPong && !this.#pongGraceUsed && packet.type !== "pong") {
       // Like engine.io: traffic while a pong is due proves liveness once per ping.
@@ -645,12 +598,12 @@ export class Session
    * session cannot upgrade (already upgraded or upgrading, closing, upgrades off), as
    * engine.io does once the WebSocket handshake is complete.
    */
-  startProbe(transport: WebSocketTransport): void {
+  startProbe(transport: Transport): void {
     transport.bind(this);
     if (
       this.#state !== "open" ||
       this.#probe !== null ||
-      this.#transport.name !== "polling" ||
+      !this.#transport.upgradesTo.includes(transport.name) ||
       !this.#host.options.allowUpgrades
     ) {
       if (log.enabled)
@@ -666,12 +619,12 @@ export class Session
       transport.close();
       return;
     }
-    if (log.enabled) log("sid %s: probing websocket", this.id);
+    if (log.enabled) log("sid %s: probing %s", this.id, transport.name);
     const timer = setTimeout(Session.#probeTimeout, this.#host.options.upgradeTimeout, this);
     this.#probe = { transport, timer, probing: false };
   }
 
-  static #probeTimeout(session: Session): void {
+  static #probeTimeout<R, I extends HandshakeInfo>(session: Session<R, I>): void {
     if (log.enabled) log("sid %s: upgrade timed out", session.id);
     session.#abortProbe();
   }
@@ -696,11 +649,11 @@ export class Session
     } else if (packet.type === "upgrade" && this.#state === "open") {
       clearTimeout(probe.timer);
       this.#probe = null;
-      const previous = this.#transport as PollingTransport;
+      const previous = this.#transport;
       this.#transport = probe.transport;
       this.#upgraded = true;
       previous.discard();
-      if (log.enabled) log("sid %s: upgraded to websocket", this.id);
+      if (log.enabled) log("sid %s: upgraded to %s", this.id, probe.transport.name);
       this.#emit("upgrade", probe.transport);
       // Everything held back, in order, now goes out on the WebSocket.
       this.#flush();

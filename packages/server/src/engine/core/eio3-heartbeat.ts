@@ -1,4 +1,4 @@
-import type { ResolvedOptions } from "../options.js";
+import type { CoreOptions } from "./options.js";
 
 /**
  * The Engine.IO v3 heartbeat runs the other way round from v4: the client sends `ping` every
@@ -8,7 +8,7 @@ import type { ResolvedOptions } from "../options.js";
  * from a v4 one, is a protocol violation. The session (`session.ts`) branches on its
  * `protocol` only where a heartbeat packet or deadline is handled, never per message.
  */
-export function v3Deadline(options: ResolvedOptions): number {
+export function v3Deadline(options: Pick<CoreOptions, "pingInterval" | "pingTimeout">): number {
   return options.pingInterval + options.pingTimeout;
 }
 

@@ -1,36 +1,20 @@
-import type { IncomingMessage } from "node:http";
-import type { TransportName } from "./contract.js";
-import { EngineErrorCode, EngineErrorMessage } from "./http-errors.js";
-import type { ResolvedOptions } from "./options.js";
+import type { HandshakeInfo, TransportName } from "./contract.js";
+import { EngineErrorCode, EngineErrorMessage, type Refusal } from "./errors.js";
+import type { CoreOptions } from "./options.js";
+import type { RequestRecord } from "./request.js";
 import type { Session } from "./session.js";
-import { BINDING_MISMATCH_MESSAGE, type SessionBinding } from "./session-binding.js";
+import { BINDING_MISMATCH_MESSAGE } from "./session-binding.js";
+import { transportKind } from "./transports.js";
 
-/** Why a request is refused: an engine.io error code and what `connection_error` reports. */
-export interface Refusal {
-  readonly code: EngineErrorCode;
-  readonly context: Record<string, unknown>;
-  /** Overrides the standard message in the HTTP body (allowRequest's reason). */
-  readonly body?: string;
-}
+export type Verdict<Req = unknown, Info extends HandshakeInfo = HandshakeInfo> =
+  | Refusal
+  | { readonly session: Session<Req, Info> }
+  | { readonly handshake: true };
 
-export type Verdict = Refusal | { readonly session: Session } | { readonly handshake: true };
-
-export function isRefusal(v: Verdict | string | Refusal): v is Refusal {
-  return typeof v === "object" && "code" in v;
-}
-
-export interface VerifyContext {
-  readonly options: ResolvedOptions;
-  readonly sessions: ReadonlyMap<string, Session>;
-  /** Set when `sessionBinding` is on. */
-  readonly binding?: SessionBinding | null;
+export interface VerifyContext<Req, Info extends HandshakeInfo> {
+  readonly options: CoreOptions<Req>;
+  readonly sessions: ReadonlyMap<string, Session<Req, Info>>;
   reportError(error: unknown): void;
-}
-
-/** The query string of a request URL. URLSearchParams, so `__proto__` is just a string. */
-export function parseQuery(url: string | undefined): URLSearchParams {
-  const i = url === undefined ? -1 : url.indexOf("?");
-  return new URLSearchParams(i === -1 ? "" : (url as string).slice(i + 1));
 }
 
 // Characters a header value may not hold (field-vchar / obs-text / SP / HTAB are allowed).
@@ -42,18 +26,19 @@ const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
  * WebSocket only over an upgrade, EIO=4 or `allowEIO3`, `allowRequest`). Synchronous unless `allowRequest`
  * is set: a handshake pays for no promise it does not need.
  */
-export function verifyRequest(
-  ctx: VerifyContext,
-  req: IncomingMessage,
-  query: URLSearchParams,
+export function verifyRequest<Req, Info extends HandshakeInfo>(
+  ctx: VerifyContext<Req, Info>,
+  req: RequestRecord<Req>,
   upgrade: boolean,
-): Verdict | Promise<Verdict> {
+): Verdict<Req, Info> | Promise<Verdict<Req, Info>> {
+  const query = req.query;
   const transport = query.get("transport");
-  if (transport === null || !ctx.options.transports.has(transport as TransportName)) {
+  const kind = transportKind(transport);
+  if (kind === undefined || !ctx.options.transports.has(transport as TransportName)) {
     return { code: EngineErrorCode.UNKNOWN_TRANSPORT, context: { transport } };
   }
   const origin = req.headers.origin;
-  if (origin !== undefined && INVALID_HEADER_CHAR.test(origin)) {
+  if (typeof origin === "string" && INVALID_HEADER_CHAR.test(origin)) {
     return { code: EngineErrorCode.BAD_REQUEST, context: { name: "INVALID_ORIGIN", origin } };
   }
   const protocol = query.get("EIO");
@@ -65,7 +50,7 @@ export function verifyRequest(
     }
     // Refused before anything reaches the session: a stolen sid can neither take it over
     // nor end it (an overlapping GET would).
-    const binding = ctx.binding;
+    const binding = ctx.options.sessionBinding;
     if (binding != null && !binding.allows(session, req)) {
       return {
         code: EngineErrorCode.FORBIDDEN,
@@ -101,7 +86,7 @@ export function verifyRequest(
   if (req.method !== "GET") {
     return { code: EngineErrorCode.BAD_HANDSHAKE_METHOD, context: { method: req.method } };
   }
-  if (transport === "websocket" ? !upgrade : upgrade) {
+  if ((kind.opensOn === "upgrade") !== upgrade) {
     return { code: EngineErrorCode.BAD_REQUEST, context: { name: "TRANSPORT_HANDSHAKE_ERROR" } };
   }
   // Anything but EIO=4 (none included) is a v3 client, as engine.io reads it.
@@ -113,7 +98,7 @@ export function verifyRequest(
   }
   const allowRequest = ctx.options.allowRequest;
   if (allowRequest === undefined) return HANDSHAKE;
-  return askAllowRequest(ctx, req, allowRequest);
+  return askAllowRequest(ctx, req.native, allowRequest);
 }
 
 /** The protocol revision as engine.io reports it: 4 for `EIO=4`, else 3 (its default). */
@@ -121,13 +106,13 @@ function protocolNumber(eio: string | null): number {
   return eio === "4" ? 4 : 3;
 }
 
-const HANDSHAKE: Verdict = Object.freeze({ handshake: true });
+const HANDSHAKE: { readonly handshake: true } = Object.freeze({ handshake: true });
 
-async function askAllowRequest(
-  ctx: VerifyContext,
-  req: IncomingMessage,
-  allowRequest: NonNullable<ResolvedOptions["allowRequest"]>,
-): Promise<Verdict> {
+async function askAllowRequest<Req, Info extends HandshakeInfo>(
+  ctx: VerifyContext<Req, Info>,
+  req: Req,
+  allowRequest: NonNullable<CoreOptions<Req>["allowRequest"]>,
+): Promise<Verdict<Req, Info>> {
   {
     const reason = await new Promise<string | null>((resolve) => {
       try {

@@ -1,0 +1,41 @@
+import type { Connection, PacketInfo, PreparedMessage } from "./contract.js";
+
+/**
+ * Hooks at the engine's choke points. Each is one field read per packet or broadcast when
+ * unset (`null`): no allocation, no call.
+ */
+
+/**
+ * Sees every Engine.IO packet of every connection of an engine: `incoming` before the session
+ * acts on a packet from the peer, `outgoing` as a packet is queued for the peer. engine.io's
+ * per-connection `packet` / `packetCreate` events are this hook's other consumer: a session
+ * routes each packet through one choke point that calls the engine's hook, if any, then emits
+ * the event, if listened to. A hook that throws is reported (the engine's `error`), and the
+ * packet goes on.
+ */
+export interface PacketHook {
+  incoming(connection: Connection, packet: PacketInfo): void;
+  outgoing(connection: Connection, packet: PacketInfo): void;
+}
+
+/**
+ * A runtime's native topic publish, offered by an engine front to the adapter (Bun's
+ * `server.publish(topic, data)` fans out in native code). The in-memory adapter asks it before
+ * looping over a broadcast's recipients, and only for a broadcast with no per-recipient state:
+ * one room, no `except`, not volatile, no ack. `publish` either delivers `message` to every
+ * connection whose socket of namespace `nsp` is in `room`, exactly as one `sendPrepared` per
+ * recipient would (order with the connection's other sends kept, polling members included),
+ * and returns true; or does nothing and returns false, and the adapter delivers one by one.
+ * The Node front has no native publish: `Engine#roomPublisher` is null there.
+ *
+ * Topic names are `roomTopic(nsp, room)`, so a front that subscribes connections (from the
+ * adapter's `join-room` / `leave-room` events) and the publisher agree.
+ */
+export interface RoomPublisher {
+  publish(nsp: string, room: string, message: PreparedMessage): boolean;
+}
+
+/** The runtime topic of a namespace's room: `<nsp>\u001f<room>` (never ambiguous: `\u001f` is in neither). */
+export function roomTopic(nsp: string, room: string): string {
+  return `${nsp}\u001f${room}`;
+}
