@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { connect, type Socket as NetSocket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Session } from "../src/engine/core/session.js";
@@ -11,12 +12,29 @@ import { type Harness, next, sleep, startServer, until } from "./helpers.js";
  */
 
 // Each answer the slow reader leaves unread must outgrow what the kernel takes for a fresh
-// connection (a few MB on loopback): 3 MB/s with a GET every 2 s makes ~6 MB answers, while
-// the queue between two GETs stays under the limit (only unread answers can overflow it).
-const LIMIT = 8 * 1024 * 1024;
+// connection (its send buffer, up to tcp_wmem's max, plus the peer's receive buffer), or it
+// never stays in the server's memory at all: answers of 1.5 times that (~6 MB with Linux's
+// defaults, a GET every 2 s), while the queue between two GETs stays under the limit, so only
+// unread answers can overflow it.
+const KERNEL_BYTES = kernelSocketBytes();
+const BYTES_PER_CYCLE = Math.ceil(1.5 * KERNEL_BYTES);
+const LIMIT = Math.ceil(1.35 * BYTES_PER_CYCLE);
 const PAYLOAD = "p".repeat(64 * 1024);
-const BYTES_PER_SECOND = 3_000_000;
 const CADENCE_MS = 2000;
+const BYTES_PER_SECOND = (BYTES_PER_CYCLE * 1000) / CADENCE_MS;
+
+/** The most a loopback TCP connection's kernel buffers may hold (Linux), else 4.2 MB. */
+function kernelSocketBytes(): number {
+  const field = (file: string, i: number) => {
+    try {
+      return Number(readFileSync(file, "utf8").trim().split(/\s+/)[i]);
+    } catch {
+      return Number.NaN;
+    }
+  };
+  const bytes = field("/proc/sys/net/ipv4/tcp_wmem", 2) + field("/proc/sys/net/ipv4/tcp_rmem", 1);
+  return Number.isFinite(bytes) && bytes > 0 ? bytes : 4_200_000;
+}
 
 let h: Harness | undefined;
 const raw: NetSocket[] = [];
