@@ -174,6 +174,7 @@ export class RedisAdapter extends ClusterAdapter {
               ? ""
               : broadcastChannel(this.#key, nsp.name, this.#mode, { rooms: [...o.rooms] }),
           markerChannel: this.#responseChannel,
+          hearsAlways: (channel) => channel === this.#channel,
           broadcastPlain: (packet, o) => super.broadcast(packet, o),
           deliverWithOffset: (packet, o, offset, skip) => {
             const sent: Packet = { ...packet, data: [...(packet.data as unknown[]), offset] };
@@ -469,7 +470,11 @@ export class RedisAdapter extends ClusterAdapter {
   #onRaw(raw: Buffer, channel: Buffer): void {
     if (this.#durable !== undefined && (raw[0] === DURABLE_PACKET || raw[0] === DURABLE_MARKER)) {
       const framed = this.#durable.unframe(raw);
-      if (framed === undefined || this.#isOwn(framed.message, true)) return;
+      if (framed === undefined) return;
+      if (this.#isOwn(framed.message, true)) {
+        this.#durable.ownEcho(framed.offset, framed.markerSeq);
+        return;
+      }
       let decoded: unknown;
       try {
         decoded = decode(framed.message);

@@ -56,8 +56,10 @@ export interface AppendSettings {
 
 /**
  * Appends a packet. KEYS: meta, stream. ARGV: channel ("" for none: a packet for local
- * sockets only), message, marker sequence. Publishes `\x02<offset>\x00<message>` on the
- * channel and `\x03<marker sequence> <offset>` on the marker channel; returns the offset
+ * sockets only), message, marker sequence, "1" when the broadcaster hears the channel itself.
+ * Publishes `\x02<offset>\x00<message>` on the channel and `\x03<marker sequence> <offset>` on
+ * the marker channel; with "1", only `\x02<offset> <marker sequence>\x00<message>` on the
+ * channel, whose echo is the broadcaster's marker (the others skip the tag). Returns the offset
  * `<epoch>:<ms>-<seq>`. What is the same for every call of a server (its marker channel,
  * the bounds, the Pub/Sub command) is written into the script, not sent with each packet.
  */
@@ -85,10 +87,14 @@ if seq % ${TRIM_EVERY} == 0 then
 end
 redis.call('PEXPIRE', stream, ${Math.max(1, Math.floor(windowMs))})
 local offset = epoch .. ':' .. id
-if ARGV[1] ~= '' then
+if ARGV[4] == '1' then
+  redis.call('${publish}', ARGV[1], '\\2' .. offset .. ' ' .. ARGV[3] .. '\\0' .. ARGV[2])
+elseif ARGV[1] ~= '' then
   redis.call('${publish}', ARGV[1], '\\2' .. offset .. '\\0' .. ARGV[2])
 end
-redis.call('${publish}', ${lua(markerChannel)}, '\\3' .. ARGV[3] .. ' ' .. offset)
+if ARGV[4] ~= '1' then
+  redis.call('${publish}', ${lua(markerChannel)}, '\\3' .. ARGV[3] .. ' ' .. offset)
+end
 return offset
 `);
 }
