@@ -495,3 +495,40 @@ describe("Parley on Bun: the heartbeat", () => {
     expect(socket.connected).toBe(true);
   });
 });
+
+describe("Parley on Bun with sessionBinding: cookie", () => {
+  let server: ServerProcess;
+
+  beforeAll(async () => {
+    server = await startBunServer(APP, { FRONT: "listen", SESSION_BINDING: "cookie" });
+  });
+  afterAll(async () => {
+    await server?.kill();
+  });
+
+  it("refuses a request naming the session without its binding cookie (403, code 4)", async () => {
+    const base = `${server.url}socket.io/?EIO=4&transport=polling`;
+    const handshake = await fetch(base);
+    const sid = (JSON.parse((await handshake.text()).slice(1)) as { sid: string }).sid;
+    const bound = handshake.headers
+      .getSetCookie()
+      .find((c) => c.startsWith("io_bind="))
+      ?.split(";")[0];
+    expect(bound).toMatch(/^io_bind=[\w-]+\.[\w-]+$/);
+    const stolen = await fetch(`${base}&sid=${sid}`, {
+      method: "POST",
+      headers: { "Content-Type": "text/plain;charset=UTF-8" },
+      body: "1",
+    });
+    expect(stolen.status).toBe(403);
+    expect(await stolen.json()).toEqual({ code: 4, message: "Session binding mismatch" });
+    // The session goes on for its owner.
+    const owner = await fetch(`${base}&sid=${sid}`, {
+      method: "POST",
+      headers: { "Content-Type": "text/plain;charset=UTF-8", Cookie: bound as string },
+      body: '40{"token":"x"}',
+    });
+    expect(owner.status).toBe(200);
+    expect(await owner.text()).toBe("ok");
+  });
+});

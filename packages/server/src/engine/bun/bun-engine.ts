@@ -101,6 +101,9 @@ export class BunEngine extends EventEmitter<EngineEvents> {
     this.options = options;
     this.opts = givenOptions(opts);
     if (options.cookie !== false) serializeCookie("check", options.cookie);
+    if (options.sessionBinding?.mode === "cookie") {
+      serializeCookie("check", options.sessionBinding.cookie);
+    }
     this.#cors = options.cors === false ? null : new Cors(options.cors);
     this.#matches = pathMatcher(options.path);
     // The request a session keeps (`conn.request`, what allowRequest and generateId get) is
@@ -306,6 +309,8 @@ export class BunEngine extends EventEmitter<EngineEvents> {
     if (this.#core.isTaken(id)) return this.#refuse(req, ID_TAKEN, corsHeaders);
     const format = protocol === 4 ? undefined : v3PollingFormat(query);
     const transport = new BunPollingTransport(this.#pollingHost, id, format);
+    // Bound before the session opens: its OPEN answer carries the binding cookie.
+    this.options.sessionBinding?.bind(record);
     // The handshake's GET first, so the OPEN packet goes out on it.
     const answer = transport.onRequest(req, request);
     this.#core.openSession(id, record, transport, protocol);
@@ -413,6 +418,13 @@ export class BunEngine extends EventEmitter<EngineEvents> {
           const prior = headers["Set-Cookie"];
           const value = serializeCookie(sid, this.options.cookie);
           headers["Set-Cookie"] = prior === undefined ? [value] : [...[prior].flat(), value];
+        }
+        const binding = cookie ? this.options.sessionBinding : null;
+        const bound = binding?.cookieValue(req);
+        if (binding != null && bound !== undefined) {
+          const prior = headers["Set-Cookie"];
+          const set = serializeCookie(bound, binding.cookie);
+          headers["Set-Cookie"] = prior === undefined ? [set] : [...[prior].flat(), set];
         }
         this.emit("initial_headers", headers, asIncoming(req));
       }
