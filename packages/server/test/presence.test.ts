@@ -230,5 +230,46 @@ describe("presence across servers (in-process cluster adapter)", () => {
   });
 });
 
+describe("presence on a parent namespace across servers", () => {
+  it("merges a child namespace's members across servers, and keeps children apart", async () => {
+    const Bus = busAdapter();
+    const sides = await Promise.all(
+      [0, 1].map(async () => {
+        const h = await startServer({ adapter: Bus });
+        harnesses.push(h);
+        const teams = h.io.of(/^\/team-\w+$/);
+        teams.on("connection", (socket) => void socket.join("room"));
+        const presence = teams.trackPresence({
+          identify: (socket: Socket) => socket.handshake.auth.name as string,
+        });
+        const changes: string[] = [];
+        presence.on("join", (c) => changes.push(`${c.nsp} ${c.id}`));
+        return { h, changes };
+      }),
+    );
+    const [a, b] = sides as [(typeof sides)[0], (typeof sides)[0]];
+    a.h.client("/team-x", { auth: { name: "ada" } });
+    b.h.client("/team-x", { auth: { name: "bob" } });
+    b.h.client("/team-y", { auth: { name: "cy" } });
+    // Each child is made on its server when its first client arrives; the later one learns
+    // the other's members from its snapshot.
+    for (const side of [a, b]) {
+      await until(
+        () =>
+          side.h.io._nsps.has("/team-x") &&
+          names(side.h.io.of("/team-x").presence("room")).join() === "ada,bob",
+        "ada and bob in /team-x",
+      );
+      await until(
+        () => side.changes.includes("/team-x bob") && side.changes.includes("/team-x ada"),
+        "joins",
+      );
+    }
+    await until(() => b.changes.includes("/team-y cy"), "cy in /team-y");
+    expect(names(b.h.io.of("/team-y").presence("room"))).toEqual(["cy"]);
+    expect(names(b.h.io.of("/team-x").presence("room"))).toEqual(["ada", "bob"]);
+  });
+});
+
 /** Keeps the type import used when only types are referenced. */
 export type _Server = Server;
