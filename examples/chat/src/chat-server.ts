@@ -1,28 +1,26 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server } from "@parley/server";
-import { type Cluster, enableCluster } from "./cluster.js";
+import { type Cluster, connectCluster } from "./cluster.js";
 import { type ChatContext, describe } from "./context.js";
 import type { ChatAuth } from "./events.js";
 import type { HistoryStore } from "./history/store.js";
 import { registerMessageHandlers } from "./messages.js";
 import { Debounced, trackChatPresence } from "./presence.js";
-import { RateLimiter } from "./rate-limit.js";
+import { type ChatRateSettings, chatRateLimits } from "./rate-limits.js";
 import { RoomDirectory } from "./room-directory.js";
 import { registerRoomHandlers } from "./rooms.js";
 import { type StaticDirs, staticHandler } from "./static-files.js";
 import type { ChatIo } from "./types.js";
 import { checkNick } from "./validation.js";
 
-export interface ChatServerOptions extends StaticDirs {
+export interface ChatServerOptions extends StaticDirs, ChatRateSettings {
   port: number;
   host?: string | undefined;
   store: HistoryStore;
   redisUrl?: string | undefined;
   /** Prefix of the cluster's Redis channels (and, by convention, of the store's keys). */
   keyPrefix?: string;
-  messageBurst: number;
-  messagesPerSecond: number;
   log?: (line: string) => void;
 }
 
@@ -38,16 +36,13 @@ export interface RunningChat {
 export async function startChatServer(options: ChatServerOptions): Promise<RunningChat> {
   const log = options.log ?? ((line: string) => console.error(line));
   const http = createServer(staticHandler(options, "/socket.io/"));
+  const cluster = await connectCluster(options.redisUrl, options.keyPrefix ?? "parley-chat:", log);
   const io: ChatIo = new Server(http, {
     // Chat messages are small; a 1 MB frame from a browser is an attack, not a message.
     maxHttpBufferSize: 64 * 1024,
+    rateLimit: chatRateLimits(options, cluster.userRateStore),
   });
-  const cluster = await enableCluster(
-    io,
-    options.redisUrl,
-    options.keyPrefix ?? "parley-chat:",
-    log,
-  );
+  cluster.attach(io);
 
   // Someone appearing in or leaving a room (here, on another instance, or with an instance
   // that died) changes the room list's counts.
@@ -63,11 +58,6 @@ export async function startChatServer(options: ChatServerOptions): Promise<Runni
   const ctx: ChatContext = {
     io,
     store: options.store,
-    messageLimiter: new RateLimiter({
-      capacity: options.messageBurst,
-      refillPerSecond: options.messagesPerSecond,
-    }),
-    typingLimiter: new RateLimiter({ capacity: 5, refillPerSecond: 2 }),
     presence,
     rooms,
     roomUpdates,

@@ -8,7 +8,7 @@ export interface ChatConfig {
   redisUrl: string | undefined;
   /** Prefix for every Redis key, so several chats or test runs can share a Redis. */
   keyPrefix: string;
-  /** Token bucket for messages, per nickname. */
+  /** Message rate limits, per connection and per nickname (see rate-limits.ts). */
   messageBurst: number;
   messagesPerSecond: number;
 }

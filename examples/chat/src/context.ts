@@ -1,7 +1,6 @@
 import type { ChatError, Result } from "./events.js";
 import type { HistoryStore } from "./history/store.js";
 import type { ChatPresence, Debounced } from "./presence.js";
-import type { RateLimiter } from "./rate-limit.js";
 import type { RoomDirectory } from "./room-directory.js";
 import type { ChatIo, ChatSocket } from "./types.js";
 import { isCallback } from "./validation.js";
@@ -10,8 +9,6 @@ import { isCallback } from "./validation.js";
 export interface ChatContext {
   io: ChatIo;
   store: HistoryStore;
-  messageLimiter: RateLimiter;
-  typingLimiter: RateLimiter;
   /** Who is in which room, cluster-wide. */
   presence: ChatPresence;
   /** The room list (rooms with people in them, and the default ones). */

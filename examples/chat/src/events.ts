@@ -6,6 +6,8 @@
  * shows `error.message` to the user and may branch on the stable `error.code`.
  */
 
+import type { RateLimitInfo } from "@parley/server";
+
 /** A chat message as stored in history and delivered to every member of its room. */
 export interface ChatMessage {
   /** Server-assigned, unique per message. */
@@ -56,6 +58,16 @@ export interface ChatError {
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ChatError };
 
+/**
+ * The acknowledgement of a request over a rate limit (see rate-limits.ts): written by
+ * `@parley/server`'s `rateLimit` in place of the handler's answer. No `ok`, so it reads as a
+ * failure; the page words it for people.
+ */
+export interface RateLimitedReply {
+  ok?: undefined;
+  error: RateLimitInfo;
+}
+
 /** What joining a room returns: the recent history (oldest first) and who is there. */
 export interface JoinedRoom {
   room: string;
@@ -80,7 +92,10 @@ export interface ClientToServerEvents {
   /** Joins (and creates, when new) a room. */
   "room:join": (room: string, ack: (res: Result<JoinedRoom>) => void) => void;
   "room:leave": (room: string, ack: (res: Result<null>) => void) => void;
-  "message:send": (msg: OutgoingMessage, ack: (res: Result<Delivered>) => void) => void;
+  "message:send": (
+    msg: OutgoingMessage,
+    ack: (res: Result<Delivered> | RateLimitedReply) => void,
+  ) => void;
   typing: (room: string, typing: boolean) => void;
 }
 

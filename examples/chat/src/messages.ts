@@ -15,15 +15,6 @@ export function registerMessageHandlers(ctx: ChatContext, socket: ChatSocket): v
       if (!socket.rooms.has(room)) {
         return failure({ code: "NOT_IN_ROOM", message: `Join #${room} before writing there.` });
       }
-      const decision = ctx.messageLimiter.take(nick);
-      if (!decision.allowed) {
-        const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-        return failure({
-          code: "RATE_LIMITED",
-          message: `Slow down: you are sending too fast. Try again in ${seconds} s.`,
-          retryAfterMs: decision.retryAfterMs,
-        });
-      }
       const message: ChatMessage = { id: randomUUID(), room, nick, text, ts: Date.now(), clientId };
       // The dedupe key is per person: a retry after a lost ack returns the first delivery.
       const stored = await ctx.store.append(message, `${nick}\u0000${clientId}`);
@@ -39,9 +30,7 @@ export function registerMessageHandlers(ctx: ChatContext, socket: ChatSocket): v
   socket.on("typing", (roomInput: unknown, typing: unknown) => {
     const checked = checkRoom(roomInput);
     if (!checked.ok || typeof typing !== "boolean" || !socket.rooms.has(checked.value)) return;
-    // Typing notices are hints: over the limit they are dropped silently, never an error.
-    // "Stopped typing" always passes, so an indicator is never left stuck on.
-    if (typing && !ctx.typingLimiter.take(socket.data.nick).allowed) return;
+    // Over its rate (rate-limits.ts) a notice never gets here: the server drops it silently.
     socket.to(checked.value).emit("typing:update", checked.value, socket.data.nick, typing);
   });
 }

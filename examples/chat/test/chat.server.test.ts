@@ -168,10 +168,14 @@ describe("chat server rules", () => {
     expect((await send(tab1, "general", "1")).ok).toBe(true);
     expect((await send(tab2, "general", "2")).ok).toBe(true);
     expect((await send(tab1, "general", "3")).ok).toBe(true);
-    // A second tab does not double the allowance: the bucket belongs to the nickname.
+    // A second tab does not double the allowance: the count belongs to the nickname. The
+    // refusal is the server's rateLimit answering the ack; the handler never ran.
     const limited = await send(tab2, "general", "4");
-    expect(limited).toMatchObject({ ok: false, error: { code: "RATE_LIMITED" } });
-    if (!limited.ok) expect(limited.error.retryAfterMs).toBeGreaterThan(0);
+    expect(limited).toMatchObject({
+      error: { code: "RATE_LIMITED", scope: "user", event: "message:send" },
+    });
+    expect(limited.ok).toBeUndefined();
+    expect(limited.error?.retryAfterMs).toBeGreaterThan(0);
     expect((await send(other, "general", "unaffected")).ok).toBe(true);
   });
 
@@ -257,5 +261,32 @@ describe("chat server rules", () => {
       expect((await send(ada, "cluster-room", "across instances")).ok).toBe(true);
       await expect.poll(() => received).toEqual(["ada: across instances"]);
     }
+  });
+
+  it("counts a nickname's messages across instances through Redis", async ({ skip }) => {
+    if (!(await requireRedis("the cluster-wide rate limit test"))) skip();
+    const keyPrefix = uniquePrefix("rate");
+    redisPrefixes.push(keyPrefix);
+    const a = await start({ burst: 3, redisUrl: REDIS_URL, keyPrefix });
+    if (a.cluster.mode !== "redis-adapter") skip();
+    const b = await start({ burst: 3, redisUrl: REDIS_URL, keyPrefix });
+    // Another chat on the same Redis (another prefix) keeps its own counts.
+    const elsewhere = await start({
+      burst: 3,
+      redisUrl: REDIS_URL,
+      keyPrefix: uniquePrefix("rate"),
+    });
+    const onA = await connected(a, "flood");
+    const onB = await connected(b, "flood");
+    const apart = await connected(elsewhere, "flood");
+    for (const s of [onA, onB, apart]) await s.timeout(5_000).emitWithAck("room:join", "general");
+    expect((await send(onA, "general", "1")).ok).toBe(true);
+    expect((await send(onB, "general", "2")).ok).toBe(true);
+    expect((await send(onA, "general", "3")).ok).toBe(true);
+    // Each socket's own bucket (burst 3) still has room: the shared count is what says no.
+    expect(await send(onB, "general", "4")).toMatchObject({
+      error: { code: "RATE_LIMITED", scope: "user" },
+    });
+    expect((await send(apart, "general", "other chat")).ok).toBe(true);
   });
 });

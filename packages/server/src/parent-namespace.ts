@@ -9,8 +9,10 @@ import type { Adapter, AdapterNamespace, BroadcastOptions } from "./adapter/adap
 import { InMemoryAdapter } from "./adapter/in-memory-adapter.js";
 import { debugLog } from "./debug.js";
 import { Namespace } from "./namespace.js";
+import type { Presence, PresenceOptions } from "./presence/presence.js";
 import type { RemoteSocket } from "./remote-socket.js";
 import type { Server } from "./server.js";
+import type { Socket } from "./socket.js";
 
 const log = debugLog("parley:parent-namespace", "socket.io:parent-namespace");
 
@@ -38,6 +40,8 @@ export class ParentNamespace<
   SocketData = any,
 > extends Namespace<Listen, Emit, ServerSide, SocketData> {
   readonly children: Set<Namespace<Listen, Emit, ServerSide, SocketData>> = new Set();
+  /** Set by `trackPresence`: gives a child its own tracker, relayed to the parent's. */
+  #trackChild: ((child: Namespace<Listen, Emit, ServerSide, SocketData>) => void) | undefined;
 
   constructor(server: Server<Listen, Emit, ServerSide, SocketData>) {
     super(server, `/_${parentCount++}`);
@@ -58,6 +62,26 @@ export class ParentNamespace<
     return Promise.reject(new Error("fetchSockets() is not supported on parent namespaces"));
   }
 
+  /**
+   * Tracks presence in every child namespace, those already made and those to come: each
+   * child gets its own tracker with these options (rooms are per namespace, so ask a child:
+   * `socket.nsp.presence(room)`, `io.of("/name").presence(room)`). The tracker returned
+   * fires every child's `join`/`leave`, with `change.nsp` saying which child; its own
+   * `members()` is empty (a parent has no sockets). A child that tracks presence itself
+   * keeps its own tracker.
+   */
+  override trackPresence<Info = unknown>(
+    opts: PresenceOptions<Socket<Listen, Emit, ServerSide, SocketData>, Info>,
+  ): Presence<Socket<Listen, Emit, ServerSide, SocketData>, Info> {
+    const parent = super.trackPresence(opts);
+    this.#trackChild = (child) => {
+      if (child._presence !== undefined) return;
+      child.trackPresence(opts)._relayTo(parent, child.name);
+    };
+    for (const child of this.children) this.#trackChild(child);
+    return parent;
+  }
+
   /** @internal */
   _createChild(name: string): Namespace<Listen, Emit, ServerSide, SocketData> {
     log("creating child namespace %s", name);
@@ -65,6 +89,7 @@ export class ParentNamespace<
     for (const fn of this._fns) child.use(fn);
     // The parent's own, so schemas added to the parent later apply too.
     child._validation = this._validation;
+    this.#trackChild?.(child);
     for (const listener of this.listeners("connect")) child.on("connect", listener);
     for (const listener of this.listeners("connection")) child.on("connection", listener);
     this.children.add(child);

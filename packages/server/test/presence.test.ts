@@ -117,6 +117,47 @@ describe("presence on one server", () => {
   });
 });
 
+describe("presence on a parent namespace (io.of(/regex/))", () => {
+  it("tracks every child namespace, made before or after, each on its own; relays their changes", async () => {
+    const h = await startServer();
+    harnesses.push(h);
+    const teams = h.io.of(/^\/team-\w+$/);
+    teams.on("connection", (socket) => {
+      void socket.join("room");
+      socket.on("leave", (room: string) => void socket.leave(room));
+    });
+    const identify = (socket: Socket) => socket.handshake.auth.name as string | undefined;
+    // /team-a exists before presence is tracked; /team-b is made after.
+    const early = h.client("/team-a", { auth: { name: "ada" } });
+    await until(() => h.io.of("/team-a").sockets.size === 1, "/team-a to exist");
+    const presence = teams.trackPresence({ identify });
+    const changes: string[] = [];
+    presence.on("join", (c) => changes.push(`join ${c.nsp} ${c.room} ${c.id}`));
+    presence.on("leave", (c) => changes.push(`leave ${c.nsp} ${c.room} ${c.id} (${c.reason})`));
+
+    // A socket in a room before tracking began is not listed (as on any namespace): its
+    // leaving fires nothing.
+    early.emit("leave", "room");
+    h.client("/team-a", { auth: { name: "bob" } });
+    h.client("/team-b", { auth: { name: "ada" } });
+    await until(() => changes.length === 2, "bob and ada to join");
+    expect(changes.sort()).toEqual(["join /team-a room bob", "join /team-b room ada"]);
+    // Rooms are per namespace: ada is in /team-b's room, not in /team-a's.
+    expect(names(h.io.of("/team-a").presence("room"))).toEqual(["bob"]);
+    expect(names(h.io.of("/team-b").presence("room"))).toEqual(["ada"]);
+    // The parent has no sockets of its own.
+    expect(presence.rooms()).toEqual([]);
+
+    const bobOnB = h.client("/team-b", { auth: { name: "bob" } });
+    await until(() => changes.includes("join /team-b room bob"), "bob to join /team-b");
+    bobOnB.disconnect();
+    await until(() => changes.includes("leave /team-b room bob (left)"), "bob to leave /team-b");
+    expect(names(h.io.of("/team-a").presence("room"))).toEqual(["bob"]);
+    // A second tracker on the parent is refused, as on any namespace.
+    expect(() => teams.trackPresence({ identify })).toThrow(/already/);
+  });
+});
+
 describe("presence messages between servers", () => {
   it("are reserved: an app cannot serverSideEmit them, and malformed ones are dropped", async () => {
     const Bus = busAdapter();
@@ -186,6 +227,47 @@ describe("presence across servers (in-process cluster adapter)", () => {
       expect(names(side.presence.members("lobby"))).toEqual(["ada"]);
       expect(side.changes.some((x) => x.startsWith("leave lobby ada"))).toBe(false);
     }
+  });
+});
+
+describe("presence on a parent namespace across servers", () => {
+  it("merges a child namespace's members across servers, and keeps children apart", async () => {
+    const Bus = busAdapter();
+    const sides = await Promise.all(
+      [0, 1].map(async () => {
+        const h = await startServer({ adapter: Bus });
+        harnesses.push(h);
+        const teams = h.io.of(/^\/team-\w+$/);
+        teams.on("connection", (socket) => void socket.join("room"));
+        const presence = teams.trackPresence({
+          identify: (socket: Socket) => socket.handshake.auth.name as string,
+        });
+        const changes: string[] = [];
+        presence.on("join", (c) => changes.push(`${c.nsp} ${c.id}`));
+        return { h, changes };
+      }),
+    );
+    const [a, b] = sides as [(typeof sides)[0], (typeof sides)[0]];
+    a.h.client("/team-x", { auth: { name: "ada" } });
+    b.h.client("/team-x", { auth: { name: "bob" } });
+    b.h.client("/team-y", { auth: { name: "cy" } });
+    // Each child is made on its server when its first client arrives; the later one learns
+    // the other's members from its snapshot.
+    for (const side of [a, b]) {
+      await until(
+        () =>
+          side.h.io._nsps.has("/team-x") &&
+          names(side.h.io.of("/team-x").presence("room")).join() === "ada,bob",
+        "ada and bob in /team-x",
+      );
+      await until(
+        () => side.changes.includes("/team-x bob") && side.changes.includes("/team-x ada"),
+        "joins",
+      );
+    }
+    await until(() => b.changes.includes("/team-y cy"), "cy in /team-y");
+    expect(names(b.h.io.of("/team-y").presence("room"))).toEqual(["cy"]);
+    expect(names(b.h.io.of("/team-x").presence("room"))).toEqual(["ada", "bob"]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { type } from "arktype";
 import * as v from "valibot";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -181,6 +182,44 @@ describe("validated events with valibot: nsp.schemas({...})", () => {
     await next(client, "connect");
     await until(() => failures.length === 1, "the conflict");
     expect((failures[0] as { code?: string }).code).toBe("SCHEMA_CONFLICT");
+  });
+});
+
+describe("validated events with arktype", () => {
+  const Post = type({ text: "0 < string <= 200", room: "string = 'lobby'" });
+  const Tag = type("string")
+    .pipe((s) => s.trim())
+    .to("string > 0");
+
+  it("socket.on and nsp.schemas take arktype types: output (defaults, morphs) to the handler, issues to the ack", async () => {
+    const seen: unknown[] = [];
+    h = await startServer();
+    const board = h.io.of("/board").schemas({ tag: Tag });
+    board.on("connection", (socket) => {
+      socket.on("post", Post, (msg, ack) => {
+        // Inferred from the type: `msg.room` is a string (defaulted), `text` too.
+        seen.push(`${msg.room}:${msg.text.length}`);
+        ack?.("posted");
+      });
+      socket.on("tag", (tag, ack) => {
+        seen.push(tag);
+        ack?.(tag.toUpperCase());
+      });
+    });
+    const client = h.client("/board");
+    expect(await client.emitWithAck("post", { text: "hello" })).toBe("posted");
+    expect(await client.emitWithAck("tag", "  ada ")).toBe("ADA");
+
+    const badText = (await client.emitWithAck("post", { text: 42 })) as InvalidPayloadReply;
+    expect(badText.error.code).toBe(INVALID_PAYLOAD);
+    expect(badText.error.event).toBe("post");
+    expect(badText.error.issues[0]?.path).toEqual(["text"]);
+    expect(badText.error.issues[0]?.message).toMatch(/string/);
+    // The narrowing after the morph runs too: blank once trimmed is refused.
+    const blank = (await client.emitWithAck("tag", "   ")) as InvalidPayloadReply;
+    expect(blank.error.code).toBe(INVALID_PAYLOAD);
+    expect(blank.error.event).toBe("tag");
+    expect(seen).toEqual(["lobby:5", "ada"]);
   });
 });
 

@@ -112,9 +112,10 @@ export class Outbox {
         this.#remove(entry);
         this.#update(entry, "delivered");
       } else {
-        entry.error = res.error;
+        const error = res.ok === false ? res.error : slowDown(res.error.retryAfterMs);
+        entry.error = error;
         this.#update(entry, "failed");
-        this.#onError(entry, res.error);
+        this.#onError(entry, error);
       }
     });
   }
@@ -130,4 +131,14 @@ export class Outbox {
     if (status !== "failed") delete entry.error;
     this.#onChange(entry);
   }
+}
+
+/** The server's rate limit refused a message: say so in words, with when to try again. */
+function slowDown(retryAfterMs: number): ChatError {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return {
+    code: "RATE_LIMITED",
+    message: `Slow down: you are sending too fast. Try again in ${seconds} s.`,
+    retryAfterMs,
+  };
 }

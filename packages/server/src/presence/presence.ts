@@ -40,6 +40,8 @@ export interface PresenceMember<Info = unknown> {
 export interface PresenceChange<Info = unknown> extends PresenceMember<Info> {
   room: Room;
   reason?: "left" | "server down";
+  /** On the tracker of a parent namespace (`io.of(/regex/)`): the child namespace it is in. */
+  nsp?: string;
 }
 
 export type PresenceEvents<Info> = {
@@ -84,6 +86,8 @@ export class Presence<
   readonly #sockets = new Map<SocketId, TrackedSocket<Info>>();
   /** This server in presence messages: its cluster adapter's uid, so deaths can be matched. */
   #self: string;
+  /** A parent namespace's tracker, which hears this (child namespace's) changes too. */
+  #relay: { readonly to: Presence<SocketType, Info>; readonly nsp: string } | undefined;
 
   constructor(nsp: PresenceNamespace<SocketType>, opts: PresenceOptions<SocketType, Info>) {
     super();
@@ -126,6 +130,14 @@ export class Presence<
   /** Rooms with anyone in them, cluster-wide. */
   rooms(): Room[] {
     return [...this.#table.rooms()];
+  }
+
+  /**
+   * @internal This tracker is a child namespace's (`nsp`), made by `parent`'s
+   * `trackPresence`: its join/leave events are fired on `parent` too, with `nsp` set.
+   */
+  _relayTo(parent: Presence<SocketType, Info>, nsp: string): void {
+    this.#relay = { to: parent, nsp };
   }
 
   override reportListenerError(err: unknown, event: string): void {
@@ -251,5 +263,8 @@ export class Presence<
     const change: PresenceChange<Info> = { room, id, info: info as Info | undefined };
     if (reason !== undefined) change.reason = reason;
     this.emitReserved(event, change);
+    if (this.#relay !== undefined) {
+      this.#relay.to.emitReserved(event, { ...change, nsp: this.#relay.nsp });
+    }
   }
 }

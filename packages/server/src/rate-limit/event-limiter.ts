@@ -155,7 +155,7 @@ export class EventRateLimiter {
     const users = this.#users as UserLimit;
     let key: string | undefined;
     try {
-      key = users.key(socket as unknown as Socket);
+      key = users.key(socket as unknown as Socket, event);
     } catch (err) {
       this.#report(err, "rateLimit.users.key");
     }

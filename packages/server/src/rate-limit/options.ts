@@ -55,9 +55,10 @@ export interface RateLimitInfo {
 export interface UserRateLimitOptions {
   /**
    * The identity of a socket's user (from `socket.data`, `socket.handshake.auth`…), read on
-   * each event; `undefined` leaves the socket out of this limit.
+   * each event; `undefined` leaves this event out of the limit. `event` is the event's name,
+   * so a limit can count only some events (return `undefined` for the others).
    */
-  key(socket: Socket): string | undefined;
+  key(socket: Socket, event: string): string | undefined;
   /** Events per window per identity (>= 1). */
   limit: number;
   /** Window length in milliseconds (>= 1). */

@@ -231,6 +231,30 @@ describe("per-socket event limits", () => {
     expect(free.every((r) => "ok" in r)).toBe(true);
   });
 
+  it("the per-user key sees the event's name, so a limit can count only some events", async () => {
+    const seen: string[] = [];
+    h = await startServer({
+      rateLimit: {
+        users: {
+          key: (s, event) => {
+            seen.push(event);
+            return event === "echo" ? (s.handshake.auth.user as string) : undefined;
+          },
+          limit: 1,
+          windowMs: 600_000,
+        },
+      },
+    });
+    echoServer(h.io);
+    h.io.on("connection", (socket) => socket.on("other", (ack: (r: string) => void) => ack("ok")));
+    const a = await connected(h.client("/", { transports: ["websocket"], auth: { user: "al" } }));
+    expect(await emitAck(a, "echo", 0)).toEqual({ ok: 0 });
+    expect(await emitAck(a, "echo", 1)).toMatchObject({ error: { scope: "user", event: "echo" } });
+    // Not counted: passes however often it is sent, past the identity's limit.
+    for (let i = 0; i < 3; i++) expect(await a.timeout(5_000).emitWithAck("other")).toBe("ok");
+    expect(seen).toEqual(["echo", "echo", "other", "other", "other"]);
+  });
+
   it("options are checked at construction", async () => {
     const { Server } = await import("../../src/index.js");
     expect(() => new Server({ rateLimit: { events: { rate: -1 } } })).toThrow(
