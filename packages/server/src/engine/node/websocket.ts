@@ -134,12 +134,12 @@ export class WebSocketTransport extends WebSocketSink implements Transport {
     callbacks: readonly (() => void)[] | undefined,
     notify: boolean,
   ): void {
-    if (this.#closed || this.#sink === null) return;
     if (error) {
       this.#fail(error);
       return;
     }
-    if (notify && this.queuedBytes() === 0) this.#sink.onTransportDrain(this);
+    // Send callbacks run once their bytes are written, even if the session closed since.
+    if (notify && !this.#closed && this.queuedBytes() === 0) this.#sink?.onTransportDrain(this);
     if (callbacks !== undefined) for (const callback of callbacks) callback();
   }
 
