@@ -11,6 +11,10 @@ export { Emitter } from "./emitter.js";
 export type { IoRedisClient, IoRedisCluster } from "./ioredis-client.js";
 export type { DebugLogger } from "./logger.js";
 export type { EmitterOptions, RedisAdapterOptions } from "./options.js";
+export {
+  RedisUserRateStore,
+  type RedisUserRateStoreOptions,
+} from "./rate-limit/user-rate-store.js";
 export { createAdapter, RedisAdapter } from "./redis-adapter.js";
 export type {
   PubSubMode,

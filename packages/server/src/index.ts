@@ -40,6 +40,19 @@ export type { ConnectionStateRecoveryOptions, ServerOptions } from "./options.js
 export { type NamespaceMatcher, ParentNamespace } from "./parent-namespace.js";
 export type { ParserDecoder, ParserEncoder, ParserModule } from "./parser.js";
 export {
+  type BucketOptions,
+  type ConnectionRateLimitOptions,
+  type EventRateLimitOptions,
+  MemoryUserRateStore,
+  RateLimitedError,
+  type RateLimitInfo,
+  type RateLimitOptions,
+  type RateLimitPolicy,
+  type RateLimitScope,
+  type UserRateLimitOptions,
+  type UserRateStore,
+} from "./rate-limit/index.js";
+export {
   MemoryReliableStore,
   ReliableEmitter,
   type ReliableEntry,

@@ -4,6 +4,7 @@ import type { AdapterConstructor, RecoveryOptions } from "./adapter/adapter.js";
 import type { ClientLimits } from "./client.js";
 import type { EngineOptions } from "./engine/index.js";
 import type { ParserModule } from "./parser.js";
+import type { RateLimitOptions } from "./rate-limit/options.js";
 
 /** `connectionStateRecovery`: every field is optional; the defaults are listed. */
 export interface ConnectionStateRecoveryOptions {
@@ -64,6 +65,13 @@ export interface ServerOptions extends EngineOptions {
    * (the socket.io-parser wire format).
    */
   parser?: ParserModule;
+  /**
+   * Rate limiting (off by default): per-socket token buckets for events (`events`), a
+   * cluster-wide per-user limit (`users`), per-address handshake rate and open-session caps
+   * (`connections`, checked by the engine), and what happens over a limit (`policy`). See
+   * "Rate limiting" in the README.
+   */
+  rateLimit?: RateLimitOptions;
   /** Binary attachments one packet may carry (default 10). */
   maxAttachments?: number;
   /**

@@ -29,6 +29,7 @@ import {
 } from "./options.js";
 import { type NamespaceMatcher, ParentNamespace } from "./parent-namespace.js";
 import { CustomParser } from "./parser.js";
+import { EventRateLimiter } from "./rate-limit/event-limiter.js";
 import type { RemoteSocket } from "./remote-socket.js";
 import { ClientFileServer, defaultClientDir } from "./serve-client.js";
 import type { Socket } from "./socket.js";
@@ -104,6 +105,8 @@ export class Server<
   _connectTimeouts: HeartbeatWheel;
   /** @internal Connection state recovery settings; undefined when it is off. */
   readonly _recovery: RecoveryOptions | undefined;
+  /** @internal The `rateLimit` option's event limits; undefined when none is configured. */
+  readonly _rateLimiter: EventRateLimiter | undefined;
   /** @internal The `parser` option; undefined for Parley's own codec. */
   readonly _parser: CustomParser | undefined;
   readonly #opts: ServerOptions;
@@ -136,6 +139,9 @@ export class Server<
     this._connectTimeouts = new HeartbeatWheel(HeartbeatWheel.tickFor(this._limits.connectTimeout));
     this._recovery = resolveRecovery(opts);
     this._parser = opts.parser === undefined ? undefined : new CustomParser(opts.parser);
+    this._rateLimiter = EventRateLimiter.from(opts.rateLimit, (err, where) =>
+      this._reportHandlerError(err, undefined, where),
+    );
     this.sockets = this.of("/");
     if (srv !== undefined) this.attach(srv);
   }

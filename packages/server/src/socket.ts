@@ -553,6 +553,7 @@ export class Socket<
     switch (packet.type) {
       case PacketType.EVENT:
       case PacketType.BINARY_EVENT:
+        if (this.nsp.server._rateLimiter?.admit(this, packet) === false) break;
         this.#onEvent(packet);
         break;
       case PacketType.ACK:
@@ -564,6 +565,11 @@ export class Socket<
         this._onclose("client namespace disconnect");
         break;
     }
+  }
+
+  /** @internal An event the rate limiter let through after an asynchronous check. */
+  _onAdmittedEvent(packet: Packet): void {
+    if (this.connected) this.#onEvent(packet);
   }
 
   /**

@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { ZlibOptions } from "node:zlib";
 import { DEFAULT_LIMITS, type RawData } from "@parley/protocol";
 import { type PerMessageDeflateOptions, WebSocketServer } from "ws";
+import type { EngineRateLimitOptions } from "../rate-limit/options.js";
 import type { TransportName } from "./contract.js";
 
 /** Value the `cors.origin` option (or its callback) may take. */
@@ -107,6 +108,11 @@ export interface EngineOptions extends AttachOptions {
   cors?: boolean | CorsOptions | CorsOptionsDelegate;
   /** Decides on each handshake. */
   allowRequest?: AllowRequest;
+  /**
+   * Opt-in limits; the engine reads `connections` (handshakes per second and sessions open per
+   * client address, refused with 429). See "Rate limiting" in the README.
+   */
+  rateLimit?: EngineRateLimitOptions;
   /** Set an `io=<sid>` cookie on the handshake (default off). */
   cookie?: boolean | CookieOptions;
   /**

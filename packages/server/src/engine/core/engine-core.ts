@@ -26,6 +26,8 @@ export interface CoreHost<Req, Info extends HandshakeInfo = HandshakeInfo> {
   retainRequest(req: Req): Req;
   /** A session completed its handshake (the engine's `connection` event). */
   onConnection(session: Session<Req, Info>): void;
+  /** A session closed and left the table (the front releases what it counted for it). */
+  onSessionClosed?(session: Session<Req, Info>): void;
   /** A user hook or listener threw (the engine's `error` event). */
   reportError(error: unknown): void;
 }
@@ -63,6 +65,7 @@ export class EngineCore<Req, Info extends HandshakeInfo = HandshakeInfo> {
       handshakeInfo: (req) => host.handshakeInfo(req),
       onSessionClosed: (session) => {
         if (sessions.get(session.id) === session) ClientTable.remove(sessions, session.id);
+        host.onSessionClosed?.(session);
       },
       reportError: (error) => host.reportError(error),
     };

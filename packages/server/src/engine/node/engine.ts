@@ -4,6 +4,7 @@ import type { Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { debugLog } from "../../debug.js";
+import { ConnectionAdmission } from "../../rate-limit/connection-admission.js";
 import type { EngineConnection, HandshakeRequestInfo } from "../contract.js";
 import { serializeCookie } from "../cookie.js";
 import type { EngineClients } from "../core/client-table.js";
@@ -92,6 +93,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #core: EngineCore<IncomingMessage, HandshakeRequestInfo>;
   readonly #cors: Cors | null;
   readonly #pollingHost: PollingHost;
+  /** Per-address handshake limits (`rateLimit.connections`); null when not configured. */
+  readonly #admission: ConnectionAdmission | null;
   #wss: WebSocketServer | null = null;
   #relay: SessionRelay | null = null;
   /** WebSocket handshakes in flight → their new sid (for the cookie and `initial_headers`). */
@@ -107,11 +110,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.opts = givenOptions(opts);
     if (options.cookie !== false) serializeCookie("check", options.cookie);
     this.#cors = options.cors === false ? null : new Cors(options.cors);
+    this.#admission = ConnectionAdmission.from(opts.rateLimit?.connections, (req, context) =>
+      this.#emitConnectionError(req, { code: EngineErrorCode.FORBIDDEN, context: { ...context } }),
+    );
     this.#core = new EngineCore<IncomingMessage, HandshakeRequestInfo>(options, {
       generateId: (req) => this.generateId(req),
       handshakeInfo,
       retainRequest: retainHandshakeRequest,
       onConnection: (session) => this.#announce(session),
+      onSessionClosed: (session) => this.#admission?.closed(session.request),
       reportError: (error) => this.#reportError(error),
     });
     this.#pollingHost = {
@@ -310,6 +317,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.#refuseRequest(req, res, id);
       return;
     }
+    // After the last await: no other handshake can slip in before this one is counted.
+    if (this.#admission?.refuseRequest(req, res) === true) return;
     // The one protocol branch of a session's life: v3 sessions get v3 wire formats.
     const protocol = engineProtocolOf(query);
     const format = protocol === 4 ? undefined : v3PollingFormat(query);
@@ -402,6 +411,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.#refuseUpgrade(req, socket, id);
       return;
     }
+    if (this.#admission?.refuseUpgrade(req, socket) === true) return;
     this.#wsHandshakes.set(req, id);
     const protocol = engineProtocolOf(query);
     const format = protocol === 4 ? undefined : v3WebSocketFormat(query);
@@ -459,6 +469,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   #announce(session: Session<IncomingMessage, HandshakeRequestInfo>): void {
+    this.#admission?.opened(session.request);
     this.emit("connection", session);
   }
 

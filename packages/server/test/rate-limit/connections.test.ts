@@ -1,0 +1,175 @@
+import { get, type IncomingHttpHeaders } from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { Engine, type EngineConnectionError } from "../../src/engine/index.js";
+import { type Harness, next, startServer, until } from "../helpers.js";
+
+let h: Harness | undefined;
+const peers: WebSocket[] = [];
+
+afterEach(async () => {
+  for (const p of peers.splice(0)) p.terminate();
+  await h?.close();
+  h = undefined;
+});
+
+const NO_REFILL = 0.001;
+
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A raw polling handshake from `localAddress` (any 127.0.0.x is the loopback on Linux). */
+function pollingHandshake(
+  port: number,
+  opts: { localAddress?: string; headers?: Record<string, string> } = {},
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = get(
+      {
+        host: "127.0.0.1",
+        port,
+        path: "/socket.io/?EIO=4&transport=polling",
+        localAddress: opts.localAddress,
+        headers: opts.headers,
+        agent: false,
+      },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          body += chunk;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on("error", reject);
+  });
+}
+
+/** A WebSocket-direct handshake: "open", or the HTTP answer that refused it. */
+function websocketHandshake(port: number, localAddress?: string): Promise<"open" | Answer> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`, {
+      localAddress,
+    });
+    peers.push(ws);
+    ws.on("open", () => resolve("open"));
+    ws.on("unexpected-response", (_req, res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    ws.on("error", reject);
+  });
+}
+
+function refusedWith(answer: "open" | Answer, code: string): void {
+  expect(answer).not.toBe("open");
+  const { status, headers, body } = answer as Answer;
+  expect(status).toBe(429);
+  expect(headers["content-type"]).toBe("application/json");
+  expect(Number(headers["retry-after"])).toBeGreaterThanOrEqual(1);
+  const parsed = JSON.parse(body) as { code: string; message: string; retryAfterMs: number };
+  expect(parsed.code).toBe(code);
+  expect(parsed.message).toEqual(expect.any(String));
+  expect(parsed.retryAfterMs).toBeGreaterThan(0);
+}
+
+describe("per-address handshake rate", () => {
+  it("refuses handshakes past the burst with 429 on polling and WebSocket; another address still gets in", async () => {
+    h = await startServer({ rateLimit: { connections: { rate: NO_REFILL, burst: 2 } } });
+    const errors: EngineConnectionError[] = [];
+    h.io.engine.on("connection_error", (e) => errors.push(e));
+    expect((await pollingHandshake(h.port)).status).toBe(200);
+    expect(await websocketHandshake(h.port)).toBe("open");
+    refusedWith(await pollingHandshake(h.port), "CONNECTION_RATE_LIMITED");
+    refusedWith(await websocketHandshake(h.port), "CONNECTION_RATE_LIMITED");
+    expect(errors.map((e) => e.context.name)).toEqual([
+      "CONNECTION_RATE_LIMITED",
+      "CONNECTION_RATE_LIMITED",
+    ]);
+    expect(errors[0]?.context.address).toBe("127.0.0.1");
+    // The official client sees a connect_error.
+    const refused = h.client("/", { transports: ["websocket"] });
+    await next(refused, "connect_error");
+    // Another address has its own bucket.
+    expect((await pollingHandshake(h.port, { localAddress: "127.0.0.2" })).status).toBe(200);
+    expect(await websocketHandshake(h.port, "127.0.0.2")).toBe("open");
+    refusedWith(await websocketHandshake(h.port, "127.0.0.2"), "CONNECTION_RATE_LIMITED");
+  });
+
+  it("requests naming an existing session are not handshakes: a limited address keeps polling", async () => {
+    h = await startServer({ rateLimit: { connections: { rate: NO_REFILL, burst: 1 } } });
+    h.io.on("connection", (s) => s.on("echo", (v: number, ack: (v: number) => void) => ack(v)));
+    const client = h.client("/", { transports: ["polling"] });
+    await next(client, "connect");
+    let answered = 0;
+    for (let i = 0; i < 5; i++) {
+      await new Promise<void>((resolve) => client.emit("echo", i, () => resolve()));
+      answered++;
+    }
+    expect(answered).toBe(5);
+    refusedWith(await pollingHandshake(h.port), "CONNECTION_RATE_LIMITED");
+  });
+});
+
+describe("open sessions per address", () => {
+  it("caps sessions open at once; a closed one frees a place", async () => {
+    h = await startServer({ rateLimit: { connections: { maxPerAddress: 2 } } });
+    const a = h.client("/", { transports: ["websocket"] });
+    const b = h.client("/", { transports: ["polling"] });
+    await Promise.all([next(a, "connect"), next(b, "connect")]);
+    refusedWith(await pollingHandshake(h.port), "TOO_MANY_CONNECTIONS");
+    refusedWith(await websocketHandshake(h.port), "TOO_MANY_CONNECTIONS");
+    // Not this address's sessions: 127.0.0.3 opens its own.
+    expect(await websocketHandshake(h.port, "127.0.0.3")).toBe("open");
+    a.disconnect();
+    await until(() => h?.io.engine.clientsCount === 2, "a's session to close");
+    const c = h.client("/", { transports: ["websocket"] });
+    await next(c, "connect");
+    expect(c.connected).toBe(true);
+  });
+});
+
+describe("trustProxy", () => {
+  it("off (default): X-Forwarded-For is ignored, every request counts as the TCP peer", async () => {
+    h = await startServer({ rateLimit: { connections: { maxPerAddress: 1 } } });
+    expect(
+      (await pollingHandshake(h.port, { headers: { "x-forwarded-for": "10.0.0.1" } })).status,
+    ).toBe(200);
+    refusedWith(
+      await pollingHandshake(h.port, { headers: { "x-forwarded-for": "10.0.0.2" } }),
+      "TOO_MANY_CONNECTIONS",
+    );
+  });
+
+  it("true: the address the proxy appended (rightmost) counts; what the client wrote before it does not", async () => {
+    h = await startServer({ rateLimit: { connections: { maxPerAddress: 1, trustProxy: true } } });
+    const as = (xff: string) =>
+      pollingHandshake(h?.port as number, { headers: { "x-forwarded-for": xff } });
+    expect((await as("10.0.0.1")).status).toBe(200);
+    refusedWith(await as("10.0.0.1"), "TOO_MANY_CONNECTIONS");
+    refusedWith(await as("203.0.113.9, 10.0.0.1"), "TOO_MANY_CONNECTIONS");
+    expect((await as("10.0.0.1, 10.0.0.2")).status).toBe(200);
+    // Without the header: the TCP peer.
+    expect((await pollingHandshake(h.port)).status).toBe(200);
+  });
+
+  it("bad values throw when the engine is made", () => {
+    expect(() => new Engine({ rateLimit: { connections: { trustProxy: -1 } } })).toThrow(
+      /trustProxy/,
+    );
+    expect(() => new Engine({ rateLimit: { connections: { maxPerAddress: 0 } } })).toThrow(
+      /maxPerAddress/,
+    );
+    expect(() => new Engine({ rateLimit: { connections: { rate: 0 } } })).toThrow(
+      /rateLimit\.connections\.rate/,
+    );
+  });
+});
