@@ -5,6 +5,8 @@ const entry = {
   index: "src/index.ts",
   "engine/index": "src/engine/index.ts",
   "adapter/index": "src/adapter/index.ts",
+  "metrics/index": "src/metrics/index.ts",
+  "dashboard/index": "src/dashboard/index.ts",
 };
 
 // The two builds below share dist/: it is emptied once, here, so that neither build's `clean`

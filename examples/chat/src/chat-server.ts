@@ -6,7 +6,7 @@ import { type ChatContext, describe } from "./context.js";
 import type { ChatAuth } from "./events.js";
 import type { HistoryStore } from "./history/store.js";
 import { registerMessageHandlers } from "./messages.js";
-import { Debounced } from "./presence.js";
+import { Debounced, trackChatPresence } from "./presence.js";
 import { RateLimiter } from "./rate-limit.js";
 import { RoomDirectory } from "./room-directory.js";
 import { registerRoomHandlers } from "./rooms.js";
@@ -49,7 +49,10 @@ export async function startChatServer(options: ChatServerOptions): Promise<Runni
     log,
   );
 
-  const rooms = new RoomDirectory(io, options.store);
+  // Someone appearing in or leaving a room (here, on another instance, or with an instance
+  // that died) changes the room list's counts.
+  const presence = trackChatPresence(io, () => roomUpdates.schedule());
+  const rooms = new RoomDirectory(io, options.store, presence);
   const roomUpdates = new Debounced(
     async () => {
       await rooms.update();
@@ -65,6 +68,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<Runni
       refillPerSecond: options.messagesPerSecond,
     }),
     typingLimiter: new RateLimiter({ capacity: 5, refillPerSecond: 2 }),
+    presence,
     rooms,
     roomUpdates,
     log,

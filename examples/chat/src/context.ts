@@ -1,6 +1,6 @@
 import type { ChatError, Result } from "./events.js";
 import type { HistoryStore } from "./history/store.js";
-import type { Debounced } from "./presence.js";
+import type { ChatPresence, Debounced } from "./presence.js";
 import type { RateLimiter } from "./rate-limit.js";
 import type { RoomDirectory } from "./room-directory.js";
 import type { ChatIo, ChatSocket } from "./types.js";
@@ -12,6 +12,8 @@ export interface ChatContext {
   store: HistoryStore;
   messageLimiter: RateLimiter;
   typingLimiter: RateLimiter;
+  /** Who is in which room, cluster-wide. */
+  presence: ChatPresence;
   /** The room list (rooms with people in them, and the default ones). */
   rooms: RoomDirectory;
   /** Coalesces room changes into one update of `rooms` (and one `room:delta`). */

@@ -1,41 +1,40 @@
-import type { ChatIo } from "./types.js";
+import type { Presence } from "@parley/server";
+import type { ChatIo, ChatSocket } from "./types.js";
+
+/** Who is online where: Parley's presence, one identity per nickname (two tabs are one person). */
+export type ChatPresence = Presence<ChatSocket>;
 
 /**
- * Who is online where. Presence is read from the sockets themselves (`fetchSockets()`, which a
- * cluster adapter answers for every instance), not from a separate registry that could drift
- * from reality when an instance dies. Nicknames are de-duplicated: two tabs are one person.
+ * Tracks presence on the chat's namespace with `trackPresence`: every instance keeps the
+ * cluster's member lists (kept by the adapter; an instance that dies has its people leave
+ * within the adapter's liveness timeout). When someone appears in or leaves a room anywhere,
+ * each instance tells its own sockets in that room (`local`: the other instances do the
+ * same for theirs, so nobody gets it twice) and `onChange` runs (the room list's counts).
  */
-export async function roomMembers(io: ChatIo, room: string): Promise<string[]> {
-  const sockets = await io.in(room).fetchSockets();
-  return distinctSorted(sockets.map((s) => s.data.nick));
+export function trackChatPresence(io: ChatIo, onChange: (room: string) => void): ChatPresence {
+  const presence = io.of("/").trackPresence({ identify: (socket) => socket.data.nick });
+  const announce = ({ room }: { room: string }) => {
+    io.local.to(room).emit("presence:update", room, roomMembers(presence, room));
+    onChange(room);
+  };
+  presence.on("join", announce);
+  presence.on("leave", announce);
+  return presence;
 }
 
-/** Distinct people per room, for the room list. One fetch for all rooms, not one per room. */
-export async function onlineByRoom(io: ChatIo): Promise<Map<string, number>> {
-  const people = new Map<string, Set<string>>();
-  for (const socket of await io.fetchSockets()) {
-    for (const room of socket.rooms) {
-      if (room === socket.id) continue;
-      let set = people.get(room);
-      if (set === undefined) {
-        set = new Set();
-        people.set(room, set);
-      }
-      set.add(socket.data.nick);
-    }
-  }
+/** The nicknames in `room`, sorted. */
+export function roomMembers(presence: ChatPresence, room: string): string[] {
+  return presence
+    .members(room)
+    .map((m) => m.id)
+    .sort((a, b) => a.localeCompare(b));
+}
+
+/** Distinct people per room, for the room list. */
+export function onlineByRoom(presence: ChatPresence): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const [room, set] of people) counts.set(room, set.size);
+  for (const room of presence.rooms()) counts.set(room, presence.members(room).length);
   return counts;
-}
-
-/** Tells everyone in `room` its current member list. */
-export async function announcePresence(io: ChatIo, room: string): Promise<void> {
-  io.to(room).emit("presence:update", room, await roomMembers(io, room));
-}
-
-function distinctSorted(nicks: readonly string[]): string[] {
-  return [...new Set(nicks)].sort((a, b) => a.localeCompare(b));
 }
 
 /**

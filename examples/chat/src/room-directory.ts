@@ -1,6 +1,6 @@
 import type { RoomDelta, RoomInfo } from "./events.js";
 import type { HistoryStore } from "./history/store.js";
-import { onlineByRoom } from "./presence.js";
+import { type ChatPresence, onlineByRoom } from "./presence.js";
 import type { ChatIo } from "./types.js";
 
 /**
@@ -10,17 +10,19 @@ import type { ChatIo } from "./types.js";
  * loop leaves nothing behind. Clients get the list once per connection (`room:list`) and
  * then only what changed (`room:delta`), never the whole list again: a change costs bytes
  * in proportion to the change. In a cluster every instance computes the same list (online
- * counts come from `fetchSockets`, cluster-wide) and sends its own deltas; they are
+ * counts come from presence, cluster-wide) and sends its own deltas; they are
  * idempotent (set a count, remove a name), so an update two instances both send is harmless.
  */
 export class RoomDirectory {
   readonly #io: ChatIo;
   readonly #store: HistoryStore;
+  readonly #presence: ChatPresence;
   #rooms = new Map<string, number>();
 
-  constructor(io: ChatIo, store: HistoryStore) {
+  constructor(io: ChatIo, store: HistoryStore, presence: ChatPresence) {
     this.#io = io;
     this.#store = store;
+    this.#presence = presence;
   }
 
   /** Rooms listed now (as of the last update). */
@@ -38,7 +40,8 @@ export class RoomDirectory {
 
   /** Recomputes the list, forgets empty rooms, and sends what changed to every client. */
   async update(): Promise<RoomDelta> {
-    const [stored, online] = await Promise.all([this.#store.rooms(), onlineByRoom(this.#io)]);
+    const stored = await this.#store.rooms();
+    const online = onlineByRoom(this.#presence);
     const next = new Map<string, number>();
     const forgotten: Promise<void>[] = [];
     for (const name of stored) {

@@ -1,6 +1,6 @@
 import { type ChatContext, failure, handleRequest, joinedRooms } from "./context.js";
 import type { JoinedRoom } from "./events.js";
-import { announcePresence, roomMembers } from "./presence.js";
+import { roomMembers } from "./presence.js";
 import type { ChatSocket } from "./types.js";
 import { checkRoom, LIMITS } from "./validation.js";
 
@@ -49,17 +49,11 @@ export function registerRoomHandlers(ctx: ChatContext, socket: ChatSocket): void
       }
       // Join before anything is awaited: a message sent right after the join request (the
       // page's outbox does exactly that after a reconnect) must find the socket in the room.
+      // Presence tells the room (everyone, on every instance) if this is someone new there.
       await socket.join(room);
-      const [, history, members] = await Promise.all([
-        ctx.store.addRoom(room),
-        ctx.store.recent(room),
-        roomMembers(ctx.io, room),
-      ]);
-      if (!already) {
-        socket.to(room).emit("presence:update", room, members);
-        ctx.roomUpdates.schedule();
-      }
-      const joined: JoinedRoom = { room, history, members };
+      const [, history] = await Promise.all([ctx.store.addRoom(room), ctx.store.recent(room)]);
+      if (!already) ctx.roomUpdates.schedule();
+      const joined: JoinedRoom = { room, history, members: roomMembers(ctx.presence, room) };
       return { ok: true, value: joined };
     });
   });
@@ -72,7 +66,6 @@ export function registerRoomHandlers(ctx: ChatContext, socket: ChatSocket): void
       if (!socket.rooms.has(room)) return { ok: true, value: null };
       await socket.leave(room);
       socket.to(room).emit("typing:update", room, socket.data.nick, false);
-      await announcePresence(ctx.io, room);
       ctx.roomUpdates.schedule();
       return { ok: true, value: null };
     });
@@ -84,11 +77,9 @@ export function registerRoomHandlers(ctx: ChatContext, socket: ChatSocket): void
     leaving = joinedRooms(socket);
   });
   socket.on("disconnect", () => {
+    // Presence tells the rooms they left (if this was their last tab there).
     for (const room of leaving) {
       ctx.io.to(room).emit("typing:update", room, socket.data.nick, false);
-      announcePresence(ctx.io, room).catch((err: unknown) => {
-        ctx.log(`presence update for ${room} failed: ${String(err)}`);
-      });
     }
     if (leaving.length > 0) ctx.roomUpdates.schedule();
   });

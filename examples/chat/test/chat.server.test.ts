@@ -236,9 +236,22 @@ describe("chat server rules", () => {
     {
       const ada = await connected(a, "ada");
       const bob = await connected(b, "bob");
+      let adaSees: string[] = [];
+      ada.on("presence:update", (room, members) => {
+        if (room === "cluster-room") adaSees = members;
+      });
       await join(ada, "cluster-room");
+      // Presence is a replica on each instance: bob's view is the join's member list, then
+      // every presence:update; it holds both once A's news has reached B (usually already).
+      let bobSees: string[] = [];
+      bob.on("presence:update", (room, members) => {
+        if (room === "cluster-room") bobSees = members;
+      });
       const joined = await join(bob, "cluster-room");
-      expect(joined.ok && joined.value.members).toEqual(["ada", "bob"]);
+      if (joined.ok && bobSees.length === 0) bobSees = joined.value.members;
+      await expect.poll(() => bobSees).toEqual(["ada", "bob"]);
+      // And ada, on A, is told bob arrived on B.
+      await expect.poll(() => adaSees).toEqual(["ada", "bob"]);
       const received: string[] = [];
       bob.on("message:new", (m) => received.push(`${m.nick}: ${m.text}`));
       expect((await send(ada, "cluster-room", "across instances")).ok).toBe(true);

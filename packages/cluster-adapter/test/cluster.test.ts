@@ -51,11 +51,16 @@ describe("@parley/cluster-adapter: three node:cluster workers (JSON IPC)", () =>
   });
 
   /** One client per worker, in the given rooms, alternating official and Parley clients. */
-  async function clients(rooms: string[][]): Promise<TestClient[]> {
+  async function clients(rooms: string[][], users: string[] = []): Promise<TestClient[]> {
     const out: TestClient[] = [];
     for (const [i, w] of app.workers.entries()) {
       const kind: ClientKind = i % 2 === 0 ? "official" : "parley";
-      const { socket, worker } = await connect(w.url, { rooms: rooms[i] ?? [], kind });
+      const user = users[i];
+      const { socket, worker } = await connect(w.url, {
+        rooms: rooms[i] ?? [],
+        kind,
+        ...(user === undefined ? {} : { user }),
+      });
       expect(worker).toBe(w.id);
       out.push(socket);
     }
@@ -175,9 +180,29 @@ describe("@parley/cluster-adapter: three node:cluster workers (JSON IPC)", () =>
     expect(c1.connected).toBe(true);
   });
 
+  it("presence lists every worker's users in a room, each identity once", async () => {
+    const [c1, c2, c3] = (await clients([["pr"], ["pr"], ["pr"]], ["ada", "bob", "ada"])) as [
+      TestClient,
+      TestClient,
+      TestClient,
+    ];
+    for (const c of [c1, c2, c3]) {
+      await waitUntil(
+        async () => (await call<string[]>(c, "presence", { room: "pr" })).join() === "ada,bob",
+      );
+    }
+  });
+
   // Last: it kills worker 3.
   it("a worker killed with SIGKILL is not waited for: its pending requests complete at once", async () => {
-    const [c1, c2] = (await clients([[], [], []])) as [TestClient, TestClient, TestClient];
+    const [c1, c2] = (await clients([["dead"], [], ["dead"]], ["w1", "w2", "w3"])) as [
+      TestClient,
+      TestClient,
+      TestClient,
+    ];
+    await waitUntil(
+      async () => (await call<string[]>(c1, "presence", { room: "dead" })).join() === "w1,w3",
+    );
     // Worker 3 never answers "silent": the request waits on it (and worker 2 answers).
     const awaiting = await call<number>(c1, "startSilentAsk", { key: "k" });
     expect(awaiting).toBeGreaterThanOrEqual(1);
@@ -192,8 +217,21 @@ describe("@parley/cluster-adapter: three node:cluster workers (JSON IPC)", () =>
     const got = next(c2, "after");
     await call(c1, "emit", { event: "after", args: ["still"] });
     expect(await within(got, "broadcast after the death")).toEqual(["still"]);
+    // Presence: the dead worker's user left (its death was declared, as above).
+    await waitUntil(
+      async () => (await call<string[]>(c1, "presence", { room: "dead" })).join() === "w1",
+    );
   });
 });
+
+/** Polls `check` until it holds; fails after a bounded number of tries (a safety net). */
+async function waitUntil(check: () => Promise<boolean>, tries = 200): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error("condition not reached");
+}
 
 describe("@parley/cluster-adapter with @socket.io/sticky (polling clients)", () => {
   let app: ClusterApp;

@@ -23,6 +23,8 @@ export async function connect(
   url: string,
   opts: {
     rooms?: string[];
+    /** Who the client is, for presence (the app copies it to `socket.data.user`). */
+    user?: string;
     kind?: ClientKind;
     transports?: ("polling" | "websocket")[];
     /**
@@ -40,7 +42,7 @@ export async function connect(
     reconnectionDelay: 50,
     reconnectionDelayMax: 200,
     transports: opts.transports ?? ["websocket"],
-    auth: { rooms: opts.rooms ?? [] },
+    auth: { rooms: opts.rooms ?? [], user: opts.user },
   };
   const socket = (opts.kind === "parley"
     ? parleyIo(url, options)

@@ -40,6 +40,14 @@ export type { ConnectionStateRecoveryOptions, ServerOptions } from "./options.js
 export { type NamespaceMatcher, ParentNamespace } from "./parent-namespace.js";
 export type { ParserDecoder, ParserEncoder, ParserModule } from "./parser.js";
 export {
+  Presence,
+  type PresenceChange,
+  type PresenceEvents,
+  type PresenceIdentity,
+  type PresenceMember,
+  type PresenceOptions,
+} from "./presence/index.js";
+export {
   type BucketOptions,
   type ConnectionRateLimitOptions,
   type EventRateLimitOptions,
@@ -67,6 +75,18 @@ export { type AttachTarget, type BindableEngine, Server } from "./server.js";
 export { Socket, type SocketReservedEvents } from "./socket.js";
 export { SocketEmitter } from "./socket-emitter.js";
 export type { DisconnectReason, Event, ExtendedError, Handshake } from "./socket-types.js";
+export {
+  type AckCallback,
+  type EventSchemaMap,
+  INVALID_PAYLOAD,
+  InvalidPayloadError,
+  type InvalidPayloadReply,
+  type PayloadIssue,
+  type SchemaEvents,
+  type StandardSchemaV1,
+  type ValidatedListener,
+  type WithSchemas,
+} from "./validation/index.js";
 
 /**
  * `import io from "@parley/server"; const server = io(httpServer, opts)` — the classic

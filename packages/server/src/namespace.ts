@@ -22,6 +22,8 @@ import type { Client } from "./client.js";
 import { debugLog } from "./debug.js";
 import type { RoomPublisher } from "./engine/core/hooks.js";
 import { type MiddlewareFn, runMiddleware } from "./middleware.js";
+import { Presence, type PresenceMember, type PresenceOptions } from "./presence/presence.js";
+import { PRESENCE_EVENT } from "./presence/presence-message.js";
 import type { RemoteSocket } from "./remote-socket.js";
 import type { Server } from "./server.js";
 import { Socket } from "./socket.js";
@@ -32,6 +34,8 @@ import {
   type BroadcastAckReplies,
   TypedEmitter,
 } from "./typed-emitter.js";
+import { NamespaceValidation } from "./validation/namespace-validation.js";
+import type { EventSchemaMap, WithSchemas } from "./validation/standard-schema.js";
 
 const log = debugLog("parley:namespace", "socket.io:namespace");
 
@@ -74,6 +78,10 @@ export class Namespace<
   adapter!: Adapter;
   /** @internal */
   _fns: MiddlewareFn<Socket<Listen, Emit, ServerSide, SocketData>>[] = [];
+  /** @internal The tracker of `trackPresence()`; undefined (no tracking) until then. */
+  _presence: Presence<Socket<Listen, Emit, ServerSide, SocketData>, unknown> | undefined;
+  /** @internal Validated events (`schemas()`, `socket.on(ev, schema, handler)`); undefined until the first schema. */
+  _validation: NamespaceValidation | undefined;
   #ids = 0;
   /** Sockets between CONNECT and joined-or-refused (recovery lookup, middleware). */
   #admitting = 0;
@@ -102,12 +110,52 @@ export class Namespace<
   _initAdapter(): void {
     // socket.io-adapter-based adapters are hosted (socketio-compat/); Parley's pass through.
     this.adapter = hostAdapter(createAdapter(this.server.adapter(), this), this);
+    this._presence?._attach(this.adapter);
     Promise.resolve()
       .then(() => this.adapter.init())
       .catch((err: unknown) => {
         log("error while initializing adapter: %s", err);
         this.server._reportHandlerError(err, undefined, "adapter.init");
       });
+  }
+
+  /**
+   * Validates client events with schemas (any Standard Schema: zod, valibot, arktype…), for
+   * every socket of this namespace: `{ chat: z.object({ text: z.string() }) }`. Handlers get
+   * the schema's output; a payload it refuses never reaches them (see `socket.on(ev, schema,
+   * handler)` for what the client and the app are told). Returns this namespace, typed with
+   * the schema events. Without it, incoming events pay nothing for the feature.
+   */
+  schemas<const Schemas extends EventSchemaMap>(
+    schemas: Schemas,
+  ): Namespace<WithSchemas<Listen, Schemas>, Emit, ServerSide, SocketData> {
+    this._validation ??= new NamespaceValidation();
+    this._validation.addSchemas(schemas);
+    return this as unknown as Namespace<WithSchemas<Listen, Schemas>, Emit, ServerSide, SocketData>;
+  }
+
+  /**
+   * Tracks who is in this namespace's rooms across the cluster, by the identity
+   * `identify(socket)` gives (read from `socket.data` when the socket joins a room). Returns
+   * the tracker: `members(room)`, `on("join" | "leave", change => …)`. Call it once per
+   * namespace. Without it, joins and leaves pay nothing for the feature.
+   */
+  trackPresence<Info = unknown>(
+    opts: PresenceOptions<Socket<Listen, Emit, ServerSide, SocketData>, Info>,
+  ): Presence<Socket<Listen, Emit, ServerSide, SocketData>, Info> {
+    if (this._presence !== undefined)
+      throw new Error(`presence is already tracked on ${this.name}`);
+    const presence = new Presence(this, opts);
+    this._presence = presence;
+    return presence;
+  }
+
+  /** Who is in `room`, cluster-wide, each identity once (`trackPresence` first). */
+  presence(room: Room): PresenceMember[] {
+    if (this._presence === undefined) {
+      throw new Error(`presence is not tracked on ${this.name}: call trackPresence() first`);
+    }
+    return this._presence.members(room);
   }
 
   /** Adds a middleware run for every socket before it joins (`next(err)` refuses it). */
@@ -239,6 +287,10 @@ export class Namespace<
   /** @internal */
   _onServerSideEmit(args: unknown[]): void {
     if (typeof args[0] !== "string") return;
+    if (args[0] === PRESENCE_EVENT) {
+      this._presence?._onMessage(args[1]);
+      return;
+    }
     this.emitLocal(args[0], args.slice(1));
   }
 

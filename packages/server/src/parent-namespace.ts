@@ -63,6 +63,8 @@ export class ParentNamespace<
     log("creating child namespace %s", name);
     const child = new Namespace<Listen, Emit, ServerSide, SocketData>(this.server, name);
     for (const fn of this._fns) child.use(fn);
+    // The parent's own, so schemas added to the parent later apply too.
+    child._validation = this._validation;
     for (const listener of this.listeners("connect")) child.on("connect", listener);
     for (const listener of this.listeners("connection")) child.on("connection", listener);
     this.children.add(child);

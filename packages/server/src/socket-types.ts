@@ -1,6 +1,7 @@
 import type { ParsedUrlQuery } from "node:querystring";
 import { RELIABLE_EVENT } from "@parley/protocol";
 import type { ConnectionCloseReason } from "./engine/contract.js";
+import { PRESENCE_EVENT } from "./presence/presence-message.js";
 
 /**
  * Why a socket left its namespace, as `socket.on("disconnect", reason)` receives it:
@@ -70,6 +71,7 @@ export const NAMESPACE_RESERVED_EVENTS: ReadonlySet<string> = new Set([
   "connection",
   "new_namespace",
   "handler_error",
+  PRESENCE_EVENT,
 ]);
 
 /** What a `socket.use()` middleware receives: the event name, then its arguments. */

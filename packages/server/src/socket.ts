@@ -7,6 +7,7 @@ import {
   type Packet,
   PacketType,
   RELIABLE_EVENT,
+  type ReservedOrUserEventNames,
 } from "@parley/protocol";
 import { AckRegistry } from "./acks.js";
 import type {
@@ -48,8 +49,16 @@ import {
   type AckEventNames,
   type AckReply,
   invokeGuarded,
+  type ReservedOrUserListener,
   TypedEmitter,
 } from "./typed-emitter.js";
+import type { InvalidPayloadError } from "./validation/invalid-payload.js";
+import { NamespaceValidation } from "./validation/namespace-validation.js";
+import type {
+  AckCallback,
+  StandardSchemaV1,
+  ValidatedListener,
+} from "./validation/standard-schema.js";
 
 const log = debugLog("parley:socket", "socket.io:socket");
 
@@ -289,6 +298,29 @@ export class Socket<
 
   #operator(flags: BroadcastFlagsInput): BroadcastOperator<Emit, SocketData> {
     return new BroadcastOperator(this.nsp.adapter, new Set(), new Set([this.id]), flags);
+  }
+
+  /**
+   * `on(ev, listener)`, or `on(ev, schema, handler)`: a validated event. The schema (any
+   * Standard Schema: zod, valibot, arktype…) checks the event's one payload argument; the
+   * handler gets its output and the ack callback, and never runs for a payload it refuses:
+   * the client's ack gets `{ error: { code: "INVALID_PAYLOAD", event, issues } }`, or, with
+   * no ack, the socket emits `error` with an `InvalidPayloadError`. See the README.
+   */
+  override on<Ev extends ReservedOrUserEventNames<SocketReservedEvents, Listen>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<SocketReservedEvents, Listen, Ev>,
+  ): this;
+  override on<S extends StandardSchemaV1>(
+    ev: string,
+    schema: S,
+    handler: ValidatedListener<S>,
+  ): this;
+  override on(ev: string, listenerOrSchema: unknown, handler?: unknown): this {
+    if (handler === undefined) return super.on(ev, listenerOrSchema as never);
+    this.nsp._validation ??= new NamespaceValidation();
+    this.nsp._validation.addSocketSchema(this, ev, listenerOrSchema);
+    return super.on(ev, handler as never);
   }
 
   /** Joins one room or several. Synchronous with the in-memory adapter. */
@@ -665,7 +697,29 @@ export class Socket<
    * already said `disconnect`. `nextTick` with arguments allocates no closure.
    */
   #dispatch(args: unknown[]): void {
+    const inbox = this.nsp._validation?.inboxOf(this);
+    if (inbox !== undefined) {
+      inbox.push(args);
+      return;
+    }
     process.nextTick(Socket.#emitIfConnected, this, args);
+  }
+
+  /** @internal The schema of `event`: this socket's own, else its namespace's. */
+  _schemaFor(event: string): StandardSchemaV1 | undefined {
+    return this.nsp._validation?.schemaFor(this, event);
+  }
+
+  /** @internal An event that passed validation (or has no schema), in arrival order. */
+  _deliverEvent(args: unknown[]): void {
+    process.nextTick(Socket.#emitIfConnected, this, args);
+  }
+
+  /** @internal A payload its schema refused: to the client's ack, else `error` here. */
+  _refusePayload(error: InvalidPayloadError, ack: AckCallback | undefined): void {
+    if (!this.connected) return;
+    if (ack !== undefined) ack(error.toReply());
+    else this.emitReserved("error", error);
   }
 
   static #emitIfConnected(socket: Socket<never, never, never, unknown>, args: unknown[]): void {

@@ -147,6 +147,22 @@ export interface AdapterEvents {
   "delete-room": [room: Room];
   "join-room": [room: Room, id: SocketId];
   "leave-room": [room: Room, id: SocketId];
+  /** A cluster adapter heard another server for the first time (or again after its death). */
+  "server-up": [uid: string];
+  /**
+   * A cluster adapter declared another server dead (missed heartbeats) or heard it close.
+   * Presence drops that server's members on it. The in-memory adapter never emits these.
+   */
+  "server-down": [uid: string];
+  /**
+   * A broadcast (from this server or relayed from another) was handed to `recipients` local
+   * sockets. Emitted after local delivery, once per broadcast, never per recipient (metrics).
+   */
+  "fan-out": [recipients: number];
+  /** A cluster adapter sent a request of `type` (`fetch-sockets`, `server-side-emit`…) to other servers. */
+  "cluster-request": [type: string];
+  /** A cluster request of `type` reached its timeout before every awaited server answered. */
+  "cluster-request-timeout": [type: string];
 }
 
 /**

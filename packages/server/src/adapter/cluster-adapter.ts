@@ -99,11 +99,15 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     };
     this.#nodes = new NodeLiveness(
       this.#opts.heartbeatTimeout,
-      (uid) => this.onNodeUp(uid),
+      (uid) => {
+        this.onNodeUp(uid);
+        this.#announce("server-up", uid);
+      },
       (uid, reason) => {
         // Before anyone hears of it: no request may go on waiting for a dead server.
         this.#requests.nodeGone(uid);
         this.onNodeDown(uid, reason);
+        this.#announce("server-down", uid);
       },
     );
     const store = this.recoveryStore;
@@ -118,12 +122,22 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
         ask: (servers, handlers, body) => {
           // Only servers alive now: one already declared dead would never answer.
           const live = [...servers].filter((uid) => this.#nodes.has(uid));
-          const requestId = this.#request(live, this.#opts.restoreTimeout, handlers);
+          const requestId = this.#request(body.type, live, this.#opts.restoreTimeout, handlers);
           this.#publish({ ...body, requestId });
         },
         holdRooms: (rooms) => this.holdRooms(rooms),
         warn: (message) => this.onPublishError(new Error(message)),
       });
+    }
+  }
+
+  /** `server-up` / `server-down` for whoever listens (presence); a throw is reported. */
+  #announce(event: "server-up" | "server-down", uid: string): void {
+    if (this.listenerCount(event) === 0) return;
+    try {
+      this.emit(event, uid);
+    } catch (err) {
+      this.nsp.reportListenerError?.(err, `adapter ${event}`);
     }
   }
 
@@ -179,7 +193,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   protected askHolder(uid: string, pid: PrivateSessionId, offset: string): Promise<boolean> {
     if (!this.#nodes.has(uid)) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const requestId = this.#request([uid], this.#opts.restoreTimeout, {
+      const requestId = this.#request("restore-session", [uid], this.#opts.restoreTimeout, {
         onResponse: (m) => {
           if (m.type !== "restore-session-response") return false;
           resolve(true);
@@ -245,7 +259,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       // live server is done, and a dead server's clients are not waited for.
       const perNode = new Map<string, { count: number | undefined; acks: number }>();
       const timeout = opts.flags?.timeout ?? this.#opts.requestsTimeout;
-      const requestId = this.#request(this.#nodes.uids(), timeout, {
+      const requestId = this.#request("broadcast-ack", this.#nodes.uids(), timeout, {
         onResponse: (m) => {
           let state = perNode.get(m.uid);
           if (state === undefined) {
@@ -302,7 +316,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       return undefined;
     }
     return new Promise((resolve) => {
-      const requestId = this.#request(this.#nodes.uids(), this.#opts.requestsTimeout, {
+      const requestId = this.#request(body.type, this.#nodes.uids(), this.#opts.requestsTimeout, {
         onResponse: (m) => m.type === "sockets-applied",
         onDone: () => resolve(),
       });
@@ -325,7 +339,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       const expected = this.#nodes.size;
       let answers = 0;
       const timeout = opts.flags?.timeout ?? this.#opts.requestsTimeout;
-      const requestId = this.#request(this.#nodes.uids(), timeout, {
+      const requestId = this.#request("fetch-sockets", this.#nodes.uids(), timeout, {
         onResponse: (m) => {
           if (m.type !== "fetch-sockets-response") return false;
           found.push(...m.sockets);
@@ -355,17 +369,22 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       return;
     }
     const replies: unknown[] = [];
-    const requestId = this.#request(this.#nodes.uids(), this.#opts.requestsTimeout, {
-      onResponse: (m) => {
-        if (m.type !== "server-side-emit-response") return false;
-        replies.push(m.reply);
-        return true;
+    const requestId = this.#request(
+      "server-side-emit",
+      this.#nodes.uids(),
+      this.#opts.requestsTimeout,
+      {
+        onResponse: (m) => {
+          if (m.type !== "server-side-emit-response") return false;
+          replies.push(m.reply);
+          return true;
+        },
+        onDone: (timedOut) => {
+          if (!timedOut || this.#opts.partialResults) ack(null, replies);
+          else ack(missingResponses(replies.length, expected), replies);
+        },
       },
-      onDone: (timedOut) => {
-        if (!timedOut || this.#opts.partialResults) ack(null, replies);
-        else ack(missingResponses(replies.length, expected), replies);
-      },
-    });
+    );
     this.#publish({ type: "server-side-emit", packet: args, requestId });
   }
 
@@ -501,7 +520,24 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   }
 
   /** Opens a request awaiting `servers` (a subset of the live ones); see `PendingRequests`. */
-  #request(servers: Iterable<string>, timeoutMs: number, handlers: RequestHandlers): string {
+  #request(
+    type: string,
+    servers: Iterable<string>,
+    timeoutMs: number,
+    handlers: RequestHandlers,
+  ): string {
+    // Requests are not a hot path, but with nobody listening (metrics off) nothing is wrapped.
+    if (this.listenerCount("cluster-request-timeout") > 0) {
+      const done = handlers.onDone;
+      handlers = {
+        ...handlers,
+        onDone: (timedOut) => {
+          if (timedOut && !this.#closed) this.emit("cluster-request-timeout", type);
+          done?.(timedOut);
+        },
+      };
+    }
+    this.emit("cluster-request", type);
     return this.#requests.open(servers, timeoutMs, handlers);
   }
 

@@ -161,14 +161,30 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
       const sent: Packet = { ...packet, data: [...(packet.data as unknown[]), store.nextOffset()] };
       const message = this.prepare(sent, opts);
       store.push(message.frames, opts, origin);
-      if (!this.#publishNatively(message, opts)) {
-        this.apply(opts, (socket) => socket._deliver(message, sent));
-      }
+      this.#deliverLocally(message, sent, opts);
       return;
     }
     const message = this.prepare(packet, opts);
-    if (this.#publishNatively(message, opts)) return;
-    this.apply(opts, (socket) => socket._deliver(message, packet));
+    this.#deliverLocally(message, packet, opts);
+  }
+
+  /**
+   * Hands a prepared broadcast to the local sockets it targets (natively when the engine front
+   * can), then says how many through `fan-out`: once per broadcast, and with no listener
+   * (metrics off) a property read.
+   */
+  #deliverLocally(message: PreparedMessage, packet: Packet, opts: BroadcastOptions): void {
+    let reached = 0;
+    if (this.#publishNatively(message, opts)) {
+      const [room] = opts.rooms as ReadonlySet<Room>;
+      reached = this.rooms.get(room as Room)?.size ?? 0;
+    } else {
+      this.apply(opts, (socket) => {
+        reached++;
+        socket._deliver(message, packet);
+      });
+    }
+    this.emit("fan-out", reached);
   }
 
   /**
@@ -213,11 +229,14 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
       waiting--;
       report();
     };
+    let recipients = 0;
     this.apply(opts, (socket) => {
+      recipients++;
       waiting++;
       socket._registerAck(id, onReply, onGone);
       socket._deliver(message, packet);
     });
+    this.emit("fan-out", recipients);
     reached = true;
     report();
   }

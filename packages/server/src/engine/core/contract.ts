@@ -104,6 +104,13 @@ export interface ConnectionEvents {
   packetCreate: [packet: PacketInfo];
   /** Packets are being handed to the transport (emitted only while someone listens). */
   flush: [packets: PacketInfo[]];
+  /**
+   * The send buffer was found over `maxBufferedBytes` (`bufferedBytes`): at a heartbeat, the
+   * first warning (past it at the next one too, the session ends), or at a send that would
+   * take it past twice the limit, just before the session ends with "send buffer overflow".
+   * Emitted only while someone listens (metrics).
+   */
+  overflow: [bufferedBytes: number];
 }
 
 /** Request headers, lower-case names (Node's `IncomingHttpHeaders` is one). */

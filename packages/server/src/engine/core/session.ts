@@ -278,6 +278,7 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
     const holding = this.#probe?.probing === true;
     if (volatile && (buffered >= limit || holding || !transport.writable)) return;
     if (buffered > 0 && buffered + size > 2 * limit) {
+      if (this.#listens("overflow")) this.#emit("overflow", buffered + size);
       this.#finish("send buffer overflow");
       return;
     }
@@ -446,11 +447,13 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
       return;
     }
     // A buffer over its limit two heartbeats running means the peer is not keeping up.
-    const over = this.bufferedBytes > opts.maxBufferedBytes;
+    const buffered = this.bufferedBytes;
+    const over = buffered > opts.maxBufferedBytes;
     if (over && this.#overLimit) {
       this.#finish("send buffer overflow");
       return;
     }
+    if (over && this.#listens("overflow")) this.#emit("overflow", buffered);
     this.#overLimit = over;
     this.#awaitingPong = true;
     this.#pongGraceUsed = false;
