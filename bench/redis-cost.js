@@ -3,9 +3,10 @@
 // @socket.io/redis-streams-adapter (which keeps its history in a Redis stream too), in the
 // same run; then the heartbeat traffic of an idle Parley cluster with the default settings.
 //
-// Each configuration: two servers in this process, one socket.io-client each, both sockets
-// in room "r"; server A broadcasts BROADCASTS events (40-byte payload) to "r"; we wait for
-// both clients to have them all. Redis is a private redis-server on a free port started by
+// Each configuration, in three shapes (2 servers with a member of room "r" on each; 4
+// servers with the member on one; 2 servers and a namespace-wide io.emit): servers in this
+// process, one socket.io-client each; server A broadcasts BROADCASTS events (40-byte payload);
+// we wait for every member to have them all. Redis is a private redis-server on a free port started by
 // this script, so its INFO counters are this run's alone: commands processed per broadcast
 // (INFO commandstats: commands run inside Lua scripts are counted as well, and the script
 // calls themselves are shown apart), and network bytes in and out per broadcast (INFO stats). Heartbeats that
@@ -158,7 +159,7 @@ let runs = 0;
  * `servers` servers on one key, server 0 broadcasting to room "r"; `members` of them (the
  * last ones) have a client in "r", the others have a client in no room.
  */
-async function measure(redis, label, make, servers = 2, members = 2) {
+async function measure(redis, label, make, servers = 2, members = 2, toRoom = true) {
   // Short and of one length for every configuration: keys and channel names are bytes too.
   const key = `k${String(runs++).padStart(2, "0")}`;
   const nodes = [];
@@ -169,7 +170,10 @@ async function measure(redis, label, make, servers = 2, members = 2) {
   for (const n of nodes) n.client.on("tick", () => received++);
   const before = await counters(redis.admin);
   const [a] = nodes;
-  for (let i = 0; i < BROADCASTS; i++) a.io.to("r").emit("tick", PAYLOAD);
+  for (let i = 0; i < BROADCASTS; i++) {
+    if (toRoom) a.io.to("r").emit("tick", PAYLOAD);
+    else a.io.emit("tick", PAYLOAD);
+  }
   while (received < members * BROADCASTS) await sleep(5);
   const d = diff(await counters(redis.admin), before);
   for (const n of nodes) await n.close();
@@ -217,12 +221,13 @@ try {
   const shapes = [
     [2, 2, "2 servers, a member of the room on each"],
     [4, 1, "4 servers, the room's member on one of them (not the broadcaster)"],
+    [2, 2, "2 servers, a client on each, broadcast to the whole namespace (io.emit)", false],
   ];
   const tables = [];
-  for (const [servers, members, title] of shapes) {
+  for (const [servers, members, title, toRoom = true] of shapes) {
     const rows = [];
     for (const [label, make] of configs)
-      rows.push(await measure(redis, label, make, servers, members));
+      rows.push(await measure(redis, label, make, servers, members, toRoom));
     tables.push({ title, rows });
   }
   const hb = await idle(redis);

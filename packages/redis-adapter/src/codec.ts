@@ -16,6 +16,7 @@ import { hasBinary } from "@parley/protocol";
 
 const BINARY_ENVELOPE = 0x01;
 const JSON_START = 0x7b; // "{"
+const ARRAY_START = 0x5b; // "["
 /** Deeper than this the walk stops: such values are serialized by JSON as they are. */
 const MAX_DEPTH = 256;
 
@@ -129,7 +130,8 @@ function strip(
 /** Decodes what a subscriber received. Throws `CodecError` on anything malformed. */
 export function decode(raw: Buffer): unknown {
   const first = raw[0];
-  if (first === JSON_START) return parseJson(raw.toString("utf8"));
+  // An array: a stored broadcast of durable sessions (durable/stored-message.ts).
+  if (first === JSON_START || first === ARRAY_START) return parseJson(raw.toString("utf8"));
   if (first !== BINARY_ENVELOPE || raw.length < 5) {
     throw new CodecError("not a Parley cluster message");
   }

@@ -29,6 +29,7 @@ import {
   type DurableSessions,
 } from "./durable/index.js";
 import type { CommandClient } from "./durable/store.js";
+import { ownStoredPrefix, storedToMessage } from "./durable/stored-message.js";
 import { createLogger, describeError, type Logger } from "./logger.js";
 import { DEFAULT_KEY, type RedisAdapterOptions } from "./options.js";
 import { OrderedPublisher } from "./publisher.js";
@@ -104,6 +105,9 @@ export class RedisAdapter extends ClusterAdapter {
   /** How our own messages start, as JSON text and inside a binary envelope's header. */
   readonly #ownText: Buffer;
   readonly #ownEnvelope: Buffer;
+  /** The same for stored broadcasts (durable sessions' compact form, see stored-message.ts). */
+  readonly #ownStored: Buffer;
+  readonly #ownStoredEnvelope: Buffer;
   /** Room subscriptions not yet confirmed by Redis. */
   readonly #pendingRooms = new Map<Room, Promise<void>>();
   /** Subscribed to the namespace and response channels. */
@@ -134,6 +138,8 @@ export class RedisAdapter extends ClusterAdapter {
       opts.socketIoEmitter === true ? requestChannel(this.#key, nsp.name) : undefined;
     this.#ownText = Buffer.from(`{"uid":${JSON.stringify(this.uid)},`);
     this.#ownEnvelope = Buffer.from(`{"m":{"uid":${JSON.stringify(this.uid)},`);
+    this.#ownStored = ownStoredPrefix(this.uid);
+    this.#ownStoredEnvelope = Buffer.from(`{"m":${this.#ownStored.toString()}`);
     // In this order, each confirmed before the next: see the class comment.
     const shared = [this.#channel];
     if (this.#requestChannel !== undefined) shared.push(this.#requestChannel);
@@ -168,6 +174,7 @@ export class RedisAdapter extends ClusterAdapter {
               ? ""
               : broadcastChannel(this.#key, nsp.name, this.#mode, { rooms: [...o.rooms] }),
           markerChannel: this.#responseChannel,
+          hearsAlways: (channel) => channel === this.#channel,
           broadcastPlain: (packet, o) => super.broadcast(packet, o),
           deliverWithOffset: (packet, o, offset, skip) => {
             const sent: Packet = { ...packet, data: [...(packet.data as unknown[]), offset] };
@@ -447,25 +454,38 @@ export class RedisAdapter extends ClusterAdapter {
   }
 
   /** Whether `raw` is one of our own messages, which Redis echoes back to us. */
-  #isOwn(raw: Buffer): boolean {
-    const text = this.#ownText;
-    if (raw[0] !== 0x7b) {
-      const env = this.#ownEnvelope;
-      return (
-        raw.length >= 5 + env.length && raw.compare(env, 0, env.length, 5, 5 + env.length) === 0
-      );
+  #isOwn(raw: Buffer, stored = false): boolean {
+    if (raw[0] === 0x7b || raw[0] === 0x5b) {
+      const text = raw[0] === 0x7b ? this.#ownText : this.#ownStored;
+      return raw.length >= text.length && raw.compare(text, 0, text.length, 0, text.length) === 0;
     }
-    return raw.length >= text.length && raw.compare(text, 0, text.length, 0, text.length) === 0;
+    const env = stored ? this.#ownStoredEnvelope : this.#ownEnvelope;
+    if (raw.length >= 5 + env.length && raw.compare(env, 0, env.length, 5, 5 + env.length) === 0) {
+      return true;
+    }
+    // A stored broadcast written before the compact form (a full cluster message).
+    return stored && this.#isOwn(raw, false);
   }
 
   #onRaw(raw: Buffer, channel: Buffer): void {
-    let offset: string | undefined;
     if (this.#durable !== undefined && (raw[0] === DURABLE_PACKET || raw[0] === DURABLE_MARKER)) {
       const framed = this.#durable.unframe(raw);
       if (framed === undefined) return;
-      offset = framed.offset;
-      raw = framed.message;
-    } else if (
+      if (this.#isOwn(framed.message, true)) {
+        this.#durable.ownEcho(framed.offset, framed.markerSeq);
+        return;
+      }
+      let decoded: unknown;
+      try {
+        decoded = decode(framed.message);
+      } catch (err) {
+        this.#ignore(channel, describeError(err));
+        return;
+      }
+      this.#apply(storedToMessage(decoded, this.nsp.name), channel, framed.offset);
+      return;
+    }
+    if (
       looksLikeMsgpack(raw) ||
       (this.#requestChannel !== undefined && channel.toString() === this.#requestChannel)
     ) {
@@ -482,7 +502,7 @@ export class RedisAdapter extends ClusterAdapter {
       this.#ignore(channel, describeError(err));
       return;
     }
-    this.#apply(validateMessage(decoded), channel, offset);
+    this.#apply(validateMessage(decoded), channel);
   }
 
   /** socket.io's emitter (see socketio-emitter.ts): accepted with `socketIoEmitter: true`. */

@@ -22,10 +22,15 @@ async function cluster(n: number): Promise<string> {
   return proxy.listen();
 }
 
-function client(url: string, transports?: ("polling" | "websocket")[]): Promise<ClientSocket> {
+function client(
+  url: string,
+  transports?: ("polling" | "websocket")[],
+  withCredentials = false,
+): Promise<ClientSocket> {
   const socket = ioc(url, {
     forceNew: true,
     reconnection: false,
+    withCredentials,
     ...(transports === undefined ? {} : { transports }),
   });
   clients.push(socket);
@@ -190,5 +195,32 @@ describeRedis("no sticky sessions: a round-robin balancer in front of the cluste
     expect(res.headers.get("access-control-allow-origin")).toBe("http://app.example");
     expect(res.headers.get("access-control-allow-credentials")).toBe("true");
     expect(b.relay.stats.requestsOut).toBe(1);
+  });
+
+  it('sessionBinding "cookie" holds across the relay: the cookie goes with relayed requests and the upgrade; a stolen sid gets 403', async () => {
+    const secret = "one secret for every node";
+    nodes = await startRelayCluster(2, uniqueKey("sessions-binding"), {
+      sessionBinding: { mode: "cookie", secret },
+    });
+    proxy = new RoundRobinProxy(nodes.map((node) => node.port));
+    const url = await proxy.listen();
+    proxy.policy = neverTheOwner(["request", "upgrade"]);
+    const socket = await client(url, ["polling"], true);
+    expect(await exercise(socket, 500)).toBeGreaterThanOrEqual(0);
+    const sid = sidOf(socket);
+    const edge = nodes[1 - ownerIndex(nodes, sid)] as RelayNode;
+    expect(edge.relay.stats.requestsOut).toBeGreaterThan(5);
+    // The same sid without the cookie, through the balancer (so relayed to the owner).
+    const stolen = await fetch(`${url}/socket.io/?EIO=4&transport=polling&sid=${sid}`, {
+      method: "POST",
+      body: '42["shout",{"tag":"hijack","round":0}]',
+    });
+    expect(stolen.status).toBe(403);
+    expect(await stolen.json()).toEqual({ code: 4, message: "Session binding mismatch" });
+    expect(await exercise(socket, 300)).toBeGreaterThanOrEqual(0);
+
+    const upgrading = await client(url, ["polling", "websocket"], true);
+    await waitFor(() => upgrading.io.engine.transport.name === "websocket", "the upgrade");
+    expect(await exercise(upgrading, 300)).toBeGreaterThanOrEqual(0);
   });
 });

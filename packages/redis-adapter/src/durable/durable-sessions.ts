@@ -13,15 +13,18 @@ import type {
 } from "@parley/server";
 import type { NotRestored } from "@parley/server/adapter";
 import { decode } from "../codec.js";
-import { validateMessage } from "../validate.js";
 import { LiveSessions } from "./live-sessions.js";
 import { newEpoch, newPid, parseOffset, seqOf } from "./offsets.js";
 import { DurableOutbox } from "./outbox.js";
 import { DurableRestore, type HistoryPacket } from "./restore.js";
 import type { AppendSettings } from "./scripts.js";
 import { type CommandClient, RedisDurableStore } from "./store.js";
+import { storedToMessage } from "./stored-message.js";
 
-/** First byte of a stored packet as published: `\x02<offset>\x00<cluster message>`. */
+/**
+ * First byte of a stored packet as published: `\x02<offset>\x00<stored broadcast>`, or
+ * `\x02<offset> <marker seq>\x00…` when its echo is the broadcaster's marker.
+ */
 export const DURABLE_PACKET = 0x02;
 /** First byte of a marker on a server's own response channel: `\x03<seq> <offset>`. */
 export const DURABLE_MARKER = 0x03;
@@ -40,6 +43,11 @@ export interface DurableHost {
   ready(): Promise<"sharded" | "classic">;
   /** The channel a broadcast is published on ("" for one that stays on this server). */
   channelOf(opts: BroadcastOptions): string;
+  /**
+   * Whether this server hears `channel` for as long as it broadcasts (its namespace channel):
+   * its own echo there then comes back in stream order and serves as its marker.
+   */
+  hearsAlways(channel: string): boolean;
   /** The `broadcast` cluster message for it, encoded as the adapter publishes. */
   encodeBroadcast(packet: Packet, opts: BroadcastOptions): string | Buffer;
   /**
@@ -153,7 +161,9 @@ export class DurableSessions {
    * Unwraps what the append script published: a marker (handled here: undefined) or a
    * stored packet, whose offset and cluster message are returned.
    */
-  unframe(raw: Buffer): { offset: string; message: Buffer } | undefined {
+  unframe(
+    raw: Buffer,
+  ): { offset: string; markerSeq: number | undefined; message: Buffer } | undefined {
     if (raw[0] === DURABLE_MARKER) {
       const text = raw.subarray(1).toString();
       const space = text.indexOf(" ");
@@ -163,7 +173,23 @@ export class DurableSessions {
     }
     const end = raw.indexOf(0, 1);
     if (end === -1) return undefined;
-    return { offset: raw.subarray(1, end).toString(), message: raw.subarray(end + 1) };
+    const head = raw.subarray(1, end).toString();
+    const space = head.indexOf(" ");
+    if (space === -1) return { offset: head, markerSeq: undefined, message: raw.subarray(end + 1) };
+    const markerSeq = Number(head.slice(space + 1));
+    return {
+      offset: head.slice(0, space),
+      markerSeq: Number.isSafeInteger(markerSeq) ? markerSeq : undefined,
+      message: raw.subarray(end + 1),
+    };
+  }
+
+  /**
+   * One of this server's stored broadcasts came back on its subscriber: when it carries its
+   * marker sequence (published on a channel this server always hears), it is the marker.
+   */
+  ownEcho(offset: string, markerSeq: number | undefined): void {
+    if (markerSeq !== undefined) this.#outbox.onMarker(markerSeq, offset);
   }
 
   touched(socket: AdapterSocket | undefined): void {
@@ -200,11 +226,13 @@ export class DurableSessions {
       };
       this.#settings = settings;
     }
+    const channel = host.channelOf(opts);
     return this.store.append(
       settings,
-      host.channelOf(opts),
+      channel,
       host.encodeBroadcast(packet, opts),
       seq,
+      channel !== "" && host.hearsAlways(channel),
     );
   }
 
@@ -215,15 +243,15 @@ export class DurableSessions {
   }
 
   #decodePacket(message: Buffer): HistoryPacket | undefined {
+    const nsp = this.#host.nsp.name;
     let decoded: ClusterMessage | string;
     try {
-      decoded = validateMessage(decode(message));
+      decoded = storedToMessage(decode(message), nsp);
     } catch {
       return undefined;
     }
     if (typeof decoded === "string" || decoded.type !== "broadcast") return undefined;
     const { packet, opts } = decoded;
-    const nsp = this.#host.nsp.name;
     return {
       rooms: opts.rooms,
       except: opts.except,

@@ -1,9 +1,9 @@
 import type { Packet } from "@parley/protocol";
-import type { AdapterNamespace, BroadcastOptions, ClusterMessage } from "@parley/server";
-import { encode } from "../codec.js";
+import type { AdapterNamespace, BroadcastOptions } from "@parley/server";
 import type { RedisPublisher } from "../redis-client.js";
 import { type DurableHost, DurableSessions } from "./durable-sessions.js";
 import type { CommandClient } from "./store.js";
+import { encodeStored } from "./stored-message.js";
 
 export {
   DURABLE_MARKER,
@@ -41,16 +41,6 @@ export function createDurable(
     recovery,
     restoreTimeout: wiring.restoreTimeout ?? RESTORE_TIMEOUT,
     client: wiring.client as unknown as CommandClient,
-    encodeBroadcast: (packet: Packet, opts: BroadcastOptions) => {
-      // `uid` first, as every message this adapter publishes (receivers spot their own by it).
-      const message: ClusterMessage = {
-        uid,
-        nsp: nsp.name,
-        type: "broadcast",
-        packet: { ...packet },
-        opts: { rooms: [...opts.rooms], except: [...(opts.except ?? [])], flags: opts.flags ?? {} },
-      };
-      return encode(message);
-    },
+    encodeBroadcast: (packet: Packet, opts: BroadcastOptions) => encodeStored(uid, packet, opts),
   });
 }

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
  * Keys (one hash tag per namespace, so they share a slot):
  *   meta    hash: `epoch` (random, set once), `top` (sequence of the last packet), `ms`
  *           (its time: ids never go back in time, even if the clock does)
- *   stream  entries `<ms>-<seq>` with one field `m`, the cluster message as published;
+ *   stream  entries `<ms>-<seq>` with one field `m`, the stored broadcast (stored-message.ts);
  *           trimmed by count (MAXLEN ~) and by age (MINID ~), expires when idle
  *   home    hash per session home (the server that issued the pid): pid → live record
  *   session string per disconnected session: its record, PX maxDisconnectionDuration
@@ -36,6 +36,14 @@ function lua(value: string): string {
   return `${out}"`;
 }
 
+/**
+ * Trimming by age runs on every this-many appends, not on each: entries past the window are
+ * kept a little longer (they are never read: the sessions that could ask for them expired),
+ * and a broadcast costs one command less inside Redis. Trimming by count (`MAXLEN ~`) and the
+ * idle stream's TTL stay per append.
+ */
+const TRIM_EVERY = 64;
+
 export interface AppendSettings {
   readonly publish: "PUBLISH" | "SPUBLISH";
   /** This server's own channel, where its markers come back. */
@@ -48,8 +56,10 @@ export interface AppendSettings {
 
 /**
  * Appends a packet. KEYS: meta, stream. ARGV: channel ("" for none: a packet for local
- * sockets only), message, marker sequence. Publishes `\x02<offset>\x00<message>` on the
- * channel and `\x03<marker sequence> <offset>` on the marker channel; returns the offset
+ * sockets only), message, marker sequence, "1" when the broadcaster hears the channel itself.
+ * Publishes `\x02<offset>\x00<message>` on the channel and `\x03<marker sequence> <offset>` on
+ * the marker channel; with "1", only `\x02<offset> <marker sequence>\x00<message>` on the
+ * channel, whose echo is the broadcaster's marker (the others skip the tag). Returns the offset
  * `<epoch>:<ms>-<seq>`. What is the same for every call of a server (its marker channel,
  * the bounds, the Pub/Sub command) is written into the script, not sent with each packet.
  */
@@ -57,27 +67,34 @@ export function appendScript(settings: AppendSettings): Script {
   const { publish, markerChannel, windowMs, maxEntries, epoch } = settings;
   return script(`
 local meta, stream = KEYS[1], KEYS[2]
-local state = redis.call('HMGET', meta, 'epoch', 'ms')
+local state = redis.call('HMGET', meta, 'epoch', 'ms', 'top')
 local epoch = state[1]
-if not epoch then
-  epoch = ${lua(epoch)}
-  redis.call('HSET', meta, 'epoch', epoch)
-end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local last = tonumber(state[2] or '0')
 if now < last then now = last end
-local seq = redis.call('HINCRBY', meta, 'top', 1)
-redis.call('HSET', meta, 'ms', now)
+local seq = tonumber(state[3] or '0') + 1
+if epoch then
+  redis.call('HSET', meta, 'top', seq, 'ms', now)
+else
+  epoch = ${lua(epoch)}
+  redis.call('HSET', meta, 'epoch', epoch, 'top', seq, 'ms', now)
+end
 local id = now .. '-' .. seq
 redis.call('XADD', stream, 'MAXLEN', '~', ${Math.max(1, Math.floor(maxEntries))}, id, 'm', ARGV[2])
-redis.call('XTRIM', stream, 'MINID', '~', (now - ${Math.floor(windowMs)}) .. '-0')
+if seq % ${TRIM_EVERY} == 0 then
+  redis.call('XTRIM', stream, 'MINID', '~', (now - ${Math.floor(windowMs)}) .. '-0')
+end
 redis.call('PEXPIRE', stream, ${Math.max(1, Math.floor(windowMs))})
 local offset = epoch .. ':' .. id
-if ARGV[1] ~= '' then
+if ARGV[4] == '1' then
+  redis.call('${publish}', ARGV[1], '\\2' .. offset .. ' ' .. ARGV[3] .. '\\0' .. ARGV[2])
+elseif ARGV[1] ~= '' then
   redis.call('${publish}', ARGV[1], '\\2' .. offset .. '\\0' .. ARGV[2])
 end
-redis.call('${publish}', ${lua(markerChannel)}, '\\3' .. ARGV[3] .. ' ' .. offset)
+if ARGV[4] ~= '1' then
+  redis.call('${publish}', ${lua(markerChannel)}, '\\3' .. ARGV[3] .. ' ' .. offset)
+end
 return offset
 `);
 }

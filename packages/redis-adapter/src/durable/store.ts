@@ -86,14 +86,16 @@ export class RedisDurableStore {
 
   /**
    * Appends `message` to the history and publishes it with its offset (on `channel`, unless
-   * ""), and the marker `<markerSeq> <offset>` on the settings' marker channel; resolves with
-   * the offset.
+   * ""), and the marker `<markerSeq> <offset>` on the settings' marker channel (not when
+   * `echoed`: the broadcaster hears `channel` and takes its own echo as the marker); resolves
+   * with the offset.
    */
   async append(
     settings: AppendSettings,
     channel: string,
     message: string | Buffer,
     markerSeq: number,
+    echoed = false,
   ): Promise<string> {
     let s = this.#append;
     if (s === undefined || this.#appendFor !== settings) {
@@ -104,7 +106,8 @@ export class RedisDurableStore {
     const reply = await this.#run(
       s,
       [this.#meta, this.#stream],
-      [channel, message, String(markerSeq)],
+      // The flag only when set: an argument less (6 bytes) on every other broadcast.
+      echoed ? [channel, message, String(markerSeq), "1"] : [channel, message, String(markerSeq)],
     );
     return text(reply);
   }

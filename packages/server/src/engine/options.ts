@@ -4,6 +4,7 @@ import { DEFAULT_LIMITS, type RawData } from "@parley/protocol";
 import { type PerMessageDeflateOptions, WebSocketServer } from "ws";
 import type { EngineRateLimitOptions } from "../rate-limit/options.js";
 import type { TransportName } from "./contract.js";
+import { SessionBinding, type SessionBindingOption } from "./core/session-binding.js";
 
 /** Value the `cors.origin` option (or its callback) may take. */
 export type CorsOrigin = boolean | string | RegExp | ReadonlyArray<string | RegExp>;
@@ -116,6 +117,13 @@ export interface EngineOptions extends AttachOptions {
   /** Set an `io=<sid>` cookie on the handshake (default off). */
   cookie?: boolean | CookieOptions;
   /**
+   * Ties each session to its client, so a stolen sid cannot take it over (default `false`,
+   * Engine.IO's behaviour): `"cookie"` (a signed HttpOnly cookie set on the polling handshake)
+   * or `"address"` (the handshake's remote address). A request that breaks it gets 403
+   * `{"code":4,"message":"Session binding mismatch"}`; the session goes on. See `core/session-binding.ts`.
+   */
+  sessionBinding?: SessionBindingOption<CookieOptions>;
+  /**
    * Per-session send buffer limit in bytes (default: eight times `maxHttpBufferSize`, so 8 MB
    * with its default, and never under 2 MiB). Above it, volatile sends are dropped; a session
    * still above it at its next heartbeat, or whose buffer would grow past twice the limit, is
@@ -160,6 +168,8 @@ export interface ResolvedOptions {
   readonly maxPayloadPackets: number;
   readonly initialPacket: RawData | undefined;
   readonly allowEIO3: boolean;
+  /** `sessionBinding`, or null when off. */
+  readonly sessionBinding: SessionBinding<CookieOptions> | null;
 }
 
 export const DEFAULT_PATH = "/socket.io/";
@@ -293,6 +303,7 @@ export function resolveOptions(opts: EngineOptions): ResolvedOptions {
     ),
     initialPacket: resolveInitialPacket(opts.initialPacket),
     allowEIO3: allowEIO3Of(opts.allowEIO3),
+    sessionBinding: SessionBinding.from<CookieOptions>(opts.sessionBinding),
   };
 }
 

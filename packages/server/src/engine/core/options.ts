@@ -1,5 +1,6 @@
 import type { RawData } from "@parley/protocol";
 import type { TransportName } from "./contract.js";
+import type { SessionBinding } from "./session-binding.js";
 
 /** engine.io's `allowRequest`: decide a handshake from the runtime's own request object. */
 export type AllowRequestHook<Req> = (
@@ -23,4 +24,6 @@ export interface CoreOptions<Req = unknown> {
   readonly maxBufferedBytes: number;
   readonly initialPacket: RawData | undefined;
   readonly allowEIO3: boolean;
+  /** `sessionBinding`: checked on every request naming a session; null or absent when off. */
+  readonly sessionBinding?: SessionBinding | null;
 }

@@ -3,6 +3,7 @@ import { EngineErrorCode, EngineErrorMessage, type Refusal } from "./errors.js";
 import type { CoreOptions } from "./options.js";
 import type { RequestRecord } from "./request.js";
 import type { Session } from "./session.js";
+import { BINDING_MISMATCH_MESSAGE } from "./session-binding.js";
 import { transportKind } from "./transports.js";
 
 export type Verdict<Req = unknown, Info extends HandshakeInfo = HandshakeInfo> =
@@ -46,6 +47,16 @@ export function verifyRequest<Req, Info extends HandshakeInfo>(
     const session = ctx.sessions.get(sid);
     if (session === undefined || session._expireIfOverdue()) {
       return { code: EngineErrorCode.UNKNOWN_SID, context: { sid } };
+    }
+    // Refused before anything reaches the session: a stolen sid can neither take it over
+    // nor end it (an overlapping GET would).
+    const binding = ctx.options.sessionBinding;
+    if (binding != null && !binding.allows(session, req)) {
+      return {
+        code: EngineErrorCode.FORBIDDEN,
+        context: { name: "SESSION_BINDING_MISMATCH", sid, mode: binding.mode },
+        body: BINDING_MISMATCH_MESSAGE,
+      };
     }
     const current = session.transport.name;
     // Before the revision, as engine.io (which has only this check) reports it.

@@ -109,6 +109,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.options = options;
     this.opts = givenOptions(opts);
     if (options.cookie !== false) serializeCookie("check", options.cookie);
+    if (options.sessionBinding?.mode === "cookie") {
+      serializeCookie("check", options.sessionBinding.cookie);
+    }
     this.#cors = options.cors === false ? null : new Cors(options.cors);
     this.#admission = ConnectionAdmission.from(opts.rateLimit?.connections, (req, context) =>
       this.#emitConnectionError(req, { code: EngineErrorCode.FORBIDDEN, context: { ...context } }),
@@ -323,6 +326,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     const protocol = engineProtocolOf(query);
     const format = protocol === 4 ? undefined : v3PollingFormat(query);
     const transport = new PollingTransport(this.#pollingHost, id, format);
+    // Bound before the session opens: its OPEN answer carries the binding cookie.
+    this.options.sessionBinding?.bind(record);
     // The handshake's GET first: the OPEN packet goes out on it as the session opens.
     transport.onRequest(req, res);
     this.#core.openSession(id, record, transport, protocol);
@@ -541,6 +546,13 @@ export class Engine extends EventEmitter<EngineEvents> {
           const prior = headers["Set-Cookie"];
           const cookie = serializeCookie(sid, this.options.cookie);
           headers["Set-Cookie"] = prior === undefined ? [cookie] : [...[prior].flat(), cookie];
+        }
+        const binding = cookie ? this.options.sessionBinding : null;
+        const bound = binding?.cookieValue(req);
+        if (binding != null && bound !== undefined) {
+          const prior = headers["Set-Cookie"];
+          const set = serializeCookie(bound, binding.cookie);
+          headers["Set-Cookie"] = prior === undefined ? [set] : [...[prior].flat(), set];
         }
         this.emit("initial_headers", headers, req);
       }

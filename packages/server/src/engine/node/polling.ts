@@ -2,7 +2,12 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { ProtocolError } from "@parley/protocol";
 import { debugLog } from "../../debug.js";
 import type { TransportName } from "../core/contract.js";
-import type { OutgoingItem, Transport, TransportSink } from "../core/transport.js";
+import {
+  isPrepared,
+  type OutgoingItem,
+  type Transport,
+  type TransportSink,
+} from "../core/transport.js";
 import { TRANSPORTS } from "../core/transports.js";
 import type { HeaderMap } from "../cors.js";
 import { compress, negotiateEncoding } from "../http-compression.js";
@@ -21,9 +26,12 @@ export interface PollingHost {
 const log = debugLog("parley:engine:polling", "engine:polling");
 
 const kTransport = Symbol("parley.pollingTransport");
+const kCarriesClose = Symbol("parley.carriesClose");
 
 interface OwnedResponse extends ServerResponse {
   [kTransport]?: PollingTransport;
+  /** Set on an answer that carries the session's close packet: it goes out whole. */
+  [kCarriesClose]?: true;
 }
 
 /**
@@ -45,6 +53,12 @@ export class PollingTransport implements Transport {
   #pollRes: OwnedResponse | null = null;
   #receiving = false;
   #closed = false;
+  /**
+   * Answers handed to Node but not yet to the OS: a peer that asks for the next GET without
+   * reading the last answer. Counted in `bufferedBytes` against `maxBufferedBytes`, as a
+   * WebSocket's unsent frames are. Null while there are none (the usual case).
+   */
+  #unflushed: OwnedResponse[] | null = null;
 
   constructor(host: PollingHost, sid: string, format: PollingFormat = ENGINE_V4_POLLING) {
     this.#host = host;
@@ -61,7 +75,11 @@ export class PollingTransport implements Transport {
   }
 
   bufferedBytes(): number {
-    return 0;
+    const unflushed = this.#unflushed;
+    if (unflushed === null) return 0;
+    let bytes = 0;
+    for (const res of unflushed) bytes += res.writableLength;
+    return bytes;
   }
 
   onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -101,6 +119,7 @@ export class PollingTransport implements Transport {
       headers["Content-Length"] = String(Buffer.byteLength(body));
       res.writeHead(200, headers);
       res.end(body);
+      this.#watchUnflushed(res, items);
       done?.();
     } else {
       compress(encoding, body, compression === false ? {} : compression.zlib, (err, out) => {
@@ -113,6 +132,7 @@ export class PollingTransport implements Transport {
         headers["Content-Length"] = String(out.length);
         res.writeHead(200, headers);
         res.end(out);
+        this.#watchUnflushed(res, items);
         done?.();
       });
     }
@@ -127,7 +147,35 @@ export class PollingTransport implements Transport {
     if (this.#closed) return;
     if (this.#pollRes !== null) this.write([{ type: "close" }]);
     this.#closed = true;
+    // An earlier answer still in Node's buffer at the end belongs to a peer that stopped
+    // reading (one that reads asks for the next GET only after the whole answer): end its
+    // connection, or it would hold that memory for as long as the peer keeps it open.
+    const unflushed = this.#unflushed;
+    if (unflushed === null) return;
+    for (const res of [...unflushed]) if (res[kCarriesClose] !== true) res.destroy();
   }
+
+  /** Keeps `res` in `#unflushed` until Node has handed all of it to the OS (or it closed). */
+  #watchUnflushed(res: OwnedResponse, items: readonly OutgoingItem[]): void {
+    if (res.writableLength === 0 || res.destroyed) return;
+    const last = items[items.length - 1];
+    if (last !== undefined && !isPrepared(last) && last.type === "close") res[kCarriesClose] = true;
+    if (this.#unflushed === null) this.#unflushed = [res];
+    else this.#unflushed.push(res);
+    res.once("finish", PollingTransport.#onFlushed);
+    res.once("close", PollingTransport.#onFlushed);
+  }
+
+  static #onFlushed = function (this: OwnedResponse) {
+    const transport = this[kTransport];
+    if (transport === undefined) return;
+    const unflushed = transport.#unflushed;
+    if (unflushed === null) return;
+    const i = unflushed.indexOf(this);
+    if (i === -1) return;
+    unflushed.splice(i, 1);
+    if (unflushed.length === 0) transport.#unflushed = null;
+  };
 
   /** Leaves this session for another transport: a GET still waiting is released with a noop. */
   discard(): void {
