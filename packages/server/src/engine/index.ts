@@ -1,3 +1,7 @@
+import type { IncomingMessage } from "node:http";
+import type { HandshakeRequestInfo } from "./contract.js";
+import { Session } from "./core/session.js";
+
 export type {
   ConnectionCloseReason,
   ConnectionEvents,
@@ -17,9 +21,12 @@ export { prepareMessage } from "./contract.js";
 export { ClientTable, type EngineClients } from "./core/client-table.js";
 export { type HeartbeatTarget, HeartbeatWheel } from "./core/heartbeat.js";
 export { type PacketHook, type RoomPublisher, roomTopic } from "./core/hooks.js";
-export type { Session as EngineSession } from "./core/session.js";
+
+/** One Engine.IO session on Node (the class behind `EngineConnection`). */
+export type EngineSession = Session<IncomingMessage, HandshakeRequestInfo>;
 /** engine.io's name for a connection's class: every `connection` is one (`instanceof Socket`). */
-export { Session as Socket } from "./core/session.js";
+export type Socket = EngineSession;
+export const Socket = Session;
 export type { HeaderMap } from "./cors.js";
 export { attach, ENGINE_IO_PATH, listen, protocol, Server } from "./engine-io.js";
 export {

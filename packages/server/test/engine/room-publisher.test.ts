@@ -1,14 +1,15 @@
 import { once } from "node:events";
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Socket as ClientSocket, io as ioc } from "socket.io-client";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
 import {
   Engine,
   type EngineConnection,
   type PreparedMessage,
   type RoomPublisher,
   roomTopic,
+  type Socket,
 } from "../../src/engine/index.js";
 import { Server } from "../../src/index.js";
 import { until } from "../helpers.js";
@@ -85,8 +86,10 @@ async function start() {
 }
 
 describe("room-publish hook (fake front)", () => {
-  it("the Node front has no native publish", () => {
+  it("the Node front has no native publish; its sessions are typed with Node's request", () => {
     expect(new Engine().roomPublisher).toBeNull();
+    expectTypeOf<Socket["request"]>().toEqualTypeOf<IncomingMessage>();
+    expectTypeOf<EngineConnection["request"]>().toEqualTypeOf<IncomingMessage>();
   });
 
   it("a one-room broadcast goes to the front's publish; others loop over recipients", async () => {

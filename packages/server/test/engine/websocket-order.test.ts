@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import type { Socket as ServerSocket } from "../../src/index.js";
 import { type Harness, startServer, until } from "../helpers.js";
+import {
+  until as engineUntil,
+  nextConnection,
+  onCleanup,
+  runCleanups,
+  startEngine,
+} from "./helpers.js";
 
 /**
  * Frame order through the WebSocket sink (`src/engine/node/websocket-sink.ts`), read by the
@@ -115,5 +123,28 @@ describe.each([
       expect(got.filter((r) => r.length !== undefined).length).toBe(2);
     }
     expect(drains).toBeGreaterThan(0);
+  });
+});
+
+describe("WebSocket send callbacks through the sink", () => {
+  afterEach(runCleanups);
+
+  it("run in order once written, also when the session is closed right after", async () => {
+    const e = await startEngine();
+    const connection = nextConnection(e.engine);
+    const client = new WebSocket(e.wsUrl("transport=websocket"));
+    onCleanup(() => client.close());
+    const frames: string[] = [];
+    client.on("message", (data) => frames.push(String(data)));
+    const conn = await connection;
+    const called: string[] = [];
+    conn.send("a", () => called.push("a"));
+    conn.send("b");
+    conn.send("c", () => called.push("c"));
+    conn.close();
+    await engineUntil(() => called.length === 2);
+    expect(called).toEqual(["a", "c"]);
+    await engineUntil(() => frames.includes("4c"));
+    expect(frames.filter((f) => f.startsWith("4"))).toEqual(["4a", "4b", "4c"]);
   });
 });

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ProtocolError } from "@parley/protocol";
 import { debugLog } from "../../debug.js";
+import type { TransportName } from "../core/contract.js";
 import {
   isPrepared,
   type OutgoingItem,
@@ -40,8 +41,8 @@ interface OwnedResponse extends ServerResponse {
  */
 export class PollingTransport implements Transport {
   readonly name = "polling" as const;
-  readonly duplex = false;
-  readonly upgradesTo = TRANSPORTS.polling.upgradesTo;
+  declare readonly duplex: boolean;
+  declare readonly upgradesTo: readonly TransportName[];
   readonly #host: PollingHost;
   /** The session's wire format (Engine.IO v4, or one of v3's), fixed at the handshake. */
   readonly #format: PollingFormat;
@@ -322,3 +323,9 @@ export class PollingTransport implements Transport {
 }
 
 function ignore(): void {}
+
+// Capabilities are constants of the kind: on the prototype, not a field per connection.
+Object.defineProperties(PollingTransport.prototype, {
+  duplex: { value: TRANSPORTS.polling.duplex },
+  upgradesTo: { value: TRANSPORTS.polling.upgradesTo },
+});

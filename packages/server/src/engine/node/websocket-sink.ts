@@ -6,16 +6,6 @@ import { framedBytes, frameMessage } from "./websocket-framer.js";
 /** Up to this many bytes of one tick's frames are copied into one buffer before the write. */
 const COALESCE_LIMIT = 16 * 1024;
 
-/** What the sink tells its transport about a batch it handed to the socket. */
-export interface SinkOwner {
-  /** A batch was written (`error` unset) or failed; `callbacks` are its items' `done`s. */
-  onBatchWritten(
-    error: Error | null | undefined,
-    callbacks: readonly (() => void)[] | undefined,
-    notify: boolean,
-  ): void;
-}
-
 /** Sinks holding frames of this tick: the one end-of-tick mechanism, one `nextTick` for all. */
 let dirty: WebSocketSink[] = [];
 
@@ -50,52 +40,60 @@ function sendOptions(binary: boolean, compress: boolean) {
  *
  * The two paths are never mixed on one connection, so frame order never depends on who
  * flushes first. `close` flushes before ws writes its close frame.
+ *
+ * The WebSocket transport is a sink (it extends this class) rather than holding one: one
+ * object per connection, not two (a connection's idle memory is measured).
  */
-export class WebSocketSink {
-  readonly #ws: WebSocket;
+export abstract class WebSocketSink {
+  protected readonly ws: WebSocket;
   readonly #socket: Duplex;
-  readonly #owner: SinkOwner;
   /** No extension negotiated: frames are built here and written by this sink. */
-  readonly raw: boolean;
+  readonly #raw: boolean;
   #chunks: Buffer[] | undefined;
   #bytes = 0;
   #callbacks: (() => void)[] | undefined;
   #notify = false;
 
-  constructor(ws: WebSocket, socket: Duplex, owner: SinkOwner) {
-    this.#ws = ws;
+  constructor(ws: WebSocket, socket: Duplex) {
+    this.ws = ws;
     this.#socket = socket;
-    this.#owner = owner;
-    this.raw = ws.extensions === "";
+    this.#raw = ws.extensions === "";
   }
 
+  /** A batch was written (`error` unset) or failed; `callbacks` are its items' `done`s. */
+  protected abstract onBatchWritten(
+    error: Error | null | undefined,
+    callbacks: readonly (() => void)[] | undefined,
+    notify: boolean,
+  ): void;
+
   /** Bytes given to the sink and not yet to the operating system. */
-  bufferedBytes(): number {
+  protected queuedBytes(): number {
     // Without an extension ws's sender never holds frames: its bufferedAmount is the
     // socket's, so skip the getter chain.
-    return this.raw ? this.#socket.writableLength + this.#bytes : this.#ws.bufferedAmount;
+    return this.#raw ? this.#socket.writableLength + this.#bytes : this.ws.bufferedAmount;
   }
 
   /** One Engine.IO packet's WebSocket message (text, or binary bytes). */
-  message(
+  protected queueMessage(
     data: string | Uint8Array,
     compress: boolean,
     notify: boolean,
     done: (() => void) | undefined,
   ): void {
     const binary = typeof data !== "string";
-    if (this.raw) this.#push(frameMessage(data, binary), notify, done);
+    if (this.#raw) this.#push(frameMessage(data, binary), notify, done);
     else this.#send(data, binary, compress, notify, done);
   }
 
   /** One frame of a broadcast, framed once for every recipient. */
-  cached(
+  protected queueCached(
     frame: CachedFrame,
     compress: boolean,
     notify: boolean,
     done: (() => void) | undefined,
   ): void {
-    if (this.raw) this.#push(framedBytes(frame), notify, done);
+    if (this.#raw) this.#push(framedBytes(frame), notify, done);
     else this.#send(frame.data, frame.binary, compress, notify, done);
   }
 
@@ -119,7 +117,7 @@ export class WebSocketSink {
     const written =
       callbacks === undefined && !notify
         ? undefined
-        : (error: Error | null | undefined) => this.#owner.onBatchWritten(error, callbacks, notify);
+        : (error: Error | null | undefined) => this.onBatchWritten(error, callbacks, notify);
     if (chunks.length === 1) {
       socket.write(chunks[0] as Buffer, written);
     } else if (bytes <= COALESCE_LIMIT) {
@@ -134,7 +132,7 @@ export class WebSocketSink {
   }
 
   /** Forgets what is queued (the transport failed). */
-  drop(): void {
+  protected dropQueue(): void {
     this.#chunks = undefined;
     this.#bytes = 0;
     this.#callbacks = undefined;
@@ -169,7 +167,7 @@ export class WebSocketSink {
       done === undefined && !notify
         ? undefined
         : (error?: Error) =>
-            this.#owner.onBatchWritten(error, done === undefined ? undefined : [done], notify);
-    this.#ws.send(data, sendOptions(binary, compress), written);
+            this.onBatchWritten(error, done === undefined ? undefined : [done], notify);
+    this.ws.send(data, sendOptions(binary, compress), written);
   }
 }

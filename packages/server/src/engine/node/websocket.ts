@@ -2,6 +2,7 @@ import type { Duplex } from "node:stream";
 import { ProtocolError } from "@parley/protocol";
 import type { WebSocket, RawData as WsRawData } from "ws";
 import { debugLog } from "../../debug.js";
+import type { TransportName } from "../core/contract.js";
 import {
   isPrepared,
   type OutgoingItem,
@@ -11,7 +12,7 @@ import {
 import { TRANSPORTS } from "../core/transports.js";
 import { ENGINE_V4_WEBSOCKET } from "../websocket-format.js";
 import type { CachedFrame, WebSocketFormat } from "../wire-format.js";
-import { type SinkOwner, WebSocketSink } from "./websocket-sink.js";
+import { WebSocketSink } from "./websocket-sink.js";
 
 const log = debugLog("parley:engine:ws", "engine:ws");
 
@@ -48,16 +49,13 @@ function logItem(item: OutgoingItem): void {
  * Engine.IO over a `ws` WebSocket. Per-connection handlers are shared functions that find their
  * transport through a symbol on the socket, so a connection allocates no listener closures.
  */
-export class WebSocketTransport implements Transport, SinkOwner {
+export class WebSocketTransport extends WebSocketSink implements Transport {
   readonly name = "websocket" as const;
-  readonly duplex = true;
-  readonly upgradesTo = TRANSPORTS.websocket.upgradesTo;
-  readonly #ws: OwnedWebSocket;
+  declare readonly duplex: boolean;
+  declare readonly upgradesTo: readonly TransportName[];
   readonly #deflate: boolean;
   /** The session's wire format (Engine.IO v4, or v3's), fixed when the WebSocket arrived. */
   readonly #format: WebSocketFormat;
-  /** Every data frame leaves through it, in order (see `websocket-sink.ts`). */
-  readonly #frames: WebSocketSink;
   #sink: TransportSink | null = null;
   #closed = false;
 
@@ -71,11 +69,11 @@ export class WebSocketTransport implements Transport, SinkOwner {
     deflate: boolean,
     format: WebSocketFormat = ENGINE_V4_WEBSOCKET,
   ) {
-    this.#ws = ws as OwnedWebSocket;
+    // Every data frame leaves through the sink, in order (see `websocket-sink.ts`).
+    super(ws, socket);
     this.#deflate = deflate;
     this.#format = format;
-    this.#frames = new WebSocketSink(ws, socket, this);
-    this.#ws[kTransport] = this;
+    (ws as OwnedWebSocket)[kTransport] = this;
     ws.on("message", WebSocketTransport.#handleMessage);
     ws.on("error", WebSocketTransport.#handleError);
     ws.on("close", WebSocketTransport.#handleClose);
@@ -86,11 +84,11 @@ export class WebSocketTransport implements Transport, SinkOwner {
   }
 
   get writable(): boolean {
-    return !this.#closed && this.#ws.readyState === 1;
+    return !this.#closed && this.ws.readyState === 1;
   }
 
   bufferedBytes(): number {
-    return this.#frames.bufferedBytes();
+    return this.queuedBytes();
   }
 
   write(items: readonly OutgoingItem[], done?: () => void): void {
@@ -103,25 +101,19 @@ export class WebSocketTransport implements Transport, SinkOwner {
 
   writeItem(item: OutgoingItem, notifyDrain: boolean, done?: () => void): void {
     if (!this.writable) return;
-    const sink = this.#frames;
     if (isPrepared(item)) {
       // Broadcasts are not logged per recipient: the per-recipient path stays a push.
       const compress = this.#deflate && item.options.compress === true;
       const frames = this.#format.frames(item);
       const last = frames.length - 1;
       for (let f = 0; f < last; f++)
-        sink.cached(frames[f] as CachedFrame, compress, false, undefined);
-      sink.cached(frames[last] as CachedFrame, compress, notifyDrain, done);
+        this.queueCached(frames[f] as CachedFrame, compress, false, undefined);
+      this.queueCached(frames[last] as CachedFrame, compress, notifyDrain, done);
       return;
     }
     if (log.enabled) logItem(item);
     const compress = this.#deflate && item.compress !== false;
-    sink.message(this.#format.encode(item), compress, notifyDrain, done);
-  }
-
-  /** @internal Hands the frames queued this tick to the socket now (see `WebSocketSink#flush`). */
-  flush(): void {
-    this.#frames.flush();
+    this.queueMessage(this.#format.encode(item), compress, notifyDrain, done);
   }
 
   /** Nothing replaces a WebSocket: leaving it is closing it. */
@@ -132,31 +124,31 @@ export class WebSocketTransport implements Transport, SinkOwner {
   close(): void {
     if (this.#closed) return;
     // What the session wrote goes out before ws's close frame.
-    this.#frames.flush();
+    this.flush();
     this.#closed = true;
-    this.#ws.close();
+    this.ws.close();
   }
 
-  onBatchWritten(
+  protected onBatchWritten(
     error: Error | null | undefined,
     callbacks: readonly (() => void)[] | undefined,
     notify: boolean,
   ): void {
-    if (this.#closed || this.#sink === null) return;
     if (error) {
       this.#fail(error);
       return;
     }
-    if (notify && this.#frames.bufferedBytes() === 0) this.#sink.onTransportDrain(this);
+    // Send callbacks run once their bytes are written, even if the session closed since.
+    if (notify && !this.#closed && this.queuedBytes() === 0) this.#sink?.onTransportDrain(this);
     if (callbacks !== undefined) for (const callback of callbacks) callback();
   }
 
   #fail(err: Error): void {
     if (this.#closed) return;
     if (log.enabled) log("error: %s", err.message);
-    this.#frames.drop();
+    this.dropQueue();
     this.#closed = true;
-    this.#ws.close();
+    this.ws.close();
     this.#sink?.onTransportError(this, "transport error", err);
   }
 
@@ -166,9 +158,9 @@ export class WebSocketTransport implements Transport, SinkOwner {
     const packet = this.#format.decode(toBuffer(data), isBinary);
     if (packet instanceof ProtocolError) {
       if (log.enabled) log("parse error: %s", packet.message);
-      this.#frames.drop();
+      this.dropQueue();
       this.#closed = true;
-      this.#ws.close(1002, "parse error");
+      this.ws.close(1002, "parse error");
       this.#sink.onTransportError(this, "parse error", packet);
       return;
     }
@@ -193,3 +185,9 @@ export class WebSocketTransport implements Transport, SinkOwner {
     transport.#sink?.onTransportClose(transport);
   };
 }
+
+// Capabilities are constants of the kind: on the prototype, not a field per connection.
+Object.defineProperties(WebSocketTransport.prototype, {
+  duplex: { value: TRANSPORTS.websocket.duplex },
+  upgradesTo: { value: TRANSPORTS.websocket.upgradesTo },
+});
