@@ -1,3 +1,5 @@
+import type { SessionBinding } from "./core/session-binding.js";
+import type { HeaderMap } from "./cors.js";
 import type { CookieOptions } from "./options.js";
 
 // RFC 6265 token / cookie-av characters: no controls, no separators that end an attribute.
@@ -55,4 +57,31 @@ export function serializeCookie(sid: string, opts: CookieOptions): string {
   else if (site === "lax") out += "; SameSite=Lax";
   else if (site === "none") out += "; SameSite=None";
   return out;
+}
+
+/** Appends one `Set-Cookie` value after any already set (a middleware's: express-session's). */
+function appendSetCookie(headers: HeaderMap, value: string): void {
+  const prior = headers["Set-Cookie"];
+  headers["Set-Cookie"] = prior === undefined ? [value] : [...[prior].flat(), value];
+}
+
+/**
+ * Adds a handshake answer's cookies, whatever the runtime: the session id's (unless `cookie:
+ * false`) and, with `sessionBinding: "cookie"`, the binding token's for the handshake `native`.
+ */
+export function addHandshakeCookies(
+  headers: HeaderMap,
+  sid: string,
+  native: object,
+  options: {
+    readonly cookie: CookieOptions | false;
+    readonly sessionBinding: SessionBinding<CookieOptions> | null;
+  },
+): void {
+  if (options.cookie !== false) appendSetCookie(headers, serializeCookie(sid, options.cookie));
+  const binding = options.sessionBinding;
+  const bound = binding?.cookieValue(native);
+  if (binding != null && bound !== undefined) {
+    appendSetCookie(headers, serializeCookie(bound, binding.cookie));
+  }
 }

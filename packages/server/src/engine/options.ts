@@ -4,6 +4,7 @@ import { DEFAULT_LIMITS, type RawData } from "@parley/protocol";
 import { type PerMessageDeflateOptions, WebSocketServer } from "ws";
 import type { EngineRateLimitOptions } from "../rate-limit/options.js";
 import type { TransportName } from "./contract.js";
+import { serializeCookie } from "./cookie.js";
 import { SessionBinding, type SessionBindingOption } from "./core/session-binding.js";
 
 /** Value the `cors.origin` option (or its callback) may take. */
@@ -272,6 +273,11 @@ export function resolveOptions(opts: EngineOptions): ResolvedOptions {
   const pingInterval = positive("pingInterval", opts.pingInterval, 25_000);
   const pingTimeout = positive("pingTimeout", opts.pingTimeout, 20_000);
   const maxHttpBufferSize = positive("maxHttpBufferSize", opts.maxHttpBufferSize, 1e6);
+  const resolvedCookie = cookie === false ? false : cookie === true ? {} : cookie;
+  const sessionBinding = SessionBinding.from<CookieOptions>(opts.sessionBinding);
+  // A misconfigured cookie (name, path, domain, encoder…) throws here, not at the first handshake.
+  if (resolvedCookie !== false) serializeCookie("check", resolvedCookie);
+  if (sessionBinding?.mode === "cookie") serializeCookie("check", sessionBinding.cookie);
   return {
     path: normalizePath(opts.path, opts.addTrailingSlash ?? true),
     pingInterval,
@@ -290,7 +296,7 @@ export function resolveOptions(opts: EngineOptions): ResolvedOptions {
     httpCompression: resolveCompression(compression),
     cors: cors === false ? false : cors === true ? { origin: "*" } : cors,
     allowRequest: opts.allowRequest,
-    cookie: cookie === false ? false : cookie === true ? {} : cookie,
+    cookie: resolvedCookie,
     maxBufferedBytes: positive(
       "maxBufferedBytes",
       opts.maxBufferedBytes,
@@ -303,7 +309,7 @@ export function resolveOptions(opts: EngineOptions): ResolvedOptions {
     ),
     initialPacket: resolveInitialPacket(opts.initialPacket),
     allowEIO3: allowEIO3Of(opts.allowEIO3),
-    sessionBinding: SessionBinding.from<CookieOptions>(opts.sessionBinding),
+    sessionBinding,
   };
 }
 

@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import { debugLog } from "../../debug.js";
 import type { EngineConnection, HandshakeRequestInfo } from "../contract.js";
-import { serializeCookie } from "../cookie.js";
+import { addHandshakeCookies } from "../cookie.js";
 import type { EngineClients } from "../core/client-table.js";
 import { EngineCore } from "../core/engine-core.js";
 import { isRefusal, type Refusal } from "../core/errors.js";
@@ -100,10 +100,6 @@ export class BunEngine extends EventEmitter<EngineEvents> {
     const options = resolveOptions(opts);
     this.options = options;
     this.opts = givenOptions(opts);
-    if (options.cookie !== false) serializeCookie("check", options.cookie);
-    if (options.sessionBinding?.mode === "cookie") {
-      serializeCookie("check", options.sessionBinding.cookie);
-    }
     this.#cors = options.cors === false ? null : new Cors(options.cors);
     this.#matches = pathMatcher(options.path);
     // The request a session keeps (`conn.request`, what allowRequest and generateId get) is
@@ -414,18 +410,7 @@ export class BunEngine extends EventEmitter<EngineEvents> {
   ): void {
     try {
       if (sid !== undefined) {
-        if (cookie && this.options.cookie !== false) {
-          const prior = headers["Set-Cookie"];
-          const value = serializeCookie(sid, this.options.cookie);
-          headers["Set-Cookie"] = prior === undefined ? [value] : [...[prior].flat(), value];
-        }
-        const binding = cookie ? this.options.sessionBinding : null;
-        const bound = binding?.cookieValue(req);
-        if (binding != null && bound !== undefined) {
-          const prior = headers["Set-Cookie"];
-          const set = serializeCookie(bound, binding.cookie);
-          headers["Set-Cookie"] = prior === undefined ? [set] : [...[prior].flat(), set];
-        }
+        if (cookie) addHandshakeCookies(headers, sid, req, this.options);
         this.emit("initial_headers", headers, asIncoming(req));
       }
       this.emit("headers", headers, asIncoming(req));

@@ -6,7 +6,7 @@ import { WebSocketServer } from "ws";
 import { debugLog } from "../../debug.js";
 import { ConnectionAdmission } from "../../rate-limit/connection-admission.js";
 import type { EngineConnection, HandshakeRequestInfo } from "../contract.js";
-import { serializeCookie } from "../cookie.js";
+import { addHandshakeCookies } from "../cookie.js";
 import type { EngineClients } from "../core/client-table.js";
 import { EngineCore } from "../core/engine-core.js";
 import { isRefusal, type Refusal } from "../core/errors.js";
@@ -108,10 +108,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     const options = resolveOptions(opts);
     this.options = options;
     this.opts = givenOptions(opts);
-    if (options.cookie !== false) serializeCookie("check", options.cookie);
-    if (options.sessionBinding?.mode === "cookie") {
-      serializeCookie("check", options.sessionBinding.cookie);
-    }
     this.#cors = options.cors === false ? null : new Cors(options.cors);
     this.#admission = ConnectionAdmission.from(opts.rateLimit?.connections, (req, context) =>
       this.#emitConnectionError(req, { code: EngineErrorCode.FORBIDDEN, context: { ...context } }),
@@ -541,19 +537,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   ): void {
     try {
       if (sid !== undefined) {
-        if (cookie && this.options.cookie !== false) {
-          // After any cookie a middleware set for this response (express-session's).
-          const prior = headers["Set-Cookie"];
-          const cookie = serializeCookie(sid, this.options.cookie);
-          headers["Set-Cookie"] = prior === undefined ? [cookie] : [...[prior].flat(), cookie];
-        }
-        const binding = cookie ? this.options.sessionBinding : null;
-        const bound = binding?.cookieValue(req);
-        if (binding != null && bound !== undefined) {
-          const prior = headers["Set-Cookie"];
-          const set = serializeCookie(bound, binding.cookie);
-          headers["Set-Cookie"] = prior === undefined ? [set] : [...[prior].flat(), set];
-        }
+        if (cookie) addHandshakeCookies(headers, sid, req, this.options);
         this.emit("initial_headers", headers, req);
       }
       this.emit("headers", headers, req);
