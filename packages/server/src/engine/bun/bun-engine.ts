@@ -22,6 +22,7 @@ import {
   resolveOptions,
 } from "../options.js";
 import { randomId } from "../random-id.js";
+import { reportEngineError } from "../report-error.js";
 import { ENGINE_V4_WEBSOCKET } from "../websocket-format.js";
 import type {
   BunServeOptions,
@@ -420,15 +421,7 @@ export class BunEngine extends EventEmitter<EngineEvents> {
   }
 
   #reportError(error: unknown): void {
-    if (this.listenerCount("error") > 0) {
-      try {
-        this.emit("error", error);
-        return;
-      } catch {
-        // fall through to the console
-      }
-    }
-    console.error("[parley/engine] unhandled error in a handler:", error);
+    reportEngineError(this, error);
   }
 }
 

@@ -40,6 +40,7 @@ import {
   resolveOptions,
 } from "../options.js";
 import { randomId } from "../random-id.js";
+import { reportEngineError } from "../report-error.js";
 import type { SessionRelay } from "../session-relay.js";
 import { UpgradeResponse } from "../upgrade-response.js";
 import { type PollingHost, PollingTransport } from "./polling.js";
@@ -550,14 +551,6 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #reportLate = (error: unknown): void => this.#reportError(error);
 
   #reportError(error: unknown): void {
-    if (this.listenerCount("error") > 0) {
-      try {
-        this.emit("error", error);
-        return;
-      } catch {
-        // fall through to the console
-      }
-    }
-    console.error("[parley/engine] unhandled error in a handler:", error);
+    reportEngineError(this, error);
   }
 }
