@@ -24,7 +24,7 @@ const UNIQUE_HEADERS: ReadonlySet<string> = new Set([
 let currentStrings = new Map<string, string>();
 let previousStrings = new Map<string, string>();
 
-function shared(value: string): string {
+export function shared(value: string): string {
   if (value.length > MAX_SHARED_LENGTH) return value;
   const current = currentStrings.get(value);
   if (current !== undefined) return current;
@@ -38,7 +38,7 @@ function shared(value: string): string {
 }
 
 /** Replaces the string values of `headers` by shared equal strings, in place. */
-function shareHeaderValues(headers: IncomingHttpHeaders): void {
+export function shareHeaderValues(headers: IncomingHttpHeaders): void {
   for (const name of Object.keys(headers)) {
     const value = headers[name];
     if (typeof value === "string" && !UNIQUE_HEADERS.has(name)) headers[name] = shared(value);
@@ -46,7 +46,7 @@ function shareHeaderValues(headers: IncomingHttpHeaders): void {
 }
 
 /** The same for `rawHeaders` (names, and the values of headers that are not unique). */
-function shareRawHeaders(raw: string[]): void {
+export function shareRawHeaders(raw: string[]): void {
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = shared(raw[i] as string);
     raw[i] = name;
@@ -91,15 +91,18 @@ export function retainHandshakeRequest(req: IncomingMessage): IncomingMessage {
   shareHeaderValues(req.headers);
   shareRawHeaders(req.rawHeaders);
   leanEvents(req);
-  if (!Object.hasOwn(req, "_query")) {
-    Object.defineProperty(req, "_query", {
-      get: readQuery,
-      set: writeQuery,
-      enumerable: true,
-      configurable: true,
-    });
-  }
+  if (!Object.hasOwn(req, "_query")) lazyEngineQuery(req);
   return req;
+}
+
+/** Gives `req` engine.io's `_query`, parsed from its URL on first read (see readQuery). */
+export function lazyEngineQuery(req: IncomingMessage): void {
+  Object.defineProperty(req, "_query", {
+    get: readQuery,
+    set: writeQuery,
+    enumerable: true,
+    configurable: true,
+  });
 }
 
 /** The handshake request as `socket.handshake` reads it. */

@@ -17,13 +17,21 @@ const log = debugLog("parley:engine", "engine");
  * runtime's objects (requests, sockets, its WebSocket server) and the engine's public events;
  * the core calls these, never the other way round.
  */
-export interface CoreHost<Req, Info extends HandshakeInfo = HandshakeInfo> {
+export interface CoreHost<Req, Info extends HandshakeInfo = HandshakeInfo, Kept = Req> {
   /** A new session id for this handshake (the user's `generateId`); may be a promise. */
   generateId(req: Req): unknown;
   /** The handshake request as `socket.handshake` reads it, made on demand per session. */
-  handshakeInfo(req: Req): Info;
-  /** Readies a handshake request to be kept for its session's life (or returns it as is). */
-  retainRequest(req: Req): Req;
+  handshakeInfo(kept: Kept): Info;
+  /**
+   * What a session keeps of its handshake request for its life: the request, readied (or as
+   * is), or a compact record of it that `requestOf` turns back into one.
+   */
+  retainRequest(req: Req): Kept;
+  /**
+   * The request a session kept, for `conn.request`. Required when `Kept` is not the request
+   * itself; it must return the same object on every call for one kept value.
+   */
+  requestOf?(kept: Kept): Req;
   /** A session completed its handshake (the engine's `connection` event). */
   onConnection(session: Session<Req, Info>): void;
   /** A session closed and left the table (the front releases what it counted for it). */
@@ -43,15 +51,15 @@ function idError(error: unknown): Refusal {
  * to `openSession` (a handshake) or `Session#startProbe` (an upgrade). See "The engine core
  * and its fronts" in docs/ARCHITECTURE.md for the whole contract.
  */
-export class EngineCore<Req, Info extends HandshakeInfo = HandshakeInfo> {
+export class EngineCore<Req, Info extends HandshakeInfo = HandshakeInfo, Kept = Req> {
   readonly options: CoreOptions<Req>;
   readonly sessions = new ClientTable<Session<Req, Info>>();
   readonly wheel: HeartbeatWheel;
-  readonly #host: CoreHost<Req, Info>;
+  readonly #host: CoreHost<Req, Info, Kept>;
   readonly #sessionHost: SessionHost<Req, Info> & { packetHook: PacketHook | null };
   readonly #verifyContext: VerifyContext<Req, Info>;
 
-  constructor(options: CoreOptions<Req>, host: CoreHost<Req, Info>) {
+  constructor(options: CoreOptions<Req>, host: CoreHost<Req, Info, Kept>) {
     this.options = options;
     this.#host = host;
     this.wheel = new HeartbeatWheel(
@@ -62,7 +70,12 @@ export class EngineCore<Req, Info extends HandshakeInfo = HandshakeInfo> {
       options,
       wheel: this.wheel,
       packetHook: null,
-      handshakeInfo: (req) => host.handshakeInfo(req),
+      // A session's kept value is always what this host's retainRequest returned: a Kept.
+      handshakeInfo: (kept) => host.handshakeInfo(kept as Kept),
+      requestOf:
+        host.requestOf === undefined
+          ? (kept) => kept as Req
+          : (kept) => (host.requestOf as (k: Kept) => Req)(kept as Kept),
       onSessionClosed: (session) => {
         if (sessions.get(session.id) === session) ClientTable.remove(sessions, session.id);
         host.onSessionClosed?.(session);
@@ -129,11 +142,11 @@ export class EngineCore<Req, Info extends HandshakeInfo = HandshakeInfo> {
     transport: Transport,
     protocol: 3 | 4,
   ): Session<Req, Info> {
-    const request = this.#host.retainRequest(req.native);
+    const kept = this.#host.retainRequest(req.native);
     const session = new Session(
       this.#sessionHost,
       id,
-      request,
+      kept,
       req.remoteAddress,
       transport,
       protocol,

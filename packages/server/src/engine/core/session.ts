@@ -29,10 +29,15 @@ export interface SessionHost<Req = unknown, Info extends HandshakeInfo = Handsha
   /** The engine's packet hook (see `PacketHook`); null when none, one field read per packet. */
   readonly packetHook: PacketHook | null;
   /**
-   * The handshake request as `socket.handshake` reads it, made on demand from the kept
-   * request (so an idle session holds no second object for it). Runtime-specific.
+   * The handshake request as `socket.handshake` reads it, made on demand from what the
+   * session kept of it (so an idle session holds no second object). Runtime-specific.
    */
-  handshakeInfo(request: Req): Info;
+  handshakeInfo(kept: unknown): Info;
+  /**
+   * The runtime's request from what the session kept (`retainRequest`'s result): the kept
+   * object itself, or one the front builds on first read and returns from then on.
+   */
+  requestOf(kept: unknown): Req;
   onSessionClosed(session: Session<Req, Info>): void;
   /** A user handler threw: report it without letting it unwind into the transport. */
   reportError(error: unknown, session: Session<Req, Info>): void;
@@ -62,11 +67,6 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
 {
   readonly id: string;
   /**
-   * The handshake request itself (engine.io's `socket.request`): the object middlewares and
-   * `allowRequest` saw, so fields they add, now or later (`req.session`), are all there.
-   */
-  readonly request: Req;
-  /**
    * Engine.IO revision the peer speaks: 4, or 3 with `allowEIO3` (the peer pings, we answer;
    * see `eio3/heartbeat.ts`). Fixed at the handshake, like the transports' wire format.
    */
@@ -77,6 +77,8 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
   /** Owned by the heartbeat wheel. */
   heartbeatTick = -1;
   readonly #host: SessionHost<Req, Info>;
+  /** What the front kept of the handshake request (see `request`). */
+  readonly #kept: unknown;
   #transport: Transport;
   #state: ConnectionState = "opening";
   #queue: OutgoingItem[] = [];
@@ -98,13 +100,13 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
   #upgraded = false;
 
   /**
-   * @param request the runtime's request object, kept for the session's life (a front readies
-   *   it first: Node's shares its strings, see `node/handshake-request.ts`).
+   * @param kept what the front keeps of the handshake request for the session's life (its
+   *   `retainRequest`: the request itself, or a compact record of it; see `request`).
    */
   constructor(
     host: SessionHost<Req, Info>,
     id: string,
-    request: Req,
+    kept: unknown,
     remoteAddress: string,
     transport: Transport,
     protocol: 3 | 4 = 4,
@@ -115,15 +117,25 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
     leanEvents(this);
     this.#host = host;
     this.id = id;
-    this.request = request;
+    this.#kept = kept;
     this.remoteAddress = remoteAddress;
     this.#transport = transport;
     transport.bind(this);
   }
 
+  /**
+   * The handshake request itself (engine.io's `socket.request`): the object middlewares and
+   * `allowRequest` saw, so fields they add, now or later (`req.session`), are all there. A
+   * front that kept only a record (nothing saw the request) builds it on first read; the
+   * same object from then on.
+   */
+  get request(): Req {
+    return this.#host.requestOf(this.#kept);
+  }
+
   /** The handshake request as `socket.handshake` reads it (url, headers, TLS or not). */
   get handshakeRequest(): Info {
-    return this.#host.handshakeInfo(this.request);
+    return this.#host.handshakeInfo(this.#kept);
   }
 
   get transport(): Transport {

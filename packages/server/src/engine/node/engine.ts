@@ -14,7 +14,7 @@ import type { PacketHook, RoomPublisher } from "../core/hooks.js";
 import type { Session } from "../core/session.js";
 import { Cors, type HeaderMap } from "../cors.js";
 import { engineProtocolOf, v3PollingFormat, v3WebSocketFormat } from "../eio3/index.js";
-import { handshakeInfo, retainHandshakeRequest } from "../handshake-request.js";
+import { retainHandshakeRequest } from "../handshake-request.js";
 import {
   type EngineConnectionError,
   EngineErrorCode,
@@ -43,6 +43,13 @@ import { randomId } from "../random-id.js";
 import { reportEngineError } from "../report-error.js";
 import type { SessionRelay } from "../session-relay.js";
 import { UpgradeResponse } from "../upgrade-response.js";
+import {
+  type KeptRequest,
+  keptInfo,
+  keptRequest,
+  NodeHandshake,
+  untouched,
+} from "./handshake-record.js";
 import { type PollingHost, PollingTransport } from "./polling.js";
 import { nodeRequest } from "./request.js";
 import { WebSocketTransport } from "./websocket.js";
@@ -91,7 +98,7 @@ export class Engine extends EventEmitter<EngineEvents> {
    * Node, whose fan-out is the adapter's loop over recipients.
    */
   readonly roomPublisher: RoomPublisher | null = null;
-  readonly #core: EngineCore<IncomingMessage, HandshakeRequestInfo>;
+  readonly #core: EngineCore<IncomingMessage, HandshakeRequestInfo, KeptRequest>;
   readonly #cors: Cors | null;
   readonly #pollingHost: PollingHost;
   /** Per-address handshake limits (`rateLimit.connections`); null when not configured. */
@@ -103,6 +110,12 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #middlewares: EngineMiddleware[] = [];
   /** Upgrades that ran middlewares → their response, whose headers join the 101's. */
   readonly #upgradeResponses = new WeakMap<IncomingMessage, UpgradeResponse>();
+  /**
+   * Whether options hand every handshake request to user code (`allowRequest`, a CORS
+   * delegate) or key something on it for the session's life (`sessionBinding`, per-address
+   * limits): then sessions keep the request itself (see #retain).
+   */
+  readonly #optionsSeeRequest: boolean;
 
   constructor(opts: EngineOptions = {}) {
     super();
@@ -113,10 +126,16 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#admission = ConnectionAdmission.from(opts.rateLimit?.connections, (req, context) =>
       this.#emitConnectionError(req, { code: EngineErrorCode.FORBIDDEN, context: { ...context } }),
     );
-    this.#core = new EngineCore<IncomingMessage, HandshakeRequestInfo>(options, {
+    this.#optionsSeeRequest =
+      options.allowRequest !== undefined ||
+      typeof options.cors === "function" ||
+      options.sessionBinding !== null ||
+      this.#admission !== null;
+    this.#core = new EngineCore<IncomingMessage, HandshakeRequestInfo, KeptRequest>(options, {
       generateId: (req) => this.generateId(req),
-      handshakeInfo,
-      retainRequest: retainHandshakeRequest,
+      handshakeInfo: keptInfo,
+      retainRequest: (req) => this.#retain(req),
+      requestOf: keptRequest,
       onConnection: (session) => this.#announce(session),
       onSessionClosed: (session) => this.#admission?.closed(session.request),
       reportError: (error) => this.#reportError(error),
@@ -443,6 +462,25 @@ export class Engine extends EventEmitter<EngineEvents> {
     // while the socket is still corked, so it leaves in one write with the 101.
     transport?.flush();
     if (corkable && !socket.destroyed) socket.uncork();
+  }
+
+  /**
+   * What a new session keeps of its handshake request. The request itself when user code may
+   * hold it or have changed it (middlewares ran on it, `allowRequest`, a `generateId` of the
+   * user's, header events, a trace on the object — see untouched), so that `socket.request`
+   * is that very object (`express-session`'s `req.session.reload()` needs it). Otherwise,
+   * nobody else has it: a compact record that builds an equal request on first read (see
+   * NodeHandshake), ~500 bytes less per idle connection.
+   */
+  #retain(req: IncomingMessage): KeptRequest {
+    const observed =
+      this.#optionsSeeRequest ||
+      this.#middlewares.length !== 0 ||
+      this.generateId !== Engine.prototype.generateId ||
+      this.listenerCount("initial_headers") !== 0 ||
+      this.listenerCount("headers") !== 0 ||
+      !untouched(req);
+    return observed ? retainHandshakeRequest(req) : new NodeHandshake(req);
   }
 
   /** The upgrade goes ahead: the middlewares' headers are final, for ws's `headers` event. */

@@ -1,0 +1,188 @@
+import { type IncomingHttpHeaders, IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
+import type { HandshakeRequestInfo } from "../contract.js";
+import {
+  handshakeInfo,
+  lazyEngineQuery,
+  shared,
+  shareHeaderValues,
+  shareRawHeaders,
+} from "../handshake-request.js";
+
+/**
+ * Node's own enumerable fields of an IncomingMessage, read off a real instance so the list
+ * follows the Node version; `parser` is the one Node's HTTP server adds to upgrade requests.
+ * Any other own key was put there by code that ran before the engine kept the request.
+ */
+const NODE_FIELDS: ReadonlySet<string> = new Set([
+  ...Object.keys(new IncomingMessage(null as unknown as Socket)),
+  "parser",
+]);
+
+/**
+ * Whether no code but Node's and the engine's has left a trace on `req`: no field of its own
+ * (an `upgrade` / `request` listener, a framework in front), no listener on it. The Node front
+ * asks this after ruling out every hook that hands the request to user code (middlewares,
+ * `allowRequest`, `generateId`, header events…), which may keep it without a trace.
+ */
+export function untouched(req: IncomingMessage): boolean {
+  if ((req as unknown as { _eventsCount: number })._eventsCount !== 0) return false;
+  for (const key of Object.keys(req)) if (!NODE_FIELDS.has(key)) return false;
+  return true;
+}
+
+/**
+ * Raw header names in the order a client sent them, shared by every session whose client sends
+ * the same ones (a browser, or one client library, always does): with `headers`, they give
+ * back `rawHeaders` exactly when each name came once.
+ */
+class RawNames {
+  constructor(readonly names: readonly string[]) {}
+
+  rawHeaders(headers: IncomingHttpHeaders): string[] {
+    const names = this.names;
+    const raw: string[] = new Array(names.length * 2);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string;
+      raw[2 * i] = name;
+      raw[2 * i + 1] = headers[name.toLowerCase()] as string;
+    }
+    return raw;
+  }
+}
+
+/** Distinct name lists kept at most; past that the cache starts again (clients are few). */
+const MAX_NAME_LISTS = 64;
+let nameLists = new Map<string, RawNames>();
+
+/**
+ * The shared names of `raw`, or null when `raw` does not follow from its names and `headers`
+ * (a name twice, a value Node joined or dropped).
+ */
+function rawNamesOf(raw: readonly string[], headers: IncomingHttpHeaders): RawNames | null {
+  const names: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (headers[name.toLowerCase()] !== raw[i + 1]) return null;
+    names.push(name);
+  }
+  // Equal values for every name also rule out a repeated name: Node joins repeats.
+  if (Object.keys(headers).length !== names.length) return null;
+  const key = names.join("\n");
+  let found = nameLists.get(key);
+  if (found === undefined) {
+    if (nameLists.size >= MAX_NAME_LISTS) nameLists = new Map();
+    found = new RawNames(names.map(shared));
+    nameLists.set(key, found);
+  }
+  return found;
+}
+
+/** What `req.upgrade` usually is: an upgrade for a WebSocket handshake, not for a poll. */
+function usualUpgrade(headers: IncomingHttpHeaders): boolean {
+  return headers.upgrade !== undefined;
+}
+
+/** What a handshake request rarely differs in. */
+interface Uncommon {
+  readonly method: string;
+  readonly major: number;
+  readonly minor: number;
+  readonly upgrade: boolean;
+}
+
+/**
+ * The handshake request of a session that nothing but the engine saw, reduced to what gives it
+ * back: its URL and header values (strings shared between sessions), its socket (which the
+ * WebSocket transport holds anyway), the raw header names (shared), and method and version
+ * only when they are not the usual GET over HTTP/1.1 — ~80 bytes where the live request keeps
+ * its ReadableState, `rawHeaders` array and Node's fields (~600).
+ *
+ * `message` builds a genuine IncomingMessage equal to the one received (same socket, url,
+ * method, version, the very `headers` object, equal `rawHeaders`, `upgrade`, already complete
+ * and ended, `_query` as the engine gives it) on first read, and returns it from then on.
+ */
+export class NodeHandshake {
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly socket: Socket;
+  /** Shared names (see RawNames), or the request's own `rawHeaders` when they don't do. */
+  readonly #raw: RawNames | string[];
+  /** Undefined for the usual handshake: one field, not four. */
+  readonly #uncommon: Uncommon | undefined;
+  #message: IncomingMessage | undefined;
+
+  constructor(req: IncomingMessage) {
+    this.url = shared(req.url ?? "/");
+    // The same object (equal values, now shared strings): `socket.handshake.headers` too.
+    this.headers = req.headers;
+    shareHeaderValues(this.headers);
+    this.socket = req.socket;
+    const names = rawNamesOf(req.rawHeaders, this.headers);
+    if (names === null) shareRawHeaders(req.rawHeaders);
+    this.#raw = names ?? req.rawHeaders;
+    const method = req.method ?? "GET";
+    const major = req.httpVersionMajor;
+    const minor = req.httpVersionMinor;
+    const upgrade = (req as IncomingMessage & { upgrade: boolean }).upgrade;
+    if (method !== "GET" || major !== 1 || minor !== 1 || upgrade !== usualUpgrade(req.headers)) {
+      this.#uncommon = { method, major, minor, upgrade };
+    }
+    this.#message = undefined;
+  }
+
+  get message(): IncomingMessage {
+    let message = this.#message;
+    if (message === undefined) {
+      message = this.#build();
+      this.#message = message;
+    }
+    return message;
+  }
+
+  /** The handshake request as `socket.handshake` reads it, without building `message`. */
+  info(): HandshakeRequestInfo {
+    return {
+      url: this.url,
+      headers: this.headers,
+      secure: (this.socket as TLSSocket | null)?.encrypted === true,
+    };
+  }
+
+  #build(): IncomingMessage {
+    const message = new IncomingMessage(this.socket);
+    const uncommon = this.#uncommon;
+    const major = uncommon?.major ?? 1;
+    const minor = uncommon?.minor ?? 1;
+    message.httpVersionMajor = major;
+    message.httpVersionMinor = minor;
+    message.httpVersion = `${major}.${minor}`;
+    message.method = uncommon?.method ?? "GET";
+    message.url = this.url;
+    const raw = this.#raw;
+    message.rawHeaders = raw instanceof RawNames ? raw.rawHeaders(this.headers) : raw;
+    // Node's setter: this very object, not one parsed again from rawHeaders.
+    message.headers = this.headers;
+    (message as IncomingMessage & { upgrade: boolean }).upgrade =
+      uncommon?.upgrade ?? usualUpgrade(this.headers);
+    message.complete = true;
+    // A handshake has no body: reading it ends at once instead of waiting forever.
+    message.push(null);
+    lazyEngineQuery(message);
+    return message;
+  }
+}
+
+/** What a Node session keeps of its handshake request: the request, or its record. */
+export type KeptRequest = IncomingMessage | NodeHandshake;
+
+/** `conn.request`: the kept request, or the one its record builds (once). */
+export function keptRequest(kept: KeptRequest): IncomingMessage {
+  return kept instanceof NodeHandshake ? kept.message : kept;
+}
+
+/** `conn.handshakeRequest`, never building a request. */
+export function keptInfo(kept: KeptRequest): HandshakeRequestInfo {
+  return kept instanceof NodeHandshake ? kept.info() : handshakeInfo(kept);
+}
