@@ -1,4 +1,5 @@
 import type { ConnectionCloseReason, EngineConnection, PacketInfo } from "../engine/contract.js";
+import { leanEvents } from "../engine/lean-events.js";
 import type { AnyServer } from "./types.js";
 
 /** One point of the dashboard's history: gauges as they were, counters since start. */
@@ -111,6 +112,8 @@ export class Sampler {
 
   #listen(conn: EngineConnection, on: boolean): void {
     if (on) {
+      // A fast-mode table rather than the dictionary Node makes for a session without one.
+      leanEvents(conn);
       conn.on("packet", this.#onPacket);
       conn.on("packetCreate", this.#onPacketCreate);
       conn.once("close", this.#onClose);

@@ -23,3 +23,15 @@ export function leanEvents(emitter: EventEmitter): void {
   const internals = emitter as unknown as { _events: object; _eventsCount: number };
   if (internals._eventsCount === 0) internals._events = emptyTable();
 }
+
+/**
+ * For an EventEmitter that seldom gets a listener (an Engine.IO session: the Socket.IO layer
+ * is told through `_owner`, not events): no `_events` table at all until one is added. Node's
+ * EventEmitter reads an undefined `_events` as "no listener" everywhere and makes its table on
+ * the first `on` — a dictionary-mode one: code adding listeners to every session calls
+ * leanEvents first (metrics, dashboard).
+ */
+export function noEventsYet(emitter: EventEmitter): void {
+  const internals = emitter as unknown as { _events: object | undefined; _eventsCount: number };
+  if (internals._eventsCount === 0) internals._events = undefined;
+}

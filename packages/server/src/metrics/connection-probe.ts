@@ -1,4 +1,5 @@
 import type { ConnectionCloseReason, EngineConnection, PacketInfo } from "../engine/contract.js";
+import { leanEvents } from "../engine/lean-events.js";
 import type { MetricSet } from "./metric-set.js";
 import {
   ACK,
@@ -81,6 +82,8 @@ export class ConnectionProbe {
   #on(conn: EngineConnection, add: boolean): void {
     const l = this.#listeners;
     if (add) {
+      // A fast-mode table rather than the dictionary Node makes for a session without one.
+      leanEvents(conn);
       conn.on("packet", l.packet);
       conn.on("packetCreate", l.packetCreate);
       conn.on("overflow", l.overflow);

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { EnginePacket, RawData } from "@parley/protocol";
 import { debugLog } from "../../debug.js";
-import { leanEvents } from "../lean-events.js";
+import { noEventsYet } from "../lean-events.js";
 import type {
   Connection,
   ConnectionCloseReason,
@@ -53,6 +53,15 @@ interface Probe {
 
 const log = debugLog("parley:engine:socket", "engine:socket");
 
+/** Bits of `Session#flags`. */
+const FLUSH_SCHEDULED = 1;
+const AWAITING_PONG = 2;
+/** Traffic while a pong was due already pushed its deadline back once (engine.io). */
+const PONG_GRACE_USED = 4;
+/** The send buffer was over its limit at the last heartbeat. */
+const OVER_LIMIT = 8;
+const UPGRADED = 16;
+
 /** How long a closing polling session waits for the GET its close packet goes out on. */
 const POLLING_CLOSE_TIMEOUT = 30_000;
 
@@ -81,14 +90,13 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
   readonly #kept: unknown;
   #transport: Transport;
   #state: ConnectionState = "opening";
-  #queue: OutgoingItem[] = [];
+  /** Packets waiting for the transport; null while there are none (most of a session's life). */
+  #queue: OutgoingItem[] | null = null;
   #queuedBytes = 0;
   /** Send callbacks of the packets in `#queue`, in order; null while there are none. */
   #queueCallbacks: SendCallback[] | null = null;
-  #flushScheduled = false;
-  #awaitingPong = false;
-  #pongGraceUsed = false;
-  #overLimit = false;
+  /** The session's yes/no states (FLUSH_SCHEDULED…), one small integer: not a field each. */
+  #flags = 0;
   /**
    * While open: when the next ping is due, then, once sent, when its pong is due
    * (`performance.now()` time). While closing a polling session: when to give up on the GET
@@ -97,7 +105,6 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
    */
   #deadline = 0;
   #probe: Probe | null = null;
-  #upgraded = false;
 
   /**
    * @param kept what the front keeps of the handshake request for the session's life (its
@@ -113,14 +120,22 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
   ) {
     super();
     this.protocol = protocol;
-    // No dictionary-mode `_events` per session: see leanEvents.
-    leanEvents(this);
+    // No `_events` table per session until a listener comes: see noEventsYet.
+    noEventsYet(this);
     this.#host = host;
     this.id = id;
     this.#kept = kept;
     this.remoteAddress = remoteAddress;
     this.#transport = transport;
     transport.bind(this);
+  }
+
+  #has(flag: number): boolean {
+    return (this.#flags & flag) !== 0;
+  }
+
+  #set(flag: number, on: boolean): void {
+    this.#flags = on ? this.#flags | flag : this.#flags & ~flag;
   }
 
   /**
@@ -152,7 +167,7 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
   }
 
   get upgraded(): boolean {
-    return this.#upgraded;
+    return this.#has(UPGRADED);
   }
 
   /** Bytes waiting to be sent: the session's queue plus the transport's own buffer. */
@@ -165,7 +180,7 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
     const transport = this.#transport;
     return (
       this.#state === "open" &&
-      this.#queue.length === 0 &&
+      this.#queue === null &&
       this.#probe?.probing !== true &&
       transport.writable &&
       transport.bufferedBytes() === 0
@@ -241,7 +256,8 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
    * per-recipient path of a broadcast, so unobserved events cost nothing else.
    */
   #listens(event: keyof ConnectionEvents): boolean {
-    return (this as unknown as { _events: Record<string, unknown> })._events[event] !== undefined;
+    const events = (this as unknown as { _events?: Record<string, unknown> })._events;
+    return events !== undefined && events[event] !== undefined;
   }
 
   /**
@@ -294,7 +310,7 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
       this.#finish("send buffer overflow");
       return;
     }
-    if (transport.duplex && this.#queue.length === 0) {
+    if (transport.duplex && this.#queue === null) {
       // WebSocket writes go straight through; ws and the socket buffer them. A write
       // callback (for `drain`) costs per frame, so ask for one only if someone listens.
       if (this.#listens("flush")) this.#emit("flush", packetsOf([item]));
@@ -305,34 +321,36 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
       );
       return;
     }
-    this.#queue.push(item);
+    if (this.#queue === null) this.#queue = [item];
+    else this.#queue.push(item);
     this.#queuedBytes += size;
     if (callback !== undefined) {
       if (this.#queueCallbacks === null) this.#queueCallbacks = [callback];
       else this.#queueCallbacks.push(callback);
     }
-    if (!this.#flushScheduled && transport.writable && !holding) {
+    if (!this.#has(FLUSH_SCHEDULED) && transport.writable && !holding) {
       // Batch everything sent in this tick into one polling response.
-      this.#flushScheduled = true;
+      this.#set(FLUSH_SCHEDULED, true);
       process.nextTick(Session.#scheduledFlush, this);
     }
   }
 
   static #scheduledFlush<R, I extends HandshakeInfo>(session: Session<R, I>): void {
-    session.#flushScheduled = false;
+    session.#set(FLUSH_SCHEDULED, false);
     session.#flush();
   }
 
   #flush(): void {
-    if (this.#state === "closed" || this.#queue.length === 0) return;
+    const queue = this.#queue;
+    if (this.#state === "closed" || queue === null) return;
     if (this.#probe?.probing === true || !this.#transport.writable) return;
-    this.#writeQueue(this.#queue);
+    this.#writeQueue(queue);
   }
 
   /** Hands the queue (plus `extra`) to the transport, with the send callbacks of its packets. */
   #writeQueue(items: OutgoingItem[]): void {
     const callbacks = this.#queueCallbacks;
-    this.#queue = [];
+    this.#queue = null;
     this.#queuedBytes = 0;
     this.#queueCallbacks = null;
     if (this.#listens("flush")) this.#emit("flush", packetsOf(items));
@@ -377,11 +395,11 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
    * (`6\x1e1`); the session is closed cleanly, never dropped while the client still polls.
    */
   #closingPoll(): void {
-    if (this.#queue.length > 0) {
+    if (this.#queue !== null) {
       this.#writeQueue(this.#queue);
       return;
     }
-    this.#queue.push({ type: "noop" });
+    this.#queue = [{ type: "noop" }];
     this.#writeCloseAndFinish();
   }
 
@@ -390,7 +408,7 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
       // Closing the channel tells the peer; what is queued goes first.
       this.#flush();
     } else {
-      const items = this.#queue;
+      const items = this.#queue ?? [];
       items.push({ type: "close" });
       this.#writeQueue(items);
     }
@@ -404,7 +422,7 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
       log("sid %s: closed (%s)%s", this.id, reason, error ? ` ${error.message}` : "");
     this.#host.wheel.cancel(this);
     this.#abortProbe();
-    this.#queue = [];
+    this.#queue = null;
     this.#queuedBytes = 0;
     this.#queueCallbacks = null;
     this.#transport.close();
@@ -454,21 +472,21 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
       this.#finish("ping timeout");
       return;
     }
-    if (this.#awaitingPong) {
+    if (this.#has(AWAITING_PONG)) {
       this.#finish("ping timeout");
       return;
     }
     // A buffer over its limit two heartbeats running means the peer is not keeping up.
     const buffered = this.bufferedBytes;
     const over = buffered > opts.maxBufferedBytes;
-    if (over && this.#overLimit) {
+    if (over && this.#has(OVER_LIMIT)) {
       this.#finish("send buffer overflow");
       return;
     }
     if (over && this.#listens("overflow")) this.#emit("overflow", buffered);
-    this.#overLimit = over;
-    this.#awaitingPong = true;
-    this.#pongGraceUsed = false;
+    this.#set(OVER_LIMIT, over);
+    this.#set(AWAITING_PONG, true);
+    this.#set(PONG_GRACE_USED, false);
     if (log.enabled) log("sid %s: ping, expecting a pong within %dms", this.id, opts.pingTimeout);
     this.#created("ping", undefined, true);
     this.#enqueue({ type: "ping" }, 1, false, undefined);
@@ -499,7 +517,7 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
    * would have it; the shared timer rounds deadlines up to its tick and may not have fired.
    */
   _expireIfOverdue(): boolean {
-    if (this.#state !== "open" || !this.#awaitingPong || this.protocol !== 4) return false;
+    if (this.#state !== "open" || !this.#has(AWAITING_PONG) || this.protocol !== 4) return false;
     if (performance.now() < this.#deadline) return false;
     if (log.enabled) log("sid %s: pong overdue at a request", this.id);
     this.#finish("ping timeout");
@@ -512,11 +530,11 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
     // The wheel never fires early; the millisecond absorbs float rounding.
     if (now + 1 >= this.#deadline) {
       this.#finish("forced close");
-    } else if (this.#awaitingPong) {
+    } else if (this.#has(AWAITING_PONG)) {
       this.#finish("ping timeout");
     } else {
       // The ping itself is not sent (engine.io sends nothing while closing); its timeout runs.
-      this.#awaitingPong = true;
+      this.#set(AWAITING_PONG, true);
       const wait = Math.min(this.#host.options.pingTimeout, this.#deadline - now);
       this.#host.wheel.schedule(this, wait);
     }
@@ -533,9 +551,9 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
     if (log.enabled) log("sid %s: received %s", this.id, packet.type);
     this.#received(packet);
     if (this.#state !== "open") return;
-    if (this.#awaitingPong && !this.#pongGraceUsed && packet.type !== "pong") {
+    if (this.#has(AWAITING_PONG) && !this.#has(PONG_GRACE_USED) && packet.type !== "pong") {
       // Like engine.io: traffic while a pong is due proves liveness once per ping.
-      this.#pongGraceUsed = true;
+      this.#set(PONG_GRACE_USED, true);
       this.#expectPongWithin(this.#host.options.pingTimeout);
     }
     switch (packet.type) {
@@ -544,11 +562,11 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
         this.#emitMessage(packet.data === undefined ? "" : asBuffer(packet.data));
         break;
       case "pong":
-        if (!this.#awaitingPong) {
+        if (!this.#has(AWAITING_PONG)) {
           if (this.protocol === 3) this.#finish("transport error", invalidHeartbeat());
           break;
         }
-        this.#awaitingPong = false;
+        this.#set(AWAITING_PONG, false);
         this.#schedulePing(this.#host.options.pingInterval);
         this.#emit("heartbeat");
         break;
@@ -625,7 +643,7 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
         log(
           "sid %s: upgrade refused (%s), closing the WebSocket",
           this.id,
-          this.#upgraded
+          this.#has(UPGRADED)
             ? "already upgraded"
             : this.#probe !== null
               ? "already upgrading"
@@ -666,7 +684,7 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
       this.#probe = null;
       const previous = this.#transport;
       this.#transport = probe.transport;
-      this.#upgraded = true;
+      this.#set(UPGRADED, true);
       previous.discard();
       if (log.enabled) log("sid %s: upgraded to %s", this.id, probe.transport.name);
       this.#emit("upgrade", probe.transport);

@@ -84,8 +84,9 @@ function usualUpgrade(headers: IncomingHttpHeaders): boolean {
   return headers.upgrade !== undefined;
 }
 
-/** What a handshake request rarely differs in. */
+/** A handshake request whose rawHeaders or method, version or upgrade flag are unusual. */
 interface Uncommon {
+  readonly raw: RawNames | string[];
   readonly method: string;
   readonly major: number;
   readonly minor: number;
@@ -96,8 +97,8 @@ interface Uncommon {
  * The handshake request of a session that nothing but the engine saw, reduced to what gives it
  * back: its URL and header values (strings shared between sessions), its socket (which the
  * WebSocket transport holds anyway), the raw header names (shared), and method and version
- * only when they are not the usual GET over HTTP/1.1 — ~80 bytes where the live request keeps
- * its ReadableState, `rawHeaders` array and Node's fields (~600).
+ * only when they are not the usual GET over HTTP/1.1 — ~60 bytes besides the headers, where
+ * the live request keeps its ReadableState, `rawHeaders` array and Node's fields (~600).
  *
  * `message` builds a genuine IncomingMessage equal to the one received (same socket, url,
  * method, version, the very `headers` object, equal `rawHeaders`, `upgrade`, already complete
@@ -107,11 +108,11 @@ export class NodeHandshake {
   readonly url: string;
   readonly headers: IncomingHttpHeaders;
   readonly socket: Socket;
-  /** Shared names (see RawNames), or the request's own `rawHeaders` when they don't do. */
-  readonly #raw: RawNames | string[];
-  /** Undefined for the usual handshake: one field, not four. */
-  readonly #uncommon: Uncommon | undefined;
-  #message: IncomingMessage | undefined;
+  /**
+   * The rest, in one field (an idle connection's bytes are measured): the shared raw names
+   * for the usual request, the Uncommon parts otherwise, and once built, the request.
+   */
+  #rest: RawNames | Uncommon | IncomingMessage;
 
   constructor(req: IncomingMessage) {
     this.url = shared(req.url ?? "/");
@@ -121,23 +122,23 @@ export class NodeHandshake {
     this.socket = req.socket;
     const names = rawNamesOf(req.rawHeaders, this.headers);
     if (names === null) shareRawHeaders(req.rawHeaders);
-    this.#raw = names ?? req.rawHeaders;
     const method = req.method ?? "GET";
     const major = req.httpVersionMajor;
     const minor = req.httpVersionMinor;
     const upgrade = (req as IncomingMessage & { upgrade: boolean }).upgrade;
-    if (method !== "GET" || major !== 1 || minor !== 1 || upgrade !== usualUpgrade(req.headers)) {
-      this.#uncommon = { method, major, minor, upgrade };
-    }
-    this.#message = undefined;
+    const usual =
+      method === "GET" && major === 1 && minor === 1 && upgrade === usualUpgrade(req.headers);
+    this.#rest =
+      names !== null && usual
+        ? names
+        : { raw: names ?? req.rawHeaders, method, major, minor, upgrade };
   }
 
   get message(): IncomingMessage {
-    let message = this.#message;
-    if (message === undefined) {
-      message = this.#build();
-      this.#message = message;
-    }
+    const rest = this.#rest;
+    if (rest instanceof IncomingMessage) return rest;
+    const message = this.#build(rest);
+    this.#rest = message;
     return message;
   }
 
@@ -150,9 +151,9 @@ export class NodeHandshake {
     };
   }
 
-  #build(): IncomingMessage {
+  #build(rest: RawNames | Uncommon): IncomingMessage {
     const message = new IncomingMessage(this.socket);
-    const uncommon = this.#uncommon;
+    const uncommon = rest instanceof RawNames ? undefined : rest;
     const major = uncommon?.major ?? 1;
     const minor = uncommon?.minor ?? 1;
     message.httpVersionMajor = major;
@@ -160,7 +161,7 @@ export class NodeHandshake {
     message.httpVersion = `${major}.${minor}`;
     message.method = uncommon?.method ?? "GET";
     message.url = this.url;
-    const raw = this.#raw;
+    const raw = rest instanceof RawNames ? rest : rest.raw;
     message.rawHeaders = raw instanceof RawNames ? raw.rawHeaders(this.headers) : raw;
     // Node's setter: this very object, not one parsed again from rawHeaders.
     message.headers = this.headers;

@@ -50,7 +50,7 @@ function logItem(item: OutgoingItem): void {
  * transport through a symbol on the socket, so a connection allocates no listener closures.
  */
 export class WebSocketTransport extends WebSocketSink implements Transport {
-  readonly name = "websocket" as const;
+  declare readonly name: "websocket";
   declare readonly duplex: boolean;
   declare readonly upgradesTo: readonly TransportName[];
   readonly #deflate: boolean;
@@ -188,6 +188,7 @@ export class WebSocketTransport extends WebSocketSink implements Transport {
 
 // Capabilities are constants of the kind: on the prototype, not a field per connection.
 Object.defineProperties(WebSocketTransport.prototype, {
+  name: { value: "websocket" },
   duplex: { value: TRANSPORTS.websocket.duplex },
   upgradesTo: { value: TRANSPORTS.websocket.upgradesTo },
 });
