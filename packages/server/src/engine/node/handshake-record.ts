@@ -38,15 +38,29 @@ export function untouched(req: IncomingMessage): boolean {
  * back `rawHeaders` exactly when each name came once.
  */
 class RawNames {
-  constructor(readonly names: readonly string[]) {}
+  readonly names: readonly string[];
+  /** The names as `headers` has them (Node lower-cases them). */
+  readonly lower: readonly string[];
+
+  constructor(names: readonly string[]) {
+    this.names = names.map(shared);
+    this.lower = names.map((name) => shared(name.toLowerCase()));
+  }
+
+  /** Whether `raw` has these names, in this order. */
+  matches(raw: readonly string[]): boolean {
+    const names = this.names;
+    if (raw.length !== names.length * 2) return false;
+    for (let i = 0; i < names.length; i++) if (raw[2 * i] !== names[i]) return false;
+    return true;
+  }
 
   rawHeaders(headers: IncomingHttpHeaders): string[] {
-    const names = this.names;
+    const { names, lower } = this;
     const raw: string[] = new Array(names.length * 2);
     for (let i = 0; i < names.length; i++) {
-      const name = names[i] as string;
-      raw[2 * i] = name;
-      raw[2 * i + 1] = headers[name.toLowerCase()] as string;
+      raw[2 * i] = names[i] as string;
+      raw[2 * i + 1] = headers[lower[i] as string] as string;
     }
     return raw;
   }
@@ -55,28 +69,40 @@ class RawNames {
 /** Distinct name lists kept at most; past that the cache starts again (clients are few). */
 const MAX_NAME_LISTS = 64;
 let nameLists = new Map<string, RawNames>();
+/** The list the last handshake had: the next one most likely has it too. */
+let lastNames: RawNames | null = null;
+
+function namesFor(raw: readonly string[]): RawNames {
+  if (lastNames?.matches(raw)) return lastNames;
+  const names: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) names.push(raw[i] as string);
+  const key = names.join("\n");
+  let found = nameLists.get(key);
+  if (found === undefined) {
+    if (nameLists.size >= MAX_NAME_LISTS) nameLists = new Map();
+    found = new RawNames(names);
+    nameLists.set(key, found);
+  }
+  lastNames = found;
+  return found;
+}
 
 /**
  * The shared names of `raw`, or null when `raw` does not follow from its names and `headers`
  * (a name twice, a value Node joined or dropped).
  */
 function rawNamesOf(raw: readonly string[], headers: IncomingHttpHeaders): RawNames | null {
-  const names: string[] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i] as string;
-    if (headers[name.toLowerCase()] !== raw[i + 1]) return null;
-    names.push(name);
+  if (raw.length % 2 !== 0) return null;
+  const found = namesFor(raw);
+  const lower = found.lower;
+  for (let i = 0; i < lower.length; i++) {
+    if (headers[lower[i] as string] !== raw[2 * i + 1]) return null;
   }
-  // Equal values for every name also rule out a repeated name: Node joins repeats.
-  if (Object.keys(headers).length !== names.length) return null;
-  const key = names.join("\n");
-  let found = nameLists.get(key);
-  if (found === undefined) {
-    if (nameLists.size >= MAX_NAME_LISTS) nameLists = new Map();
-    found = new RawNames(names.map(shared));
-    nameLists.set(key, found);
-  }
-  return found;
+  // Equal values for every name also rule out a repeated name, but for a value Node kept
+  // from its first occurrence (`host`…): the counts tell.
+  let count = 0;
+  for (const _ in headers) count++;
+  return count === lower.length ? found : null;
 }
 
 /** What `req.upgrade` usually is: an upgrade for a WebSocket handshake, not for a poll. */
