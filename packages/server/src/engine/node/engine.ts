@@ -427,7 +427,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       return;
     }
     const newId = this.#core.newId(req);
-    const id = newId instanceof Promise ? await newId : newId;
+    // Checked free when made; only an await (a generateId promise) lets another session in.
+    const awaited = newId instanceof Promise;
+    const id = awaited ? await newId : newId;
     if (typeof id !== "string") {
       this.#refuseUpgrade(req, socket, id);
       return;
@@ -452,7 +454,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       // only make the socket's `error` slot an array (~64 bytes per connection).
       socket.off("error", ignore);
       transport = new WebSocketTransport(ws, socket, deflate, format);
-      if (this.#core.isTaken(id)) {
+      // ws calls back synchronously: nothing ran since newId checked the id, unless awaited.
+      if (awaited && this.#core.isTaken(id)) {
         transport.close();
         return;
       }

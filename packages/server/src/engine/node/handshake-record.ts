@@ -11,14 +11,11 @@ import {
 } from "../handshake-request.js";
 
 /**
- * Node's own enumerable fields of an IncomingMessage, read off a real instance so the list
- * follows the Node version; `parser` is the one Node's HTTP server adds to upgrade requests.
- * Any other own key was put there by code that ran before the engine kept the request.
+ * How many own enumerable fields Node's IncomingMessage constructor makes, counted on a real
+ * instance so it follows the Node version. They come first in `Object.keys` (insertion
+ * order); after them Node's HTTP server adds only `parser`, to upgrade requests.
  */
-const NODE_FIELDS: ReadonlySet<string> = new Set([
-  ...Object.keys(new IncomingMessage(null as unknown as Socket)),
-  "parser",
-]);
+const NODE_FIELD_COUNT = Object.keys(new IncomingMessage(null as unknown as Socket)).length;
 
 /**
  * Whether no code but Node's and the engine's has left a trace on `req`: no field of its own
@@ -28,7 +25,8 @@ const NODE_FIELDS: ReadonlySet<string> = new Set([
  */
 export function untouched(req: IncomingMessage): boolean {
   if ((req as unknown as { _eventsCount: number })._eventsCount !== 0) return false;
-  for (const key of Object.keys(req)) if (!NODE_FIELDS.has(key)) return false;
+  const keys = Object.keys(req);
+  for (let i = NODE_FIELD_COUNT; i < keys.length; i++) if (keys[i] !== "parser") return false;
   return true;
 }
 
