@@ -32,12 +32,15 @@ function run(debug: string | undefined): Promise<{ stdout: string; stderr: strin
   env.DEBUG_COLORS = "0";
   if (debug !== undefined) env.DEBUG = debug;
   return new Promise((resolve, reject) => {
-    execFile(
+    // On stdin, not as an `-e` argument: the bundle outgrew one argument's limit (128 KiB,
+    // spawn E2BIG). Imports still resolve from `cwd`.
+    const child = execFile(
       process.execPath,
-      ["--input-type=module", "-e", script],
+      ["--input-type=module", "-"],
       { cwd: pkgDir, env, timeout: 20_000 },
       (err, stdout, stderr) => (err ? reject(err) : resolve({ stdout, stderr })),
     );
+    child.stdin?.end(script);
   });
 }
 

@@ -34,8 +34,6 @@ import {
   type AttachOptions,
   type EngineOptions,
   givenOptions,
-  normalizePath,
-  pathMatcher,
   type ResolvedOptions,
   resolveOptions,
 } from "../options.js";
@@ -43,6 +41,7 @@ import { randomId } from "../random-id.js";
 import { reportEngineError } from "../report-error.js";
 import type { SessionRelay } from "../session-relay.js";
 import { UpgradeResponse } from "../upgrade-response.js";
+import { attachToServer } from "./attach.js";
 import {
   type KeptRequest,
   keptInfo,
@@ -70,6 +69,16 @@ export interface EngineEvents {
 const log = debugLog("parley:engine", "engine");
 
 function ignore(): void {}
+
+/**
+ * Node removes its own error listener from upgraded sockets: while the engine holds one (an
+ * await, a refusal being written, a relay), a reset from the peer would be an uncaught
+ * exception without this. Not needed on the synchronous way into `ws.handleUpgrade`, which
+ * puts its own listener on first (no error event can fire in between).
+ */
+function holdErrors(socket: Duplex): void {
+  if (!socket.listeners("error").includes(ignore)) socket.on("error", ignore);
+}
 
 function middlewareRefusal(failure: MiddlewareFailure): Refusal {
   return {
@@ -171,40 +180,7 @@ export class Engine extends EventEmitter<EngineEvents> {
    * request to the listeners the server had, and takes WebSocket upgrades under `path`.
    */
   attach(server: HttpServer | HttpsServer, options: AttachOptions = {}): this {
-    const path =
-      options.path === undefined
-        ? this.options.path
-        : normalizePath(options.path, options.addTrailingSlash ?? true);
-    const matches = pathMatcher(path);
-    const destroyUpgrade = options.destroyUpgrade !== false;
-    const destroyUpgradeTimeout = options.destroyUpgradeTimeout ?? 1000;
-    const previous = server.listeners("request").slice() as ((
-      req: IncomingMessage,
-      res: ServerResponse,
-    ) => void)[];
-    server.removeAllListeners("request");
-    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-      if (matches(req.url)) {
-        this.handleRequest(req, res);
-        return;
-      }
-      for (const listener of previous) listener.call(server, req, res);
-    });
-    server.on("close", () => this.close());
-    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (matches(req.url)) {
-        this.handleUpgrade(req, socket, head);
-        return;
-      }
-      // Someone else may take it; if nobody writes anything, don't leave it hanging.
-      if (!destroyUpgrade || server.listeners("upgrade").some((l) => l !== onUpgrade)) return;
-      socket.on("error", ignore);
-      setTimeout(() => {
-        const written = (socket as Duplex & { bytesWritten?: number }).bytesWritten ?? 0;
-        if (!socket.destroyed && written <= 0) socket.destroy();
-      }, destroyUpgradeTimeout).unref();
-    };
-    server.on("upgrade", onUpgrade);
+    attachToServer(this, server, options);
     return this;
   }
 
@@ -218,10 +194,8 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Handles one HTTP upgrade for the engine (WebSocket handshake or upgrade probe). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    // Node removes its own error listener from upgraded sockets: without ours, a reset
-    // from the peer would be an uncaught exception.
-    socket.on("error", ignore);
     this.#onUpgrade(req, socket, head).catch((error: unknown) => {
+      holdErrors(socket);
       this.#reportError(error);
       writeUpgradeError(socket, EngineErrorCode.BAD_REQUEST);
     });
@@ -366,18 +340,22 @@ export class Engine extends EventEmitter<EngineEvents> {
       });
       return;
     }
-    if (this.#cors !== null && (await this.#cors.check(req)) === null) {
-      this.#refuseUpgrade(req, socket, {
-        code: EngineErrorCode.FORBIDDEN,
-        context: { name: "CORS_ORIGIN_REFUSED", origin: req.headers.origin },
-      });
-      return;
+    if (this.#cors !== null) {
+      holdErrors(socket);
+      if ((await this.#cors.check(req)) === null) {
+        this.#refuseUpgrade(req, socket, {
+          code: EngineErrorCode.FORBIDDEN,
+          context: { name: "CORS_ORIGIN_REFUSED", origin: req.headers.origin },
+        });
+        return;
+      }
     }
     const record = nodeRequest(req);
     const query = record.query;
     let response: UpgradeResponse | undefined;
     // Tested per upgrade: without middlewares, no response object and no await.
     if (this.#middlewares.length !== 0) {
+      holdErrors(socket);
       setEngineQuery(req, query);
       response = new UpgradeResponse(req, socket, this.#reportLate);
       const res = response as unknown as ServerResponse;
@@ -395,8 +373,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     // Awaited only when it is a promise (allowRequest, generateId, middlewares): a plain
     // WebSocket handshake then runs to ws.handleUpgrade in one go, without microtask hops.
     const checked = this.#core.verify(record, true);
+    if (checked instanceof Promise) holdErrors(socket);
     const verdict = checked instanceof Promise ? await checked : checked;
     if (isRefusal(verdict)) {
+      holdErrors(socket);
       if (this.#relayed(verdict, query, (r, sid) => r.relayUpgrade(req, socket, head, sid))) {
         response?.release();
         return;
@@ -429,13 +409,19 @@ export class Engine extends EventEmitter<EngineEvents> {
     const newId = this.#core.newId(req);
     // Checked free when made; only an await (a generateId promise) lets another session in.
     const awaited = newId instanceof Promise;
+    if (awaited) holdErrors(socket);
     const id = awaited ? await newId : newId;
     if (typeof id !== "string") {
       this.#refuseUpgrade(req, socket, id);
       return;
     }
-    if (this.#admission?.refuseUpgrade(req, socket) === true) return;
-    this.#wsHandshakes.set(req, id);
+    const admission = this.#admission;
+    if (admission !== null) {
+      holdErrors(socket);
+      if (admission.refuseUpgrade(req, socket)) return;
+    }
+    // Only `initial_headers` listeners read it (ws's `headers` event, synchronously below).
+    if (this.listenerCount("initial_headers") !== 0) this.#wsHandshakes.set(req, id);
     const protocol = engineProtocolOf(query);
     const format = protocol === 4 ? undefined : v3WebSocketFormat(query);
     this.#commitUpgrade(req, response);
@@ -538,6 +524,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   #refuseUpgrade(req: IncomingMessage, socket: Duplex, refusal: Refusal): void {
+    holdErrors(socket);
     this.#emitConnectionError(req, refusal);
     writeUpgradeError(socket, refusal.code, refusal.body);
   }
@@ -552,6 +539,12 @@ export class Engine extends EventEmitter<EngineEvents> {
       maxPayload: this.options.maxHttpBufferSize,
     });
     wss.on("headers", (lines: string[], req: IncomingMessage) => {
+      const hooked =
+        this.#middlewares.length !== 0 ||
+        this.listenerCount("initial_headers") !== 0 ||
+        this.listenerCount("headers") !== 0;
+      // Nothing adds a header: no map, no events (what a plain handshake costs is measured).
+      if (!hooked) return;
       const headers: HeaderMap = {};
       if (this.#middlewares.length !== 0) {
         this.#upgradeResponses.get(req)?.copyHeadersTo(headers);
