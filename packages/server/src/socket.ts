@@ -21,15 +21,12 @@ import type {
 } from "./adapter/adapter.js";
 import { type BroadcastFlagsInput, BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
+import { connectErrorPacket, connectPacket } from "./connect-packets.js";
 import { debugLog } from "./debug.js";
 import { type EngineConnection, type PreparedMessage, prepareMessage } from "./engine/contract.js";
 import { randomId } from "./engine/random-id.js";
 import { buildHandshake } from "./handshake.js";
-import {
-  LEGACY_ENGINE_PROTOCOL,
-  legacyConnectErrorData,
-  legacySocketId,
-} from "./legacy-v2/socket-protocol-v4.js";
+import { LEGACY_ENGINE_PROTOCOL, legacySocketId } from "./legacy-v2/socket-protocol-v4.js";
 import { type MiddlewareFn, runMiddleware } from "./middleware.js";
 import type { Namespace } from "./namespace.js";
 import { takeAnnouncement } from "./reliable/announcement.js";
@@ -38,11 +35,14 @@ import { ReliableEmitter } from "./reliable/emitter.js";
 import type { Server } from "./server.js";
 import { type EmitFlags, SocketEmitter } from "./socket-emitter.js";
 import {
+  type AnyListener,
   type DisconnectReason,
   type Event,
   type ExtendedError,
   type Handshake,
+  RECOVERABLE_REASONS,
   SOCKET_RESERVED_EVENTS,
+  type SocketReservedEvents,
 } from "./socket-types.js";
 import {
   type AckEmitArgs,
@@ -62,19 +62,6 @@ import type {
 
 const log = debugLog("parley:socket", "socket.io:socket");
 
-export type SocketReservedEvents = {
-  disconnect(reason: DisconnectReason, description?: unknown): void;
-  disconnecting(reason: DisconnectReason, description?: unknown): void;
-  /**
-   * A `socket.use()` middleware refused a packet, or the connection sent a packet that does
-   * not decode (the socket then disconnects with "forced close").
-   */
-  error(err: Error): void;
-};
-
-/** `(event, ...args)` as a catch-all listener receives them. */
-type AnyListener = (event: string, ...args: unknown[]) => void;
-
 /**
  * Socket ids (and private session ids) are 20 characters of base64url from 15 random bytes:
  * not the Engine.IO sid.
@@ -82,20 +69,6 @@ type AnyListener = (event: string, ...args: unknown[]) => void;
 function generateId(): string {
   return randomId();
 }
-
-/**
- * Disconnect reasons after which the session is kept for connection state recovery: the
- * connection dropped, or the server went away. A client or server namespace disconnect, or
- * a client that sent garbage, gets no recovery.
- */
-const RECOVERABLE_REASONS: ReadonlySet<DisconnectReason> = new Set<DisconnectReason>([
-  "transport error",
-  "transport close",
-  "forced close",
-  "ping timeout",
-  "server shutting down",
-  "forced server close",
-]);
 
 const NO_ROOMS: ReadonlySet<Room> = new Set();
 
@@ -544,18 +517,10 @@ export class Socket<
       }
     }
     log("socket connected - writing packet");
-    if (this.client.conn.protocol === LEGACY_ENGINE_PROTOCOL) {
-      // Socket.IO protocol v4: a bare CONNECT (no sid, no recovery for these clients).
-      this._sendPacket({ type: PacketType.CONNECT, nsp: this.nsp.name });
-    } else {
-      const data: { sid: SocketId; pid?: PrivateSessionId; recoveryFailure?: string } = {
-        sid: this.id,
-      };
-      if (this.#pid !== undefined) data.pid = this.#pid;
-      // Clients that do not know the field ignore it (socket.io-client reads sid and pid).
-      if (taken !== undefined && "reason" in taken) data.recoveryFailure = taken.reason;
-      this._sendPacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
-    }
+    const failure = taken !== undefined && "reason" in taken ? taken.reason : undefined;
+    this._sendPacket(
+      connectPacket(this.nsp.name, this.client.conn.protocol, this.id, this.#pid, failure),
+    );
     if (restored !== undefined) {
       // Reliable packets it had not acknowledged, before any emitted from now on.
       this._reliable.redeliver();
@@ -568,14 +533,7 @@ export class Socket<
   /** @internal A middleware refused the socket. */
   _refuse(err: ExtendedError): void {
     this.#cleanup();
-    if (this.client.conn.protocol === LEGACY_ENGINE_PROTOCOL) {
-      const data = legacyConnectErrorData(err);
-      this._sendPacket({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data });
-      return;
-    }
-    const data: { message: string; data?: unknown } = { message: err.message };
-    if (err.data !== undefined) data.data = err.data;
-    this._sendPacket({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data });
+    this._sendPacket(connectErrorPacket(this.nsp.name, this.client.conn.protocol, err));
   }
 
   /** @internal */
