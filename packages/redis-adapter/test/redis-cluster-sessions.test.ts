@@ -5,6 +5,7 @@ import { RoundRobinProxy } from "./cluster/proxy.js";
 import { FAST_ENGINE, FAST_RELAY } from "./cluster/relay-nodes.js";
 import { type ClusterNode, startClusterNode } from "./fixtures/cluster-nodes.js";
 import {
+  CLUSTER_HOOK_MS,
   describeRedisCluster,
   type RedisCluster,
   startRedisCluster,
@@ -35,7 +36,7 @@ for (const pubsub of ["classic", "sharded"] as const) {
 
     beforeAll(async () => {
       rc = await startRedisCluster();
-    });
+    }, CLUSTER_HOOK_MS);
     afterAll(async () => {
       await rc?.stop();
     });

@@ -3,6 +3,11 @@ import type { Adapter, RecoveryOptions } from "../adapter/adapter.js";
 import { type ReliableNamespace, reliableNamespace } from "./registry.js";
 import { type ReliableEntry, ReliableError } from "./store.js";
 
+/** Reads of a restored session's pending packets before giving up on this connection. */
+const REDELIVER_TRIES = 4;
+/** The wait before the first read again (doubled each time: 250, 500, 1000 ms). */
+const REDELIVER_RETRY_MS = 250;
+
 /** What a reliable channel needs from its socket (`Socket` provides it). */
 export interface ReliableSocket {
   readonly id: string;
@@ -61,6 +66,8 @@ export class ReliableChannel {
   #ended = false;
   /** The client holds (or was sent) an offset on this session, so it can restore it. */
   #marked = false;
+  /** The redelivery could not be read: nothing more is written on this connection. */
+  #blocked = false;
 
   constructor(socket: ReliableSocket, floor: number | undefined) {
     this.#socket = socket;
@@ -112,17 +119,37 @@ export class ReliableChannel {
     if (ns === undefined || pid === undefined) return;
     this.#marked = true; // it recovered with one
     this.#held = [];
-    const flush = (entries: readonly ReliableEntry[]) => {
-      const held = this.#held ?? [];
-      this.#held = undefined;
-      for (const entry of entries) this.#deliver(entry);
-      held.sort((a, b) => a.seq - b.seq);
-      for (const entry of held) this.#deliver(entry);
-    };
-    ns.store.pending(pid).then(flush, (err: unknown) => {
-      this.#socket.reportListenerError(err, "reliable.redeliver");
-      flush([]);
-    });
+    this.#readPending(ns, pid, 1);
+  }
+
+  /**
+   * Reads the session's unacknowledged packets and writes them, then what was held meanwhile.
+   * A failed read is retried (REDELIVER_TRIES in all, backing off). Writing the held packets
+   * without it would put the older unacknowledged ones after them (they would come at the
+   * next restore), so until a read succeeds nothing is written on this connection; if none
+   * does, nothing will be: everything stays stored for the session's next restore.
+   */
+  #readPending(ns: ReliableNamespace, pid: string, attempt: number): void {
+    ns.store.pending(pid).then(
+      (entries) => {
+        const held = this.#held ?? [];
+        this.#held = undefined;
+        for (const entry of entries) this.#deliver(entry);
+        held.sort((a, b) => a.seq - b.seq);
+        for (const entry of held) this.#deliver(entry);
+      },
+      (err: unknown) => {
+        this.#report(err, "reliable.redeliver");
+        if (!this.#socket.connected) return; // the next restore reads again
+        if (attempt >= REDELIVER_TRIES) {
+          this.#blocked = true;
+          this.#held = undefined;
+          return;
+        }
+        const delay = REDELIVER_RETRY_MS * 2 ** (attempt - 1);
+        setTimeout(() => this.#readPending(ns, pid, attempt + 1), delay).unref();
+      },
+    );
   }
 
   /**
@@ -150,7 +177,8 @@ export class ReliableChannel {
   }
 
   #deliver(entry: ReliableEntry): void {
-    if (!this.#socket.connected) return; // kept: redelivered when the session is restored
+    // Kept: redelivered when the session is restored.
+    if (!this.#socket.connected || this.#blocked) return;
     if (this.#held !== undefined) {
       this.#held.push(entry);
       return;
