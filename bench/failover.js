@@ -231,6 +231,7 @@ async function runOnce({ clients, servers, streamMs }) {
           first: "",
           attempts: 0,
           attemptAt: 0,
+          openAt: 0,
           connectedAt: 0,
           connects: 0,
           got: {},
@@ -239,6 +240,10 @@ async function runOnce({ clients, servers, streamMs }) {
         socket.io.on("reconnect_attempt", () => {
           t.attempts++;
           t.attemptAt = now();
+        });
+        // The engine's handshake done: what follows until "connect" is the session's restore.
+        socket.io.on("open", () => {
+          t.openAt = now();
         });
         socket.on("connect", () => {
           t.connectedAt = now();
@@ -307,6 +312,7 @@ async function runOnce({ clients, servers, streamMs }) {
       return {
         kind: t.kind,
         reconnect: t.connectedAt - t.attemptAt,
+        restore: t.connectedAt - t.openAt,
         sinceKill: t.connectedAt - killedAt,
         recovered: t.socket.recovered === true,
         attempts: t.attempts,
@@ -345,6 +351,9 @@ function summarize({ rows, detections, driverLag, survivorLag }) {
         `; lost ${mine.reduce((s, r) => s + r.lost, 0)}, duplicated ${mine.reduce((s, r) => s + r.duplicated, 0)}`,
     );
   }
+  lines.push(
+    `  of which engine open → connected (the restore): ${stats(rows.map((r) => r.restore))}`,
+  );
   for (const before of [true, false]) {
     const mine = rows.filter((r) => r.beforeDeclared === before);
     if (mine.length === 0) continue;
