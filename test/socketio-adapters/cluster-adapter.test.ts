@@ -59,7 +59,7 @@ async function stickyClient(
     forceNew: true,
     reconnectionDelay: 50,
     reconnectionDelayMax: 200,
-    transports: ["polling"],
+    transports: ["polling" as const],
     auth: { rooms },
   };
   const socket = (kind === "parley"
