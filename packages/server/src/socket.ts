@@ -20,6 +20,7 @@ import type {
   SocketId,
 } from "./adapter/adapter.js";
 import { type BroadcastFlagsInput, BroadcastOperator } from "./broadcast-operator.js";
+import { CatchAllListeners } from "./catch-all-listeners.js";
 import type { Client } from "./client.js";
 import { connectErrorPacket, connectPacket } from "./connect-packets.js";
 import { debugLog } from "./debug.js";
@@ -48,7 +49,6 @@ import {
   type AckEmitArgs,
   type AckEventNames,
   type AckReply,
-  invokeGuarded,
   type ReservedOrUserListener,
   TypedEmitter,
 } from "./typed-emitter.js";
@@ -109,8 +109,8 @@ export class Socket<
    */
   #restored: RestoredSession | NotRestored | undefined;
   #fns: MiddlewareFn<Event>[] | undefined;
-  #any: AnyListener[] | undefined;
-  #anyOutgoing: AnyListener[] | undefined;
+  #any: CatchAllListeners | undefined;
+  #anyOutgoing: CatchAllListeners | undefined;
   /** At-least-once delivery (`socket.reliable`): made on first use, or at once for a client that announced it deduplicates. */
   #reliable: ReliableChannel | undefined;
   #closed = false;
@@ -345,45 +345,41 @@ export class Socket<
   }
 
   onAny(listener: AnyListener): this {
-    this.#any ??= [];
-    this.#any.push(listener);
+    this.#any = CatchAllListeners.add(this.#any, listener, false);
     return this;
   }
 
   prependAny(listener: AnyListener): this {
-    this.#any ??= [];
-    this.#any.unshift(listener);
+    this.#any = CatchAllListeners.add(this.#any, listener, true);
     return this;
   }
 
   offAny(listener?: AnyListener): this {
-    this.#any = removeFrom(this.#any, listener);
+    this.#any = CatchAllListeners.remove(this.#any, listener);
     return this;
   }
 
   listenersAny(): AnyListener[] {
-    return this.#any?.slice() ?? [];
+    return CatchAllListeners.snapshot(this.#any);
   }
 
   onAnyOutgoing(listener: AnyListener): this {
-    this.#anyOutgoing ??= [];
-    this.#anyOutgoing.push(listener);
+    this.#anyOutgoing = CatchAllListeners.add(this.#anyOutgoing, listener, false);
     return this;
   }
 
   prependAnyOutgoing(listener: AnyListener): this {
-    this.#anyOutgoing ??= [];
-    this.#anyOutgoing.unshift(listener);
+    this.#anyOutgoing = CatchAllListeners.add(this.#anyOutgoing, listener, true);
     return this;
   }
 
   offAnyOutgoing(listener?: AnyListener): this {
-    this.#anyOutgoing = removeFrom(this.#anyOutgoing, listener);
+    this.#anyOutgoing = CatchAllListeners.remove(this.#anyOutgoing, listener);
     return this;
   }
 
   listenersAnyOutgoing(): AnyListener[] {
-    return this.#anyOutgoing?.slice() ?? [];
+    return CatchAllListeners.snapshot(this.#anyOutgoing);
   }
 
   override reportListenerError(err: unknown, event: string): void {
@@ -628,9 +624,7 @@ export class Socket<
       if (log.enabled) log("attaching ack callback to event");
       args.push(this.#ackResponder(packet.id));
     }
-    if (this.#any !== undefined) {
-      for (const listener of this.#any.slice()) this.#call(listener, args, "any");
-    }
+    this.#any?.notify(this, args, "any", this);
     const fns = this.#fns;
     if (fns === undefined) {
       this.#dispatch(args);
@@ -700,26 +694,11 @@ export class Socket<
   }
 
   #notifyOutgoing(data: unknown[]): void {
-    if (this.#anyOutgoing === undefined) return;
-    for (const listener of this.#anyOutgoing.slice()) this.#call(listener, data, "anyOutgoing");
-  }
-
-  #call(fn: AnyListener, args: unknown[], event: string): void {
-    invokeGuarded(this, fn, args, event, this);
+    this.#anyOutgoing?.notify(this, data, "anyOutgoing", this);
   }
 }
 
 const NO_FLAGS: EmitFlags = Object.freeze({});
-
-function removeFrom(
-  list: AnyListener[] | undefined,
-  listener: AnyListener | undefined,
-): AnyListener[] | undefined {
-  if (list === undefined || listener === undefined) return undefined;
-  const i = list.indexOf(listener);
-  if (i !== -1) list.splice(i, 1);
-  return list.length === 0 ? undefined : list;
-}
 
 function hasKeys(object: object): boolean {
   for (const _ in object) return true;
