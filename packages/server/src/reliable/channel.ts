@@ -43,11 +43,12 @@ interface ReliablePeer {
  * is restored (`redeliver`, on this server or any other that shares the store).
  *
  * Order: on one connection, packets are written by increasing message id (seq), and seqs
- * are handed out in call order, so the client sees this socket's reliable packets in the
- * order they were emitted; what a restored session gets first is what it had not
- * acknowledged, in order, then the new ones. A packet that completes storage out of that
- * order (only possible from a second socket object of the same session on another server)
- * is not written on this connection but kept for the next one.
+ * are handed out in call order (the stores guarantee it for adds from one process), so the
+ * client sees this socket's reliable packets in the order they were emitted; what a
+ * restored session gets first is what it had not acknowledged, in order, then the new ones.
+ * A packet that completes storage out of that order (only possible from a second socket
+ * object of the same session on another server, which announces it: `pull`) is not written
+ * on this connection but kept for the next one.
  */
 export class ReliableChannel {
   readonly #socket: ReliableSocket;
