@@ -22,6 +22,8 @@ const AS_BUFFERS = { typeMapping: { 36: Buffer }, returnBuffers: true };
  */
 export class RedisReliableStore implements ReliableStore {
   readonly maxPerSession: number;
+  /** Every server sharing the Redis reads these sets. */
+  readonly shared = true;
   readonly #client: CommandClient;
   readonly #prefix: string;
   readonly #ttl: string;
