@@ -37,3 +37,14 @@ export function engineError(code: EngineErrorCode, message?: string, extra?: Hea
 }
 
 export const BAD_REQUEST = EngineErrorCode.BAD_REQUEST;
+
+/** `response` with the CORS headers of its request added (they were decided before it). */
+export function withHeaders(response: Response, extra: HeaderMap | undefined): Response {
+  if (extra === undefined) return response;
+  for (const name in extra) {
+    const value = extra[name] as string | string[];
+    if (typeof value === "string") response.headers.set(name, value);
+    else for (const v of value) response.headers.append(name, v);
+  }
+  return response;
+}
