@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import { debugLog } from "../../debug.js";
+import { ConnectionAdmission } from "../../rate-limit/connection-admission.js";
 import type { EngineConnection, HandshakeRequestInfo } from "../contract.js";
 import { addHandshakeCookies } from "../cookie.js";
 import type { EngineClients } from "../core/client-table.js";
@@ -85,18 +86,17 @@ export class BunEngine extends EventEmitter<EngineEvents> {
 
   constructor(opts: EngineOptions = {}) {
     super();
-    if (opts.rateLimit?.connections !== undefined) {
-      // Counted in the Node front (per address, on Node's request objects): not here yet.
-      throw new TypeError(
-        "option rateLimit.connections is not supported on Bun yet: limit handshakes per " +
-          "address in your Bun.serve fetch handler, or run the server on Node; " +
-          "rateLimit.events and rateLimit.users work on Bun",
-      );
-    }
     const options = resolveOptions(opts);
     this.options = options;
     this.opts = givenOptions(opts);
     this.#matches = pathMatcher(options.path);
+    // Counted on the request record, whose socket.remoteAddress is Bun's requestIP.
+    const admission = ConnectionAdmission.from(opts.rateLimit?.connections, (req, context) =>
+      this.#emitConnectionError(asRecord(req), {
+        code: EngineErrorCode.FORBIDDEN,
+        context: { ...context },
+      }),
+    );
     // The request a session keeps (`conn.request`, what allowRequest and generateId get) is
     // the IncomingMessage-shaped record of request-record.ts, so those read alike on Node.
     this.#core = new EngineCore<IncomingMessage, HandshakeRequestInfo>(options, {
@@ -104,10 +104,14 @@ export class BunEngine extends EventEmitter<EngineEvents> {
       handshakeInfo,
       // The Fetch request is not kept per session (keepRecord), then Node's retention.
       retainRequest: (req) => keepRecord(asRecord(req), retainHandshakeRequest),
-      onConnection: (session) => this.#announce(session),
+      onConnection: (session) => {
+        admission?.opened(session.request);
+        this.#announce(session);
+      },
+      onSessionClosed: (session) => admission?.closed(session.request),
       reportError: (error) => this.#reportError(error),
     });
-    this.#host = this.#hostFor(options);
+    this.#host = this.#hostFor(options, admission);
     this.#websocket = websocketHandler(this.#host);
     this.roomPublisher = new BunTopics(
       () => (this.#core.packetHook === null ? this.#servers : NO_SERVERS),
@@ -241,7 +245,7 @@ export class BunEngine extends EventEmitter<EngineEvents> {
   }
 
   /** The request pieces' view of this engine (see `BunEngineHost`). */
-  #hostFor(options: ResolvedOptions): BunEngineHost {
+  #hostFor(options: ResolvedOptions, admission: ConnectionAdmission | null): BunEngineHost {
     const pollingHost: BunPollingHost = {
       options,
       decorateHeaders: (req, headers, sid) => this.#decorateHeaders(req, headers, sid, true),
@@ -251,6 +255,7 @@ export class BunEngine extends EventEmitter<EngineEvents> {
       core: this.#core,
       cors: options.cors === false ? null : new Cors(options.cors),
       pollingHost,
+      admission,
       refuse: (req, refusal, extra) => this.#refuse(req, refusal, extra),
       decorateHeaders: (req, headers, sid, cookie) =>
         this.#decorateHeaders(req, headers, sid, cookie),
@@ -259,6 +264,11 @@ export class BunEngine extends EventEmitter<EngineEvents> {
   }
 
   #refuse(req: BunRequestRecord, refusal: Refusal, extra?: HeaderMap): Response {
+    this.#emitConnectionError(req, refusal);
+    return engineError(refusal.code, refusal.body, extra);
+  }
+
+  #emitConnectionError(req: BunRequestRecord, refusal: Refusal): void {
     if (log.enabled) {
       log("refused %s: %s %j", req.url, EngineErrorMessage[refusal.code], refusal.context);
     }
@@ -272,7 +282,6 @@ export class BunEngine extends EventEmitter<EngineEvents> {
     } catch (error) {
       this.#reportError(error);
     }
-    return engineError(refusal.code, refusal.body, extra);
   }
 
   #decorateHeaders(

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import type { ConnectionAdmission } from "../../rate-limit/connection-admission.js";
 import type { HandshakeRequestInfo } from "../contract.js";
 import type { EngineCore } from "../core/engine-core.js";
 import type { Refusal } from "../core/errors.js";
@@ -17,6 +18,8 @@ export interface BunEngineHost {
   readonly core: EngineCore<IncomingMessage, HandshakeRequestInfo>;
   readonly cors: Cors | null;
   readonly pollingHost: BunPollingHost;
+  /** Per-address handshake limits (`rateLimit.connections`); null when not configured. */
+  readonly admission: ConnectionAdmission | null;
   /** Emits `connection_error` and answers the engine.io refusal (JSON, engine.io's codes). */
   refuse(req: BunRequestRecord, refusal: Refusal, extra?: HeaderMap): Response;
   /** The `headers` (and, with `sid`, `initial_headers`) hooks; `cookie` adds the io cookie. */

@@ -9,7 +9,7 @@ import type { BunServer } from "./bun-runtime.js";
 import type { BunEngineHost } from "./engine-host.js";
 import { BunPollingTransport } from "./polling.js";
 import type { BunRequestRecord } from "./request-record.js";
-import { withHeaders } from "./responses.js";
+import { tooManyResponse, withHeaders } from "./responses.js";
 import { upgradeRequest } from "./upgrade.js";
 
 /** An id `generateId` gave that a session took while it was awaited. */
@@ -36,6 +36,9 @@ export async function openHandshake(
   const newId = core.newId(record.native);
   const id = newId instanceof Promise ? await newId : newId;
   if (typeof id !== "string") return host.refuse(req, id, corsHeaders);
+  // After the last await: no other handshake can slip in before this one is counted.
+  const limited = host.admission?.admit(record.native);
+  if (limited !== undefined) return tooManyResponse(limited, corsHeaders);
   const protocol = engineProtocolOf(record.query);
   if (upgrade) {
     const format = protocol === 4 ? ENGINE_V4_WEBSOCKET : v3WebSocketFormat(record.query);
