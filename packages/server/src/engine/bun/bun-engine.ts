@@ -22,6 +22,7 @@ import {
 } from "../options.js";
 import { randomId } from "../random-id.js";
 import { reportEngineError } from "../report-error.js";
+import type { BunSessionRelay } from "../session-relay.js";
 import type { BunServeOptions, BunServer, BunWebSocketHandler } from "./bun-runtime.js";
 import { type ClientFiles, serveClientFile } from "./client-files.js";
 import type { BunEngineHost } from "./engine-host.js";
@@ -220,14 +221,13 @@ export class BunEngine extends EventEmitter<EngineEvents> {
   }
 
   /**
-   * Not on Bun yet: the Redis session relay tunnels Node HTTP requests and `ws` upgrades.
-   * Throws, rather than leaving requests for other nodes' sessions unanswered.
+   * Hands requests for sessions this engine does not know to `relay` (which may know the node
+   * that owns them); `null` removes it. See `BunSessionRelay` (`attachSessionRelay` from
+   * @parley/redis-adapter sets it).
    */
-  setSessionRelay(_relay: unknown): never {
-    throw new Error(
-      "the session relay is not supported on Bun yet: use sticky sessions, or clients with " +
-        'transports: ["websocket"] (one connection, no relay needed)',
-    );
+  setSessionRelay(relay: BunSessionRelay | null): this {
+    this.#host.relay = relay;
+    return this;
   }
 
   /** Ends every session ("forced close"). The engine keeps serving new ones. */
@@ -256,6 +256,7 @@ export class BunEngine extends EventEmitter<EngineEvents> {
       cors: options.cors === false ? null : new Cors(options.cors),
       pollingHost,
       admission,
+      relay: null,
       refuse: (req, refusal, extra) => this.#refuse(req, refusal, extra),
       decorateHeaders: (req, headers, sid, cookie) =>
         this.#decorateHeaders(req, headers, sid, cookie),

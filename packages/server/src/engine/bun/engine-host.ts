@@ -5,6 +5,7 @@ import type { EngineCore } from "../core/engine-core.js";
 import type { Refusal } from "../core/errors.js";
 import type { Cors, HeaderMap } from "../cors.js";
 import type { ResolvedOptions } from "../options.js";
+import type { BunSessionRelay } from "../session-relay.js";
 import type { BunPollingHost } from "./polling.js";
 import type { BunRequestRecord } from "./request-record.js";
 
@@ -20,6 +21,8 @@ export interface BunEngineHost {
   readonly pollingHost: BunPollingHost;
   /** Per-address handshake limits (`rateLimit.connections`); null when not configured. */
   readonly admission: ConnectionAdmission | null;
+  /** Where requests for other nodes' sessions go (`setSessionRelay`); null: refused. */
+  relay: BunSessionRelay | null;
   /** Emits `connection_error` and answers the engine.io refusal (JSON, engine.io's codes). */
   refuse(req: BunRequestRecord, refusal: Refusal, extra?: HeaderMap): Response;
   /** The `headers` (and, with `sid`, `initial_headers`) hooks; `cookie` adds the io cookie. */

@@ -8,6 +8,7 @@ import type { BunServer } from "./bun-runtime.js";
 import type { BunEngineHost } from "./engine-host.js";
 import { openHandshake } from "./handshake.js";
 import { BunPollingTransport } from "./polling.js";
+import { relayRefused } from "./relay.js";
 import { asIncoming, type BunRequestRecord, coreRecord } from "./request-record.js";
 import { engineError, fetchHeaders, withHeaders } from "./responses.js";
 import { upgradeRequest } from "./upgrade.js";
@@ -58,7 +59,11 @@ export async function routeRequest(
   const query = record.query;
   const checked = host.core.verify(record, upgrade);
   const verdict = checked instanceof Promise ? await checked : checked;
-  if (isRefusal(verdict)) return host.refuse(req, verdict, corsHeaders);
+  if (isRefusal(verdict)) {
+    const relayed = relayRefused(host, verdict, query, request, server, upgrade);
+    if (relayed !== null) return relayed;
+    return host.refuse(req, verdict, corsHeaders);
+  }
   if (!("session" in verdict)) {
     return openHandshake(host, req, request, server, record, upgrade, corsHeaders);
   }

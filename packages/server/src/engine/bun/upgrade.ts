@@ -61,6 +61,12 @@ export function websocketHandler(host: BunEngineHost): BunWebSocketHandler<BunSo
 /** A WebSocket is up: a new session's transport, or the probe of an existing session. */
 function onOpen(host: BunEngineHost, ws: BunWebSocket<BunSocketData>, compress: boolean): void {
   const data = ws.data;
+  if (data.relay !== undefined) {
+    // Relayed to the session's owner: Bun's events go to the bridge (session relay).
+    data.transport = data.relay;
+    data.relay.open(ws);
+    return;
+  }
   const transport = new BunWebSocketTransport(ws, compress, data.format);
   data.transport = transport;
   const record = data.record;
