@@ -12,6 +12,7 @@ import type { Session } from "../core/session.js";
 import { Cors, type HeaderMap } from "../cors.js";
 import { handshakeInfo, retainHandshakeRequest } from "../handshake-request.js";
 import { EngineErrorCode, EngineErrorMessage } from "../http-errors.js";
+import type { EngineMiddleware, NodeMiddleware } from "../http-middleware.js";
 import type { EngineEvents } from "../node/engine.js";
 import {
   type EngineOptions,
@@ -208,16 +209,19 @@ export class BunEngine extends EventEmitter<EngineEvents> {
   }
 
   /**
-   * Not on Bun: `engine.use()` runs Express-style `(req, res, next)` middlewares on Node's
-   * request and response objects, which Bun's fetch handler does not have. Throws, rather
-   * than accepting a middleware it would never run.
+   * Adds an Express-style `(req, res, next)` middleware, run on every request and WebSocket
+   * upgrade the engine handles, as on Node (see the Node engine's `use`): after CORS, before
+   * the engine's checks, with `req._query` set. `req` is the request record (Node's
+   * `IncomingMessage` fields); `res` a stand-in for Node's `ServerResponse` whose headers join
+   * the engine's answer (or the 101) and whose `end()` answers the request instead of the
+   * engine. What a middleware adds to a handshake's request (`req.session`) is on
+   * `socket.request`. `express-session` works.
    */
-  use(_middleware: unknown): never {
-    throw new Error(
-      "engine.use() is not supported on Bun (it runs Node (req, res, next) middlewares): " +
-        "check requests in your Bun.serve fetch handler before engine.handleRequest(), or " +
-        "use allowRequest / io.use()",
-    );
+  use(middleware: EngineMiddleware): this;
+  use(middleware: NodeMiddleware): this;
+  use(middleware: EngineMiddleware | NodeMiddleware): this {
+    this.#host.middlewares.push(middleware);
+    return this;
   }
 
   /**
@@ -256,6 +260,7 @@ export class BunEngine extends EventEmitter<EngineEvents> {
       cors: options.cors === false ? null : new Cors(options.cors),
       pollingHost,
       admission,
+      middlewares: [],
       relay: null,
       refuse: (req, refusal, extra) => this.#refuse(req, refusal, extra),
       decorateHeaders: (req, headers, sid, cookie) =>

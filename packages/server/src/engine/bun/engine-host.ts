@@ -4,6 +4,7 @@ import type { HandshakeRequestInfo } from "../contract.js";
 import type { EngineCore } from "../core/engine-core.js";
 import type { Refusal } from "../core/errors.js";
 import type { Cors, HeaderMap } from "../cors.js";
+import type { EngineMiddleware } from "../http-middleware.js";
 import type { ResolvedOptions } from "../options.js";
 import type { BunSessionRelay } from "../session-relay.js";
 import type { BunPollingHost } from "./polling.js";
@@ -21,6 +22,8 @@ export interface BunEngineHost {
   readonly pollingHost: BunPollingHost;
   /** Per-address handshake limits (`rateLimit.connections`); null when not configured. */
   readonly admission: ConnectionAdmission | null;
+  /** `engine.use()` middlewares, in order (usually none: then no per-request cost). */
+  readonly middlewares: EngineMiddleware[];
   /** Where requests for other nodes' sessions go (`setSessionRelay`); null: refused. */
   relay: BunSessionRelay | null;
   /** Emits `connection_error` and answers the engine.io refusal (JSON, engine.io's codes). */

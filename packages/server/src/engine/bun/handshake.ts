@@ -31,6 +31,7 @@ export async function openHandshake(
   record: RequestRecord<IncomingMessage>,
   upgrade: boolean,
   corsHeaders: HeaderMap | undefined,
+  commit: (() => HeaderMap) | undefined,
 ): Promise<Response | undefined> {
   const core = host.core;
   const newId = core.newId(record.native);
@@ -43,7 +44,7 @@ export async function openHandshake(
   if (upgrade) {
     const format = protocol === 4 ? ENGINE_V4_WEBSOCKET : v3WebSocketFormat(record.query);
     const data = { transport: undefined, sid: id, record, probe: false, format };
-    return upgradeRequest(host, req, request, server, data, id);
+    return upgradeRequest(host, req, request, server, data, id, commit);
   }
   if (core.isTaken(id)) return host.refuse(req, ID_TAKEN, corsHeaders);
   const format = protocol === 4 ? undefined : v3PollingFormat(record.query);

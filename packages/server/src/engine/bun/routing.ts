@@ -7,6 +7,7 @@ import { ENGINE_V4_WEBSOCKET } from "../websocket-format.js";
 import type { BunServer } from "./bun-runtime.js";
 import type { BunEngineHost } from "./engine-host.js";
 import { openHandshake } from "./handshake.js";
+import { runMiddlewares } from "./middlewares.js";
 import { BunPollingTransport } from "./polling.js";
 import { relayRefused } from "./relay.js";
 import { asIncoming, type BunRequestRecord, coreRecord } from "./request-record.js";
@@ -17,7 +18,7 @@ const log = debugLog("parley:engine", "engine");
 
 /**
  * One request under the engine's path, in engine.io's order: CORS (preflights answered
- * here), the transport check, the core's verification; then the session's polling request or
+ * here), the transport check, `engine.use()` middlewares, the core's verification; then the session's polling request or
  * WebSocket upgrade, or a new session's handshake.
  */
 export async function routeRequest(
@@ -55,6 +56,24 @@ export async function routeRequest(
       context: { transport: "websocket" },
     });
   }
+  if (host.middlewares.length === 0) {
+    return dispatch(host, req, request, server, upgrade, corsHeaders, undefined);
+  }
+  return runMiddlewares(host, req, upgrade, corsHeaders, (commit) =>
+    dispatch(host, req, request, server, upgrade, corsHeaders, commit),
+  );
+}
+
+/** After CORS and `engine.use()` middlewares: the core's checks, then the request's session. */
+async function dispatch(
+  host: BunEngineHost,
+  req: BunRequestRecord,
+  request: Request,
+  server: BunServer,
+  upgrade: boolean,
+  corsHeaders: HeaderMap | undefined,
+  commit: (() => HeaderMap) | undefined,
+): Promise<Response | undefined> {
   const record = coreRecord(req);
   const query = record.query;
   const checked = host.core.verify(record, upgrade);
@@ -65,14 +84,14 @@ export async function routeRequest(
     return host.refuse(req, verdict, corsHeaders);
   }
   if (!("session" in verdict)) {
-    return openHandshake(host, req, request, server, record, upgrade, corsHeaders);
+    return openHandshake(host, req, request, server, record, upgrade, corsHeaders, commit);
   }
   const session = verdict.session;
   if (upgrade) {
     const format = session.protocol === 4 ? ENGINE_V4_WEBSOCKET : v3WebSocketFormat(query);
     const probe = query.get("transport") === "websocket";
     const data = { transport: undefined, sid: session.id, record: undefined, probe, format };
-    return upgradeRequest(host, req, request, server, data, undefined);
+    return upgradeRequest(host, req, request, server, data, undefined, commit);
   }
   // verify() checked the request names the session's current transport: polling.
   const transport = session.transport;

@@ -13,7 +13,8 @@ const log = debugLog("parley:engine", "engine");
 /**
  * Hands the request to Bun's WebSocket upgrade (a new session's handshake when `newSid` is
  * set, else an upgrade of an existing one); Bun's `open` takes it from there. `undefined`
- * once Bun took it (Bun answers the 101).
+ * once Bun took it (Bun answers the 101). `commit` gives the headers `engine.use()`
+ * middlewares set (their hooks run then, as the Node front commits before ws answers).
  */
 export function upgradeRequest(
   host: BunEngineHost,
@@ -22,8 +23,9 @@ export function upgradeRequest(
   server: BunServer,
   data: BunSocketData,
   newSid: string | undefined,
+  commit: (() => HeaderMap) | undefined,
 ): Response | undefined {
-  const headers: HeaderMap = {};
+  const headers: HeaderMap = commit === undefined ? {} : commit();
   // No io cookie on a WebSocket handshake, as engine.io.
   host.decorateHeaders(req, headers, newSid, false);
   const upgraded = server.upgrade(request, { data, headers: fetchHeaders(headers) });
