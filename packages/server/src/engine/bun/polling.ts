@@ -1,6 +1,11 @@
 import { ProtocolError } from "@parley/protocol";
 import { debugLog } from "../../debug.js";
-import type { OutgoingItem, Transport, TransportSink } from "../core/transport.js";
+import {
+  isPrepared,
+  type OutgoingItem,
+  type Transport,
+  type TransportSink,
+} from "../core/transport.js";
 import { TRANSPORTS } from "../core/transports.js";
 import type { HeaderMap } from "../cors.js";
 import { compress, negotiateEncoding } from "../http-compression.js";
@@ -8,7 +13,8 @@ import type { ResolvedOptions } from "../options.js";
 import { ENGINE_V4_POLLING } from "../polling-format.js";
 import type { PollingFormat } from "../wire-format.js";
 import type { BunRequestRecord } from "./request-record.js";
-import { BAD_REQUEST, engineError, fetchHeaders, jsonError, responseBody } from "./responses.js";
+import { BAD_REQUEST, engineError, fetchHeaders, jsonError } from "./responses.js";
+import { UnsentAnswers } from "./unsent-answers.js";
 
 /** What the Bun polling transport needs from its engine (one object for all sessions). */
 export interface BunPollingHost {
@@ -23,6 +29,13 @@ const log = debugLog("parley:engine:polling", "engine:polling");
 interface PendingPoll {
   readonly req: BunRequestRecord;
   readonly resolve: (response: Response) => void;
+}
+
+/** A Response body: the bytes (views on plain ArrayBuffers, see `responseBody`) or a stream. */
+function answerBody(
+  answer: Uint8Array | ReadableStream<Uint8Array>,
+): Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array> {
+  return answer instanceof Uint8Array ? (answer as Uint8Array<ArrayBuffer>) : answer;
 }
 
 function toBytes(chunks: Uint8Array[], length: number): Buffer {
@@ -45,6 +58,8 @@ export class BunPollingTransport implements Transport {
   #poll: PendingPoll | null = null;
   #receiving = false;
   #closed = false;
+  /** Large answers Bun is still writing (counted in `bufferedBytes`, see unsent-answers.ts). */
+  readonly #unsent = new UnsentAnswers();
 
   constructor(host: BunPollingHost, sid: string, format: PollingFormat = ENGINE_V4_POLLING) {
     this.#host = host;
@@ -61,7 +76,7 @@ export class BunPollingTransport implements Transport {
   }
 
   bufferedBytes(): number {
-    return 0;
+    return this.#unsent.bytes();
   }
 
   /** Answers one request for this session (its Response may wait for packets). */
@@ -79,6 +94,8 @@ export class BunPollingTransport implements Transport {
     const { body, compress: wantsCompression } = this.#format.encode(items);
     const sid = this.#handshakeSid;
     this.#handshakeSid = undefined;
+    const last = items[items.length - 1];
+    const carriesClose = last !== undefined && !isPrepared(last) && last.type === "close";
     const headers: HeaderMap = {
       "Content-Type":
         typeof body === "string" ? "text/plain; charset=UTF-8" : "application/octet-stream",
@@ -92,8 +109,11 @@ export class BunPollingTransport implements Transport {
     this.#host.decorateHeaders(poll.req, headers, sid);
     if (log.enabled) log("writing %j", body);
     if (encoding === null) {
+      const bytes = typeof body === "string" ? Buffer.from(body) : body;
+      headers["Content-Length"] = String(bytes.byteLength);
+      const answer = this.#unsent.body(bytes, carriesClose);
       poll.resolve(
-        new Response(responseBody(body), { status: 200, headers: fetchHeaders(headers) }),
+        new Response(answerBody(answer), { status: 200, headers: fetchHeaders(headers) }),
       );
       done?.();
     } else {
@@ -103,8 +123,10 @@ export class BunPollingTransport implements Transport {
           return;
         }
         headers["Content-Encoding"] = encoding;
+        headers["Content-Length"] = String(out.byteLength);
+        const answer = this.#unsent.body(out, carriesClose);
         poll.resolve(
-          new Response(responseBody(out), { status: 200, headers: fetchHeaders(headers) }),
+          new Response(answerBody(answer), { status: 200, headers: fetchHeaders(headers) }),
         );
         done?.();
       });
@@ -121,6 +143,7 @@ export class BunPollingTransport implements Transport {
     if (this.#closed) return;
     if (this.#poll !== null) this.write([{ type: "close" }]);
     this.#closed = true;
+    this.#unsent.cutOff();
   }
 
   /** Leaves this session for another transport: a GET still waiting is released with a noop. */
