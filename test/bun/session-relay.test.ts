@@ -163,9 +163,9 @@ describe("session relay between a Node server and a Bun server (no sticky sessio
     // The owner has the WebSocket transport, on Node too.
     for (const [i, s] of sockets.entries()) {
       if (owners[i] !== "node") continue;
-      const conn = (node.io.engine.clients as Map<string, { transport: { name: string } }>).get(
-        sidOf(s),
-      );
+      const conn = (
+        node.io.engine.clients as unknown as Map<string, { transport: { name: string } }>
+      ).get(sidOf(s));
       expect(conn?.transport.name).toBe("websocket");
     }
   });
