@@ -88,7 +88,7 @@ describe("session relay between a Node server and a Bun server (no sticky sessio
     node = await startNode({
       key,
       redisUrl: REDIS_URL,
-      server: { pingInterval: 300, pingTimeout: 1000 },
+      server: { pingInterval: 5000, pingTimeout: 5000 },
     });
     relay = attachSessionRelay(node.io, {
       pubClient: node.pub,
