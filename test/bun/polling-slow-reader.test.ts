@@ -113,7 +113,10 @@ describe("polling slow reader on Bun", () => {
       transports: ["polling"],
     });
     clients.push(healthy);
-    await within(new Promise((r) => healthy.once("connect", r)), "the healthy client");
+    await within(
+      new Promise<void>((r) => healthy.once("connect", () => r())),
+      "the healthy client",
+    );
     const seen: number[] = [];
     healthy.on("tick", (seq: number) => seen.push(seq));
     let healthyDropped = false;
@@ -128,7 +131,10 @@ describe("polling slow reader on Bun", () => {
       query: { control: "1" },
     });
     clients.push(control);
-    await within(new Promise((r) => control.once("connect", r)), "the control client");
+    await within(
+      new Promise<void>((r) => control.once("connect", () => r())),
+      "the control client",
+    );
     const state = (sid: string) =>
       control.timeout(5000).emitWithAck("state", sid) as Promise<State>;
 

@@ -23,6 +23,7 @@ const describe = redis === bunDescribe ? redis : bunDescribe.skip;
 interface RelayReport {
   nodeId: string;
   stats: RedisSessionRelay["stats"];
+  live: string[];
 }
 
 let node: Node;
@@ -88,7 +89,7 @@ describe("session relay between a Node server and a Bun server (no sticky sessio
     node = await startNode({
       key,
       redisUrl: REDIS_URL,
-      server: { pingInterval: 300, pingTimeout: 1000 },
+      server: { pingInterval: 5000, pingTimeout: 5000 },
     });
     relay = attachSessionRelay(node.io, {
       pubClient: node.pub,
@@ -163,10 +164,83 @@ describe("session relay between a Node server and a Bun server (no sticky sessio
     // The owner has the WebSocket transport, on Node too.
     for (const [i, s] of sockets.entries()) {
       if (owners[i] !== "node") continue;
-      const conn = (node.io.engine.clients as Map<string, { transport: { name: string } }>).get(
-        sidOf(s),
-      );
+      const conn = (
+        node.io.engine.clients as unknown as Map<string, { transport: { name: string } }>
+      ).get(sidOf(s));
       expect(conn?.transport.name).toBe("websocket");
     }
+  });
+});
+
+describe("session relay between two Bun servers (no sticky sessions)", () => {
+  let buns: ServerProcess[] = [];
+  /** A WebSocket client straight to each Bun server (never relayed), to ask its relay. */
+  let direct: ClientSocket[] = [];
+  let nodeIds: string[] = [];
+  let pair: RoundRobinProxy;
+
+  const report = (i: number) =>
+    (direct[i] as ClientSocket).timeout(3000).emitWithAck("relay") as Promise<RelayReport>;
+
+  beforeAll(async () => {
+    const key = uniqueName("parley_bun_bun_relay");
+    buns = [
+      await startBunServer(APP, { REDIS_URL, KEY: key }),
+      await startBunServer(APP, { REDIS_URL, KEY: key }),
+    ];
+    direct = buns.map((b) =>
+      ioc(b.url, { forceNew: true, reconnection: false, transports: ["websocket"] }),
+    );
+    await within(
+      Promise.all(direct.map((c) => new Promise((r) => c.once("connect", () => r(c))))),
+      "a direct client on each Bun server",
+    );
+    nodeIds = await Promise.all([0, 1].map(async (i) => (await report(i)).nodeId));
+    await waitFor(
+      async () => (await report(0)).live.length === 1 && (await report(1)).live.length === 1,
+      "the two Bun relays to see each other",
+      5000,
+    );
+    pair = new RoundRobinProxy(buns.map((b) => b.port));
+    pair.policy = (_kind, req) => {
+      const sid = new URL(req.url ?? "/", "http://x").searchParams.get("sid");
+      if (sid === null) return undefined;
+      return sid.startsWith(nodeIds[0] as string) ? 1 : 0;
+    };
+    url = await pair.listen();
+  });
+
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.disconnect();
+  });
+
+  afterAll(async () => {
+    for (const c of direct) c.disconnect();
+    await pair?.close();
+    await Promise.all(buns.map((b) => b.kill()));
+  });
+
+  it("long-polling and the upgrade, every request and upgrade relayed Bun to Bun", async () => {
+    const polling = await Promise.all([1, 2, 3, 4].map(() => connect(["polling"])));
+    const upgrading = await Promise.all([1, 2].map(() => connect()));
+    await waitFor(
+      () => upgrading.every((s) => s.io.engine.transport.name === "websocket"),
+      "the upgrades",
+      8000,
+    );
+    const all = [...polling, ...upgrading];
+    const owners = all.map((s) => nodeIds.findIndex((id) => sidOf(s).startsWith(id)));
+    expect(new Set(owners.slice(0, 4))).toEqual(new Set([0, 1]));
+    await Promise.all(all.map((s) => exercise(s, 6)));
+    for (const s of polling) expect(s.io.engine.transport.name).toBe("polling");
+    for (const s of upgrading) expect(s.io.engine.transport.name).toBe("websocket");
+    const [a, b] = [await report(0), await report(1)];
+    console.log("bun relay stats: %j, %j", a.stats, b.stats);
+    for (const r of [a, b]) {
+      expect(r.stats.requestsOut).toBeGreaterThan(10);
+      expect(r.stats.tunnelsIn).toBeGreaterThan(10);
+    }
+    // Each upgrade went through the Bun server that does not own its session.
+    expect(a.stats.upgradesOut + b.stats.upgradesOut).toBe(upgrading.length);
   });
 });

@@ -28,6 +28,11 @@ const HOP_BY_HOP = new Set([
   "date",
 ]);
 
+/** A Buffer as a Fetch body: Node's Buffers are views on plain (never shared) ArrayBuffers. */
+function bodyOf(bytes: Buffer): Uint8Array<ArrayBuffer> {
+  return bytes as Uint8Array<ArrayBuffer>;
+}
+
 function json(status: number, body: string): Response {
   return new Response(body, { status, headers: { "Content-Type": "application/json" } });
 }
@@ -104,7 +109,7 @@ export async function fetchThroughTunnel(
   if (answer === null) return json(400, UNKNOWN_SID);
   tunnel.end(() => tunnel.destroy());
   const empty = answer.status === 204 || answer.status === 304;
-  return new Response(empty ? null : answer.body, {
+  return new Response(empty ? null : bodyOf(answer.body), {
     status: answer.status,
     headers: responseHeaders(answer),
   });
@@ -134,7 +139,10 @@ export async function upgradeThroughTunnel(
   if (answer === null) return json(400, UNKNOWN_SID);
   if (answer.status !== 101) {
     tunnel.destroy();
-    return new Response(answer.body, { status: answer.status, headers: responseHeaders(answer) });
+    return new Response(bodyOf(answer.body), {
+      status: answer.status,
+      headers: responseHeaders(answer),
+    });
   }
   const accepted = answer.headers.find(([name]) => name === "sec-websocket-accept")?.[1];
   if (accepted !== accept) {

@@ -13,7 +13,7 @@ import type { ResolvedOptions } from "../options.js";
 import { ENGINE_V4_POLLING } from "../polling-format.js";
 import type { PollingFormat } from "../wire-format.js";
 import type { BunRequestRecord } from "./request-record.js";
-import { BAD_REQUEST, engineError, fetchHeaders, jsonError } from "./responses.js";
+import { BAD_REQUEST, engineError, fetchHeaders, jsonError, responseBody } from "./responses.js";
 import { UnsentAnswers } from "./unsent-answers.js";
 
 /** What the Bun polling transport needs from its engine (one object for all sessions). */
@@ -31,11 +31,11 @@ interface PendingPoll {
   readonly resolve: (response: Response) => void;
 }
 
-/** A Response body: the bytes (views on plain ArrayBuffers, see `responseBody`) or a stream. */
+/** A Response body: the answer (views on plain ArrayBuffers, see `responseBody`) or a stream. */
 function answerBody(
-  answer: Uint8Array | ReadableStream<Uint8Array>,
-): Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array> {
-  return answer instanceof Uint8Array ? (answer as Uint8Array<ArrayBuffer>) : answer;
+  answer: string | Uint8Array | ReadableStream<Uint8Array>,
+): string | Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array> {
+  return answer instanceof ReadableStream ? answer : responseBody(answer);
 }
 
 function toBytes(chunks: Uint8Array[], length: number): Buffer {
@@ -109,9 +109,7 @@ export class BunPollingTransport implements Transport {
     this.#host.decorateHeaders(poll.req, headers, sid);
     if (log.enabled) log("writing %j", body);
     if (encoding === null) {
-      const bytes = typeof body === "string" ? Buffer.from(body) : body;
-      headers["Content-Length"] = String(bytes.byteLength);
-      const answer = this.#unsent.body(bytes, carriesClose);
+      const answer = this.#unsent.body(body, carriesClose, headers);
       poll.resolve(
         new Response(answerBody(answer), { status: 200, headers: fetchHeaders(headers) }),
       );
@@ -123,8 +121,7 @@ export class BunPollingTransport implements Transport {
           return;
         }
         headers["Content-Encoding"] = encoding;
-        headers["Content-Length"] = String(out.byteLength);
-        const answer = this.#unsent.body(out, carriesClose);
+        const answer = this.#unsent.body(out, carriesClose, headers);
         poll.resolve(
           new Response(answerBody(answer), { status: 200, headers: fetchHeaders(headers) }),
         );

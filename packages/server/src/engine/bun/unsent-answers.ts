@@ -1,3 +1,5 @@
+import type { HeaderMap } from "../cors.js";
+
 /** Answers up to this size go to Bun whole: the socket's kernel buffer takes them at once. */
 const STREAM_OVER = 64 * 1024;
 /** What Bun is handed per pull of a streamed answer. */
@@ -24,9 +26,20 @@ interface Unsent {
 export class UnsentAnswers {
   #answers: Set<Unsent> | null = null;
 
-  /** The body for an answer of `bytes`: the bytes, or a stream that counts what is unsent. */
-  body(bytes: Uint8Array, carriesClose: boolean): Uint8Array | ReadableStream<Uint8Array> {
-    if (bytes.byteLength <= STREAM_OVER) return bytes;
+  /**
+   * The body for an answer: as it is, or (over 64 KiB) a stream that counts what is unsent,
+   * whose length then goes in `headers` (Bun sends a stream chunked otherwise).
+   */
+  body(
+    answer: string | Uint8Array,
+    carriesClose: boolean,
+    headers: HeaderMap,
+  ): string | Uint8Array | ReadableStream<Uint8Array> {
+    // A string of up to STREAM_OVER / 3 characters is at most STREAM_OVER bytes: no count.
+    if (typeof answer === "string" && answer.length <= STREAM_OVER / 3) return answer;
+    const bytes = typeof answer === "string" ? Buffer.from(answer) : answer;
+    if (bytes.byteLength <= STREAM_OVER) return answer;
+    headers["Content-Length"] = String(bytes.byteLength);
     const unsent: Unsent = { bytes, offset: 0, controller: null, carriesClose };
     if (this.#answers === null) this.#answers = new Set();
     this.#answers.add(unsent);
