@@ -116,6 +116,16 @@ for (const front of ["listen", "handler"] as const) {
       expect(fresh.id).not.toBe(id);
     });
 
+    it("a large polling answer (a counted stream) passes through the middlewares whole", async () => {
+      const socket = await connect(base, ["polling"]);
+      for (const n of [100_000, 1_000_000]) {
+        const text = (await socket.timeout(5000).emitWithAck("big", n)) as string;
+        expect(text.length).toBe(n);
+        expect(text).toBe("x".repeat(n));
+      }
+      expect(socket.io.engine.transport.name).toBe("polling");
+    });
+
     it("headers set by middlewares go out with the 101; express-session's cookie too", async () => {
       const answer = await upgrade(base);
       expect(answer.status).toBe(101);

@@ -3,6 +3,7 @@ import { type OutgoingHttpHeaders, validateHeaderName, validateHeaderValue } fro
 import type { HeaderMap } from "../cors.js";
 import type { BunRequestRecord } from "./request-record.js";
 import { responseBody } from "./responses.js";
+import { streamedAnswers } from "./unsent-answers.js";
 
 type HeaderValue = number | string | readonly string[];
 
@@ -49,6 +50,8 @@ export class BunMiddlewareResponse extends EventEmitter {
   #resolve!: (response: Response) => void;
   #head = false;
   #ended = false;
+  /** The engine's counted stream body (a large polling answer), passed on unread. */
+  #stream: ReadableStream<Uint8Array> | null = null;
 
   constructor(req: BunRequestRecord, report: (error: unknown) => void) {
     super();
@@ -174,7 +177,13 @@ export class BunMiddlewareResponse extends EventEmitter {
     const status = this.statusCode;
     const empty = status === 204 || status === 304 || this.#body.length === 0;
     const body = empty ? null : responseBody(Buffer.concat(this.#body));
-    this.#resolve(new Response(body, { status, headers: this.#fetchHeaders() }));
+    const headers = this.#fetchHeaders();
+    const stream = this.#stream;
+    if (stream !== null) {
+      const length = this.getHeader("content-length");
+      if (length !== undefined) headers.set("content-length", String(length));
+    }
+    this.#resolve(new Response(stream ?? body, { status, headers }));
     this.#emit("finish");
     this.#emit("close");
     done?.();
@@ -195,6 +204,19 @@ export class BunMiddlewareResponse extends EventEmitter {
     });
     const cookies = answer.headers.getSetCookie();
     if (cookies.length > 0) head["set-cookie"] = cookies;
+    const stream = streamedAnswers.get(answer);
+    if (stream !== undefined) {
+      // Hooks run on writeHead and end as for any answer; the body goes on unread.
+      this.#stream = stream;
+      try {
+        this.writeHead(answer.status, head);
+        this.end();
+      } catch (error) {
+        this.#report(error);
+        if (!this.#ended) return answer;
+      }
+      return this.response;
+    }
     const body = new Uint8Array(await answer.arrayBuffer());
     try {
       this.writeHead(answer.status, head);

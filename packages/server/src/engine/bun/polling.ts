@@ -14,7 +14,7 @@ import { ENGINE_V4_POLLING } from "../polling-format.js";
 import type { PollingFormat } from "../wire-format.js";
 import type { BunRequestRecord } from "./request-record.js";
 import { BAD_REQUEST, engineError, fetchHeaders, jsonError, responseBody } from "./responses.js";
-import { UnsentAnswers } from "./unsent-answers.js";
+import { streamedAnswers, UnsentAnswers } from "./unsent-answers.js";
 
 /** What the Bun polling transport needs from its engine (one object for all sessions). */
 export interface BunPollingHost {
@@ -31,11 +31,16 @@ interface PendingPoll {
   readonly resolve: (response: Response) => void;
 }
 
-/** A Response body: the answer (views on plain ArrayBuffers, see `responseBody`) or a stream. */
-function answerBody(
+/** A polling answer's Response; a counted stream stays known (see `streamedBody`). */
+function answerResponse(
   answer: string | Uint8Array | ReadableStream<Uint8Array>,
-): string | Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array> {
-  return answer instanceof ReadableStream ? answer : responseBody(answer);
+  headers: HeaderMap,
+): Response {
+  const init = { status: 200, headers: fetchHeaders(headers) };
+  if (!(answer instanceof ReadableStream)) return new Response(responseBody(answer), init);
+  const response = new Response(answer, init);
+  streamedAnswers.set(response, answer);
+  return response;
 }
 
 function toBytes(chunks: Uint8Array[], length: number): Buffer {
@@ -110,9 +115,7 @@ export class BunPollingTransport implements Transport {
     if (log.enabled) log("writing %j", body);
     if (encoding === null) {
       const answer = this.#unsent.body(body, carriesClose, headers);
-      poll.resolve(
-        new Response(answerBody(answer), { status: 200, headers: fetchHeaders(headers) }),
-      );
+      poll.resolve(answerResponse(answer, headers));
       done?.();
     } else {
       compress(encoding, body, compression === false ? {} : compression.zlib, (err, out) => {
@@ -122,9 +125,7 @@ export class BunPollingTransport implements Transport {
         }
         headers["Content-Encoding"] = encoding;
         const answer = this.#unsent.body(out, carriesClose, headers);
-        poll.resolve(
-          new Response(answerBody(answer), { status: 200, headers: fetchHeaders(headers) }),
-        );
+        poll.resolve(answerResponse(answer, headers));
         done?.();
       });
     }

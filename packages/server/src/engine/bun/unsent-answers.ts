@@ -5,6 +5,13 @@ const STREAM_OVER = 64 * 1024;
 /** What Bun is handed per pull of a streamed answer. */
 const SLICE = 64 * 1024;
 
+/**
+ * Polling answers whose body is a counting stream, and that stream: `engine.use()` plays an
+ * answer through its middleware response, which must pass such a body on as it is rather
+ * than read it whole (which would make Bun's backpressure, and the count, moot).
+ */
+export const streamedAnswers = new WeakMap<Response, ReadableStream<Uint8Array>>();
+
 interface Unsent {
   readonly bytes: Uint8Array;
   /** Bytes Bun pulled (handed to the socket, or about to be). */
