@@ -6,6 +6,7 @@ import { Cluster as IoCluster, Redis as IoRedis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createAdapter, Emitter, type PubSubMode, type RedisAdapter } from "../src/index.js";
 import {
+  CLUSTER_HOOK_MS,
   describeRedisCluster,
   type RedisCluster,
   startRedisCluster,
@@ -180,7 +181,7 @@ for (const pubsub of ["sharded", "classic"] as const) {
 
     beforeAll(async () => {
       rc = await startRedisCluster();
-    });
+    }, CLUSTER_HOOK_MS);
     afterAll(async () => {
       await rc?.stop();
     });

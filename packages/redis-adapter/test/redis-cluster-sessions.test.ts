@@ -5,6 +5,7 @@ import { RoundRobinProxy } from "./cluster/proxy.js";
 import { FAST_ENGINE, FAST_RELAY } from "./cluster/relay-nodes.js";
 import { type ClusterNode, startClusterNode } from "./fixtures/cluster-nodes.js";
 import {
+  CLUSTER_HOOK_MS,
   describeRedisCluster,
   type RedisCluster,
   startRedisCluster,
@@ -17,6 +18,14 @@ interface RelayNode {
 }
 
 const BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+
+// No server dies here: liveness is not under test, so its timeouts leave room for a loaded
+// machine (with FAST_RELAY's 400 ms a stalled event loop got a live relay declared dead, and
+// its tunnels and sessions closed, in loaded runs). Heartbeats stay fast.
+const ENGINE = { ...FAST_ENGINE, pingTimeout: 5000 };
+const RELAY = { ...FAST_RELAY, heartbeatTimeout: 3000 };
+/** 40 acks relayed over long-polling: past the default 20 s at load ~13 (a safety net). */
+const SLOW_TEST_MS = 90_000;
 
 function sidOf(socket: ClientSocket): string {
   return (socket.io.engine as unknown as { id: string }).id;
@@ -35,7 +44,7 @@ for (const pubsub of ["classic", "sharded"] as const) {
 
     beforeAll(async () => {
       rc = await startRedisCluster();
-    });
+    }, CLUSTER_HOOK_MS);
     afterAll(async () => {
       await rc?.stop();
     });
@@ -56,13 +65,13 @@ for (const pubsub of ["classic", "sharded"] as const) {
     async function twoBehindBalancer(): Promise<string> {
       const key = uniqueKey(`cluster-sessions-${pubsub}`);
       for (let i = 0; i < 2; i++) {
-        const node = await startClusterNode(rc, key, pubsub, { server: FAST_ENGINE });
+        const node = await startClusterNode(rc, key, pubsub, { server: ENGINE });
         const relay = attachSessionRelay(node.io, {
           pubClient: node.pub,
           subClient: node.sub,
           key,
           pubsub,
-          ...FAST_RELAY,
+          ...RELAY,
         });
         await relay.ready;
         node.io.on("connection", (socket) => {
@@ -106,25 +115,33 @@ for (const pubsub of ["classic", "sharded"] as const) {
       await waitFor(() => news.length === rounds * relays.length, "every broadcast", 5000);
     }
 
-    it("long-polling through the node that does not own the session", async () => {
-      const url = await twoBehindBalancer();
-      const socket = client(url, ["polling"]);
-      await within(new Promise((r) => socket.once("connect", () => r(null))), "connect", 5000);
-      await exercise(socket, 20);
-      const owner = relays.findIndex((r) => sidOf(socket).startsWith(r.relay.nodeId));
-      const edge = relays[1 - owner] as RelayNode;
-      expect(edge.relay.stats.requestsOut).toBeGreaterThan(20);
-      expect(socket.connected).toBe(true);
-    });
+    it(
+      "long-polling through the node that does not own the session",
+      async () => {
+        const url = await twoBehindBalancer();
+        const socket = client(url, ["polling"]);
+        await within(new Promise((r) => socket.once("connect", () => r(null))), "connect", 5000);
+        await exercise(socket, 20);
+        const owner = relays.findIndex((r) => sidOf(socket).startsWith(r.relay.nodeId));
+        const edge = relays[1 - owner] as RelayNode;
+        expect(edge.relay.stats.requestsOut).toBeGreaterThan(20);
+        expect(socket.connected).toBe(true);
+      },
+      SLOW_TEST_MS,
+    );
 
-    it("upgrades to WebSocket through the node that does not own the session", async () => {
-      const url = await twoBehindBalancer();
-      const socket = client(url);
-      await waitFor(() => socket.io.engine?.transport.name === "websocket", "the upgrade");
-      const owner = relays.findIndex((r) => sidOf(socket).startsWith(r.relay.nodeId));
-      expect((relays[1 - owner] as RelayNode).relay.stats.upgradesOut).toBe(1);
-      await exercise(socket, 20);
-      expect(socket.connected).toBe(true);
-    });
+    it(
+      "upgrades to WebSocket through the node that does not own the session",
+      async () => {
+        const url = await twoBehindBalancer();
+        const socket = client(url);
+        await waitFor(() => socket.io.engine?.transport.name === "websocket", "the upgrade");
+        const owner = relays.findIndex((r) => sidOf(socket).startsWith(r.relay.nodeId));
+        expect((relays[1 - owner] as RelayNode).relay.stats.upgradesOut).toBe(1);
+        await exercise(socket, 20);
+        expect(socket.connected).toBe(true);
+      },
+      SLOW_TEST_MS,
+    );
   });
 }

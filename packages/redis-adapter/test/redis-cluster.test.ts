@@ -10,6 +10,7 @@ import {
   startClusterNode,
 } from "./fixtures/cluster-nodes.js";
 import {
+  CLUSTER_HOOK_MS,
   describeRedisCluster,
   type RedisCluster,
   startRedisCluster,
@@ -35,7 +36,7 @@ for (const pubsub of ["classic", "sharded"] as const) {
 
     beforeAll(async () => {
       rc = await startRedisCluster();
-    });
+    }, CLUSTER_HOOK_MS);
     afterAll(async () => {
       await rc?.stop();
     });

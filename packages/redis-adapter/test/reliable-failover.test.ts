@@ -37,6 +37,12 @@ const { io: parleyClient, reliable } = (await import(PARLEY_CLIENT)) as {
   reliable: <S>(socket: S) => S;
 };
 
+/**
+ * Each case starts a child process and a private redis-server and kills them: on a loaded
+ * machine (a full CI run) that alone took past the default 20 s. A safety net, not a measure.
+ */
+const SLOW_TEST_MS = 90_000;
+
 /** What the killed server promised: each n whose reliable emit resolved. */
 function storedBy(child: ChildProcess): Set<number> {
   const stored = new Set<number>();
@@ -176,61 +182,69 @@ describeRedis("reliable emits: exactly once to the Parley client's app across ki
     }
   }
 
-  it("(b) the server that stored them is killed: the survivor redelivers from Redis", async () => {
-    const { child, stored, survivorStored, got, client: c } = await setup("reliable-kill", false);
-    await waitFor(() => got.length > 30, "the child's stream at the client");
-    // The client goes away; the child goes on storing for it (its socket object is the
-    // dropped one), then dies: those packets are only in Redis now.
-    c.io.engine?.close();
-    await waitFor(() => !c.connected, "the client to drop");
-    const atDrop = stored.size;
-    await waitFor(() => stored.size > atDrop + 30, "the child storing for the absent client");
-    await killed(child.child);
-    const promised = new Set(stored);
-    const delivered = got.length;
-    c.connect();
-    await waitFor(() => c.connected && c.recovered, "recovery on the survivor", 8000);
-    await waitFor(() => survivorStored.size === 41, "the survivor's stream stored");
-    await waitFor(
-      () => [...promised, ...survivorStored].every((n) => got.includes(n)),
-      "every promised packet",
-    );
-    expectExactlyOnce(got, [promised, survivorStored]);
-    expect(got.length - delivered).toBeGreaterThan(30);
-    console.info(
-      `reliable kill -9: ${promised.size} stored by the killed server, ` +
-        `${got.length - delivered} delivered after it died`,
-    );
-  });
+  it(
+    "(b) the server that stored them is killed: the survivor redelivers from Redis",
+    async () => {
+      const { child, stored, survivorStored, got, client: c } = await setup("reliable-kill", false);
+      await waitFor(() => got.length > 30, "the child's stream at the client");
+      // The client goes away; the child goes on storing for it (its socket object is the
+      // dropped one), then dies: those packets are only in Redis now.
+      c.io.engine?.close();
+      await waitFor(() => !c.connected, "the client to drop");
+      const atDrop = stored.size;
+      await waitFor(() => stored.size > atDrop + 30, "the child storing for the absent client");
+      await killed(child.child);
+      const promised = new Set(stored);
+      const delivered = got.length;
+      c.connect();
+      await waitFor(() => c.connected && c.recovered, "recovery on the survivor", 8000);
+      await waitFor(() => survivorStored.size === 41, "the survivor's stream stored");
+      await waitFor(
+        () => [...promised, ...survivorStored].every((n) => got.includes(n)),
+        "every promised packet",
+      );
+      expectExactlyOnce(got, [promised, survivorStored]);
+      expect(got.length - delivered).toBeGreaterThan(30);
+      console.info(
+        `reliable kill -9: ${promised.size} stored by the killed server, ` +
+          `${got.length - delivered} delivered after it died`,
+      );
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("(c) Redis is killed and restarts from its AOF, then the server is killed", async () => {
-    const port = await freePort();
-    dir = mkdtempSync(join(tmpdir(), "parley-reliable-redis-"));
-    redisUrl = `redis://127.0.0.1:${port}`;
-    redis = startPersistentRedis(port, dir);
-    await waitFor(() => redisReachable(redisUrl), "private redis-server");
-    const { child, stored, survivorStored, got, client: c } = await setup("reliable-aof");
-    await waitFor(() => got.length > 30, "the child's stream at the client");
+  it(
+    "(c) Redis is killed and restarts from its AOF, then the server is killed",
+    async () => {
+      const port = await freePort();
+      dir = mkdtempSync(join(tmpdir(), "parley-reliable-redis-"));
+      redisUrl = `redis://127.0.0.1:${port}`;
+      redis = startPersistentRedis(port, dir);
+      await waitFor(() => redisReachable(redisUrl), "private redis-server");
+      const { child, stored, survivorStored, got, client: c } = await setup("reliable-aof");
+      await waitFor(() => got.length > 30, "the child's stream at the client");
 
-    await killed(redis);
-    const before = stored.size;
-    redis = startPersistentRedis(port, dir);
-    await waitFor(() => redisReachable(redisUrl), "redis-server back");
-    // The child's emits waited in its client's queue, or failed (not promised) in flight.
-    await waitFor(() => stored.size > before + 30, "the child storing again");
-    await waitFor(
-      () => got.length > 0 && got.includes(Math.max(...stored)),
-      "the client to follow",
-    );
+      await killed(redis);
+      const before = stored.size;
+      redis = startPersistentRedis(port, dir);
+      await waitFor(() => redisReachable(redisUrl), "redis-server back");
+      // The child's emits waited in its client's queue, or failed (not promised) in flight.
+      await waitFor(() => stored.size > before + 30, "the child storing again");
+      await waitFor(
+        () => got.length > 0 && got.includes(Math.max(...stored)),
+        "the client to follow",
+      );
 
-    await killed(child.child);
-    const promised = new Set(stored);
-    await waitFor(() => c.connected && c.recovered, "recovery on the survivor", 10_000);
-    await waitFor(() => survivorStored.size === 41, "the survivor's stream stored");
-    await waitFor(
-      () => [...promised, ...survivorStored].every((n) => got.includes(n)),
-      "every promised packet",
-    );
-    expectExactlyOnce(got, [promised, survivorStored]);
-  });
+      await killed(child.child);
+      const promised = new Set(stored);
+      await waitFor(() => c.connected && c.recovered, "recovery on the survivor", 10_000);
+      await waitFor(() => survivorStored.size === 41, "the survivor's stream stored");
+      await waitFor(
+        () => [...promised, ...survivorStored].every((n) => got.includes(n)),
+        "every promised packet",
+      );
+      expectExactlyOnce(got, [promised, survivorStored]);
+    },
+    SLOW_TEST_MS,
+  );
 });

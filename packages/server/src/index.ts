@@ -72,9 +72,15 @@ export {
 } from "./reliable/index.js";
 export type { RemoteSocket, TimedEmitter } from "./remote-socket.js";
 export { type AttachTarget, type BindableEngine, Server } from "./server.js";
-export { Socket, type SocketReservedEvents } from "./socket.js";
+export { Socket } from "./socket.js";
 export { SocketEmitter } from "./socket-emitter.js";
-export type { DisconnectReason, Event, ExtendedError, Handshake } from "./socket-types.js";
+export type {
+  DisconnectReason,
+  Event,
+  ExtendedError,
+  Handshake,
+  SocketReservedEvents,
+} from "./socket-types.js";
 export {
   type AckCallback,
   type EventSchemaMap,

@@ -24,6 +24,7 @@ import type { RoomPublisher } from "./engine/core/hooks.js";
 import { type MiddlewareFn, runMiddleware } from "./middleware.js";
 import { Presence, type PresenceMember, type PresenceOptions } from "./presence/presence.js";
 import { PRESENCE_EVENT } from "./presence/presence-message.js";
+import { RELIABLE_NOTIFY_EVENT, readNotice } from "./reliable/notify.js";
 import type { RemoteSocket } from "./remote-socket.js";
 import type { Server } from "./server.js";
 import { Socket } from "./socket.js";
@@ -289,6 +290,12 @@ export class Namespace<
     if (typeof args[0] !== "string") return;
     if (args[0] === PRESENCE_EVENT) {
       this._presence?._onMessage(args[1]);
+      return;
+    }
+    if (args[0] === RELIABLE_NOTIFY_EVENT) {
+      const notice = readNotice(args[1]);
+      const socket = notice === undefined ? undefined : this.sockets.get(notice.sid);
+      if (socket !== undefined && socket._pid === notice?.pid) socket._reliable.pull();
       return;
     }
     this.emitLocal(args[0], args.slice(1));

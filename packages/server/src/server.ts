@@ -12,6 +12,7 @@ import { InMemoryAdapter } from "./adapter/in-memory-adapter.js";
 import type { BroadcastOperator } from "./broadcast-operator.js";
 import { Client, type ClientLimits } from "./client.js";
 import { debugLog } from "./debug.js";
+import { DynamicNamespaces } from "./dynamic-namespaces.js";
 import type { BunServer } from "./engine/bun/bun-runtime.js";
 import type { ClientFiles } from "./engine/bun/client-files.js";
 import { listenOnBun, onBun } from "./engine/bun/listen.js";
@@ -118,14 +119,7 @@ export class Server<
   /** @internal The `parser` option; undefined for Parley's own codec. */
   readonly _parser: CustomParser | undefined;
   readonly #opts: ServerOptions;
-  readonly #parents = new Map<
-    NamespaceMatcher,
-    ParentNamespace<Listen, Emit, ServerSide, SocketData>
-  >();
-  readonly #parentsByRegExp = new Map<
-    RegExp,
-    ParentNamespace<Listen, Emit, ServerSide, SocketData>
-  >();
+  readonly #dynamic = new DynamicNamespaces<Listen, Emit, ServerSide, SocketData>();
   #adapter: AdapterConstructor;
   #path: string;
   #serveClient: boolean;
@@ -324,28 +318,17 @@ export class Server<
     if (typeof name === "function" || name instanceof RegExp) {
       const parent = new ParentNamespace<Listen, Emit, ServerSide, SocketData>(this);
       log("initializing parent namespace %s", parent.name);
-      if (name instanceof RegExp) {
-        if (name.global || name.sticky) {
-          throw new Error("stateful regular expressions (g or y flag) are not supported");
-        }
-        const re = name;
-        this.#parents.set((n, _auth, next) => next(null, re.test(n)), parent);
-        this.#parentsByRegExp.set(re, parent);
-      } else {
-        this.#parents.set(name, parent);
-      }
+      this.#dynamic.add(name, parent);
       if (fn !== undefined) parent.on("connect", fn);
       return parent;
     }
     const nspName = name.startsWith("/") ? name : `/${name}`;
     let nsp = this._nsps.get(nspName);
     if (nsp === undefined) {
-      for (const [re, parent] of this.#parentsByRegExp) {
-        if (re.test(nspName)) {
-          log("attaching namespace %s to parent namespace %s", nspName, re);
-          nsp = parent._createChild(nspName);
-          break;
-        }
+      const parent = this.#dynamic.regExpParentOf(nspName);
+      if (parent !== undefined) {
+        log("attaching namespace %s to parent namespace %s", nspName, parent.name);
+        nsp = parent._createChild(nspName);
       }
     }
     if (nsp === undefined) {
@@ -389,32 +372,19 @@ export class Server<
       done(existing);
       return;
     }
-    const candidates = [...this.#parents];
-    const tryNext = (i: number): void => {
-      const entry = candidates[i];
-      if (entry === undefined) {
-        done(undefined);
-        return;
-      }
-      const [matcher, parent] = entry;
-      let answered = false;
-      const next = (err: Error | null, allow: boolean) => {
-        if (answered) return;
-        answered = true;
-        if (err !== null || !allow) return tryNext(i + 1);
-        const existing = this._nsps.get(name);
-        if (existing !== undefined) log("dynamic namespace %s already exists", name);
+    this.#dynamic.findParent(
+      name,
+      auth,
+      (parent) => {
+        if (parent === undefined) return done(undefined);
+        // Another CONNECT may have created the child while this one's matcher was deciding.
+        const created = this._nsps.get(name);
+        if (created !== undefined) log("dynamic namespace %s already exists", name);
         else log("dynamic namespace %s was created", name);
-        done(existing ?? parent._createChild(name));
-      };
-      try {
-        matcher(name, auth, next);
-      } catch (err) {
-        this._reportHandlerError(err, undefined, "namespace matcher");
-        next(null, false);
-      }
-    };
-    tryNext(0);
+        done(created ?? parent._createChild(name));
+      },
+      (err) => this._reportHandlerError(err, undefined, "namespace matcher"),
+    );
   }
 
   // ---- errors ----

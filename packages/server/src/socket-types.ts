@@ -82,3 +82,31 @@ export type Event = [eventName: string, ...args: any[]];
 export interface ExtendedError extends Error {
   data?: unknown;
 }
+
+/** The events a server-side socket emits itself (`socket.on("disconnect", …)`). */
+export type SocketReservedEvents = {
+  disconnect(reason: DisconnectReason, description?: unknown): void;
+  disconnecting(reason: DisconnectReason, description?: unknown): void;
+  /**
+   * A `socket.use()` middleware refused a packet, or the connection sent a packet that does
+   * not decode (the socket then disconnects with "forced close").
+   */
+  error(err: Error): void;
+};
+
+/** `(event, ...args)` as a catch-all listener receives them. */
+export type AnyListener = (event: string, ...args: unknown[]) => void;
+
+/**
+ * Disconnect reasons after which the session is kept for connection state recovery: the
+ * connection dropped, or the server went away. A client or server namespace disconnect, or
+ * a client that sent garbage, gets no recovery.
+ */
+export const RECOVERABLE_REASONS: ReadonlySet<DisconnectReason> = new Set<DisconnectReason>([
+  "transport error",
+  "transport close",
+  "forced close",
+  "ping timeout",
+  "server shutting down",
+  "forced server close",
+]);

@@ -20,16 +20,14 @@ import type {
   SocketId,
 } from "./adapter/adapter.js";
 import { type BroadcastFlagsInput, BroadcastOperator } from "./broadcast-operator.js";
+import { CatchAllListeners } from "./catch-all-listeners.js";
 import type { Client } from "./client.js";
+import { connectErrorPacket, connectPacket } from "./connect-packets.js";
 import { debugLog } from "./debug.js";
 import { type EngineConnection, type PreparedMessage, prepareMessage } from "./engine/contract.js";
 import { randomId } from "./engine/random-id.js";
 import { buildHandshake } from "./handshake.js";
-import {
-  LEGACY_ENGINE_PROTOCOL,
-  legacyConnectErrorData,
-  legacySocketId,
-} from "./legacy-v2/socket-protocol-v4.js";
+import { LEGACY_ENGINE_PROTOCOL, legacySocketId } from "./legacy-v2/socket-protocol-v4.js";
 import { type MiddlewareFn, runMiddleware } from "./middleware.js";
 import type { Namespace } from "./namespace.js";
 import { takeAnnouncement } from "./reliable/announcement.js";
@@ -38,17 +36,19 @@ import { ReliableEmitter } from "./reliable/emitter.js";
 import type { Server } from "./server.js";
 import { type EmitFlags, SocketEmitter } from "./socket-emitter.js";
 import {
+  type AnyListener,
   type DisconnectReason,
   type Event,
   type ExtendedError,
   type Handshake,
+  RECOVERABLE_REASONS,
   SOCKET_RESERVED_EVENTS,
+  type SocketReservedEvents,
 } from "./socket-types.js";
 import {
   type AckEmitArgs,
   type AckEventNames,
   type AckReply,
-  invokeGuarded,
   type ReservedOrUserListener,
   TypedEmitter,
 } from "./typed-emitter.js";
@@ -62,19 +62,6 @@ import type {
 
 const log = debugLog("parley:socket", "socket.io:socket");
 
-export type SocketReservedEvents = {
-  disconnect(reason: DisconnectReason, description?: unknown): void;
-  disconnecting(reason: DisconnectReason, description?: unknown): void;
-  /**
-   * A `socket.use()` middleware refused a packet, or the connection sent a packet that does
-   * not decode (the socket then disconnects with "forced close").
-   */
-  error(err: Error): void;
-};
-
-/** `(event, ...args)` as a catch-all listener receives them. */
-type AnyListener = (event: string, ...args: unknown[]) => void;
-
 /**
  * Socket ids (and private session ids) are 20 characters of base64url from 15 random bytes:
  * not the Engine.IO sid.
@@ -82,20 +69,6 @@ type AnyListener = (event: string, ...args: unknown[]) => void;
 function generateId(): string {
   return randomId();
 }
-
-/**
- * Disconnect reasons after which the session is kept for connection state recovery: the
- * connection dropped, or the server went away. A client or server namespace disconnect, or
- * a client that sent garbage, gets no recovery.
- */
-const RECOVERABLE_REASONS: ReadonlySet<DisconnectReason> = new Set<DisconnectReason>([
-  "transport error",
-  "transport close",
-  "forced close",
-  "ping timeout",
-  "server shutting down",
-  "forced server close",
-]);
 
 const NO_ROOMS: ReadonlySet<Room> = new Set();
 
@@ -136,8 +109,8 @@ export class Socket<
    */
   #restored: RestoredSession | NotRestored | undefined;
   #fns: MiddlewareFn<Event>[] | undefined;
-  #any: AnyListener[] | undefined;
-  #anyOutgoing: AnyListener[] | undefined;
+  #any: CatchAllListeners | undefined;
+  #anyOutgoing: CatchAllListeners | undefined;
   /** At-least-once delivery (`socket.reliable`): made on first use, or at once for a client that announced it deduplicates. */
   #reliable: ReliableChannel | undefined;
   #closed = false;
@@ -372,45 +345,41 @@ export class Socket<
   }
 
   onAny(listener: AnyListener): this {
-    this.#any ??= [];
-    this.#any.push(listener);
+    this.#any = CatchAllListeners.add(this.#any, listener, false);
     return this;
   }
 
   prependAny(listener: AnyListener): this {
-    this.#any ??= [];
-    this.#any.unshift(listener);
+    this.#any = CatchAllListeners.add(this.#any, listener, true);
     return this;
   }
 
   offAny(listener?: AnyListener): this {
-    this.#any = removeFrom(this.#any, listener);
+    this.#any = CatchAllListeners.remove(this.#any, listener);
     return this;
   }
 
   listenersAny(): AnyListener[] {
-    return this.#any?.slice() ?? [];
+    return CatchAllListeners.snapshot(this.#any);
   }
 
   onAnyOutgoing(listener: AnyListener): this {
-    this.#anyOutgoing ??= [];
-    this.#anyOutgoing.push(listener);
+    this.#anyOutgoing = CatchAllListeners.add(this.#anyOutgoing, listener, false);
     return this;
   }
 
   prependAnyOutgoing(listener: AnyListener): this {
-    this.#anyOutgoing ??= [];
-    this.#anyOutgoing.unshift(listener);
+    this.#anyOutgoing = CatchAllListeners.add(this.#anyOutgoing, listener, true);
     return this;
   }
 
   offAnyOutgoing(listener?: AnyListener): this {
-    this.#anyOutgoing = removeFrom(this.#anyOutgoing, listener);
+    this.#anyOutgoing = CatchAllListeners.remove(this.#anyOutgoing, listener);
     return this;
   }
 
   listenersAnyOutgoing(): AnyListener[] {
-    return this.#anyOutgoing?.slice() ?? [];
+    return CatchAllListeners.snapshot(this.#anyOutgoing);
   }
 
   override reportListenerError(err: unknown, event: string): void {
@@ -544,18 +513,10 @@ export class Socket<
       }
     }
     log("socket connected - writing packet");
-    if (this.client.conn.protocol === LEGACY_ENGINE_PROTOCOL) {
-      // Socket.IO protocol v4: a bare CONNECT (no sid, no recovery for these clients).
-      this._sendPacket({ type: PacketType.CONNECT, nsp: this.nsp.name });
-    } else {
-      const data: { sid: SocketId; pid?: PrivateSessionId; recoveryFailure?: string } = {
-        sid: this.id,
-      };
-      if (this.#pid !== undefined) data.pid = this.#pid;
-      // Clients that do not know the field ignore it (socket.io-client reads sid and pid).
-      if (taken !== undefined && "reason" in taken) data.recoveryFailure = taken.reason;
-      this._sendPacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
-    }
+    const failure = taken !== undefined && "reason" in taken ? taken.reason : undefined;
+    this._sendPacket(
+      connectPacket(this.nsp.name, this.client.conn.protocol, this.id, this.#pid, failure),
+    );
     if (restored !== undefined) {
       // Reliable packets it had not acknowledged, before any emitted from now on.
       this._reliable.redeliver();
@@ -568,14 +529,7 @@ export class Socket<
   /** @internal A middleware refused the socket. */
   _refuse(err: ExtendedError): void {
     this.#cleanup();
-    if (this.client.conn.protocol === LEGACY_ENGINE_PROTOCOL) {
-      const data = legacyConnectErrorData(err);
-      this._sendPacket({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data });
-      return;
-    }
-    const data: { message: string; data?: unknown } = { message: err.message };
-    if (err.data !== undefined) data.data = err.data;
-    this._sendPacket({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data });
+    this._sendPacket(connectErrorPacket(this.nsp.name, this.client.conn.protocol, err));
   }
 
   /** @internal */
@@ -670,9 +624,7 @@ export class Socket<
       if (log.enabled) log("attaching ack callback to event");
       args.push(this.#ackResponder(packet.id));
     }
-    if (this.#any !== undefined) {
-      for (const listener of this.#any.slice()) this.#call(listener, args, "any");
-    }
+    this.#any?.notify(this, args, "any", this);
     const fns = this.#fns;
     if (fns === undefined) {
       this.#dispatch(args);
@@ -742,26 +694,11 @@ export class Socket<
   }
 
   #notifyOutgoing(data: unknown[]): void {
-    if (this.#anyOutgoing === undefined) return;
-    for (const listener of this.#anyOutgoing.slice()) this.#call(listener, data, "anyOutgoing");
-  }
-
-  #call(fn: AnyListener, args: unknown[], event: string): void {
-    invokeGuarded(this, fn, args, event, this);
+    this.#anyOutgoing?.notify(this, data, "anyOutgoing", this);
   }
 }
 
 const NO_FLAGS: EmitFlags = Object.freeze({});
-
-function removeFrom(
-  list: AnyListener[] | undefined,
-  listener: AnyListener | undefined,
-): AnyListener[] | undefined {
-  if (list === undefined || listener === undefined) return undefined;
-  const i = list.indexOf(listener);
-  if (i !== -1) list.splice(i, 1);
-  return list.length === 0 ? undefined : list;
-}
 
 function hasKeys(object: object): boolean {
   for (const _ in object) return true;

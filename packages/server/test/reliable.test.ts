@@ -119,6 +119,40 @@ describe("reliable emits, one server (memory store)", () => {
     await expect.poll(() => pendingOf(harness, s2), { timeout: 5000, interval: 10 }).toEqual([]);
   });
 
+  it("a restore whose pending read fails: read again, nothing newer written before it", async () => {
+    const harness = await setup();
+    const first = nextServerSocket(harness);
+    const c = connect(parleyClient, harness.url, true);
+    const got: number[] = [];
+    c.on("n", ((n: number) => {
+      got.push(n);
+      if (n === 5) c.io.engine?.close(); // 6..10 stay unacknowledged
+    }) as never);
+    const s1 = await first;
+    const gone = next(s1, "disconnect");
+    const second = nextServerSocket(harness);
+    await Promise.all(range(1, 10).map((n) => s1.reliable.emit("n", n)));
+    await gone;
+    // The store fails the restore's first two reads (as Redis would, briefly unreachable).
+    const { store } = reliableNamespace(
+      harness.io.of("/").adapter,
+      harness.io.of("/")._recovery as NonNullable<ReturnType<typeof harness.io.of>["_recovery"]>,
+      () => {},
+    );
+    const read = store.pending.bind(store);
+    let failures = 2;
+    store.pending = (pid) =>
+      failures-- > 0 ? Promise.reject(new Error("injected: store unreachable")) : read(pid);
+    const s2 = await second;
+    expect(s2.recovered).toBe(true);
+    await Promise.all(range(11, 15).map((n) => s2.reliable.emit("n", n)));
+    await until(() => got.includes(15), "the last packet");
+    // Before: the failed read was taken as "nothing pending", 11..15 went out at once and
+    // 6..10 waited for another restore.
+    expect(got).toEqual(range(1, 15));
+    expect(failures).toBe(-1);
+  });
+
   it("official clients get plain events with an ack: unacknowledged ones come again after a reconnection", async () => {
     const harness = await setup();
     const first = nextServerSocket(harness);

@@ -22,6 +22,8 @@ const AS_BUFFERS = { typeMapping: { 36: Buffer }, returnBuffers: true };
  */
 export class RedisReliableStore implements ReliableStore {
   readonly maxPerSession: number;
+  /** Every server sharing the Redis reads these sets. */
+  readonly shared = true;
   readonly #client: CommandClient;
   readonly #prefix: string;
   readonly #ttl: string;
@@ -45,11 +47,21 @@ export class RedisReliableStore implements ReliableStore {
   async add(pid: ReliablePid, data: readonly unknown[], floor: number): Promise<number> {
     // The codec's messages are objects: the arguments ride under `d`.
     const packet = encode({ d: data });
-    const reply = await this.#run(
-      ADD,
-      [this.keyOf(pid)],
-      [String(this.maxPerSession), this.#ttl, String(floor), packet],
-    );
+    // Always EVAL, never EVALSHA with a retry on NOSCRIPT: the retry of an add is sent after
+    // later adds, which find the script loaded again (by that retry, or by another server)
+    // and are stored first, so after a Redis restart ids stopped following call order (issue
+    // 14). EVAL cannot fail that way: the adds of one connection run in the order sent.
+    // Cost: the script's ~300 bytes on each add (Redis finds it in its cache by hash).
+    const reply = await this.#client.sendCommand([
+      "EVAL",
+      ADD.source,
+      "1",
+      this.keyOf(pid),
+      String(this.maxPerSession),
+      this.#ttl,
+      String(floor),
+      packet,
+    ]);
     const seq = Number(reply);
     if (seq === -1) throw reliableLimitError(this.maxPerSession);
     if (!Number.isSafeInteger(seq) || seq <= 0)
@@ -89,7 +101,11 @@ export class RedisReliableStore implements ReliableStore {
     await this.#client.sendCommand(["DEL", this.keyOf(pid)]);
   }
 
-  /** EVALSHA, loading the script with EVAL the first time Redis does not know it. */
+  /**
+   * EVALSHA, loading the script with EVAL the first time Redis does not know it. Only for
+   * scripts whose effect does not depend on the order they run in (a retry runs after
+   * commands sent later): `add` does not come here.
+   */
   async #run(s: Script, keys: string[], args: (string | Buffer)[], buffers = false) {
     const tail = [String(keys.length), ...keys, ...args];
     const options = buffers ? AS_BUFFERS : undefined;

@@ -1,21 +1,26 @@
 import type { Server } from "@parley/server";
 import type { SessionRelayOptions } from "./options.js";
-import { RedisSessionRelay, type RelayableEngine } from "./relay.js";
+import { type NodeRelayableEngine, RedisSessionRelay, type RelayableEngine } from "./relay.js";
 
 export type { SessionRelayOptions, SessionRelayStats } from "./options.js";
-export { RedisSessionRelay, type RelayableEngine } from "./relay.js";
+export {
+  type BunRelayableEngine,
+  type NodeRelayableEngine,
+  RedisSessionRelay,
+  type RelayableEngine,
+} from "./relay.js";
 export { TunnelError, type TunnelErrorCode } from "./tunnel.js";
 
 function isRelayable(value: unknown): value is RelayableEngine {
   if (typeof value !== "object" || value === null) return false;
-  const e = value as Partial<Record<keyof RelayableEngine, unknown>>;
-  return (
+  const e = value as Partial<Record<keyof NodeRelayableEngine | "server", unknown>>;
+  const common =
     typeof e.setSessionRelay === "function" &&
-    typeof e.handleRequest === "function" &&
-    typeof e.handleUpgrade === "function" &&
     typeof e.generateId === "function" &&
-    typeof e.options === "object"
-  );
+    typeof e.options === "object";
+  // A Node engine takes relayed HTTP and upgrades; a Bun engine has its Bun.serve server.
+  const node = typeof e.handleRequest === "function" && typeof e.handleUpgrade === "function";
+  return common && (node || "server" in e);
 }
 
 /**
@@ -31,7 +36,7 @@ export function attachSessionRelay(
   const engine = isRelayable(target) ? target : (target as Pick<Server, "engine">).engine;
   if (!isRelayable(engine)) {
     throw new TypeError(
-      "attachSessionRelay needs a Parley Server attached to an HTTP server (io.engine), or a Parley Engine",
+      "attachSessionRelay needs a Parley Server attached to an HTTP server, or listening on Bun (io.engine), or a Parley Engine or BunEngine",
     );
   }
   const relay = new RedisSessionRelay(engine, options);

@@ -5,7 +5,12 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { Duplex } from "node:stream";
-import type { Engine, SessionRelay } from "@parley/server/engine";
+import type {
+  BunRelayedSocket,
+  BunSessionRelay,
+  Engine,
+  SessionRelay,
+} from "@parley/server/engine";
 import { createLogger, describeError, type Logger } from "../logger.js";
 import { DEFAULT_KEY } from "../options.js";
 import { OrderedPublisher } from "../publisher.js";
@@ -17,6 +22,8 @@ import {
   unsubscribeOn,
   watchErrors,
 } from "../redis-client.js";
+import { fetchThroughTunnel, upgradeThroughTunnel } from "./bun-edge.js";
+import { acceptOnBun, type BunListener } from "./bun-owner.js";
 import { type EdgeLimits, forwardRequest, forwardUpgrade } from "./edge.js";
 import { NodeTable } from "./liveness.js";
 import { newNodeId, ownerOf } from "./node-id.js";
@@ -38,13 +45,36 @@ import {
   type TunnelMessage,
 } from "./wire.js";
 
-/** What the relay uses of a Parley engine (`io.engine`, or an `Engine` of your own). */
-export type RelayableEngine = Pick<
+/** What the relay uses of a Parley engine on Node (`io.engine`, or an `Engine` of your own). */
+export type NodeRelayableEngine = Pick<
   Engine,
   "handleRequest" | "handleUpgrade" | "generateId" | "setSessionRelay" | "options"
 >;
 
+/** What the relay uses of a Parley engine on Bun (`io.engine` under Bun, or a `BunEngine`). */
+export interface BunRelayableEngine extends Pick<Engine, "generateId" | "options"> {
+  /** The Bun server the engine serves on (null before its first request). */
+  readonly server: BunListener | null;
+  setSessionRelay(relay: BunSessionRelay | null): unknown;
+}
+
+/** What the relay uses of a Parley engine: a Node one or a Bun one. */
+export type RelayableEngine = NodeRelayableEngine | BunRelayableEngine;
+
+function onNode(engine: RelayableEngine): engine is NodeRelayableEngine {
+  return typeof (engine as Partial<NodeRelayableEngine>).handleUpgrade === "function";
+}
+
 const MAX_TUNNEL_ID = 0xffffffff;
+
+/** Node's HTTP server parsing relayed bytes for a Node engine, on no port. */
+function ownerServer(engine: NodeRelayableEngine): HttpServer {
+  const server = createServer((req, res) => engine.handleRequest(req, res));
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    engine.handleUpgrade(req, socket, head),
+  );
+  return server;
+}
 
 /** Engines with a relay attached: a second one would prefix the ids twice. */
 const attached = new WeakSet<object>();
@@ -61,7 +91,7 @@ function ignore(): void {}
  * answer travels back the same way. When the owner is not alive, the request gets the usual
  * 400 "Session ID unknown" and the client starts a new session where it lands.
  */
-export class RedisSessionRelay implements SessionRelay {
+export class RedisSessionRelay implements SessionRelay, BunSessionRelay {
   /** This node's id: the first characters of every session id it hands out. */
   readonly nodeId: string;
   readonly stats: SessionRelayStats = {
@@ -89,8 +119,8 @@ export class RedisSessionRelay implements SessionRelay {
   readonly #outgoing = new Map<number, Tunnel>();
   /** Tunnels other nodes opened to this one (as the owner), by `<peer>:<id>`. */
   readonly #incoming = new Map<string, Tunnel>();
-  /** Parses relayed HTTP for the engine; never listens on a port. */
-  readonly #ownerServer: HttpServer;
+  /** Parses relayed HTTP for a Node engine; never listens on a port. Null on Bun. */
+  readonly #ownerServer: HttpServer | null;
   readonly #listener: RawListener = (message, channel) => this.#onRaw(message, channel);
   readonly #link: TunnelLink;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -143,10 +173,7 @@ export class RedisSessionRelay implements SessionRelay {
         ),
       forget: (tunnel) => this.#forget(tunnel),
     };
-    this.#ownerServer = createServer((req, res) => engine.handleRequest(req, res));
-    this.#ownerServer.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-      engine.handleUpgrade(req, socket, head),
-    );
+    this.#ownerServer = onNode(engine) ? ownerServer(engine) : null;
     this.#restoreGenerateId = this.#prefixIds();
     attached.add(engine);
     this.#interval = interval;
@@ -174,6 +201,23 @@ export class RedisSessionRelay implements SessionRelay {
     this.stats.upgradesOut++;
     forwardUpgrade(this.#open(owner), req, socket, head);
     return true;
+  }
+
+  /** The Bun engine's side (`BunSessionRelay`): polling requests and upgrades alike. */
+  relayFetch(
+    request: Request,
+    sid: string,
+    upgrade: boolean,
+  ): Promise<Response | BunRelayedSocket> | null {
+    const owner = this.#owner(sid);
+    if (owner === null) return null;
+    const tunnel = this.#open(owner);
+    if (upgrade) {
+      this.stats.upgradesOut++;
+      return upgradeThroughTunnel(tunnel, request, this.#limits, this.#maxBuffered);
+    }
+    this.stats.requestsOut++;
+    return fetchThroughTunnel(tunnel, request, this.#limits, this.#maxBuffered);
   }
 
   /**
@@ -271,7 +315,16 @@ export class RedisSessionRelay implements SessionRelay {
   /** The live node, other than this one, that owns `sid`; null to let the engine refuse. */
   #route(req: IncomingMessage, sid: string): string | null {
     // A request that came through a tunnel is never relayed again: no loops, whatever happens.
-    if (this.#closed || req.socket instanceof Tunnel) return null;
+    if (req.socket instanceof Tunnel) return null;
+    return this.#owner(sid);
+  }
+
+  /**
+   * The live owner of `sid` other than this node. (On Bun a relayed request reaches the engine
+   * over loopback, not a Tunnel; it names a session of this node, so it is not relayed again.)
+   */
+  #owner(sid: string): string | null {
+    if (this.#closed) return null;
     const owner = ownerOf(sid);
     if (owner === null || owner === this.nodeId) return null;
     if (!this.#table.isAlive(owner)) {
@@ -298,7 +351,8 @@ export class RedisSessionRelay implements SessionRelay {
     this.#incoming.set(`${peer}:${id}`, tunnel);
     this.stats.tunnelsIn++;
     tunnel.on("error", ignore);
-    this.#ownerServer.emit("connection", tunnel);
+    if (this.#ownerServer !== null) this.#ownerServer.emit("connection", tunnel);
+    else acceptOnBun(tunnel, (this.#engine as BunRelayableEngine).server);
     tunnel.receive(Kind.OPEN, payload);
   }
 

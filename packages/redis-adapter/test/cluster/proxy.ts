@@ -3,12 +3,23 @@ import {
   Agent,
   createServer,
   request as httpRequest,
+  type IncomingHttpHeaders,
   type IncomingMessage,
   type Server,
   type ServerResponse,
 } from "node:http";
 import { type AddressInfo, connect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
+
+/**
+ * The client's headers without the hop-by-hop ones, as a proxy must send them: a client's
+ * `Connection: close` forwarded on a pooled keep-alive connection made Bun close it while the
+ * agent still reused it ("socket hang up" on the next request).
+ */
+function endToEnd(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const { connection: _connection, "keep-alive": _keepAlive, ...rest } = headers;
+  return rest;
+}
 
 export type ProxyPolicy = (kind: "request" | "upgrade", req: IncomingMessage) => number | undefined;
 
@@ -84,7 +95,7 @@ export class RoundRobinProxy {
       port: this.ports[i],
       method: req.method,
       path: req.url,
-      headers: req.headers,
+      headers: endToEnd(req.headers),
       agent: this.#agent,
     });
     let answered = false;

@@ -54,5 +54,5 @@ export {
   type EngineOptions,
   type HttpCompressionOptions,
 } from "./options.js";
-export type { SessionRelay } from "./session-relay.js";
+export type { BunRelayedSocket, BunSessionRelay, SessionRelay } from "./session-relay.js";
 export type { UpgradeResponse } from "./upgrade-response.js";

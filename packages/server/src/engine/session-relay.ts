@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
+import type { BunWebSocket } from "./bun/bun-runtime.js";
 
 /**
  * Where requests for sessions of other nodes go (a cluster without sticky sessions).
@@ -17,4 +18,35 @@ export interface SessionRelay {
   relayRequest(req: IncomingMessage, res: ServerResponse, sid: string): boolean;
   /** A WebSocket upgrade for `sid` (the probe of a polling session). */
   relayUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, sid: string): boolean;
+}
+
+/**
+ * A relayed WebSocket on Bun: the edge's end of a connection whose session another node owns.
+ * The relay made it once the owner accepted the upgrade; the engine then upgrades the client's
+ * request (`server.upgrade`) and hands it Bun's events for that connection.
+ */
+export interface BunRelayedSocket {
+  /** Headers for the client's 101 (the owner's end-to-end ones: its hooks' headers). */
+  readonly headers: Headers;
+  /** The client's WebSocket is open: frames may flow both ways. */
+  open(ws: BunWebSocket<unknown>): void;
+  onMessage(message: string | Uint8Array): void;
+  onClose(code: number, reason: string): void;
+  onDrain(): void;
+  /** The client's upgrade did not happen: drop the relayed connection. */
+  abort(): void;
+}
+
+/**
+ * The session relay on Bun (see `SessionRelay`; same rules): `relayFetch` takes a polling
+ * request or WebSocket upgrade naming `sid`, unknown here, and returns `null` to let the
+ * engine refuse it, or the answer to come: the owner's `Response`, or for an upgrade the
+ * owner accepted, the connection to bridge.
+ */
+export interface BunSessionRelay {
+  relayFetch(
+    request: Request,
+    sid: string,
+    upgrade: boolean,
+  ): Promise<Response | BunRelayedSocket> | null;
 }

@@ -62,20 +62,29 @@ export class ConnectionAdmission {
     this.#refused = refused;
   }
 
+  /**
+   * Checks one handshake against the limits (taking a token when it passes); a refusal is
+   * reported and returned, for the front to answer 429 its own way (the Bun front answers
+   * with a Fetch `Response`: `tooManyResponse`).
+   */
+  admit(req: IncomingMessage): ConnectionRefusal | undefined {
+    const refusal = this.#check(req);
+    if (refusal !== undefined) this.#refused(req, refusal);
+    return refusal;
+  }
+
   /** Refuses a polling handshake over a limit with 429; true when it did. */
   refuseRequest(req: IncomingMessage, res: ServerResponse): boolean {
-    const refusal = this.#check(req);
+    const refusal = this.admit(req);
     if (refusal === undefined) return false;
-    this.#refused(req, refusal);
     writeTooManyRequests(res, refusal);
     return true;
   }
 
   /** Refuses a WebSocket handshake over a limit with 429 on the raw socket; true when it did. */
   refuseUpgrade(req: IncomingMessage, socket: Duplex): boolean {
-    const refusal = this.#check(req);
+    const refusal = this.admit(req);
     if (refusal === undefined) return false;
-    this.#refused(req, refusal);
     writeTooManyUpgrades(socket, refusal);
     return true;
   }

@@ -9,7 +9,7 @@ const MESSAGES: Readonly<Record<ConnectionRefusal["name"], string>> = {
 };
 
 /** `{ code, message, retryAfterMs }`: `code` is stable, for clients and tools to match on. */
-function body(refusal: ConnectionRefusal): string {
+export function tooManyBody(refusal: ConnectionRefusal): string {
   return JSON.stringify({
     code: refusal.name,
     message: MESSAGES[refusal.name],
@@ -18,7 +18,7 @@ function body(refusal: ConnectionRefusal): string {
 }
 
 /** `Retry-After` is in whole seconds (RFC 9110), rounded up so it is never too early. */
-function retryAfterSeconds(refusal: ConnectionRefusal): string {
+export function retryAfterSeconds(refusal: ConnectionRefusal): string {
   return String(Math.max(1, Math.ceil(refusal.retryAfterMs / 1000)));
 }
 
@@ -28,7 +28,7 @@ export function writeTooManyRequests(res: ServerResponse, refusal: ConnectionRef
     if (!res.writableEnded) res.end();
     return;
   }
-  const text = body(refusal);
+  const text = tooManyBody(refusal);
   res.writeHead(429, {
     "Content-Type": "application/json",
     "Content-Length": Buffer.byteLength(text),
@@ -44,6 +44,6 @@ export function writeTooManyUpgrades(socket: Duplex, refusal: ConnectionRefusal)
     429,
     "Too Many Requests",
     `Content-Type: application/json\r\nRetry-After: ${retryAfterSeconds(refusal)}\r\n`,
-    body(refusal),
+    tooManyBody(refusal),
   );
 }

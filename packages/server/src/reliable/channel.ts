@@ -1,7 +1,13 @@
 import { type Packet, PacketType, RELIABLE_EVENT } from "@parley/protocol";
 import type { Adapter, RecoveryOptions } from "../adapter/adapter.js";
+import { RELIABLE_NOTIFY_EVENT, type ReliableNotice } from "./notify.js";
 import { type ReliableNamespace, reliableNamespace } from "./registry.js";
 import { type ReliableEntry, ReliableError } from "./store.js";
+
+/** Reads of a restored session's pending packets before giving up on this connection. */
+const REDELIVER_TRIES = 4;
+/** The wait before the first read again (doubled each time: 250, 500, 1000 ms). */
+const REDELIVER_RETRY_MS = 250;
 
 /** What a reliable channel needs from its socket (`Socket` provides it). */
 export interface ReliableSocket {
@@ -37,11 +43,12 @@ interface ReliablePeer {
  * is restored (`redeliver`, on this server or any other that shares the store).
  *
  * Order: on one connection, packets are written by increasing message id (seq), and seqs
- * are handed out in call order, so the client sees this socket's reliable packets in the
- * order they were emitted; what a restored session gets first is what it had not
- * acknowledged, in order, then the new ones. A packet that completes storage out of that
- * order (only possible from a second socket object of the same session on another server)
- * is not written on this connection but kept for the next one.
+ * are handed out in call order (the stores guarantee it for adds from one process), so the
+ * client sees this socket's reliable packets in the order they were emitted; what a
+ * restored session gets first is what it had not acknowledged, in order, then the new ones.
+ * A packet that completes storage out of that order (only possible from a second socket
+ * object of the same session on another server, which announces it: `pull`) is not written
+ * on this connection but kept for the next one.
  */
 export class ReliableChannel {
   readonly #socket: ReliableSocket;
@@ -61,6 +68,12 @@ export class ReliableChannel {
   #ended = false;
   /** The client holds (or was sent) an offset on this session, so it can restore it. */
   #marked = false;
+  /** The redelivery could not be read: nothing more is written on this connection. */
+  #blocked = false;
+  /** A `reliable-notify` came during a read of the set: read once more after it. */
+  #pullAgain = false;
+  /** A `reliable-notify` is due at the next tick. */
+  #telling = false;
 
   constructor(socket: ReliableSocket, floor: number | undefined) {
     this.#socket = socket;
@@ -97,7 +110,12 @@ export class ReliableChannel {
     const stored = ns.store.add(pid, data, this.#floor);
     // Observed now, so a rejection is never reported as unhandled while earlier ones wait.
     stored.catch(() => {});
-    const sent = this.#tail.then(() => stored).then((seq) => this.#deliver({ seq, data }));
+    const sent = this.#tail
+      .then(() => stored)
+      .then((seq) => {
+        if (socket.connected) this.#deliver({ seq, data });
+        else this.#tellHolder(ns);
+      });
     this.#tail = sent.catch(() => {});
     return sent;
   }
@@ -112,16 +130,75 @@ export class ReliableChannel {
     if (ns === undefined || pid === undefined) return;
     this.#marked = true; // it recovered with one
     this.#held = [];
+    this.#readPending(ns, pid, 1, true);
+  }
+
+  /**
+   * Another server stored packets for this session (`reliable-notify`): read the set and
+   * write, by increasing id, what this connection has not written. One read at a time; a
+   * notice during a read makes one more read after it.
+   */
+  pull(): void {
+    const ns = this.#namespace();
+    const pid = this.#socket._pid;
+    if (ns === undefined || pid === undefined || !this.#socket.connected || this.#blocked) return;
+    if (this.#held !== undefined) {
+      this.#pullAgain = true;
+      return;
+    }
+    this.#held = [];
+    this.#readPending(ns, pid, 1, false);
+  }
+
+  /**
+   * Reads the session's unacknowledged packets and writes them, then what was held meanwhile.
+   * A failed read is retried (REDELIVER_TRIES in all, backing off). Writing the held packets
+   * without it would put the older unacknowledged ones after them (they would come at the
+   * next restore), so until a read succeeds nothing is written on this connection; if none
+   * does, nothing will be: everything stays stored for the session's next restore.
+   */
+  #readPending(ns: ReliableNamespace, pid: string, attempt: number, restore: boolean): void {
     const flush = (entries: readonly ReliableEntry[]) => {
       const held = this.#held ?? [];
       this.#held = undefined;
       for (const entry of entries) this.#deliver(entry);
       held.sort((a, b) => a.seq - b.seq);
       for (const entry of held) this.#deliver(entry);
+      if (this.#pullAgain) {
+        this.#pullAgain = false;
+        this.pull();
+      }
     };
     ns.store.pending(pid).then(flush, (err: unknown) => {
-      this.#socket.reportListenerError(err, "reliable.redeliver");
-      flush([]);
+      this.#report(err, restore ? "reliable.redeliver" : "reliable.pull");
+      // A failed pull breaks no order: what another server stored is not ordered against
+      // this connection's packets, and it stays stored for the next restore.
+      if (!restore) return flush([]);
+      if (!this.#socket.connected) return; // the next restore reads again
+      if (attempt >= REDELIVER_TRIES) {
+        this.#blocked = true;
+        this.#held = undefined;
+        this.#pullAgain = false;
+        return;
+      }
+      const delay = REDELIVER_RETRY_MS * 2 ** (attempt - 1);
+      setTimeout(() => this.#readPending(ns, pid, attempt + 1, true), delay).unref();
+    });
+  }
+
+  /**
+   * Stored for this session while its client is not on this socket object: with a shared
+   * store the live socket may be on another server, so tell them (once per tick).
+   */
+  #tellHolder(ns: ReliableNamespace): void {
+    if (ns.store.shared !== true || this.#telling) return;
+    this.#telling = true;
+    setImmediate(() => {
+      this.#telling = false;
+      const { id, _pid: pid } = this.#socket;
+      if (pid === undefined || this.#ended) return;
+      const notice: ReliableNotice = { sid: id, pid };
+      this.#socket.nsp.adapter.serverSideEmit([RELIABLE_NOTIFY_EVENT, notice]);
     });
   }
 
@@ -150,7 +227,8 @@ export class ReliableChannel {
   }
 
   #deliver(entry: ReliableEntry): void {
-    if (!this.#socket.connected) return; // kept: redelivered when the session is restored
+    // Kept: redelivered when the session is restored.
+    if (!this.#socket.connected || this.#blocked) return;
     if (this.#held !== undefined) {
       this.#held.push(entry);
       return;

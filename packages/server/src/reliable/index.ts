@@ -1,6 +1,7 @@
 export { ReliableChannel, type ReliableSocket } from "./channel.js";
 export { ReliableEmitter } from "./emitter.js";
 export { MemoryReliableStore } from "./memory-store.js";
+export { RELIABLE_NOTIFY_EVENT, type ReliableNotice, readNotice } from "./notify.js";
 export { ReliableNamespace, reliableNamespace } from "./registry.js";
 export {
   DEFAULT_MAX_RELIABLE_PER_SOCKET,

@@ -82,6 +82,11 @@ export const RELIABLE_GRACE_MS = 2 * RELIABLE_REFRESH_MS;
  */
 export interface ReliableStore {
   readonly maxPerSession: number;
+  /**
+   * Other servers read these sets too (Redis): a packet stored for a session whose live
+   * socket is elsewhere is announced to them (`reliable-notify`). Absent: this process only.
+   */
+  readonly shared?: boolean;
   add(pid: ReliablePid, data: readonly unknown[], floor: number): Promise<number>;
   ack(pid: ReliablePid, seqs: readonly number[]): Promise<void>;
   pending(pid: ReliablePid): Promise<ReliableEntry[]>;

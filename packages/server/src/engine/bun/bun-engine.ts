@@ -1,18 +1,18 @@
 import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import { debugLog } from "../../debug.js";
+import { ConnectionAdmission } from "../../rate-limit/connection-admission.js";
 import type { EngineConnection, HandshakeRequestInfo } from "../contract.js";
 import { addHandshakeCookies } from "../cookie.js";
 import type { EngineClients } from "../core/client-table.js";
 import { EngineCore } from "../core/engine-core.js";
-import { isRefusal, type Refusal } from "../core/errors.js";
+import type { Refusal } from "../core/errors.js";
 import type { PacketHook } from "../core/hooks.js";
-import { parseQuery, type RequestRecord } from "../core/request.js";
 import type { Session } from "../core/session.js";
 import { Cors, type HeaderMap } from "../cors.js";
-import { engineProtocolOf, v3PollingFormat, v3WebSocketFormat } from "../eio3/index.js";
 import { handshakeInfo, retainHandshakeRequest } from "../handshake-request.js";
 import { EngineErrorCode, EngineErrorMessage } from "../http-errors.js";
+import type { EngineMiddleware, NodeMiddleware } from "../http-middleware.js";
 import type { EngineEvents } from "../node/engine.js";
 import {
   type EngineOptions,
@@ -23,25 +23,24 @@ import {
 } from "../options.js";
 import { randomId } from "../random-id.js";
 import { reportEngineError } from "../report-error.js";
-import { ENGINE_V4_WEBSOCKET } from "../websocket-format.js";
-import type {
-  BunServeOptions,
-  BunServer,
-  BunWebSocket,
-  BunWebSocketHandler,
-} from "./bun-runtime.js";
+import type { BunSessionRelay } from "../session-relay.js";
+import type { BunServeOptions, BunServer, BunWebSocketHandler } from "./bun-runtime.js";
 import { type ClientFiles, serveClientFile } from "./client-files.js";
-import { type BunPollingHost, BunPollingTransport } from "./polling.js";
+import type { BunEngineHost } from "./engine-host.js";
+import type { BunPollingHost } from "./polling.js";
 import {
   asIncoming,
   asRecord,
   type BunRequestRecord,
   keepRecord,
+  pathOf,
   requestRecord,
 } from "./request-record.js";
-import { engineError, fetchHeaders } from "./responses.js";
+import { engineError } from "./responses.js";
+import { routeRequest } from "./routing.js";
 import { BunTopics } from "./topics.js";
-import { type BunSocketData, BunWebSocketTransport } from "./websocket.js";
+import { websocketHandler } from "./upgrade.js";
+import type { BunSocketData } from "./websocket.js";
 
 const log = debugLog("parley:engine", "engine");
 
@@ -72,8 +71,7 @@ export class BunEngine extends EventEmitter<EngineEvents> {
   readonly options: ResolvedOptions;
   readonly opts: Readonly<EngineOptions>;
   readonly #core: EngineCore<IncomingMessage, HandshakeRequestInfo>;
-  readonly #cors: Cors | null;
-  readonly #pollingHost: BunPollingHost;
+  readonly #host: BunEngineHost;
   readonly #matches: (url: string | undefined) => boolean;
   /** The server of the last request: what topic publishes go through. */
   #server: BunServer | null = null;
@@ -90,19 +88,17 @@ export class BunEngine extends EventEmitter<EngineEvents> {
 
   constructor(opts: EngineOptions = {}) {
     super();
-    if (opts.rateLimit?.connections !== undefined) {
-      // Counted in the Node front (per address, on Node's request objects): not here yet.
-      throw new TypeError(
-        "option rateLimit.connections is not supported on Bun yet: limit handshakes per " +
-          "address in your Bun.serve fetch handler, or run the server on Node; " +
-          "rateLimit.events and rateLimit.users work on Bun",
-      );
-    }
     const options = resolveOptions(opts);
     this.options = options;
     this.opts = givenOptions(opts);
-    this.#cors = options.cors === false ? null : new Cors(options.cors);
     this.#matches = pathMatcher(options.path);
+    // Counted on the request record, whose socket.remoteAddress is Bun's requestIP.
+    const admission = ConnectionAdmission.from(opts.rateLimit?.connections, (req, context) =>
+      this.#emitConnectionError(asRecord(req), {
+        code: EngineErrorCode.FORBIDDEN,
+        context: { ...context },
+      }),
+    );
     // The request a session keeps (`conn.request`, what allowRequest and generateId get) is
     // the IncomingMessage-shaped record of request-record.ts, so those read alike on Node.
     this.#core = new EngineCore<IncomingMessage, HandshakeRequestInfo>(options, {
@@ -110,14 +106,15 @@ export class BunEngine extends EventEmitter<EngineEvents> {
       handshakeInfo,
       // The Fetch request is not kept per session (keepRecord), then Node's retention.
       retainRequest: (req) => keepRecord(asRecord(req), retainHandshakeRequest),
-      onConnection: (session) => this.#announce(session),
+      onConnection: (session) => {
+        admission?.opened(session.request);
+        this.#announce(session);
+      },
+      onSessionClosed: (session) => admission?.closed(session.request),
       reportError: (error) => this.#reportError(error),
     });
-    this.#pollingHost = {
-      options,
-      decorateHeaders: (req, headers, sid) => this.#decorateHeaders(req, headers, sid, true),
-    };
-    this.#websocket = this.#websocketHandler();
+    this.#host = this.#hostFor(options, admission);
+    this.#websocket = websocketHandler(this.#host);
     this.roomPublisher = new BunTopics(
       () => (this.#core.packetHook === null ? this.#servers : NO_SERVERS),
       options.perMessageDeflate !== false,
@@ -186,7 +183,7 @@ export class BunEngine extends EventEmitter<EngineEvents> {
     }
     const req = requestRecord(request, server);
     try {
-      return await this.#onRequest(req, request, server);
+      return await routeRequest(this.#host, req, request, server);
     } catch (error) {
       this.#reportError(error);
       return engineError(EngineErrorCode.BAD_REQUEST);
@@ -212,170 +209,35 @@ export class BunEngine extends EventEmitter<EngineEvents> {
   }
 
   /**
-   * Not on Bun: `engine.use()` runs Express-style `(req, res, next)` middlewares on Node's
-   * request and response objects, which Bun's fetch handler does not have. Throws, rather
-   * than accepting a middleware it would never run.
+   * Adds an Express-style `(req, res, next)` middleware, run on every request and WebSocket
+   * upgrade the engine handles, as on Node (see the Node engine's `use`): after CORS, before
+   * the engine's checks, with `req._query` set. `req` is the request record (Node's
+   * `IncomingMessage` fields); `res` a stand-in for Node's `ServerResponse` whose headers join
+   * the engine's answer (or the 101) and whose `end()` answers the request instead of the
+   * engine. What a middleware adds to a handshake's request (`req.session`) is on
+   * `socket.request`. `express-session` works.
    */
-  use(_middleware: unknown): never {
-    throw new Error(
-      "engine.use() is not supported on Bun (it runs Node (req, res, next) middlewares): " +
-        "check requests in your Bun.serve fetch handler before engine.handleRequest(), or " +
-        "use allowRequest / io.use()",
-    );
+  use(middleware: EngineMiddleware): this;
+  use(middleware: NodeMiddleware): this;
+  use(middleware: EngineMiddleware | NodeMiddleware): this {
+    this.#host.middlewares.push(middleware);
+    return this;
   }
 
   /**
-   * Not on Bun yet: the Redis session relay tunnels Node HTTP requests and `ws` upgrades.
-   * Throws, rather than leaving requests for other nodes' sessions unanswered.
+   * Hands requests for sessions this engine does not know to `relay` (which may know the node
+   * that owns them); `null` removes it. See `BunSessionRelay` (`attachSessionRelay` from
+   * @parley/redis-adapter sets it).
    */
-  setSessionRelay(_relay: unknown): never {
-    throw new Error(
-      "the session relay is not supported on Bun yet: use sticky sessions, or clients with " +
-        'transports: ["websocket"] (one connection, no relay needed)',
-    );
+  setSessionRelay(relay: BunSessionRelay | null): this {
+    this.#host.relay = relay;
+    return this;
   }
 
   /** Ends every session ("forced close"). The engine keeps serving new ones. */
   close(): this {
     this.#core.close();
     return this;
-  }
-
-  // --- requests --------------------------------------------------------------------------
-
-  async #onRequest(
-    req: BunRequestRecord,
-    request: Request,
-    server: BunServer,
-  ): Promise<Response | undefined> {
-    if (log.enabled) log('handling "%s" request "%s"', req.method, req.url);
-    const upgrade = (req.headers.upgrade ?? "").toLowerCase() === "websocket";
-    let corsHeaders: HeaderMap | undefined;
-    if (this.#cors !== null) {
-      const verdict = await this.#cors.check(asIncoming(req));
-      if (verdict === null) {
-        // A refused origin's preflight gets engine.io's answer: a success without any
-        // Access-Control-* header, which the browser takes as a refusal.
-        if (req.method === "OPTIONS") return new Response(null, { status: 204 });
-        return this.#refuse(req, {
-          code: EngineErrorCode.FORBIDDEN,
-          context: { name: "CORS_ORIGIN_REFUSED", origin: req.headers.origin },
-        });
-      }
-      if (req.method === "OPTIONS") {
-        return new Response(null, {
-          status: verdict.preflightStatus,
-          headers: fetchHeaders(verdict.headers),
-        });
-      }
-      corsHeaders = verdict.headers;
-    }
-    if (upgrade && !this.options.transports.has("websocket")) {
-      return this.#refuse(req, {
-        code: EngineErrorCode.UNKNOWN_TRANSPORT,
-        context: { transport: "websocket" },
-      });
-    }
-    const record = coreRecord(req);
-    const query = record.query;
-    const checked = this.#core.verify(record, upgrade);
-    const verdict = checked instanceof Promise ? await checked : checked;
-    if (isRefusal(verdict)) return this.#refuse(req, verdict, corsHeaders);
-    if ("session" in verdict) {
-      const session = verdict.session;
-      if (upgrade) {
-        const format = session.protocol === 4 ? ENGINE_V4_WEBSOCKET : v3WebSocketFormat(query);
-        const probe = query.get("transport") === "websocket";
-        const data = { transport: undefined, sid: session.id, record: undefined, probe, format };
-        return this.#upgrade(req, request, server, data, undefined);
-      }
-      const transport = session.transport;
-      if (!(transport instanceof BunPollingTransport))
-        return engineError(EngineErrorCode.BAD_REQUEST);
-      return withHeaders(await transport.onRequest(req, request), corsHeaders);
-    }
-    const newId = this.#core.newId(record.native);
-    const id = newId instanceof Promise ? await newId : newId;
-    if (typeof id !== "string") return this.#refuse(req, id, corsHeaders);
-    const protocol = engineProtocolOf(query);
-    if (upgrade) {
-      const format = protocol === 4 ? ENGINE_V4_WEBSOCKET : v3WebSocketFormat(query);
-      const data = { transport: undefined, sid: id, record, probe: false, format };
-      return this.#upgrade(req, request, server, data, id);
-    }
-    if (this.#core.isTaken(id)) return this.#refuse(req, ID_TAKEN, corsHeaders);
-    const format = protocol === 4 ? undefined : v3PollingFormat(query);
-    const transport = new BunPollingTransport(this.#pollingHost, id, format);
-    // Bound before the session opens: its OPEN answer carries the binding cookie.
-    this.options.sessionBinding?.bind(record);
-    // The handshake's GET first, so the OPEN packet goes out on it.
-    const answer = transport.onRequest(req, request);
-    this.#core.openSession(id, record, transport, protocol);
-    return withHeaders(await answer, corsHeaders);
-  }
-
-  /** Hands the request to Bun's WebSocket upgrade; `open` takes it from there. */
-  #upgrade(
-    req: BunRequestRecord,
-    request: Request,
-    server: BunServer,
-    data: BunSocketData,
-    newSid: string | undefined,
-  ): Response | undefined {
-    const headers: HeaderMap = {};
-    // No io cookie on a WebSocket handshake, as engine.io.
-    this.#decorateHeaders(req, headers, newSid, false);
-    const upgraded = server.upgrade(request, { data, headers: fetchHeaders(headers) });
-    if (upgraded) return undefined;
-    return this.#refuse(req, {
-      code: EngineErrorCode.BAD_REQUEST,
-      context: { name: "NOT_A_WEBSOCKET_UPGRADE" },
-    });
-  }
-
-  #websocketHandler(): BunWebSocketHandler<BunSocketData> {
-    const options = this.options;
-    const compress = options.perMessageDeflate !== false;
-    return {
-      open: (ws) => this.#onOpen(ws, compress),
-      message: (ws, message) => ws.data.transport?.onMessage(message),
-      close: (ws, code, reason) => ws.data.transport?.onClose(code, reason),
-      drain: (ws) => ws.data.transport?.onDrain(),
-      maxPayloadLength: options.maxHttpBufferSize,
-      // The heartbeat decides when a connection is dead, as on Node; Bun must not reap idle
-      // ones first (its default is 120 s, its maximum 960 s).
-      idleTimeout: 960,
-      // A reader that lets this much pile up is disconnected (the send-buffer limit).
-      backpressureLimit: 2 * options.maxBufferedBytes,
-      closeOnBackpressureLimit: true,
-      perMessageDeflate: compress,
-      sendPings: false,
-    };
-  }
-
-  #onOpen(ws: BunWebSocket<BunSocketData>, compress: boolean): void {
-    const data = ws.data;
-    const transport = new BunWebSocketTransport(ws, compress, data.format);
-    data.transport = transport;
-    const record = data.record;
-    if (record === undefined) {
-      // An upgrade of an existing session (the probe dance), or a stray WebSocket for one.
-      const session = this.#core.sessions.get(data.sid);
-      if (session === undefined || !data.probe) {
-        if (log.enabled) log("upgrade for sid %s: no session to upgrade, closing", data.sid);
-        transport.close();
-        return;
-      }
-      session.startProbe(transport);
-      return;
-    }
-    data.record = undefined;
-    if (this.#core.isTaken(data.sid)) {
-      transport.close();
-      return;
-    }
-    const protocol = data.format === ENGINE_V4_WEBSOCKET ? 4 : 3;
-    this.#core.openSession(data.sid, record, transport, protocol);
   }
 
   #announce(session: Session<IncomingMessage, HandshakeRequestInfo>): void {
@@ -386,7 +248,33 @@ export class BunEngine extends EventEmitter<EngineEvents> {
     }
   }
 
+  /** The request pieces' view of this engine (see `BunEngineHost`). */
+  #hostFor(options: ResolvedOptions, admission: ConnectionAdmission | null): BunEngineHost {
+    const pollingHost: BunPollingHost = {
+      options,
+      decorateHeaders: (req, headers, sid) => this.#decorateHeaders(req, headers, sid, true),
+    };
+    return {
+      options,
+      core: this.#core,
+      cors: options.cors === false ? null : new Cors(options.cors),
+      pollingHost,
+      admission,
+      middlewares: [],
+      relay: null,
+      refuse: (req, refusal, extra) => this.#refuse(req, refusal, extra),
+      decorateHeaders: (req, headers, sid, cookie) =>
+        this.#decorateHeaders(req, headers, sid, cookie),
+      reportError: (error) => this.#reportError(error),
+    };
+  }
+
   #refuse(req: BunRequestRecord, refusal: Refusal, extra?: HeaderMap): Response {
+    this.#emitConnectionError(req, refusal);
+    return engineError(refusal.code, refusal.body, extra);
+  }
+
+  #emitConnectionError(req: BunRequestRecord, refusal: Refusal): void {
     if (log.enabled) {
       log("refused %s: %s %j", req.url, EngineErrorMessage[refusal.code], refusal.context);
     }
@@ -400,7 +288,6 @@ export class BunEngine extends EventEmitter<EngineEvents> {
     } catch (error) {
       this.#reportError(error);
     }
-    return engineError(refusal.code, refusal.body, extra);
   }
 
   #decorateHeaders(
@@ -426,38 +313,3 @@ export class BunEngine extends EventEmitter<EngineEvents> {
 }
 
 const NO_SERVERS: readonly BunServer[] = Object.freeze([]);
-
-/** An id `generateId` gave that a session took while it was awaited. */
-const ID_TAKEN: Refusal = {
-  code: EngineErrorCode.BAD_REQUEST,
-  context: { name: "ID_GENERATION_ERROR" },
-};
-
-/** The core's view of a request: its checks read these fields; `native` is what sessions keep. */
-function coreRecord(req: BunRequestRecord): RequestRecord<IncomingMessage> {
-  return {
-    method: req.method,
-    url: req.url,
-    query: parseQuery(req.url),
-    headers: req.headers,
-    remoteAddress: req.socket.remoteAddress,
-    native: asIncoming(req),
-  };
-}
-
-/** The path and query of an absolute request URL. */
-function pathOf(url: string): string {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  return start === -1 ? "/" : url.slice(start);
-}
-
-/** `response` with the CORS headers of its request added (they were decided before it). */
-function withHeaders(response: Response, extra: HeaderMap | undefined): Response {
-  if (extra === undefined) return response;
-  for (const name in extra) {
-    const value = extra[name] as string | string[];
-    if (typeof value === "string") response.headers.set(name, value);
-    else for (const v of value) response.headers.append(name, v);
-  }
-  return response;
-}

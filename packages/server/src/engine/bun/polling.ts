@@ -1,6 +1,11 @@
 import { ProtocolError } from "@parley/protocol";
 import { debugLog } from "../../debug.js";
-import type { OutgoingItem, Transport, TransportSink } from "../core/transport.js";
+import {
+  isPrepared,
+  type OutgoingItem,
+  type Transport,
+  type TransportSink,
+} from "../core/transport.js";
 import { TRANSPORTS } from "../core/transports.js";
 import type { HeaderMap } from "../cors.js";
 import { compress, negotiateEncoding } from "../http-compression.js";
@@ -9,6 +14,7 @@ import { ENGINE_V4_POLLING } from "../polling-format.js";
 import type { PollingFormat } from "../wire-format.js";
 import type { BunRequestRecord } from "./request-record.js";
 import { BAD_REQUEST, engineError, fetchHeaders, jsonError, responseBody } from "./responses.js";
+import { streamedAnswers, UnsentAnswers } from "./unsent-answers.js";
 
 /** What the Bun polling transport needs from its engine (one object for all sessions). */
 export interface BunPollingHost {
@@ -23,6 +29,18 @@ const log = debugLog("parley:engine:polling", "engine:polling");
 interface PendingPoll {
   readonly req: BunRequestRecord;
   readonly resolve: (response: Response) => void;
+}
+
+/** A polling answer's Response; a counted stream stays known (see `streamedBody`). */
+function answerResponse(
+  answer: string | Uint8Array | ReadableStream<Uint8Array>,
+  headers: HeaderMap,
+): Response {
+  const init = { status: 200, headers: fetchHeaders(headers) };
+  if (!(answer instanceof ReadableStream)) return new Response(responseBody(answer), init);
+  const response = new Response(answer, init);
+  streamedAnswers.set(response, answer);
+  return response;
 }
 
 function toBytes(chunks: Uint8Array[], length: number): Buffer {
@@ -45,6 +63,8 @@ export class BunPollingTransport implements Transport {
   #poll: PendingPoll | null = null;
   #receiving = false;
   #closed = false;
+  /** Large answers Bun is still writing (counted in `bufferedBytes`, see unsent-answers.ts). */
+  readonly #unsent = new UnsentAnswers();
 
   constructor(host: BunPollingHost, sid: string, format: PollingFormat = ENGINE_V4_POLLING) {
     this.#host = host;
@@ -61,7 +81,7 @@ export class BunPollingTransport implements Transport {
   }
 
   bufferedBytes(): number {
-    return 0;
+    return this.#unsent.bytes();
   }
 
   /** Answers one request for this session (its Response may wait for packets). */
@@ -79,6 +99,8 @@ export class BunPollingTransport implements Transport {
     const { body, compress: wantsCompression } = this.#format.encode(items);
     const sid = this.#handshakeSid;
     this.#handshakeSid = undefined;
+    const last = items[items.length - 1];
+    const carriesClose = last !== undefined && !isPrepared(last) && last.type === "close";
     const headers: HeaderMap = {
       "Content-Type":
         typeof body === "string" ? "text/plain; charset=UTF-8" : "application/octet-stream",
@@ -92,9 +114,8 @@ export class BunPollingTransport implements Transport {
     this.#host.decorateHeaders(poll.req, headers, sid);
     if (log.enabled) log("writing %j", body);
     if (encoding === null) {
-      poll.resolve(
-        new Response(responseBody(body), { status: 200, headers: fetchHeaders(headers) }),
-      );
+      const answer = this.#unsent.body(body, carriesClose, headers);
+      poll.resolve(answerResponse(answer, headers));
       done?.();
     } else {
       compress(encoding, body, compression === false ? {} : compression.zlib, (err, out) => {
@@ -103,9 +124,8 @@ export class BunPollingTransport implements Transport {
           return;
         }
         headers["Content-Encoding"] = encoding;
-        poll.resolve(
-          new Response(responseBody(out), { status: 200, headers: fetchHeaders(headers) }),
-        );
+        const answer = this.#unsent.body(out, carriesClose, headers);
+        poll.resolve(answerResponse(answer, headers));
         done?.();
       });
     }
@@ -121,6 +141,7 @@ export class BunPollingTransport implements Transport {
     if (this.#closed) return;
     if (this.#poll !== null) this.write([{ type: "close" }]);
     this.#closed = true;
+    this.#unsent.cutOff();
   }
 
   /** Leaves this session for another transport: a GET still waiting is released with a noop. */

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+import { parseQuery, type RequestRecord } from "../core/request.js";
 import type { BunServer } from "./bun-runtime.js";
 
 /**
@@ -43,15 +44,13 @@ function rawHeadersOf(this: BunRequestRecord): string[] {
  */
 export function requestRecord(request: Request, server: BunServer | undefined): BunRequestRecord {
   const url = request.url;
-  // "http://host:port/path?query" → "/path?query", without a URL object per request.
-  const start = url.indexOf("/", url.indexOf("//") + 2);
   const headers: IncomingHttpHeaders = {};
   request.headers.forEach((value, name) => {
     headers[name] = value;
   });
   const record = {
     method: request.method,
-    url: start === -1 ? "/" : url.slice(start),
+    url: pathOf(url),
     headers,
     socket: {
       remoteAddress: server?.requestIP(request)?.address ?? "",
@@ -99,4 +98,22 @@ export function asRecord(req: IncomingMessage): BunRequestRecord {
  */
 export function asIncoming(record: BunRequestRecord): IncomingMessage {
   return record as unknown as IncomingMessage;
+}
+
+/** "http://host:port/path?query" → "/path?query", without a URL object per request. */
+export function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  return start === -1 ? "/" : url.slice(start);
+}
+
+/** The core's view of a request: its checks read these fields; `native` is what sessions keep. */
+export function coreRecord(req: BunRequestRecord): RequestRecord<IncomingMessage> {
+  return {
+    method: req.method,
+    url: req.url,
+    query: parseQuery(req.url),
+    headers: req.headers,
+    remoteAddress: req.socket.remoteAddress,
+    native: asIncoming(req),
+  };
 }

@@ -1,3 +1,5 @@
+import type { ConnectionRefusal } from "../../rate-limit/connection-admission.js";
+import { retryAfterSeconds, tooManyBody } from "../../rate-limit/http-refusal.js";
 import type { HeaderMap } from "../cors.js";
 import { EngineErrorCode, EngineErrorMessage, statusFor } from "../http-errors.js";
 
@@ -37,3 +39,24 @@ export function engineError(code: EngineErrorCode, message?: string, extra?: Hea
 }
 
 export const BAD_REQUEST = EngineErrorCode.BAD_REQUEST;
+
+/** `response` with the CORS headers of its request added (they were decided before it). */
+export function withHeaders(response: Response, extra: HeaderMap | undefined): Response {
+  if (extra === undefined) return response;
+  for (const name in extra) {
+    const value = extra[name] as string | string[];
+    if (typeof value === "string") response.headers.set(name, value);
+    else for (const v of value) response.headers.append(name, v);
+  }
+  return response;
+}
+
+/** 429 for a handshake over `rateLimit.connections`: the Node front's body and Retry-After. */
+export function tooManyResponse(refusal: ConnectionRefusal, extra?: HeaderMap): Response {
+  const headers = fetchHeaders({
+    ...extra,
+    "Content-Type": "application/json",
+    "Retry-After": retryAfterSeconds(refusal),
+  });
+  return new Response(tooManyBody(refusal), { status: 429, headers });
+}

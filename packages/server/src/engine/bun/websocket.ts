@@ -10,6 +10,7 @@ import {
   type TransportSink,
 } from "../core/transport.js";
 import { TRANSPORTS } from "../core/transports.js";
+import type { BunRelayedSocket } from "../session-relay.js";
 import { ENGINE_V4_WEBSOCKET } from "../websocket-format.js";
 import type { WebSocketFormat } from "../wire-format.js";
 import type { BunWebSocket } from "./bun-runtime.js";
@@ -36,10 +37,15 @@ export function bunFrames(message: PreparedMessage, format: WebSocketFormat): re
   return frames;
 }
 
+/** What Bun's events for one connection go to: its transport, or a relayed connection. */
+export type BunSocketPeer = Pick<BunWebSocketTransport, "onMessage" | "onClose" | "onDrain">;
+
 /** What the engine attaches to each of Bun's WebSocket connections (`ws.data`). */
 export interface BunSocketData {
   /** Set once the engine made the connection's transport (in `open`). */
-  transport: BunWebSocketTransport | undefined;
+  transport: BunSocketPeer | undefined;
+  /** A connection relayed to the node owning its session (session relay): no transport here. */
+  readonly relay?: BunRelayedSocket;
   /** The session this WebSocket upgrades (`sid` in its URL), or the new session's id. */
   readonly sid: string;
   /** The request of a new session's handshake (dropped once the session has it). */

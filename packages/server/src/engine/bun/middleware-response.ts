@@ -1,0 +1,271 @@
+import { EventEmitter } from "node:events";
+import { type OutgoingHttpHeaders, validateHeaderName, validateHeaderValue } from "node:http";
+import type { HeaderMap } from "../cors.js";
+import type { BunRequestRecord } from "./request-record.js";
+import { responseBody } from "./responses.js";
+import { streamedAnswers } from "./unsent-answers.js";
+
+type HeaderValue = number | string | readonly string[];
+
+/** Headers Bun writes itself (framing, the WebSocket handshake): a middleware's would clash. */
+const FRAMING: ReadonlySet<string> = new Set([
+  "connection",
+  "upgrade",
+  "content-length",
+  "transfer-encoding",
+  "sec-websocket-accept",
+  "sec-websocket-extensions",
+  "sec-websocket-protocol",
+]);
+
+function headersSent(action: string): Error {
+  return Object.assign(new Error(`Cannot ${action} headers after they are sent to the client`), {
+    code: "ERR_HTTP_HEADERS_SENT",
+  });
+}
+
+/**
+ * The `res` of `engine.use()` middlewares on Bun, where there is no ServerResponse: the part of
+ * its API middleware uses (headers, `statusCode`, `writeHead`, `write`, `end`, `finish`), as
+ * the Node front's `UpgradeResponse`, ending in a Fetch `Response`.
+ *
+ * - A middleware that answers (`res.writeHead(401).end()`) makes the request's Response.
+ * - Otherwise the engine's answer is played through it (`play`): `writeHead` with the
+ *   engine's status and headers, then `end` with its body. So hooks middleware put on those
+ *   (`express-session`'s `on-headers` cookie, its save-before-end) run as on Node, and headers
+ *   middlewares set join the answer.
+ * - On an upgrade, `commit` runs `writeHead` (the hooks) and the headers go on the 101.
+ *
+ * Created only when there are middlewares.
+ */
+export class BunMiddlewareResponse extends EventEmitter {
+  statusCode = 200;
+  statusMessage = "";
+  readonly req: BunRequestRecord;
+  /** Settles when `end` ran (maybe late: express-session saves the session first). */
+  readonly response: Promise<Response>;
+  readonly #headers = new Map<string, { name: string; value: HeaderValue }>();
+  readonly #body: Buffer[] = [];
+  readonly #report: (error: unknown) => void;
+  #resolve!: (response: Response) => void;
+  #head = false;
+  #ended = false;
+  /** The engine's counted stream body (a large polling answer), passed on unread. */
+  #stream: ReadableStream<Uint8Array> | null = null;
+
+  constructor(req: BunRequestRecord, report: (error: unknown) => void) {
+    super();
+    this.req = req;
+    this.#report = report;
+    this.response = new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+  }
+
+  get headersSent(): boolean {
+    return this.#head;
+  }
+
+  /** Node's internal "head written" mark, which express-session reads. */
+  get _header(): boolean {
+    return this.#head;
+  }
+
+  get writableEnded(): boolean {
+    return this.#ended;
+  }
+
+  get finished(): boolean {
+    return this.#ended;
+  }
+
+  setHeader(name: string, value: HeaderValue): this {
+    if (this.#head) throw headersSent("set");
+    validateHeaderName(name);
+    if (typeof value === "object") for (const v of value) validateHeaderValue(name, v);
+    else validateHeaderValue(name, String(value));
+    this.#headers.set(name.toLowerCase(), { name, value });
+    return this;
+  }
+
+  appendHeader(name: string, value: string | readonly string[]): this {
+    const prior = this.getHeader(name);
+    if (prior === undefined) return this.setHeader(name, value);
+    const before: readonly string[] = typeof prior === "object" ? prior : [String(prior)];
+    return this.setHeader(name, before.concat(value));
+  }
+
+  getHeader(name: string): HeaderValue | undefined {
+    return this.#headers.get(name.toLowerCase())?.value;
+  }
+
+  getHeaders(): Record<string, HeaderValue> {
+    const out: Record<string, HeaderValue> = Object.create(null);
+    for (const [key, { value }] of this.#headers) out[key] = value;
+    return out;
+  }
+
+  getHeaderNames(): string[] {
+    return [...this.#headers.keys()];
+  }
+
+  hasHeader(name: string): boolean {
+    return this.#headers.has(name.toLowerCase());
+  }
+
+  removeHeader(name: string): void {
+    if (this.#head) throw headersSent("remove");
+    this.#headers.delete(name.toLowerCase());
+  }
+
+  writeHead(
+    statusCode?: number,
+    reasonOrHeaders?: string | OutgoingHttpHeaders | readonly string[],
+    headers?: OutgoingHttpHeaders | readonly string[],
+  ): this {
+    if (this.#head) throw headersSent("write");
+    if (statusCode !== undefined) this.statusCode = statusCode;
+    let extra = headers;
+    if (typeof reasonOrHeaders === "string") this.statusMessage = reasonOrHeaders;
+    else if (reasonOrHeaders !== undefined) extra = reasonOrHeaders;
+    if (Array.isArray(extra)) {
+      for (let i = 0; i + 1 < extra.length; i += 2) {
+        this.setHeader(extra[i] as string, extra[i + 1] as string);
+      }
+    } else if (extra !== undefined) {
+      for (const [name, value] of Object.entries(extra as OutgoingHttpHeaders)) {
+        if (value !== undefined) this.setHeader(name, value);
+      }
+    }
+    this.#head = true;
+    return this;
+  }
+
+  /** Node's implicit head (a write before writeHead): express-session calls it. */
+  _implicitHeader(): void {
+    this.writeHead(this.statusCode);
+  }
+
+  write(chunk: string | Uint8Array, encoding?: BufferEncoding | (() => void)): boolean {
+    if (this.#ended) return false;
+    if (!this.#head) this.writeHead(this.statusCode);
+    this.#body.push(
+      typeof chunk === "string"
+        ? Buffer.from(chunk, typeof encoding === "string" ? encoding : "utf8")
+        : Buffer.from(chunk),
+    );
+    return true;
+  }
+
+  end(
+    chunk?: string | Uint8Array | (() => void),
+    encoding?: BufferEncoding | (() => void),
+    callback?: () => void,
+  ): this {
+    const done = [chunk, encoding, callback].find((a) => typeof a === "function") as
+      | (() => void)
+      | undefined;
+    if (this.#ended) {
+      done?.();
+      return this;
+    }
+    if (typeof chunk === "string" || chunk instanceof Uint8Array) {
+      this.write(chunk, typeof encoding === "string" ? encoding : undefined);
+    }
+    if (!this.#head) this.writeHead(this.statusCode);
+    this.#ended = true;
+    const status = this.statusCode;
+    const empty = status === 204 || status === 304 || this.#body.length === 0;
+    const body = empty ? null : responseBody(Buffer.concat(this.#body));
+    const headers = this.#fetchHeaders();
+    const stream = this.#stream;
+    if (stream !== null) {
+      const length = this.getHeader("content-length");
+      if (length !== undefined) headers.set("content-length", String(length));
+    }
+    this.#resolve(new Response(stream ?? body, { status, headers }));
+    this.#emit("finish");
+    this.#emit("close");
+    done?.();
+    return this;
+  }
+
+  flushHeaders(): void {}
+
+  /**
+   * Plays the engine's answer through this response (its hooks run), resolving with the
+   * Response as it ends. Once the head went out (a committed upgrade), the answer is final.
+   */
+  async play(answer: Response): Promise<Response> {
+    if (this.#head) return answer;
+    const head: OutgoingHttpHeaders = {};
+    answer.headers.forEach((value, name) => {
+      if (name !== "set-cookie") head[name] = value;
+    });
+    const cookies = answer.headers.getSetCookie();
+    if (cookies.length > 0) head["set-cookie"] = cookies;
+    const stream = streamedAnswers.get(answer);
+    if (stream !== undefined) {
+      // Hooks run on writeHead and end as for any answer; the body goes on unread.
+      this.#stream = stream;
+      try {
+        this.writeHead(answer.status, head);
+        this.end();
+      } catch (error) {
+        this.#report(error);
+        if (!this.#ended) return answer;
+      }
+      return this.response;
+    }
+    const body = new Uint8Array(await answer.arrayBuffer());
+    try {
+      this.writeHead(answer.status, head);
+      this.end(body.length === 0 ? undefined : body);
+    } catch (error) {
+      // A middleware's hook threw: the engine's answer still goes out.
+      this.#report(error);
+      if (!this.#ended) return answer;
+    }
+    return this.response;
+  }
+
+  /**
+   * The upgrade goes ahead: `writeHead()` (through any hook a middleware put on it) fixes the
+   * headers, returned for the 101.
+   */
+  commit(): HeaderMap {
+    if (!this.#head) {
+      this.statusCode = 101;
+      try {
+        this.writeHead();
+      } catch (error) {
+        this.#report(error);
+      }
+      this.#head = true;
+    }
+    const headers: HeaderMap = {};
+    for (const [key, { name, value }] of this.#headers) {
+      if (FRAMING.has(key)) continue;
+      headers[name] = typeof value === "object" ? [...value] : String(value);
+    }
+    return headers;
+  }
+
+  #fetchHeaders(): Headers {
+    const headers = new Headers();
+    for (const [key, { value }] of this.#headers) {
+      if (FRAMING.has(key)) continue;
+      if (typeof value === "object") for (const v of value) headers.append(key, v);
+      else headers.set(key, String(value));
+    }
+    return headers;
+  }
+
+  #emit(event: "finish" | "close"): void {
+    try {
+      this.emit(event);
+    } catch (error) {
+      this.#report(error);
+    }
+  }
+}

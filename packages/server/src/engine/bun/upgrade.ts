@@ -1,0 +1,94 @@
+import { debugLog } from "../../debug.js";
+import type { HeaderMap } from "../cors.js";
+import { EngineErrorCode } from "../http-errors.js";
+import { ENGINE_V4_WEBSOCKET } from "../websocket-format.js";
+import type { BunServer, BunWebSocket, BunWebSocketHandler } from "./bun-runtime.js";
+import type { BunEngineHost } from "./engine-host.js";
+import type { BunRequestRecord } from "./request-record.js";
+import { fetchHeaders } from "./responses.js";
+import { type BunSocketData, BunWebSocketTransport } from "./websocket.js";
+
+const log = debugLog("parley:engine", "engine");
+
+/**
+ * Hands the request to Bun's WebSocket upgrade (a new session's handshake when `newSid` is
+ * set, else an upgrade of an existing one); Bun's `open` takes it from there. `undefined`
+ * once Bun took it (Bun answers the 101). `commit` gives the headers `engine.use()`
+ * middlewares set (their hooks run then, as the Node front commits before ws answers).
+ */
+export function upgradeRequest(
+  host: BunEngineHost,
+  req: BunRequestRecord,
+  request: Request,
+  server: BunServer,
+  data: BunSocketData,
+  newSid: string | undefined,
+  commit: (() => HeaderMap) | undefined,
+): Response | undefined {
+  const headers: HeaderMap = commit === undefined ? {} : commit();
+  // No io cookie on a WebSocket handshake, as engine.io.
+  host.decorateHeaders(req, headers, newSid, false);
+  const upgraded = server.upgrade(request, { data, headers: fetchHeaders(headers) });
+  if (upgraded) return undefined;
+  return host.refuse(req, {
+    code: EngineErrorCode.BAD_REQUEST,
+    context: { name: "NOT_A_WEBSOCKET_UPGRADE" },
+  });
+}
+
+/**
+ * Bun's `websocket` handler for the engine's connections. Bun's limits come from the
+ * engine's options.
+ */
+export function websocketHandler(host: BunEngineHost): BunWebSocketHandler<BunSocketData> {
+  const options = host.options;
+  const compress = options.perMessageDeflate !== false;
+  return {
+    open: (ws) => onOpen(host, ws, compress),
+    message: (ws, message) => ws.data.transport?.onMessage(message),
+    close: (ws, code, reason) => ws.data.transport?.onClose(code, reason),
+    drain: (ws) => ws.data.transport?.onDrain(),
+    maxPayloadLength: options.maxHttpBufferSize,
+    // The heartbeat decides when a connection is dead, as on Node; Bun must not reap idle
+    // ones first (its default is 120 s, its maximum 960 s).
+    idleTimeout: 960,
+    // A reader that lets this much pile up is disconnected (the send-buffer limit).
+    backpressureLimit: 2 * options.maxBufferedBytes,
+    closeOnBackpressureLimit: true,
+    perMessageDeflate: compress,
+    sendPings: false,
+  };
+}
+
+/** A WebSocket is up: a new session's transport, or the probe of an existing session. */
+function onOpen(host: BunEngineHost, ws: BunWebSocket<BunSocketData>, compress: boolean): void {
+  const data = ws.data;
+  if (data.relay !== undefined) {
+    // Relayed to the session's owner: Bun's events go to the bridge (session relay).
+    data.transport = data.relay;
+    data.relay.open(ws);
+    return;
+  }
+  const transport = new BunWebSocketTransport(ws, compress, data.format);
+  data.transport = transport;
+  const record = data.record;
+  const core = host.core;
+  if (record === undefined) {
+    // An upgrade of an existing session (the probe dance), or a stray WebSocket for one.
+    const session = core.sessions.get(data.sid);
+    if (session === undefined || !data.probe) {
+      if (log.enabled) log("upgrade for sid %s: no session to upgrade, closing", data.sid);
+      transport.close();
+      return;
+    }
+    session.startProbe(transport);
+    return;
+  }
+  data.record = undefined;
+  if (core.isTaken(data.sid)) {
+    transport.close();
+    return;
+  }
+  const protocol = data.format === ENGINE_V4_WEBSOCKET ? 4 : 3;
+  core.openSession(data.sid, record, transport, protocol);
+}
