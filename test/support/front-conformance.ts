@@ -3,6 +3,8 @@
 // file calls `frontConformance` with a factory that starts test/fronts/fixtures/app.mjs (one
 // app, unchanged on both runtimes) with the given options. Raw Engine.IO requests where the
 // bytes, statuses and headers matter; the official socket.io-client for recovery.
+import { get as httpGet } from "node:http";
+import { gunzipSync } from "node:zlib";
 import { io as officialIo, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -191,6 +193,8 @@ export function frontConformance(
       c.ws.send("2probe");
       expect((await frame(c, 0)).data).toBe("3probe");
       expect(await pending).toEqual({ status: 200, body: "6" });
+      // While probing, a new GET is answered with a noop at once.
+      expect(await get(base, sid)).toEqual({ status: 200, body: "6" });
       c.ws.send("5");
       await event((e) => e.type === "upgrade" && e.sid === sid, "the server's upgrade event");
       c.ws.send('420["transport"]');
@@ -210,6 +214,51 @@ export function frontConformance(
       c.ws.send('421["echo","still"]');
       expect((await frame(c, 2)).data).toBe('431["still"]');
       c.ws.close();
+    });
+
+    test("initial_headers and headers listeners: handshakes, later requests, 101s", async () => {
+      const { res, open } = await handshake(base);
+      expect([res.headers.get("x-initial"), res.headers.get("x-every")]).toEqual(["1", "1"]);
+      const later = await fetch(eioUrl(base, `transport=polling&sid=${open.sid}`), {
+        method: "POST",
+        body: "40",
+      });
+      expect([later.headers.get("x-initial"), later.headers.get("x-every")]).toEqual([null, "1"]);
+      const first = parseUpgrade(await rawUpgrade(server.port, "EIO=4&transport=websocket"));
+      expect([first.headers.get("x-initial"), first.headers.get("x-every")]).toEqual(["1", "1"]);
+      const upgrade = parseUpgrade(
+        await rawUpgrade(server.port, `EIO=4&transport=websocket&sid=${open.sid}`),
+      );
+      expect(upgrade.status).toBe(101);
+      expect([upgrade.headers.get("x-initial"), upgrade.headers.get("x-every")]).toEqual([
+        undefined,
+        "1",
+      ]);
+    });
+
+    test("httpCompression: a large polling response is gzipped when the client asks", async () => {
+      const sid = await pollingSocket(base);
+      const raw = (encoding: string | undefined) =>
+        new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
+          const headers: Record<string, string> =
+            encoding === undefined ? {} : { "Accept-Encoding": encoding };
+          httpGet(eioUrl(base, `transport=polling&sid=${sid}`), { headers }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (chunk: Buffer) => chunks.push(chunk));
+            res.on("end", () =>
+              resolve({ encoding: res.headers["content-encoding"], body: Buffer.concat(chunks) }),
+            );
+          }).on("error", reject);
+        });
+      const expected = `430["${"x".repeat(3000)}"]`;
+      await post(base, sid, '420["big",3000]');
+      const gzipped = await raw("gzip, deflate");
+      expect(gzipped.encoding).toBe("gzip");
+      expect(gunzipSync(gzipped.body).toString()).toBe(expected);
+      await post(base, sid, '421["big",3000]');
+      const plain = await raw(undefined);
+      expect(plain.encoding).toBeUndefined();
+      expect(plain.body.toString()).toBe(expected.replace("430", "431"));
     });
 
     test("errors: engine.io's status and JSON body, CORS headers on them", async () => {
