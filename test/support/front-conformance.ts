@@ -3,7 +3,7 @@
 // file calls `frontConformance` with a factory that starts test/fronts/fixtures/app.mjs (one
 // app, unchanged on both runtimes) with the given options. Raw Engine.IO requests where the
 // bytes, statuses and headers matter; the official socket.io-client for recovery.
-import { get as httpGet } from "node:http";
+import { get as httpGet, request as httpRequest } from "node:http";
 import { gunzipSync } from "node:zlib";
 import { io as officialIo, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -81,7 +81,13 @@ const DEFAULTS: FrontOptions = {
 };
 
 // A short interval to see pings soon; a timeout long enough for a loaded machine to pong in.
-const FAST_PING = { options: { pingInterval: 300, pingTimeout: 1000 } };
+const FAST_PING = { options: { pingInterval: 300, pingTimeout: 1000, upgradeTimeout: 300 } };
+
+const OTHER_OPTIONS: FrontOptions = {
+  options: { path: "/realtime", allowUpgrades: false, allowEIO3: true, httpCompression: false },
+};
+
+const WEBSOCKET_ONLY: FrontOptions = { options: { transports: ["websocket"] } };
 
 function errorBody(code: number, message: string) {
   return { code, message };
@@ -262,6 +268,7 @@ export function frontConformance(
     });
 
     test("errors: engine.io's status and JSON body, CORS headers on them", async () => {
+      const before = server.events().length;
       await expectError(await fetch(eioUrl(base, "transport=pigeon")), 400, 0, "Transport unknown");
       await expectError(
         await fetch(eioUrl(base, "transport=polling&sid=nope")),
@@ -309,6 +316,15 @@ export function frontConformance(
         status: 400,
         body: errorBody(3, "Bad request"),
       });
+      // A plain GET (no Upgrade) for the websocket transport.
+      await expectError(await fetch(eioUrl(base, "transport=websocket")), 400, 3, "Bad request");
+      // Each refusal is a connection_error for the app, in order.
+      const codes = server
+        .events()
+        .slice(before)
+        .filter((e) => e.type === "connection_error")
+        .map((e) => e.code);
+      expect(codes).toEqual([0, 1, 2, 5, 3, 0, 0, 1, 3, 3]);
     });
 
     test("allowRequest refuses a wrong Origin: 403 code 4, polling and WebSocket", async () => {
@@ -386,6 +402,87 @@ export function frontConformance(
       expect(closed.reason).toBe("transport error");
     });
 
+    test("maxHttpBufferSize counts bytes, not characters; the limit itself is allowed", async () => {
+      const a = await handshake(base);
+      // 1 + 499 × 2 = 999 bytes, then 1000: both fit.
+      expect(await post(base, a.open.sid, `4${"é".repeat(499)}`)).toEqual({
+        status: 200,
+        body: "ok",
+      });
+      expect(await post(base, a.open.sid, `4${"é".repeat(499)}x`)).toEqual({
+        status: 200,
+        body: "ok",
+      });
+      expect(server.events().filter((e) => e.sid === a.open.sid)).toEqual([]);
+      // 601 characters, 1201 bytes: over.
+      expect((await post(base, a.open.sid, `4${"é".repeat(600)}`)).status).toBe(413);
+      await event((e) => e.type === "close" && e.sid === a.open.sid, "close");
+      // The same on a WebSocket: 1000 bytes pass, 1001 (in 501 characters) do not.
+      const c = await openWs(base, "transport=websocket");
+      const { sid } = JSON.parse(((await frame(c, 0)).data as string).slice(1)) as { sid: string };
+      c.ws.send("40");
+      await frame(c, 1);
+      c.ws.send(`42["echo","${"é".repeat(493)}x"]`);
+      expect(Buffer.byteLength(`42["echo","${"é".repeat(493)}x"]`)).toBe(MAX);
+      expect((await frame(c, 2)).data).toMatch(/^42\["echo","é+x"/);
+      c.ws.send(`42["echo","${"é".repeat(493)}xx"]`);
+      expect(await c.closed).toBe(1009);
+      await event((e) => e.type === "close" && e.sid === sid, "close");
+    });
+
+    test("a chunked POST that grows past maxHttpBufferSize → 413", async () => {
+      const { open } = await handshake(base);
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest(
+          eioUrl(base, `transport=polling&sid=${open.sid}`),
+          { method: "POST" },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on("error", reject);
+        req.write(`4${"y".repeat(600)}`);
+        setTimeout(() => req.end("z".repeat(600)), 10);
+      });
+      expect(status).toBe(413);
+      const closed = await event((e) => e.type === "close" && e.sid === open.sid, "close");
+      expect(closed.reason).toBe("transport error");
+    });
+
+    test("protocol violations: the session's close reason", async () => {
+      const reasonOf = async (sid: string) =>
+        (await event((e) => e.type === "close" && e.sid === sid, `the close of ${sid}`)).reason;
+      // An unknown packet type over polling.
+      const a = await handshake(base);
+      await post(base, a.open.sid, "9garbage");
+      expect(await reasonOf(a.open.sid)).toBe("parse error");
+      // A ping from the client (the wrong direction in v4).
+      const b = await handshake(base);
+      await post(base, b.open.sid, "2");
+      expect(await reasonOf(b.open.sid)).toBe("transport error");
+      // The same two over a WebSocket.
+      for (const [packet, reason] of [
+        ["9what", "parse error"],
+        ["2", "transport error"],
+      ] as const) {
+        const c = await openWs(base, "transport=websocket");
+        const { sid } = JSON.parse(((await frame(c, 0)).data as string).slice(1)) as {
+          sid: string;
+        };
+        c.ws.send(packet);
+        expect(await reasonOf(sid)).toBe(reason);
+        await c.closed;
+      }
+      // A closed session's sid is unknown from then on.
+      await expectError(
+        await fetch(eioUrl(base, `transport=polling&sid=${a.open.sid}`)),
+        400,
+        1,
+        "Session ID unknown",
+      );
+    });
+
     test("polling: overlapping GETs → 400, the session ends, the other GET gets a close", async () => {
       const { open } = await handshake(base);
       // Whichever the server took first is the pending one: the other is the overlap.
@@ -454,9 +551,15 @@ export function frontConformance(
       return c;
     };
 
-    for (const side of ["server", "client"] as const) {
-      test(`connection state recovery after a ${side}-side WebSocket drop`, async () => {
-        const c = recovering(["websocket"]);
+    const drops = [
+      ["server", "websocket"],
+      ["client", "websocket"],
+      ["server", "polling"],
+      ["client", "polling"],
+    ] as const;
+    for (const [side, transport] of drops) {
+      test(`connection state recovery after a ${side}-side drop (${transport})`, async () => {
+        const c = recovering([transport]);
         const got: unknown[] = [];
         c.on("news", (v: unknown) => got.push(v));
         await new Promise<void>((resolve) => c.once("connect", () => resolve()));
@@ -532,6 +635,113 @@ export function frontConformance(
         expect(await post(base, open.sid, "3")).toEqual({ status: 200, body: "ok" });
       }
       expect(server.events().filter((e) => e.sid === open.sid)).toEqual([]);
+    });
+
+    test("a probe that never sends upgrade is closed after upgradeTimeout; polling goes on", async () => {
+      const sid = await pollingSocket(base);
+      const c = await openWs(base, `transport=websocket&sid=${sid}`);
+      c.ws.send("2probe");
+      expect((await frame(c, 0)).data).toBe("3probe");
+      await c.closed;
+      expect(server.events().filter((e) => e.sid === sid)).toEqual([]);
+      expect(await post(base, sid, '420["transport"]')).toEqual({ status: 200, body: "ok" });
+      const packets = await getPackets(base, sid, 1);
+      expect(packets.filter((p) => p !== "2")).toEqual(['430["polling"]']);
+    });
+  });
+
+  describe(`${front} front: path, allowUpgrades, allowEIO3, httpCompression off`, () => {
+    let server: FrontServer;
+    let base: string;
+    const path = "realtime";
+
+    beforeAll(async () => {
+      server = await start(OTHER_OPTIONS);
+      base = server.url;
+    });
+    afterAll(async () => {
+      await server?.close();
+    });
+
+    test("the engine answers under its path, with no upgrades offered", async () => {
+      const res = await fetch(eioUrl(base, "transport=polling", path));
+      const body = await res.text();
+      expect(body[0]).toBe("0");
+      const open = JSON.parse(body.slice(1)) as { sid: string; upgrades: string[] };
+      expect(open.upgrades).toEqual([]);
+      // A WebSocket for the polling session anyway: accepted, then closed.
+      const c = await openWs(base, `transport=websocket&sid=${open.sid}`, path);
+      await c.closed;
+      expect(c.frames).toEqual([]);
+      const posted = await fetch(eioUrl(base, `transport=polling&sid=${open.sid}`, path), {
+        method: "POST",
+        body: "40",
+      });
+      expect(posted.status).toBe(200);
+    });
+
+    test("Engine.IO v3 clients: the v3 polling payload and WebSocket", async () => {
+      const res = await fetch(eioUrl(base, "EIO=3&transport=polling", path));
+      expect(res.status).toBe(200);
+      const body = await res.text();
+      const open = /^(\d+):0(\{.*?\})(?=\d+:|$)/.exec(body);
+      expect(open?.[2]).toBeDefined();
+      expect(Number(open?.[1])).toBe((open?.[2]?.length ?? 0) + 1);
+      expect(JSON.parse(open?.[2] ?? "{}")).toMatchObject({ upgrades: [] });
+      // socket.io connects a v3 (socket.io v2) client to "/" by itself: "40" comes next.
+      const sid = (JSON.parse(open?.[2] ?? "{}") as { sid: string }).sid;
+      const rest = body.slice(open?.[0].length);
+      const next =
+        rest !== ""
+          ? rest
+          : await (await fetch(eioUrl(base, `EIO=3&transport=polling&sid=${sid}`, path))).text();
+      expect(next).toBe("2:40");
+      const c = await openWs(base, "EIO=3&transport=websocket", path);
+      expect((await frame(c, 0)).data).toMatch(/^0\{"sid"/);
+      expect((await frame(c, 1)).data).toBe("40");
+      c.ws.close();
+    });
+
+    test("httpCompression: false leaves large polling responses as they are", async () => {
+      const res = await fetch(eioUrl(base, "transport=polling", path));
+      const { sid } = JSON.parse((await res.text()).slice(1)) as { sid: string };
+      const url = eioUrl(base, `transport=polling&sid=${sid}`, path);
+      await fetch(url, { method: "POST", body: "40" });
+      await fetch(url);
+      await fetch(url, { method: "POST", body: '420["big",3000]' });
+      const big = await fetch(url, { headers: { "Accept-Encoding": "gzip" } });
+      expect(big.headers.get("content-encoding")).toBeNull();
+      expect(await big.text()).toBe(`430["${"x".repeat(3000)}"]`);
+    });
+  });
+
+  describe(`${front} front: transports: ["websocket"]`, () => {
+    let server: FrontServer;
+    let base: string;
+
+    beforeAll(async () => {
+      server = await start(WEBSOCKET_ONLY);
+      base = server.url;
+    });
+    afterAll(async () => {
+      await server?.close();
+    });
+
+    test("polling is an unknown transport; WebSocket works", async () => {
+      await expectError(
+        await fetch(eioUrl(base, "transport=polling")),
+        400,
+        0,
+        "Transport unknown",
+      );
+      const c = await openWs(base, "transport=websocket");
+      expect(JSON.parse(((await frame(c, 0)).data as string).slice(1))).toMatchObject({
+        upgrades: [],
+      });
+      c.ws.send("40");
+      c.ws.send('420["transport"]');
+      expect((await frame(c, 2)).data).toBe('430["websocket"]');
+      c.ws.close();
     });
   });
 }

@@ -6,12 +6,13 @@ import WebSocket from "ws";
 
 export const SEP = "\x1e";
 
-export function eioUrl(base: string, query: string): string {
-  return `${base}socket.io/?EIO=4&${query}`;
+/** `query` may set EIO itself (EIO=3&…): the first EIO in a query string is the one read. */
+export function eioUrl(base: string, query: string, path = "socket.io"): string {
+  return query.startsWith("EIO=") ? `${base}${path}/?${query}` : `${base}${path}/?EIO=4&${query}`;
 }
 
-export function wsUrl(base: string, query: string): string {
-  return eioUrl(base.replace(/^http/, "ws"), query);
+export function wsUrl(base: string, query: string, path = "socket.io"): string {
+  return eioUrl(base.replace(/^http/, "ws"), query, path);
 }
 
 /** Polls `predicate` until it holds (a safety net against hangs, not a performance bound). */
@@ -86,8 +87,8 @@ export interface OpenWs {
 }
 
 /** A WebSocket to the engine, collecting every frame from the first. */
-export async function openWs(base: string, query: string): Promise<OpenWs> {
-  const ws = new WebSocket(wsUrl(base, query));
+export async function openWs(base: string, query: string, path?: string): Promise<OpenWs> {
+  const ws = new WebSocket(wsUrl(base, query, path));
   const frames: Frame[] = [];
   ws.on("message", (data: Buffer, binary: boolean) => {
     frames.push({ data: binary ? data : data.toString(), binary });
@@ -111,6 +112,7 @@ export function rawUpgrade(
   port: number,
   query: string,
   headers: Record<string, string> = {},
+  path = "socket.io",
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, "127.0.0.1");
@@ -144,7 +146,7 @@ export function rawUpgrade(
       "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
       ...headers,
     };
-    let req = `GET /socket.io/?${query} HTTP/1.1\r\n`;
+    let req = `GET /${path}/?${query} HTTP/1.1\r\n`;
     for (const [k, v] of Object.entries(all)) req += `${k}: ${v}\r\n`;
     socket.write(`${req}\r\n`);
   });
