@@ -1,0 +1,80 @@
+import { expect } from "vitest";
+import { eioUrl, frame, openWs } from "../front-protocol.js";
+import { type CaseContext, expectError } from "./shared.js";
+
+/** Run against OTHER_OPTIONS. */
+export function optionCases(ctx: CaseContext): void {
+  const { test, base } = ctx;
+  const path = "realtime";
+  test("the engine answers under its path, with no upgrades offered", async () => {
+    const res = await fetch(eioUrl(base(), "transport=polling", path));
+    const body = await res.text();
+    expect(body[0]).toBe("0");
+    const open = JSON.parse(body.slice(1)) as { sid: string; upgrades: string[] };
+    expect(open.upgrades).toEqual([]);
+    // A WebSocket for the polling session anyway: accepted, then closed.
+    const c = await openWs(base(), `transport=websocket&sid=${open.sid}`, path);
+    await c.closed;
+    expect(c.frames).toEqual([]);
+    const posted = await fetch(eioUrl(base(), `transport=polling&sid=${open.sid}`, path), {
+      method: "POST",
+      body: "40",
+    });
+    expect(posted.status).toBe(200);
+  });
+
+  test("Engine.IO v3 clients: the v3 polling payload and WebSocket", async () => {
+    const res = await fetch(eioUrl(base(), "EIO=3&transport=polling", path));
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    const open = /^(\d+):0(\{.*?\})(?=\d+:|$)/.exec(body);
+    expect(open?.[2]).toBeDefined();
+    expect(Number(open?.[1])).toBe((open?.[2]?.length ?? 0) + 1);
+    expect(JSON.parse(open?.[2] ?? "{}")).toMatchObject({ upgrades: [] });
+    // socket.io connects a v3 (socket.io v2) client to "/" by itself: "40" comes next.
+    const sid = (JSON.parse(open?.[2] ?? "{}") as { sid: string }).sid;
+    const rest = body.slice(open?.[0].length);
+    const next =
+      rest !== ""
+        ? rest
+        : await (await fetch(eioUrl(base(), `EIO=3&transport=polling&sid=${sid}`, path))).text();
+    expect(next).toBe("2:40");
+    const c = await openWs(base(), "EIO=3&transport=websocket", path);
+    expect((await frame(c, 0)).data).toMatch(/^0\{"sid"/);
+    expect((await frame(c, 1)).data).toBe("40");
+    c.ws.close();
+  });
+
+  test("httpCompression: false leaves large polling responses as they are", async () => {
+    const res = await fetch(eioUrl(base(), "transport=polling", path));
+    const { sid } = JSON.parse((await res.text()).slice(1)) as { sid: string };
+    const url = eioUrl(base(), `transport=polling&sid=${sid}`, path);
+    await fetch(url, { method: "POST", body: "40" });
+    await fetch(url);
+    await fetch(url, { method: "POST", body: '420["big",3000]' });
+    const big = await fetch(url, { headers: { "Accept-Encoding": "gzip" } });
+    expect(big.headers.get("content-encoding")).toBeNull();
+    expect(await big.text()).toBe(`430["${"x".repeat(3000)}"]`);
+  });
+}
+
+/** Run against WEBSOCKET_ONLY. */
+export function websocketOnlyCases(ctx: CaseContext): void {
+  const { test, base } = ctx;
+  test("polling is an unknown transport; WebSocket works", async () => {
+    await expectError(
+      await fetch(eioUrl(base(), "transport=polling")),
+      400,
+      0,
+      "Transport unknown",
+    );
+    const c = await openWs(base(), "transport=websocket");
+    expect(JSON.parse(((await frame(c, 0)).data as string).slice(1))).toMatchObject({
+      upgrades: [],
+    });
+    c.ws.send("40");
+    c.ws.send('420["transport"]');
+    expect((await frame(c, 2)).data).toBe('430["websocket"]');
+    c.ws.close();
+  });
+}
