@@ -45,6 +45,30 @@ export function optionCases(ctx: CaseContext): void {
     c.ws.close();
   });
 
+  test("Engine.IO v3 JSONP polling: ___eio[j](…) answers, d= form POSTs", async () => {
+    const url = (query: string) => eioUrl(base(), `EIO=3&transport=polling&j=2${query}`, path);
+    const payloadOf = (script: string) =>
+      JSON.parse(/^___eio\[2\]\((".*")\);$/s.exec(script)?.[1] ?? '"not a JSONP answer"') as string;
+    const res = await fetch(url(""));
+    // As engine.io: a JSONP answer is served as text/plain too.
+    expect(res.headers.get("content-type")).toBe("text/plain; charset=UTF-8");
+    const first = payloadOf(await res.text());
+    const open = /^\d+:0(\{.*?\})(?=\d+:|$)/.exec(first);
+    const { sid } = JSON.parse(open?.[1] ?? "{}") as { sid: string };
+    expect(sid).toEqual(expect.any(String));
+    const packet = '421["echo","x"]';
+    const posted = await fetch(url(`&sid=${sid}`), {
+      method: "POST",
+      body: new URLSearchParams({ d: `${packet.length}:${packet}` }),
+    });
+    expect(await posted.text()).toBe("ok");
+    let answers = "";
+    for (let i = 0; i < 5 && !answers.includes('431["x"]'); i++) {
+      answers += payloadOf(await (await fetch(url(`&sid=${sid}`))).text());
+    }
+    expect(answers).toContain('8:431["x"]');
+  });
+
   test("httpCompression: false leaves large polling responses as they are", async () => {
     const res = await fetch(eioUrl(base(), "transport=polling", path));
     const { sid } = JSON.parse((await res.text()).slice(1)) as { sid: string };

@@ -14,6 +14,7 @@ import {
   post,
   rawUpgrade,
   SEP,
+  until,
 } from "../front-protocol.js";
 import { type CaseContext, COOKIE, expectError, MAX, pollingSocket } from "./shared.js";
 
@@ -98,6 +99,28 @@ export function wireCases(ctx: CaseContext): void {
     // The first one carries the session as before.
     c.ws.send('421["echo","still"]');
     expect((await frame(c, 2)).data).toBe('431["still"]');
+    c.ws.close();
+  });
+
+  test("packets queued while probing go out on the WebSocket after the upgrade, in order", async () => {
+    const sid = await pollingSocket(base());
+    const c = await openWs(base(), `transport=websocket&sid=${sid}`);
+    c.ws.send("2probe");
+    expect((await frame(c, 0)).data).toBe("3probe");
+    // Still polling: the burst is queued for a GET that never comes, then moves to the
+    // WebSocket with the upgrade.
+    expect(await post(base(), sid, '42["burst",50]')).toEqual({ status: 200, body: "ok" });
+    // Not a bound: a moment for the burst to be queued (were it not, it would go straight
+    // to the WebSocket, and the test would still hold).
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    c.ws.send("5");
+    await until(() => c.frames.length >= 51, "the 50 queued packets");
+    const numbers = c.frames
+      .slice(1)
+      .map((f) => f.data as string)
+      .filter((d) => d !== "6")
+      .map((d) => (JSON.parse(d.slice(2)) as [string, number])[1]);
+    expect(numbers).toEqual([...Array(50).keys()]);
     c.ws.close();
   });
 
