@@ -1,5 +1,7 @@
+// Front conformance: the options that change what a front serves (path, allowUpgrades,
+// allowEIO3, httpCompression, transports), and clientsCount.
 import { expect } from "vitest";
-import { eioUrl, frame, openWs } from "../front-protocol.js";
+import { eioUrl, frame, type OpenWs, openWs } from "../front-protocol.js";
 import { type CaseContext, expectError } from "./shared.js";
 
 /** Run against OTHER_OPTIONS. */
@@ -100,5 +102,29 @@ export function websocketOnlyCases(ctx: CaseContext): void {
     c.ws.send('420["transport"]');
     expect((await frame(c, 2)).data).toBe('430["websocket"]');
     c.ws.close();
+  });
+
+  test("clientsCount follows sessions as they open and close", async () => {
+    const sessions = await Promise.all([0, 1, 2].map(() => openWs(base(), "transport=websocket")));
+    const [probe, ...others] = sessions as [OpenWs, ...OpenWs[]];
+    await frame(probe, 0);
+    probe.ws.send("40");
+    await frame(probe, 1);
+    let asked = 0;
+    const count = async () => {
+      const n = probe.frames.length;
+      probe.ws.send(`42${asked++}["count"]`);
+      return JSON.parse(((await frame(probe, n)).data as string).replace(/^43\d+/, "")) as [number];
+    };
+    expect(await count()).toEqual([3]);
+    for (const o of others) o.ws.close();
+    await Promise.all(others.map((o) => o.closed));
+    let last: [number] = [3];
+    for (let i = 0; i < 100 && last[0] !== 1; i++) {
+      last = await count();
+      if (last[0] !== 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(last).toEqual([1]);
+    probe.ws.close();
   });
 }

@@ -1,3 +1,5 @@
+// Front conformance: how sessions end and come back (close packets, heartbeats, the upgrade
+// timeout, connection state recovery with the official client).
 import { io as officialIo, type Socket } from "socket.io-client";
 import { afterAll, expect } from "vitest";
 import {

@@ -2,6 +2,7 @@
 // the upgrade, headers, compression).
 import { get as httpGet } from "node:http";
 import { gunzipSync } from "node:zlib";
+import { io as officialIo } from "socket.io-client";
 import { expect } from "vitest";
 import {
   eioUrl,
@@ -16,7 +17,7 @@ import {
   SEP,
   until,
 } from "../front-protocol.js";
-import { type CaseContext, COOKIE, expectError, MAX, pollingSocket } from "./shared.js";
+import { type CaseContext, COOKIE, expectError, GOOD, MAX, pollingSocket } from "./shared.js";
 
 /** Run against DEFAULTS. */
 export function wireCases(ctx: CaseContext): void {
@@ -123,6 +124,41 @@ export function wireCases(ctx: CaseContext): void {
     expect(numbers).toEqual([...Array(50).keys()]);
     c.ws.close();
   });
+
+  for (const transport of ["polling", "websocket"] as const) {
+    test(`socket.handshake: headers, address, xdomain, url, query, auth (${transport})`, async () => {
+      const c = officialIo(base(), {
+        forceNew: true,
+        reconnection: false,
+        transports: [transport],
+        extraHeaders: { Origin: GOOD, "X-Test": "yes" },
+        query: { custom: "1" },
+        auth: { token: "t" },
+      });
+      try {
+        const handshake = await new Promise<Record<string, unknown>>((resolve, reject) => {
+          c.once("connect_error", reject);
+          c.emit("handshake", resolve);
+        });
+        expect(handshake).toEqual({
+          headers: expect.objectContaining({
+            host: `127.0.0.1:${server().port}`,
+            origin: GOOD,
+            "x-test": "yes",
+          }),
+          address: "127.0.0.1",
+          xdomain: true,
+          secure: false,
+          issued: "number",
+          url: expect.stringMatching(/^\/socket\.io\/\?.*custom=1/),
+          query: expect.objectContaining({ custom: "1", EIO: "4", transport }),
+          auth: { token: "t" },
+        });
+      } finally {
+        c.disconnect();
+      }
+    });
+  }
 
   test("initial_headers and headers listeners: handshakes, later requests, 101s", async () => {
     const { res, open } = await handshake(base());
