@@ -250,6 +250,30 @@ export function refusalCases(ctx: CaseContext): void {
     expect(closed.reason).toBe("transport error");
   });
 
+  test("polling: a POST while another is still being read → 400, the session ends", async () => {
+    const { open } = await handshake(base());
+    const url = eioUrl(base(), `transport=polling&sid=${open.sid}`);
+    // The first POST sends part of its body and waits; the second overlaps it.
+    const first = httpRequest(url, { method: "POST", headers: { "Content-Length": "100" } });
+    const firstAnswer = new Promise<number>((resolve) => {
+      first.on("response", (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      first.on("error", () => resolve(-1));
+    });
+    first.write("4");
+    first.flushHeaders();
+    // Not a bound: time for the first POST to be in the server's hands.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const second = await post(base(), open.sid, "4second");
+    expect(second.status).toBe(400);
+    const closed = await event((e) => e.type === "close" && e.sid === open.sid, "close");
+    expect(closed.reason).toBe("transport error");
+    first.destroy();
+    console.log(`the first (overlapped) POST ended with ${await firstAnswer}`);
+  });
+
   test("polling: a GET the client aborts ends the session: transport error", async () => {
     const { open } = await handshake(base());
     const ac = new AbortController();

@@ -1,7 +1,7 @@
 // Front conformance: what goes over the wire when all is well (handshake, payloads, binary,
 // the upgrade, headers, compression).
 import { get as httpGet } from "node:http";
-import { gunzipSync } from "node:zlib";
+import { gunzipSync, inflateSync } from "node:zlib";
 import { io as officialIo } from "socket.io-client";
 import { expect } from "vitest";
 import {
@@ -199,6 +199,10 @@ export function wireCases(ctx: CaseContext): void {
     const gzipped = await raw("gzip, deflate");
     expect(gzipped.encoding).toBe("gzip");
     expect(gunzipSync(gzipped.body).toString()).toBe(expected);
+    await post(base(), sid, '422["big",3000]');
+    const deflated = await raw("deflate");
+    expect(deflated.encoding).toBe("deflate");
+    expect(inflateSync(deflated.body).toString()).toBe(expected.replace("430", "432"));
     await post(base(), sid, '421["big",3000]');
     const plain = await raw(undefined);
     expect(plain.encoding).toBeUndefined();
