@@ -20,6 +20,11 @@ describeBun()("Parley on Bun", () => {
       };
     },
     {
+      // Bun's ServerWebSocket.close() always sends a status (1000 by default): documented in
+      // docs/ROADMAP.md, Known gaps. Clients treat 1000 and 1005 alike.
+      "the server closing a WebSocket session: a close frame without a status (1005)": {
+        skip: "Bun cannot send a close frame without a status; it sends 1000",
+      },
       // Bun sends the peer 1009 but calls the server's close handler with 1006 ("Received too
       // big message"); engine/bun/websocket.ts onClose tests for 1009 only, so the session
       // ends as "transport close", not "transport error" as on Node (and engine.io + ws).

@@ -21,6 +21,18 @@ export function sessionCases(ctx: CaseContext): void {
   afterAll(() => {
     for (const c of clients) c.disconnect();
   });
+  test("the server closing a WebSocket session: a close frame without a status (1005)", async () => {
+    const c = await openWs(base(), "transport=websocket");
+    const { sid } = JSON.parse(((await frame(c, 0)).data as string).slice(1)) as { sid: string };
+    c.ws.send("40");
+    await frame(c, 1);
+    c.ws.send('42["drop"]');
+    // engine.io closes its `ws` socket with close(): no status code in the frame.
+    expect(await c.closed).toBe(1005);
+    const closed = await event((e) => e.type === "close" && e.sid === sid, "close");
+    expect(closed.reason).toBe("forced close");
+  });
+
   test("close packets: from the client (polling, WebSocket) and from the server", async () => {
     const { open } = await handshake(base());
     expect(await post(base(), open.sid, "1")).toEqual({ status: 200, body: "ok" });
