@@ -7,12 +7,13 @@
 import { it } from "vitest";
 import { optionCases, websocketOnlyCases } from "./front-conformance/options.js";
 import { refusalCases } from "./front-conformance/refusals.js";
-import { heartbeatCases, sessionCases } from "./front-conformance/sessions.js";
+import { heartbeatCases, sessionCases, shutdownCases } from "./front-conformance/sessions.js";
 import {
   DEFAULTS,
   type Deviations,
   FAST_PING,
   OTHER_OPTIONS,
+  SHUTDOWN,
   type StartFront,
   type TestFn,
   WEBSOCKET_ONLY,
@@ -46,6 +47,7 @@ export function frontConformance(
     sessionCases(ctx);
   });
   withServer(`${front} front: heartbeat`, FAST_PING, start, test, heartbeatCases);
+  withServer(`${front} front: io.close()`, SHUTDOWN, start, test, shutdownCases);
   withServer(
     `${front} front: path, allowUpgrades, allowEIO3, httpCompression off`,
     OTHER_OPTIONS,

@@ -174,3 +174,36 @@ export function heartbeatCases(ctx: CaseContext): void {
     expect(packets.filter((p) => p !== "2")).toEqual(['430["polling"]']);
   });
 }
+
+/** Run against a server of its own (SHUTDOWN): its last case closes it. */
+export function shutdownCases(ctx: CaseContext): void {
+  const { test, server, base, event } = ctx;
+  test("io.close(): every socket disconnects, every session closes, the callback runs", async () => {
+    const polling = await pollingSocket(base());
+    const pending = get(base(), polling);
+    const c = await openWs(base(), "transport=websocket");
+    const { sid } = JSON.parse(((await frame(c, 0)).data as string).slice(1)) as { sid: string };
+    c.ws.send("40");
+    await frame(c, 1);
+    c.ws.send('42["shutdown"]');
+    await c.closed;
+    expect((await pending).status).toBe(200);
+    await event((e) => e.type === "closed", "io.close()'s callback");
+    const ended = server()
+      .events()
+      .filter((e) => e.type === "close" || e.type === "disconnect")
+      .map((e) => `${e.type}: ${e.reason}`)
+      .sort();
+    expect(ended).toEqual([
+      "close: forced close",
+      "close: forced close",
+      "disconnect: server shutting down",
+      "disconnect: server shutting down",
+    ]);
+    expect(
+      server()
+        .events()
+        .some((e) => e.sid === sid),
+    ).toBe(true);
+  });
+}

@@ -69,6 +69,8 @@ export const OTHER_OPTIONS: FrontOptions = {
   options: { path: "/realtime", allowUpgrades: false, allowEIO3: true, httpCompression: false },
 };
 
+export const SHUTDOWN: FrontOptions = { options: {} };
+
 export const WEBSOCKET_ONLY: FrontOptions = { options: { transports: ["websocket"] } };
 
 export function errorBody(code: number, message: string) {
