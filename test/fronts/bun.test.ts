@@ -20,6 +20,10 @@ describeBun()("Parley on Bun", () => {
       };
     },
     {
+      // docs/ROADMAP.md, "Bun, what is left": the session relay throws on Bun (not built).
+      "session relay: a session opened on one server carries on through the other": {
+        skip: "the session relay is not supported on Bun yet (documented)",
+      },
       // Bun's ServerWebSocket.close() always sends a status (1000 by default): documented in
       // docs/ROADMAP.md, Known gaps. Clients treat 1000 and 1005 alike.
       "the server closing a WebSocket session: a close frame without a status (1005)": {

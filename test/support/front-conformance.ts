@@ -7,6 +7,7 @@
 import { it } from "vitest";
 import { optionCases, websocketOnlyCases } from "./front-conformance/options.js";
 import { refusalCases } from "./front-conformance/refusals.js";
+import { relayCases } from "./front-conformance/relay.js";
 import { heartbeatCases, sessionCases, shutdownCases } from "./front-conformance/sessions.js";
 import {
   DEFAULTS,
@@ -48,6 +49,7 @@ export function frontConformance(
   });
   withServer(`${front} front: heartbeat`, FAST_PING, start, test, heartbeatCases);
   withServer(`${front} front: io.close()`, SHUTDOWN, start, test, shutdownCases);
+  relayCases(`${front} front: session relay on Redis`, start, test);
   withServer(
     `${front} front: path, allowUpgrades, allowEIO3, httpCompression off`,
     OTHER_OPTIONS,

@@ -8,6 +8,8 @@ export interface FrontOptions {
   options: Record<string, unknown>;
   /** An allowRequest that refuses any other Origin header (none is allowed). */
   allowOrigins?: string[];
+  /** On @parley/redis-adapter with its session relay, under this key. */
+  relay?: { key: string };
 }
 
 /** What the fixture printed as `EVENT {json}`. */
