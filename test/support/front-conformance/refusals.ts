@@ -77,6 +77,20 @@ export function refusalCases(ctx: CaseContext): void {
     expect(codes).toEqual([0, 1, 2, 5, 3, 0, 0, 1, 3, 3]);
   });
 
+  test("methods other than GET and POST on a session: 400 code 3, the session goes on", async () => {
+    const { open } = await handshake(base());
+    const url = eioUrl(base(), `transport=polling&sid=${open.sid}`);
+    for (const method of ["PUT", "DELETE", "PATCH"]) {
+      await expectError(await fetch(url, { method, body: "40" }), 400, 3, "Bad request");
+    }
+    expect(await post(base(), open.sid, "40")).toEqual({ status: 200, body: "ok" });
+    expect(
+      server()
+        .events()
+        .filter((e) => e.sid === open.sid),
+    ).toEqual([]);
+  });
+
   test("allowRequest refuses a wrong Origin: 403 code 4, polling and WebSocket", async () => {
     await expectError(
       await fetch(eioUrl(base(), "transport=polling"), { headers: { Origin: EVIL } }),
