@@ -15,6 +15,9 @@ import { ENGINE_V4_WEBSOCKET } from "../websocket-format.js";
 import type { WebSocketFormat } from "../wire-format.js";
 import type { BunWebSocket } from "./bun-runtime.js";
 
+/** The reason Bun gives its close handler for a message over `maxPayloadLength`. */
+const OVERSIZED_MESSAGE_REASON = "Received too big message";
+
 const log = debugLog("parley:engine:ws", "engine:ws");
 
 /** A broadcast frame as Bun sends it: text as a string (`sendText`), binary as bytes. */
@@ -184,8 +187,9 @@ export class BunWebSocketTransport implements Transport {
     if (this.#closed) return;
     this.#closed = true;
     if (log.enabled) log("closed by peer (%d %s)", code, reason);
-    if (code === 1009) {
-      // Bun refused a message over maxPayloadLength, as ws does with 1009.
+    // Bun refused a message over maxPayloadLength: it sends the peer 1009 (as ws does) but
+    // calls this handler with 1006 and its own reason, so both are read as that refusal.
+    if (code === 1009 || reason === OVERSIZED_MESSAGE_REASON) {
       this.#sink?.onTransportError(this, "transport error", new Error("Max payload size exceeded"));
       return;
     }
