@@ -4,7 +4,7 @@
 //   node bench/run.js --quick    smaller counts, shorter windows (1–2 minutes)
 //   options: --targets=socketio,parley,ws,bun,socketio-bun,parley-bun   --scenarios=broadcast,echo,memory,connect,
 //            cluster,bundle,codec   --rounds=N (default 3 full, 1 quick)
-//            --cpu-prof=<target id> (writes bench/results/profiles/)
+//            --cpu-prof=<target id> (Node or Bun target; writes bench/results/profiles/)
 //
 // Each (scenario, target) pair runs a fresh server process pinned to core 1 and a load
 // generator process pinned to core 0. Results go to bench/results/<timestamp>.json and
@@ -85,7 +85,8 @@ const localAddresses = localAddressPool();
 const targets = allTargets()
   .filter((t) => t.id === "socketio" || onlyTargets === undefined || onlyTargets.includes(t.id))
   .map((t) =>
-    t.id === profileTarget && t.command === process.execPath
+    // Node and Bun take the same flags (Bun writes a .cpuprofile on exit too).
+    t.id === profileTarget && (t.command === process.execPath || t.id.endsWith("bun"))
       ? { ...t, args: ["--cpu-prof", `--cpu-prof-dir=${join(RESULTS, "profiles")}`, ...t.args] }
       : t,
   );
