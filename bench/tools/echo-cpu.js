@@ -11,6 +11,7 @@
 // BUN=1) run on the Bun binary in node_modules, the rest on this Node. 100 clients, 10k
 // echoes/s offered (the bench's echo load), 3 000 warm-up echoes first.
 
+import { appendFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -25,7 +26,7 @@ const messages = Number(process.argv[3] ?? 20_000);
 const rounds = Number(process.argv[4] ?? 5);
 const CLIENTS = 100;
 const RATE = 10_000;
-const WARM = 3000;
+const WARM = Number(process.env.WARM ?? 3000);
 const PREFIX = Buffer.from('42["echo",');
 const bun = findBun();
 
@@ -86,6 +87,16 @@ const results = Object.fromEntries(targets.map((t) => [t, { cpu: [], p99: [] }])
 for (let r = 0; r < rounds; r++) {
   for (const name of targets) {
     const ready = await start(name);
+    // GC_LOG=<file>: the server's stderr (e.g. Bun's BUN_JSC_logGC=1 collection log) to a file.
+    const gcLog = process.env.GC_LOG;
+    const t0 = performance.now();
+    const stamp = () => `[echo-cpu ${(performance.now() - t0).toFixed(0)} ms]\n`;
+    if (gcLog !== undefined) {
+      ready.child.stderr?.on("data", (chunk) => appendFileSync(gcLog, stamp() + chunk));
+    }
+    const mark = (/** @type {string} */ what) => {
+      if (gcLog !== undefined) appendFileSync(gcLog, `${stamp()}--- ${what}\n`);
+    };
     const state = { received: 0, rtts: /** @type {number[]} */ ([]), recording: false };
     const pool = await openMany({
       urls: [`ws://127.0.0.1:${ready.port}/socket.io/?EIO=4&transport=websocket`],
@@ -101,11 +112,14 @@ for (let r = 0; r < rounds; r++) {
         }
       },
     });
+    mark("connected");
     await run(pool.clients, state, WARM);
+    mark("warm");
     const before = await cpu(ready);
     state.recording = true;
     await run(pool.clients, state, messages);
     state.recording = false;
+    mark("measured");
     const after = await cpu(ready);
     const rtts = state.rtts.sort((a, b) => a - b);
     results[name]?.cpu.push((after - before) / messages);
