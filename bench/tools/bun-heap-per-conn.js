@@ -128,7 +128,9 @@ try {
   console.log(`heapUsed/conn ${kib(c1.memoryUsage.heapUsed, c0.memoryUsage.heapUsed)} KiB`);
   console.log(`rss/conn ${kib(c1.memoryUsage.rss, c0.memoryUsage.rss)} KiB`);
   const ab = kib(c1.memoryUsage.arrayBuffers ?? 0, c0.memoryUsage.arrayBuffers ?? 0);
-  console.log(`external/conn ${kib(c1.memoryUsage.external, c0.memoryUsage.external)} KiB, arrayBuffers/conn ${ab} KiB`);
+  console.log(
+    `external/conn ${kib(c1.memoryUsage.external, c0.memoryUsage.external)} KiB, arrayBuffers/conn ${ab} KiB`,
+  );
   await closeAll(pool.clients);
 } finally {
   await stopTarget(ready);
