@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { decodeEnginePacket, ProtocolError } from "@parley/protocol";
 import { debugLog } from "../../debug.js";
-import type { PreparedMessage } from "../core/contract.js";
+import type { PreparedMessage, TransportName } from "../core/contract.js";
 import type { RequestRecord } from "../core/request.js";
 import {
   isPrepared,
@@ -64,9 +64,9 @@ export interface BunSocketData {
  * every subscribed connection (see `topics.ts`).
  */
 export class BunWebSocketTransport implements Transport {
-  readonly name = "websocket" as const;
-  readonly duplex = true;
-  readonly upgradesTo = TRANSPORTS.websocket.upgradesTo;
+  declare readonly name: "websocket";
+  declare readonly duplex: boolean;
+  declare readonly upgradesTo: readonly TransportName[];
   readonly #ws: BunWebSocket<BunSocketData>;
   readonly #format: WebSocketFormat;
   readonly #compress: boolean;
@@ -196,3 +196,10 @@ export class BunWebSocketTransport implements Transport {
     this.#sink?.onTransportClose(this);
   }
 }
+
+// Constants of the kind: on the prototype, not three fields per connection.
+Object.defineProperties(BunWebSocketTransport.prototype, {
+  name: { value: "websocket" },
+  duplex: { value: true },
+  upgradesTo: { value: TRANSPORTS.websocket.upgradesTo },
+});
