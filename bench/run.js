@@ -4,7 +4,8 @@
 //   node bench/run.js --quick    smaller counts, shorter windows (1–2 minutes)
 //   options: --targets=socketio,parley,ws,bun,socketio-bun,parley-bun   --scenarios=broadcast,echo,memory,connect,
 //            cluster,bundle,codec   --rounds=N (default 3 full, 1 quick)
-//            --cpu-prof=<target id> (writes bench/results/profiles/)
+//            --cpu-prof=<target id> (Node or Bun target; writes bench/results/profiles/)
+//            --echo-warmup=<ms> (echo warm-up before the measured window; default 500)
 //
 // Each (scenario, target) pair runs a fresh server process pinned to core 1 and a load
 // generator process pinned to core 0. Results go to bench/results/<timestamp>.json and
@@ -56,12 +57,17 @@ const maxConnections = Math.min(20_000, openFilesLimit() - 150);
 const roundsArg = Number(argv.find((a) => a.startsWith("--rounds="))?.slice("--rounds=".length));
 const rounds = Number.isInteger(roundsArg) && roundsArg > 0 ? roundsArg : quick ? 1 : 3;
 
+// The echo warm-up, overridable: how much of the JIT's tier-up lands in the measured window
+// (see docs/PERFORMANCE.md, "Parley on Bun").
+const echoWarmupArg = Number(argv.find((a) => a.startsWith("--echo-warmup="))?.slice(14));
+const echoWarmupMs = Number.isInteger(echoWarmupArg) && echoWarmupArg >= 0 ? echoWarmupArg : 500;
+
 const config = quick
   ? {
       budgetMs: 3 * 60_000,
       rounds,
       broadcast: { sizes: [200, 1000], warmupMs: 300, measureMs: 1500 },
-      echo: { clients: 50, ratePerClient: 100, warmupMs: 500, measureMs: 2500 },
+      echo: { clients: 50, ratePerClient: 100, warmupMs: echoWarmupMs, measureMs: 2500 },
       memory: { steps: [1000, 2000], concurrency: 100 },
       connect: { count: 1000, concurrency: 100 },
       cluster: { clients: 200, nodes: 2, warmupMs: 300, measureMs: 1500 },
@@ -70,7 +76,7 @@ const config = quick
       budgetMs: 12 * 60_000,
       rounds,
       broadcast: { sizes: [1000, 10_000], warmupMs: 500, measureMs: 3000 },
-      echo: { clients: 100, ratePerClient: 100, warmupMs: 500, measureMs: 4000 },
+      echo: { clients: 100, ratePerClient: 100, warmupMs: echoWarmupMs, measureMs: 4000 },
       memory: { steps: [10_000, maxConnections], concurrency: 100 },
       connect: { count: 3000, concurrency: 100 },
       cluster: { clients: 1000, nodes: 2, warmupMs: 500, measureMs: 2500 },
@@ -85,7 +91,8 @@ const localAddresses = localAddressPool();
 const targets = allTargets()
   .filter((t) => t.id === "socketio" || onlyTargets === undefined || onlyTargets.includes(t.id))
   .map((t) =>
-    t.id === profileTarget && t.command === process.execPath
+    // Node and Bun take the same flags (Bun writes a .cpuprofile on exit too).
+    t.id === profileTarget && (t.command === process.execPath || t.id.endsWith("bun"))
       ? { ...t, args: ["--cpu-prof", `--cpu-prof-dir=${join(RESULTS, "profiles")}`, ...t.args] }
       : t,
   );

@@ -174,6 +174,41 @@ for (const front of ["listen", "handler"] as const) {
       expect(got.get(outsider)).toEqual([]);
     });
 
+    it("a socket's own room is no topic: to(id) reaches it, and whoever joined that room, one by one", async () => {
+      const [target, joiner, outsider] = await Promise.all([
+        connect(url, "official", ["websocket"]),
+        connect(url, "parley", ["websocket"]),
+        connect(url, "official", ["websocket"]),
+      ]);
+      const room = target.id as string;
+      await within(new Promise((r) => joiner.emit("join", room, r)), "join");
+      const count = () =>
+        within(new Promise<number>((r) => outsider.emit("publishes", r)), "publish count");
+      const before = await count();
+      const got = new Map<Socket, unknown[]>();
+      for (const member of [target, joiner, outsider]) {
+        const list: unknown[] = [];
+        got.set(member, list);
+        member.on("room", (n: unknown) => list.push(n));
+      }
+      for (let i = 0; i < 10; i++) outsider.emit("to-room", room, i);
+      const all = [...Array(10).keys()];
+      await waitFor(
+        () => got.get(target)?.length === 10 && got.get(joiner)?.length === 10,
+        "10 messages at the socket and at the one that joined its room",
+      );
+      expect(got.get(target)).toEqual(all);
+      expect(got.get(joiner)).toEqual(all);
+      // Declined by the topics (no native publish), delivered by the adapter per recipient.
+      expect(await count()).toBe(before);
+      // A namespace-wide emit still goes out natively, after the room messages.
+      const everyone = nextEvent(target, "all");
+      outsider.emit("all", "end");
+      expect(await everyone).toEqual(["end"]);
+      expect(await count()).toBe(before + 1);
+      expect(got.get(outsider)).toEqual([]);
+    });
+
     it("upgrades from polling to Bun's WebSocket, and the session carries on", async () => {
       const socket = await connect(url, "official", ["polling", "websocket"]);
       await waitFor(

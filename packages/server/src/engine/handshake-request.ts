@@ -24,7 +24,7 @@ const UNIQUE_HEADERS: ReadonlySet<string> = new Set([
 let currentStrings = new Map<string, string>();
 let previousStrings = new Map<string, string>();
 
-export function shared(value: string): string {
+export function sharedString(value: string): string {
   if (value.length > MAX_SHARED_LENGTH) return value;
   const current = currentStrings.get(value);
   if (current !== undefined) return current;
@@ -41,16 +41,16 @@ export function shared(value: string): string {
 export function shareHeaderValues(headers: IncomingHttpHeaders): void {
   for (const name of Object.keys(headers)) {
     const value = headers[name];
-    if (typeof value === "string" && !UNIQUE_HEADERS.has(name)) headers[name] = shared(value);
+    if (typeof value === "string" && !UNIQUE_HEADERS.has(name)) headers[name] = sharedString(value);
   }
 }
 
 /** The same for `rawHeaders` (names, and the values of headers that are not unique). */
 export function shareRawHeaders(raw: string[]): void {
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = shared(raw[i] as string);
+    const name = sharedString(raw[i] as string);
     raw[i] = name;
-    if (!UNIQUE_HEADERS.has(name.toLowerCase())) raw[i + 1] = shared(raw[i + 1] as string);
+    if (!UNIQUE_HEADERS.has(name.toLowerCase())) raw[i + 1] = sharedString(raw[i + 1] as string);
   }
 }
 
@@ -87,7 +87,7 @@ function defineQuery(req: IncomingMessage, value: unknown): void {
  *   than held as an object per session, unless something set it already.
  */
 export function retainHandshakeRequest(req: IncomingMessage): IncomingMessage {
-  if (req.url !== undefined) req.url = shared(req.url);
+  if (req.url !== undefined) req.url = sharedString(req.url);
   shareHeaderValues(req.headers);
   shareRawHeaders(req.rawHeaders);
   leanEvents(req);

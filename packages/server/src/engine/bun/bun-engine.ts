@@ -10,7 +10,7 @@ import type { Refusal } from "../core/errors.js";
 import type { PacketHook } from "../core/hooks.js";
 import type { Session } from "../core/session.js";
 import { Cors, type HeaderMap } from "../cors.js";
-import { handshakeInfo, retainHandshakeRequest } from "../handshake-request.js";
+import { handshakeInfo } from "../handshake-request.js";
 import { EngineErrorCode, EngineErrorMessage } from "../http-errors.js";
 import type { EngineMiddleware, NodeMiddleware } from "../http-middleware.js";
 import type { EngineEvents } from "../node/engine.js";
@@ -104,8 +104,8 @@ export class BunEngine extends EventEmitter<EngineEvents> {
     this.#core = new EngineCore<IncomingMessage, HandshakeRequestInfo>(options, {
       generateId: (req) => this.generateId(req),
       handshakeInfo,
-      // The Fetch request is not kept per session (keepRecord), then Node's retention.
-      retainRequest: (req) => keepRecord(asRecord(req), retainHandshakeRequest),
+      // The Fetch request is not kept per session, its strings are shared (keepRecord).
+      retainRequest: (req) => keepRecord(asRecord(req)),
       onConnection: (session) => {
         admission?.opened(session.request);
         this.#announce(session);

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { parseQuery, type RequestRecord } from "../core/request.js";
+import { sharedString, shareHeaderValues } from "../handshake-request.js";
 import type { BunServer } from "./bun-runtime.js";
 
 /**
@@ -14,77 +15,118 @@ export interface BunRequestRecord {
   readonly method: string;
   url: string;
   readonly headers: IncomingHttpHeaders;
-  /** Node's `rawHeaders` (name, value, name, value…), made on first read. */
+  /** Node's `rawHeaders` (name, value, name, value…), made on read. */
   readonly rawHeaders: string[];
   readonly socket: { readonly remoteAddress: string; readonly encrypted: boolean };
   /**
    * The Fetch request this record was made from, while the engine handles it (`allowRequest`,
    * `generateId`, `connection_error`, the `headers` hooks); a session does not keep it (see
-   * `keepRecord`): `socket.request.raw` is undefined afterwards.
+   * `keepRecord`): `socket.request.raw` is undefined afterwards. `socket` is made on read.
    */
   raw: Request | undefined;
 }
 
-/** `rawHeaders` on first read, from the lower-cased headers (Node's order is not kept). */
-function rawHeadersOf(this: BunRequestRecord): string[] {
-  const raw: string[] = [];
-  for (const name in this.headers) raw.push(name, String(this.headers[name]));
-  Object.defineProperty(this, "rawHeaders", {
-    value: raw,
+/**
+ * The record: its own fields are only what each request has (method, URL, headers, address,
+ * the Fetch request); `rawHeaders`, `socket` and engine.io's `_query` are accessors on the
+ * prototype, made on read. A session keeps its handshake record for its life, so each own
+ * field, and any per-object accessor (JSC allots a GetterSetter cell for each), is paid per
+ * idle connection.
+ */
+class KeptRequest implements BunRequestRecord {
+  readonly method: string;
+  url: string;
+  readonly headers: IncomingHttpHeaders;
+  raw: Request | undefined;
+  readonly #remoteAddress: string;
+  readonly #encrypted: boolean;
+
+  constructor(request: Request, url: string, address: string) {
+    const headers = headersOf(request.headers);
+    this.method = request.method;
+    this.url = pathOf(url);
+    this.headers = headers;
+    this.raw = request;
+    this.#remoteAddress = address;
+    this.#encrypted = url.startsWith("https:");
+  }
+
+  /**
+   * Node's `rawHeaders` (name, value…), from the lower-cased headers (Node's order is not
+   * kept): a new array per read, unless one was assigned.
+   */
+  get rawHeaders(): string[] {
+    const raw: string[] = [];
+    for (const name in this.headers) raw.push(name, String(this.headers[name]));
+    return raw;
+  }
+
+  set rawHeaders(value: string[]) {
+    ownValue(this, "rawHeaders", value);
+  }
+
+  /** What Node's socket would say of the peer: a new object per read. */
+  get socket(): { readonly remoteAddress: string; readonly encrypted: boolean } {
+    return { remoteAddress: this.#remoteAddress, encrypted: this.#encrypted };
+  }
+
+  /** engine.io's `req._query`: the URL's query, parsed per read unless one was assigned. */
+  get _query(): Record<string, string> {
+    const i = this.url.indexOf("?");
+    return i === -1 ? {} : Object.fromEntries(new URLSearchParams(this.url.slice(i + 1)));
+  }
+
+  set _query(value: Record<string, string>) {
+    ownValue(this, "_query", value);
+  }
+}
+
+/**
+ * The request's headers as Node's lower-cased object. Bun's `Headers#toJSON` makes it in one
+ * native call (repeated headers joined with ", ", `set-cookie` an array, as Node); the
+ * iterator elsewhere. Not `forEach`: in a bare `Bun.serve` on Bun 1.4.5, 2 000 upgrades that
+ * each read their headers with `forEach` and kept one value held 1.1–1.6 KiB more RSS per
+ * connection after GC than with `toJSON` or the iterator (the JS heap alike).
+ */
+function headersOf(headers: Headers): IncomingHttpHeaders {
+  const toJSON = (headers as Headers & { toJSON?: () => IncomingHttpHeaders }).toJSON;
+  if (typeof toJSON === "function") return toJSON.call(headers);
+  const object: IncomingHttpHeaders = {};
+  for (const [name, value] of headers) object[name] = value;
+  return object;
+}
+
+/** An assignment to an accessor of the record: from then on an ordinary own field. */
+function ownValue(record: object, name: string, value: unknown): void {
+  Object.defineProperty(record, name, {
+    value,
     writable: true,
     enumerable: true,
     configurable: true,
   });
-  return raw;
 }
 
 /**
  * One record per request that reaches the engine. Repeated headers are joined as Node joins
- * them (`, `; `set-cookie` and `cookie` are not sent by clients in a way this changes).
+ * them (`, `; `set-cookie` and `cookie` are not sent by clients in a way this changes). The
+ * peer's address is shared with earlier requests from it (`sharedString`).
  */
 export function requestRecord(request: Request, server: BunServer | undefined): BunRequestRecord {
-  const url = request.url;
-  const headers: IncomingHttpHeaders = {};
-  request.headers.forEach((value, name) => {
-    headers[name] = value;
-  });
-  const record = {
-    method: request.method,
-    url: pathOf(url),
-    headers,
-    socket: {
-      remoteAddress: server?.requestIP(request)?.address ?? "",
-      encrypted: url.startsWith("https:"),
-    },
-    raw: request as Request | undefined,
-  };
-  Object.defineProperty(record, "rawHeaders", {
-    get: rawHeadersOf,
-    enumerable: true,
-    configurable: true,
-  });
-  return record as BunRequestRecord;
+  const address = server?.requestIP(request)?.address;
+  return new KeptRequest(request, request.url, address === undefined ? "" : sharedString(address));
 }
 
 /**
- * A handshake record as its session keeps it (`conn.request`), readied by `retain` (the Node
- * front's, which shares header strings between sessions): without the Fetch request, whose
- * native memory would otherwise stay for the connection's life, and with `rawHeaders` still
- * made only on first read (hidden from `retain`, which would read it).
+ * A handshake record as its session keeps it (`conn.request`): without the Fetch request,
+ * whose native memory would otherwise stay for the connection's life, and with its URL and
+ * header strings swapped for equal strings shared between sessions (as the Node front's
+ * `retainHandshakeRequest` does).
  */
-export function keepRecord(
-  record: BunRequestRecord,
-  retain: (req: IncomingMessage) => IncomingMessage,
-): IncomingMessage {
+export function keepRecord(record: BunRequestRecord): IncomingMessage {
   record.raw = undefined;
-  Object.defineProperty(record, "rawHeaders", { value: [], writable: true, configurable: true });
-  const kept = retain(asIncoming(record));
-  Object.defineProperty(record, "rawHeaders", {
-    get: rawHeadersOf,
-    enumerable: true,
-    configurable: true,
-  });
-  return kept;
+  record.url = sharedString(record.url);
+  shareHeaderValues(record.headers);
+  return asIncoming(record);
 }
 
 /** The record again, where shared code hands back the request it was given. */

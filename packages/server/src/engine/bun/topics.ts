@@ -5,17 +5,25 @@ import type { BunServer, BunWebSocket } from "./bun-runtime.js";
 import { type BunSocketData, BunWebSocketTransport } from "./websocket.js";
 
 /**
- * One socket (of one namespace) as the topics see it. A socket whose connection runs on Bun's
- * WebSocket is subscribed to its rooms' topics natively (`ws` set, `topics` null); one still on
- * polling (or probing an upgrade) is in the JS-side member sets of its topics, which `publish`
- * writes to one by one, until its connection upgrades.
+ * A socket whose connection is not on Bun's WebSocket yet (polling, or probing an upgrade): in
+ * the JS-side member sets of its topics, which `publish` writes to one by one, until its
+ * connection upgrades. Rare, so it may cost an object; a socket on a native WebSocket is
+ * recorded as its WebSocket alone (subscribed natively), nothing more per connection.
  */
-interface Member {
+class LocalMember {
+  readonly nsp: string;
+  readonly id: string;
   readonly conn: EngineConnection;
-  ws: BunWebSocket<BunSocketData> | null;
-  /** The topics of a socket not on a native WebSocket; null once it is. */
-  topics: Set<string> | null;
+  readonly topics = new Set<string>();
+
+  constructor(nsp: string, id: string, conn: EngineConnection) {
+    this.nsp = nsp;
+    this.id = id;
+    this.conn = conn;
+  }
 }
+
+type Member = BunWebSocket<BunSocketData> | LocalMember;
 
 /** The `conn` of a Parley socket (the adapter's view of a socket leaves it out). */
 function connectionOf(socket: { readonly id: string }): EngineConnection | undefined {
@@ -39,6 +47,11 @@ function namespaceTopic(nsp: string): string {
  * tells it every join and leave (`join`/`leave`), so it also takes `io.emit` to a whole
  * namespace. Topics are `roomTopic(nsp, room)`, and `namespaceTopic(nsp)`.
  *
+ * A socket's own room (its id) is not a topic: a topic per connection would cost each one
+ * native memory for a room that only ever reaches that socket. A publish to a room named as
+ * one of the namespace's sockets is declined instead, and the adapter delivers it per
+ * recipient (one socket, or the few that joined a room of that name).
+ *
  * What a native publish skips, as it skips the per-recipient path: `socket.onAnyOutgoing`
  * listeners and the connection's `packetCreate`/`flush` events do not see these broadcasts;
  * the send-buffer limit is Bun's backpressure limit (set from `maxBufferedBytes`).
@@ -46,12 +59,12 @@ function namespaceTopic(nsp: string): string {
 export class BunTopics implements RoomPublisher {
   readonly #servers: () => readonly BunServer[];
   readonly #compress: boolean;
-  /** `<nsp>\u0000<socket id>` → its member record. */
-  readonly #members = new Map<string, Member>();
+  /** Namespace → socket id → the socket's member record (keyed by strings sockets hold). */
+  readonly #members = new Map<string, Map<string, Member>>();
   /** Topic → its members not on a native WebSocket. */
-  readonly #local = new Map<string, Set<Member>>();
+  readonly #local = new Map<string, Set<LocalMember>>();
   /** Members not on a native WebSocket, by connection: moved to topics when it upgrades. */
-  readonly #waiting = new Map<EngineConnection, Set<Member>>();
+  readonly #waiting = new Map<EngineConnection, Set<LocalMember>>();
 
   /**
    * @param servers the Bun servers to publish through; none declines every publish (before
@@ -69,6 +82,8 @@ export class BunTopics implements RoomPublisher {
     if (frames.length !== 1 || typeof text !== "string") return false;
     const servers = this.#servers();
     if (servers.length === 0) return false;
+    // A socket's own room has no topic (see the class comment).
+    if (room !== undefined && this.#members.get(nsp)?.has(room) === true) return false;
     const topic = room === undefined ? namespaceTopic(nsp) : roomTopic(nsp, room);
     const compress = this.#compress && message.options.compress !== false;
     const data = `4${text}`;
@@ -83,22 +98,26 @@ export class BunTopics implements RoomPublisher {
   }
 
   join(nsp: string, socket: { readonly id: string }, room: string | undefined): void {
-    const key = `${nsp}\u0000${socket.id}`;
-    let member = this.#members.get(key);
+    if (room === socket.id) return;
+    let members = this.#members.get(nsp);
+    let member = members?.get(socket.id);
     if (member === undefined) {
       const conn = connectionOf(socket);
       if (conn === undefined) return;
-      const ws = nativeSocket(conn);
-      member = { conn, ws, topics: ws === null ? new Set() : null };
-      this.#members.set(key, member);
-      if (ws === null) this.#wait(member);
+      member = nativeSocket(conn) ?? new LocalMember(nsp, socket.id, conn);
+      if (members === undefined) {
+        members = new Map();
+        this.#members.set(nsp, members);
+      }
+      members.set(socket.id, member);
+      if (member instanceof LocalMember) this.#wait(member);
     }
     const topic = room === undefined ? namespaceTopic(nsp) : roomTopic(nsp, room);
-    if (member.ws !== null) {
-      member.ws.subscribe(topic);
+    if (!(member instanceof LocalMember)) {
+      member.subscribe(topic);
       return;
     }
-    member.topics?.add(topic);
+    member.topics.add(topic);
     let local = this.#local.get(topic);
     if (local === undefined) {
       local = new Set();
@@ -108,27 +127,29 @@ export class BunTopics implements RoomPublisher {
   }
 
   leave(nsp: string, id: string, room: string | undefined): void {
-    const key = `${nsp}\u0000${id}`;
-    const member = this.#members.get(key);
-    if (member === undefined) return;
+    if (room === id) return;
+    const members = this.#members.get(nsp);
+    const member = members?.get(id);
+    if (members === undefined || member === undefined) return;
     const topic = room === undefined ? namespaceTopic(nsp) : roomTopic(nsp, room);
-    if (member.ws !== null) {
-      if (member.ws.readyState === 1) member.ws.unsubscribe(topic);
+    if (!(member instanceof LocalMember)) {
+      if (member.readyState === 1) member.unsubscribe(topic);
     } else {
-      member.topics?.delete(topic);
+      member.topics.delete(topic);
       this.#removeLocal(topic, member);
     }
     if (room !== undefined) return;
     // Left the namespace: forget it (a closed WebSocket drops its subscriptions itself).
-    this.#members.delete(key);
-    if (member.topics !== null) {
+    members.delete(id);
+    if (members.size === 0) this.#members.delete(nsp);
+    if (member instanceof LocalMember) {
       for (const t of member.topics) this.#removeLocal(t, member);
       this.#waiting.get(member.conn)?.delete(member);
     }
   }
 
   /** A member not on a native WebSocket yet: it moves to Bun's topics when it upgrades. */
-  #wait(member: Member): void {
+  #wait(member: LocalMember): void {
     const conn = member.conn;
     let members = this.#waiting.get(conn);
     if (members === undefined) {
@@ -151,18 +172,16 @@ export class BunTopics implements RoomPublisher {
     const ws = nativeSocket(conn);
     if (members === undefined || ws === null) return;
     for (const member of members) {
-      const topics = member.topics;
-      member.ws = ws;
-      member.topics = null;
-      if (topics === null) continue;
-      for (const topic of topics) {
+      // Still in its namespace (a socket that left was taken out of `members`).
+      this.#members.get(member.nsp)?.set(member.id, ws);
+      for (const topic of member.topics) {
         this.#removeLocal(topic, member);
         ws.subscribe(topic);
       }
     }
   }
 
-  #removeLocal(topic: string, member: Member): void {
+  #removeLocal(topic: string, member: LocalMember): void {
     const local = this.#local.get(topic);
     if (local === undefined) return;
     local.delete(member);

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { decodeEnginePacket, ProtocolError } from "@parley/protocol";
 import { debugLog } from "../../debug.js";
-import type { PreparedMessage } from "../core/contract.js";
+import type { PreparedMessage, TransportName } from "../core/contract.js";
 import type { RequestRecord } from "../core/request.js";
 import {
   isPrepared,
@@ -14,6 +14,9 @@ import type { BunRelayedSocket } from "../session-relay.js";
 import { ENGINE_V4_WEBSOCKET } from "../websocket-format.js";
 import type { WebSocketFormat } from "../wire-format.js";
 import type { BunWebSocket } from "./bun-runtime.js";
+
+/** The reason Bun gives its close handler for a message over `maxPayloadLength`. */
+const OVERSIZED_MESSAGE_REASON = "Received too big message";
 
 const log = debugLog("parley:engine:ws", "engine:ws");
 
@@ -61,9 +64,9 @@ export interface BunSocketData {
  * every subscribed connection (see `topics.ts`).
  */
 export class BunWebSocketTransport implements Transport {
-  readonly name = "websocket" as const;
-  readonly duplex = true;
-  readonly upgradesTo = TRANSPORTS.websocket.upgradesTo;
+  declare readonly name: "websocket";
+  declare readonly duplex: boolean;
+  declare readonly upgradesTo: readonly TransportName[];
   readonly #ws: BunWebSocket<BunSocketData>;
   readonly #format: WebSocketFormat;
   readonly #compress: boolean;
@@ -184,11 +187,19 @@ export class BunWebSocketTransport implements Transport {
     if (this.#closed) return;
     this.#closed = true;
     if (log.enabled) log("closed by peer (%d %s)", code, reason);
-    if (code === 1009) {
-      // Bun refused a message over maxPayloadLength, as ws does with 1009.
+    // Bun refused a message over maxPayloadLength: it sends the peer 1009 (as ws does) but
+    // calls this handler with 1006 and its own reason, so both are read as that refusal.
+    if (code === 1009 || reason === OVERSIZED_MESSAGE_REASON) {
       this.#sink?.onTransportError(this, "transport error", new Error("Max payload size exceeded"));
       return;
     }
     this.#sink?.onTransportClose(this);
   }
 }
+
+// Constants of the kind: on the prototype, not three fields per connection.
+Object.defineProperties(BunWebSocketTransport.prototype, {
+  name: { value: "websocket" },
+  duplex: { value: true },
+  upgradesTo: { value: TRANSPORTS.websocket.upgradesTo },
+});

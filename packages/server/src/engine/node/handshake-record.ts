@@ -5,7 +5,7 @@ import type { HandshakeRequestInfo } from "../contract.js";
 import {
   handshakeInfo,
   lazyEngineQuery,
-  shared,
+  sharedString,
   shareHeaderValues,
   shareRawHeaders,
 } from "../handshake-request.js";
@@ -41,8 +41,8 @@ class RawNames {
   readonly lower: readonly string[];
 
   constructor(names: readonly string[]) {
-    this.names = names.map(shared);
-    this.lower = names.map((name) => shared(name.toLowerCase()));
+    this.names = names.map(sharedString);
+    this.lower = names.map((name) => sharedString(name.toLowerCase()));
   }
 
   /** Whether `raw` has these names, in this order. */
@@ -139,7 +139,7 @@ export class NodeHandshake {
   #rest: RawNames | Uncommon | IncomingMessage;
 
   constructor(req: IncomingMessage) {
-    this.url = shared(req.url ?? "/");
+    this.url = sharedString(req.url ?? "/");
     // The same object (equal values, now shared strings): `socket.handshake.headers` too.
     this.headers = req.headers;
     shareHeaderValues(this.headers);
