@@ -129,16 +129,19 @@ describe("upgrade from polling to websocket", () => {
   });
 
   it("heartbeats keep working after the upgrade", async () => {
-    const h = await startEngine({ pingInterval: 60, pingTimeout: 200 });
+    // A short interval so beats come quickly; a long timeout so a loaded machine (the polling
+    // side answers no ping while the probe runs) does not end the session before the switch.
+    const h = await startEngine({ pingInterval: 60, pingTimeout: 5000 });
     const { sid, conn } = await pollingSession(h);
     const { ws, frames } = await openProbe(h, sid);
+    // Answer pings from the start: one may come right after the switch.
+    ws.on("message", (d: Buffer) => {
+      if (d.toString() === "2") ws.send("3");
+    });
     ws.send("2probe");
     await until(() => frames.length === 1);
     ws.send("5");
     await until(() => conn.transport.name === "websocket");
-    ws.on("message", (d: Buffer) => {
-      if (d.toString() === "2") ws.send("3");
-    });
     let beats = 0;
     conn.on("heartbeat", () => beats++);
     await until(() => beats >= 2);
