@@ -1,30 +1,9 @@
 import { EventEmitter } from "node:events";
-import {
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-  STATUS_CODES,
-  validateHeaderName,
-  validateHeaderValue,
-} from "node:http";
+import { type IncomingMessage, type OutgoingHttpHeaders, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import type { HeaderMap } from "./cors.js";
 import { writeRawResponse } from "./http-errors.js";
-
-type HeaderValue = number | string | readonly string[];
-
-/**
- * Headers about the connection or the body's framing, which the engine (or ws) writes itself: a
- * middleware's value would corrupt the 101 or the refusal.
- */
-const FRAMING: ReadonlySet<string> = new Set([
-  "connection",
-  "upgrade",
-  "content-length",
-  "transfer-encoding",
-  "sec-websocket-accept",
-  "sec-websocket-extensions",
-  "sec-websocket-protocol",
-]);
+import { type HeaderValue, headersSent, MiddlewareHeaders } from "./middleware-headers.js";
 
 // Node's rule for a reason phrase: no control characters, so no CR/LF injection.
 const INVALID_REASON = /[^\t\x20-\x7e\x80-\xff]/;
@@ -34,12 +13,6 @@ const INVALID_REASON = /[^\t\x20-\x7e\x80-\xff]/;
  * ended: the middleware answered, the upgrade is refused · accepted: ws owns the socket.
  */
 type State = "open" | "head" | "ended" | "accepted";
-
-function headersSent(action: string): Error {
-  return Object.assign(new Error(`Cannot ${action} headers after they are sent to the client`), {
-    code: "ERR_HTTP_HEADERS_SENT",
-  });
-}
 
 /**
  * The `res` middlewares get on a WebSocket upgrade, where Node gives no ServerResponse: the part
@@ -62,8 +35,7 @@ export class UpgradeResponse extends EventEmitter {
   statusMessage = "";
   readonly req: IncomingMessage;
   readonly socket: Duplex;
-  /** By lowercased name: the name as set, and the value. */
-  readonly #headers = new Map<string, { name: string; value: HeaderValue }>();
+  readonly #headers = new MiddlewareHeaders();
   readonly #body: Buffer[] = [];
   readonly #report: (error: unknown) => void;
   #state: State = "open";
@@ -91,41 +63,33 @@ export class UpgradeResponse extends EventEmitter {
 
   setHeader(name: string, value: HeaderValue): this {
     if (this.#state !== "open") throw headersSent("set");
-    validateHeaderName(name);
-    if (typeof value === "object") for (const v of value) validateHeaderValue(name, v);
-    else validateHeaderValue(name, String(value));
-    this.#headers.set(name.toLowerCase(), { name, value });
+    this.#headers.set(name, value);
     return this;
   }
 
   appendHeader(name: string, value: string | readonly string[]): this {
-    const prior = this.getHeader(name);
-    if (prior === undefined) return this.setHeader(name, value);
-    const before: readonly string[] = typeof prior === "object" ? prior : [String(prior)];
-    return this.setHeader(name, before.concat(value));
+    return this.setHeader(name, this.#headers.appended(name, value));
   }
 
   getHeader(name: string): HeaderValue | undefined {
-    return this.#headers.get(name.toLowerCase())?.value;
+    return this.#headers.get(name);
   }
 
   getHeaders(): Record<string, HeaderValue> {
-    const out: Record<string, HeaderValue> = Object.create(null);
-    for (const [key, { value }] of this.#headers) out[key] = value;
-    return out;
+    return this.#headers.all();
   }
 
   getHeaderNames(): string[] {
-    return [...this.#headers.keys()];
+    return this.#headers.names();
   }
 
   hasHeader(name: string): boolean {
-    return this.#headers.has(name.toLowerCase());
+    return this.#headers.has(name);
   }
 
   removeHeader(name: string): void {
     if (this.#state !== "open") throw headersSent("remove");
-    this.#headers.delete(name.toLowerCase());
+    this.#headers.delete(name);
   }
 
   writeHead(
@@ -185,9 +149,8 @@ export class UpgradeResponse extends EventEmitter {
     if (INVALID_REASON.test(reason)) throw new TypeError("Invalid character in statusMessage");
     this.#state = "ended";
     let lines = "";
-    for (const [key, { name, value }] of this.#headers) {
-      if (FRAMING.has(key)) continue;
-      for (const v of typeof value === "object" ? value : [value]) lines += `${name}: ${v}\r\n`;
+    for (const [, name, values] of this.#headers.forAnswer()) {
+      for (const v of values) lines += `${name}: ${v}\r\n`;
     }
     writeRawResponse(this.socket, status, reason, lines, Buffer.concat(this.#body));
     this.#emit("finish");
@@ -214,10 +177,7 @@ export class UpgradeResponse extends EventEmitter {
 
   /** Adds the headers middlewares set to the 101's (ws's `headers` event). */
   copyHeadersTo(headers: HeaderMap): void {
-    for (const [key, { name, value }] of this.#headers) {
-      if (FRAMING.has(key)) continue;
-      headers[name] = typeof value === "object" ? [...value] : String(value);
-    }
+    Object.assign(headers, this.#headers.toHeaderMap());
   }
 
   /** ws wrote the 101: the response is complete, and the socket is no longer ours to watch. */

@@ -1,28 +1,10 @@
 import { EventEmitter } from "node:events";
-import { type OutgoingHttpHeaders, validateHeaderName, validateHeaderValue } from "node:http";
+import type { OutgoingHttpHeaders } from "node:http";
 import type { HeaderMap } from "../cors.js";
+import { type HeaderValue, headersSent, MiddlewareHeaders } from "../middleware-headers.js";
 import type { BunRequestRecord } from "./request-record.js";
 import { responseBody } from "./responses.js";
 import { streamedAnswers } from "./unsent-answers.js";
-
-type HeaderValue = number | string | readonly string[];
-
-/** Headers Bun writes itself (framing, the WebSocket handshake): a middleware's would clash. */
-const FRAMING: ReadonlySet<string> = new Set([
-  "connection",
-  "upgrade",
-  "content-length",
-  "transfer-encoding",
-  "sec-websocket-accept",
-  "sec-websocket-extensions",
-  "sec-websocket-protocol",
-]);
-
-function headersSent(action: string): Error {
-  return Object.assign(new Error(`Cannot ${action} headers after they are sent to the client`), {
-    code: "ERR_HTTP_HEADERS_SENT",
-  });
-}
 
 /**
  * The `res` of `engine.use()` middlewares on Bun, where there is no ServerResponse: the part of
@@ -44,7 +26,7 @@ export class BunMiddlewareResponse extends EventEmitter {
   readonly req: BunRequestRecord;
   /** Settles when `end` ran (maybe late: express-session saves the session first). */
   readonly response: Promise<Response>;
-  readonly #headers = new Map<string, { name: string; value: HeaderValue }>();
+  readonly #headers = new MiddlewareHeaders();
   readonly #body: Buffer[] = [];
   readonly #report: (error: unknown) => void;
   #resolve!: (response: Response) => void;
@@ -81,41 +63,33 @@ export class BunMiddlewareResponse extends EventEmitter {
 
   setHeader(name: string, value: HeaderValue): this {
     if (this.#head) throw headersSent("set");
-    validateHeaderName(name);
-    if (typeof value === "object") for (const v of value) validateHeaderValue(name, v);
-    else validateHeaderValue(name, String(value));
-    this.#headers.set(name.toLowerCase(), { name, value });
+    this.#headers.set(name, value);
     return this;
   }
 
   appendHeader(name: string, value: string | readonly string[]): this {
-    const prior = this.getHeader(name);
-    if (prior === undefined) return this.setHeader(name, value);
-    const before: readonly string[] = typeof prior === "object" ? prior : [String(prior)];
-    return this.setHeader(name, before.concat(value));
+    return this.setHeader(name, this.#headers.appended(name, value));
   }
 
   getHeader(name: string): HeaderValue | undefined {
-    return this.#headers.get(name.toLowerCase())?.value;
+    return this.#headers.get(name);
   }
 
   getHeaders(): Record<string, HeaderValue> {
-    const out: Record<string, HeaderValue> = Object.create(null);
-    for (const [key, { value }] of this.#headers) out[key] = value;
-    return out;
+    return this.#headers.all();
   }
 
   getHeaderNames(): string[] {
-    return [...this.#headers.keys()];
+    return this.#headers.names();
   }
 
   hasHeader(name: string): boolean {
-    return this.#headers.has(name.toLowerCase());
+    return this.#headers.has(name);
   }
 
   removeHeader(name: string): void {
     if (this.#head) throw headersSent("remove");
-    this.#headers.delete(name.toLowerCase());
+    this.#headers.delete(name);
   }
 
   writeHead(
@@ -243,20 +217,13 @@ export class BunMiddlewareResponse extends EventEmitter {
       }
       this.#head = true;
     }
-    const headers: HeaderMap = {};
-    for (const [key, { name, value }] of this.#headers) {
-      if (FRAMING.has(key)) continue;
-      headers[name] = typeof value === "object" ? [...value] : String(value);
-    }
-    return headers;
+    return this.#headers.toHeaderMap();
   }
 
   #fetchHeaders(): Headers {
     const headers = new Headers();
-    for (const [key, { value }] of this.#headers) {
-      if (FRAMING.has(key)) continue;
-      if (typeof value === "object") for (const v of value) headers.append(key, v);
-      else headers.set(key, String(value));
+    for (const [key, , values] of this.#headers.forAnswer()) {
+      for (const v of values) headers.append(key, v);
     }
     return headers;
   }
