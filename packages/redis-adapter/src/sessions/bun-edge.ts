@@ -1,5 +1,5 @@
 import type { BunRelayedSocket } from "@parley/server/engine";
-import type { EdgeLimits } from "./edge.js";
+import { type EdgeLimits, HOP_BY_HOP, TOO_LARGE, UNKNOWN_SID } from "./edge.js";
 import { readResponse, type TunnelResponse } from "./http-reader.js";
 import type { Tunnel } from "./tunnel.js";
 import { RelayedWebSocket } from "./ws-bridge.js";
@@ -12,21 +12,8 @@ import { handshakeKey } from "./ws-frames.js";
  * cannot tell it from a Node edge's.
  */
 
-const UNKNOWN_SID = JSON.stringify({ code: 1, message: "Session ID unknown" });
-const TOO_LARGE = JSON.stringify({ code: 3, message: "Payload too large" });
-
 // About one hop, not the exchange (as edge.ts), plus what this edge sets itself.
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "te",
-  "trailer",
-  "upgrade",
-  "content-length",
-  "date",
-]);
+const HOP_BY_HOP_HERE: ReadonlySet<string> = new Set([...HOP_BY_HOP, "content-length", "date"]);
 
 /** A Buffer as a Fetch body: Node's Buffers are views on plain (never shared) ArrayBuffers. */
 function bodyOf(bytes: Buffer): Uint8Array<ArrayBuffer> {
@@ -42,7 +29,7 @@ function requestHead(request: Request, extra: string, skip?: (name: string) => b
   const url = new URL(request.url);
   let head = `${request.method} ${url.pathname}${url.search} HTTP/1.1\r\n`;
   request.headers.forEach((value, name) => {
-    if (!HOP_BY_HOP.has(name) && skip?.(name) !== true) head += `${name}: ${value}\r\n`;
+    if (!HOP_BY_HOP_HERE.has(name) && skip?.(name) !== true) head += `${name}: ${value}\r\n`;
   });
   return Buffer.from(`${head}${extra}\r\n`, "latin1");
 }
@@ -50,7 +37,7 @@ function requestHead(request: Request, extra: string, skip?: (name: string) => b
 function responseHeaders(answer: TunnelResponse, skip?: (name: string) => boolean): Headers {
   const headers = new Headers();
   for (const [name, value] of answer.headers) {
-    if (!HOP_BY_HOP.has(name) && skip?.(name) !== true) headers.append(name, value);
+    if (!HOP_BY_HOP_HERE.has(name) && skip?.(name) !== true) headers.append(name, value);
   }
   return headers;
 }

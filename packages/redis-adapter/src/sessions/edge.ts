@@ -15,11 +15,11 @@ import type { Tunnel } from "./tunnel.js";
 
 // Engine.IO's code 1: the client answers it with a new handshake, which is what we want when
 // the owner is gone. Code 3 ("Bad request") is its generic refusal.
-const UNKNOWN_SID = JSON.stringify({ code: 1, message: "Session ID unknown" });
-const TOO_LARGE = JSON.stringify({ code: 3, message: "Payload too large" });
+export const UNKNOWN_SID = JSON.stringify({ code: 1, message: "Session ID unknown" });
+export const TOO_LARGE = JSON.stringify({ code: 3, message: "Payload too large" });
 
 // Headers about one hop, not the exchange: the tunnel is its own connection.
-const HOP_BY_HOP = new Set([
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "connection",
   "keep-alive",
   "proxy-connection",
