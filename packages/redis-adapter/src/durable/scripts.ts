@@ -1,5 +1,6 @@
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
+import { OUT_OF_ORDER } from "./in-order-calls.js";
 
 /**
  * The Lua scripts of durable sessions. Each runs atomically in Redis, which is what makes the
@@ -15,6 +16,8 @@ import { createHash } from "node:crypto";
  *   home    hash per session home (the server that issued the pid): pid → live record
  *   session string per disconnected session: its record, PX maxDisconnectionDuration
  *   alive   string per server: when it last said it was alive, PX window + grace
+ *   order   string per writer (a store of one server process): the number of its last
+ *           stored append, PX window (in-order-calls.ts)
  */
 
 export interface Script {
@@ -55,18 +58,31 @@ export interface AppendSettings {
 }
 
 /**
- * Appends a packet. KEYS: meta, stream. ARGV: channel ("" for none: a packet for local
- * sockets only), message, marker sequence, "1" when the broadcaster hears the channel itself.
+ * Appends a packet. KEYS: meta, stream, this writer's order counter. ARGV: channel ("" for
+ * none: a packet for local sockets only), message, marker sequence, call number, flags ("e"
+ * when the broadcaster hears the channel itself, "r" to take any call number).
+ * Refuses, before writing anything, a call number that does not follow the counter's unless
+ * "r" (in-order-calls.ts: a call that overtook one being sent again).
  * Publishes `\x02<offset>\x00<message>` on the channel and `\x03<marker sequence> <offset>` on
- * the marker channel; with "1", only `\x02<offset> <marker sequence>\x00<message>` on the
+ * the marker channel; with "e", only `\x02<offset> <marker sequence>\x00<message>` on the
  * channel, whose echo is the broadcaster's marker (the others skip the tag). Returns the offset
  * `<epoch>:<ms>-<seq>`. What is the same for every call of a server (its marker channel,
  * the bounds, the Pub/Sub command) is written into the script, not sent with each packet.
  */
 export function appendScript(settings: AppendSettings): Script {
   const { publish, markerChannel, windowMs, maxEntries, epoch } = settings;
+  const ttl = Math.max(1, Math.floor(windowMs));
   return script(`
-local meta, stream = KEYS[1], KEYS[2]
+local meta, stream, order = KEYS[1], KEYS[2], KEYS[3]
+local flags = ARGV[5] or ''
+local echoed = string.find(flags, 'e', 1, true)
+if not string.find(flags, 'r', 1, true) then
+  local last = tonumber(redis.call('GET', order) or '-1')
+  if last ~= tonumber(ARGV[4]) - 1 then
+    return redis.error_reply('${OUT_OF_ORDER} call ' .. ARGV[4] .. ' came before its predecessor was stored')
+  end
+end
+redis.call('SET', order, ARGV[4], 'PX', ${ttl})
 local state = redis.call('HMGET', meta, 'epoch', 'ms', 'top')
 local epoch = state[1]
 local t = redis.call('TIME')
@@ -85,14 +101,14 @@ redis.call('XADD', stream, 'MAXLEN', '~', ${Math.max(1, Math.floor(maxEntries))}
 if seq % ${TRIM_EVERY} == 0 then
   redis.call('XTRIM', stream, 'MINID', '~', (now - ${Math.floor(windowMs)}) .. '-0')
 end
-redis.call('PEXPIRE', stream, ${Math.max(1, Math.floor(windowMs))})
+redis.call('PEXPIRE', stream, ${ttl})
 local offset = epoch .. ':' .. id
-if ARGV[4] == '1' then
+if echoed then
   redis.call('${publish}', ARGV[1], '\\2' .. offset .. ' ' .. ARGV[3] .. '\\0' .. ARGV[2])
 elseif ARGV[1] ~= '' then
   redis.call('${publish}', ARGV[1], '\\2' .. offset .. '\\0' .. ARGV[2])
 end
-if ARGV[4] ~= '1' then
+if not echoed then
   redis.call('${publish}', ${lua(markerChannel)}, '\\3' .. ARGV[3] .. ' ' .. offset)
 end
 return offset

@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { InOrderCalls } from "./in-order-calls.js";
 import {
   type AppendSettings,
   appendScript,
@@ -55,6 +57,9 @@ export class RedisDurableStore {
   readonly #stream: string;
   readonly #windowMs: number;
   readonly #loaded = new Set<string>();
+  /** This store's appends, kept in call order through retries (in-order-calls.ts). */
+  readonly #appends = new InOrderCalls();
+  readonly #order: string;
   #append: Script | undefined;
   #appendFor: AppendSettings | undefined;
 
@@ -64,6 +69,9 @@ export class RedisDurableStore {
     this.#prefix = `${opts.key}-durable#{${opts.nsp}}#`;
     this.#meta = `${this.#prefix}meta`;
     this.#stream = `${this.#prefix}stream`;
+    // One counter per store instance (a server process's namespace): a restarted process
+    // starts a new sequence under a new key; the old one expires.
+    this.#order = `${this.#prefix}order#${randomBytes(6).toString("base64url")}`;
     this.#windowMs = Math.max(1, opts.windowMs);
   }
 
@@ -103,12 +111,15 @@ export class RedisDurableStore {
       this.#append = s;
       this.#appendFor = settings;
     }
-    const reply = await this.#run(
-      s,
-      [this.#meta, this.#stream],
-      // The flag only when set: an argument less (6 bytes) on every other broadcast.
-      echoed ? [channel, message, String(markerSeq), "1"] : [channel, message, String(markerSeq)],
-    );
+    const script = s;
+    const keys = [this.#meta, this.#stream, this.#order];
+    const reply = await this.#appends.call(({ seq, resync, load }) => {
+      const flags = echoed ? (resync ? "er" : "e") : resync ? "r" : "";
+      // The flags only when set: an argument less on most broadcasts.
+      const args = [channel, message, String(markerSeq), String(seq)];
+      if (flags !== "") args.push(flags);
+      return load ? this.#eval(script, keys, args) : this.#evalsha(script, keys, args);
+    });
     return text(reply);
   }
 
@@ -185,26 +196,45 @@ export class RedisDurableStore {
     );
   }
 
-  /** EVALSHA, loading the script with EVAL the first time Redis does not know it. */
+  /**
+   * EVALSHA, loading the script with EVAL the first time Redis does not know it. For scripts
+   * whose effects do not depend on their order: a NOSCRIPT retry runs after later calls.
+   */
   async #run(
     s: Script,
     keys: string[],
     args: (string | Buffer)[],
     buffers = false,
   ): Promise<unknown> {
-    const tail = [String(keys.length), ...keys, ...args];
-    const options = buffers ? AS_BUFFERS : undefined;
     if (this.#loaded.has(s.sha)) {
       try {
-        return await this.#client.sendCommand(["EVALSHA", s.sha, ...tail], options);
+        return await this.#evalsha(s, keys, args, buffers);
       } catch (err) {
         // A restarted (or flushed) Redis forgot it: load it again below.
         if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
       }
     }
+    return this.#eval(s, keys, args, buffers);
+  }
+
+  /** EVALSHA, or EVAL when this store has not sent the script yet. */
+  #evalsha(s: Script, keys: string[], args: (string | Buffer)[], buffers = false) {
+    if (!this.#loaded.has(s.sha)) return this.#eval(s, keys, args, buffers);
+    const options = buffers ? AS_BUFFERS : undefined;
+    return this.#client.sendCommand(
+      ["EVALSHA", s.sha, String(keys.length), ...keys, ...args],
+      options,
+    );
+  }
+
+  #eval(s: Script, keys: string[], args: (string | Buffer)[], buffers = false) {
+    const options = buffers ? AS_BUFFERS : undefined;
     // Commands on one connection run in order: once this EVAL is sent, the EVALSHAs behind
-    // it find the script loaded (or fail with NOSCRIPT and come back here).
-    const reply = this.#client.sendCommand(["EVAL", s.source, ...tail], options);
+    // it find the script loaded (or fail with NOSCRIPT and are sent again).
+    const reply = this.#client.sendCommand(
+      ["EVAL", s.source, String(keys.length), ...keys, ...args],
+      options,
+    );
     this.#loaded.add(s.sha);
     return reply;
   }
