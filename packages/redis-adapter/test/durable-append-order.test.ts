@@ -1,10 +1,8 @@
-import type { ChildProcess } from "node:child_process";
 import { afterEach, expect, it } from "vitest";
 import { type AppendSettings, appendScript } from "../src/durable/scripts.js";
 import { type CommandClient, RedisDurableStore } from "../src/durable/store.js";
-import { freePort, killed, startRedisServer } from "./fixtures/processes.js";
-import { ReplyGate } from "./fixtures/reply-gate.js";
-import { describeRedis, type Redis, redisClient, redisReachable, waitFor } from "./helpers.js";
+import { type GatedRedis, gatedRedis } from "./fixtures/gated-redis.js";
+import { describeRedis, waitFor } from "./helpers.js";
 
 // Durable sessions store each broadcast with EVALSHA of the append script. After a Redis
 // restart (script cache empty) the first appends fail with NOSCRIPT; an append made once the
@@ -22,28 +20,16 @@ const SETTINGS: AppendSettings = {
 };
 
 describeRedis("RedisDurableStore: appends keep call order across a script cache loss", () => {
-  let redis: ChildProcess | undefined;
-  let gate: ReplyGate | undefined;
-  const clients: Redis[] = [];
+  let redis: GatedRedis | undefined;
 
   afterEach(async () => {
-    for (const c of clients.splice(0)) if (c.isOpen) c.destroy();
-    await gate?.close();
-    if (redis !== undefined) await killed(redis);
-    gate = undefined;
+    await redis?.close();
     redis = undefined;
   });
 
   async function setUp() {
-    const port = await freePort();
-    redis = startRedisServer(port);
-    const direct = `redis://127.0.0.1:${port}`;
-    await waitFor(() => redisReachable(direct), "private redis-server");
-    const admin = await redisClient(direct);
-    clients.push(admin);
-    gate = new ReplyGate(port);
-    const viaGate = await redisClient(await gate.listen());
-    clients.push(viaGate);
+    redis = await gatedRedis();
+    const { admin, viaGate, gate } = redis;
     const store = new RedisDurableStore(viaGate as unknown as CommandClient, {
       key: "order",
       nsp: "/",

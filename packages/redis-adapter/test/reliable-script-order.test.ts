@@ -1,10 +1,8 @@
-import type { ChildProcess } from "node:child_process";
 import { afterEach, expect, it } from "vitest";
 import type { CommandClient } from "../src/durable/store.js";
 import { RedisReliableStore } from "../src/reliable/redis-reliable-store.js";
-import { freePort, killed, startRedisServer } from "./fixtures/processes.js";
-import { ReplyGate } from "./fixtures/reply-gate.js";
-import { describeRedis, type Redis, redisClient, redisReachable, waitFor } from "./helpers.js";
+import { type GatedRedis, gatedRedis } from "./fixtures/gated-redis.js";
+import { describeRedis, waitFor } from "./helpers.js";
 
 // Issue 14: after a Redis restart (its script cache empty), reliable emits were stored out of
 // the order they were made in. The store sent EVALSHA and, on NOSCRIPT, the same command again
@@ -14,28 +12,16 @@ import { describeRedis, type Redis, redisClient, redisReachable, waitFor } from 
 // in front of a private redis-server lets the first NOSCRIPT reply through and holds the next.
 
 describeRedis("RedisReliableStore: call order across a script cache loss", () => {
-  let redis: ChildProcess | undefined;
-  let gate: ReplyGate | undefined;
-  const clients: Redis[] = [];
+  let redis: GatedRedis | undefined;
 
   afterEach(async () => {
-    for (const c of clients.splice(0)) if (c.isOpen) c.destroy();
-    await gate?.close();
-    if (redis !== undefined) await killed(redis);
-    gate = undefined;
+    await redis?.close();
     redis = undefined;
   });
 
   it("adds made in order get increasing ids though their NOSCRIPT replies are read apart", async () => {
-    const port = await freePort();
-    redis = startRedisServer(port);
-    const direct = `redis://127.0.0.1:${port}`;
-    await waitFor(() => redisReachable(direct), "private redis-server");
-    const admin = await redisClient(direct);
-    clients.push(admin);
-    gate = new ReplyGate(port);
-    const viaGate = await redisClient(await gate.listen());
-    clients.push(viaGate);
+    redis = await gatedRedis();
+    const { admin, viaGate, gate } = redis;
     const store = new RedisReliableStore(viaGate as unknown as CommandClient, {
       maxPerSession: 100,
       windowMs: 30_000,
