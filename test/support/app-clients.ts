@@ -2,6 +2,9 @@
 // Parley's, connected and greeted, driving their server with "do".
 import { io as parleyIo } from "@parley/client";
 import { io as officialIo } from "socket.io-client";
+import { within } from "./waiting.js";
+
+export { call, collect, next, waitFor, within } from "./waiting.js";
 
 /** What the tests use of a client, official or Parley's (the two APIs are the same). */
 export interface TestClient {
@@ -41,6 +44,7 @@ export async function connect(
       socket.once("connect_error", (err: Error) => reject(err));
     }),
     `connecting to ${url}`,
+    8000,
   );
   return { socket, server };
 }
@@ -48,58 +52,4 @@ export async function connect(
 export function closeClients(): void {
   for (const s of open) s.disconnect();
   open.clear();
-}
-
-/** Runs `op` on the client's server (the app's "do" event); rejects with the app's error. */
-export async function call<T = unknown>(
-  socket: TestClient,
-  op: string,
-  arg: Record<string, unknown> = {},
-  ms = 8000,
-): Promise<T> {
-  const answer = await within(
-    new Promise<{ ok?: T; error?: string }>((resolve) => socket.emit("do", op, arg, resolve)),
-    `op ${op}`,
-    ms,
-  );
-  if (answer.error !== undefined) throw new Error(answer.error);
-  return answer.ok as T;
-}
-
-/** Resolves with the arguments of the next `event`. */
-export function next<T extends unknown[] = unknown[]>(
-  socket: TestClient,
-  event: string,
-): Promise<T> {
-  return new Promise((resolve) => socket.once(event, ((...args: T) => resolve(args)) as never));
-}
-
-/** Every `event` the client receives, as argument lists. */
-export function collect(socket: TestClient, event: string): unknown[][] {
-  const got: unknown[][] = [];
-  socket.on(event, ((...args: unknown[]) => got.push(args)) as never);
-  return got;
-}
-
-/** `promise`, or a failure naming `what` after `ms` (a bound, not a measurement). */
-export function within<T>(promise: Promise<T>, what: string, ms = 8000): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
-
-/** Polls `predicate` until it holds; fails after `ms`. */
-export async function waitFor(
-  predicate: () => boolean | Promise<boolean>,
-  what: string,
-  ms = 10_000,
-): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await predicate()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }

@@ -10,8 +10,11 @@ import {
   type SocketOptions,
 } from "socket.io-client";
 import { describe } from "vitest";
+import { sleep, waitFor } from "../../../test/support/waiting.js";
 import { createAdapter, type RedisAdapter, type RedisAdapterOptions } from "../src/index.js";
 import type { RedisClientSubscriber } from "../src/redis-client.js";
+
+export { collect, next, sleep, waitFor, within } from "../../../test/support/waiting.js";
 
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -172,48 +175,6 @@ export async function connect(
 export function closeClients(): void {
   for (const c of clients) c.disconnect();
   clients.clear();
-}
-
-/** Polls `predicate` until it holds; fails after `ms` (a safety net, not a measurement). */
-export async function waitFor(
-  predicate: () => boolean | Promise<boolean>,
-  what = "condition",
-  ms = 10_000,
-): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await predicate()) return;
-    await sleep(10);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** `promise`, or a failure naming `what` after `ms` (sooner and clearer than a test timeout). */
-export function within<T>(promise: Promise<T>, what: string, ms = 2000): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
-
-/** Resolves with the arguments of the next `event`. */
-export function next<T extends unknown[] = unknown[]>(
-  emitter: { once(event: string, fn: (...args: never[]) => void): unknown },
-  event: string,
-): Promise<T> {
-  return new Promise((resolve) => emitter.once(event, ((...args: T) => resolve(args)) as never));
-}
-
-/** Collects every `event` a client receives. */
-export function collect(socket: ClientSocket, event: string): unknown[][] {
-  const got: unknown[][] = [];
-  socket.on(event, (...args: unknown[]) => got.push(args));
-  return got;
 }
 
 /**
