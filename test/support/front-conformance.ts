@@ -5,6 +5,12 @@
 // bytes, statuses and headers matter; the official socket.io-client for recovery. The cases
 // live in front-conformance/, by topic.
 import { it } from "vitest";
+import {
+  HANDSHAKE_RATE,
+  handshakeRateCases,
+  SESSIONS_PER_ADDRESS,
+  sessionsPerAddressCases,
+} from "./front-conformance/limits.js";
 import { optionCases, websocketOnlyCases } from "./front-conformance/options.js";
 import { refusalCases } from "./front-conformance/refusals.js";
 import { relayCases } from "./front-conformance/relay.js";
@@ -63,5 +69,13 @@ export function frontConformance(
     start,
     test,
     websocketOnlyCases,
+  );
+  withServer(`${front} front: handshake rate`, HANDSHAKE_RATE, start, test, handshakeRateCases);
+  withServer(
+    `${front} front: sessions per address`,
+    SESSIONS_PER_ADDRESS,
+    start,
+    test,
+    sessionsPerAddressCases,
   );
 }

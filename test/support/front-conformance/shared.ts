@@ -21,6 +21,7 @@ export interface FrontEvent {
   recovered?: boolean;
   code?: number;
   message?: string;
+  context?: Record<string, unknown>;
 }
 
 export interface FrontServer {

@@ -1,14 +1,11 @@
 import { get, type IncomingHttpHeaders } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import WebSocket from "ws";
-import { Engine, type EngineConnectionError } from "../../src/engine/index.js";
-import { type Harness, next, startServer, until } from "../helpers.js";
+import { Engine } from "../../src/engine/index.js";
+import { type Harness, next, startServer } from "../helpers.js";
 
 let h: Harness | undefined;
-const peers: WebSocket[] = [];
 
 afterEach(async () => {
-  for (const p of peers.splice(0)) p.terminate();
   await h?.close();
   h = undefined;
 });
@@ -49,26 +46,6 @@ function pollingHandshake(
   });
 }
 
-/** A WebSocket-direct handshake: "open", or the HTTP answer that refused it. */
-function websocketHandshake(port: number, localAddress?: string): Promise<"open" | Answer> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`, {
-      localAddress,
-    });
-    peers.push(ws);
-    ws.on("open", () => resolve("open"));
-    ws.on("unexpected-response", (_req, res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => {
-        body += chunk;
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    ws.on("error", reject);
-  });
-}
-
 function refusedWith(answer: "open" | Answer, code: string): void {
   expect(answer).not.toBe("open");
   const { status, headers, body } = answer as Answer;
@@ -81,29 +58,9 @@ function refusedWith(answer: "open" | Answer, code: string): void {
   expect(parsed.retryAfterMs).toBeGreaterThan(0);
 }
 
+// The handshake rate and the sessions-per-address cap are asserted on both fronts by the front
+// conformance suite (test/support/front-conformance/limits.ts); here what only the Node tests reach.
 describe("per-address handshake rate", () => {
-  it("refuses handshakes past the burst with 429 on polling and WebSocket; another address still gets in", async () => {
-    h = await startServer({ rateLimit: { connections: { rate: NO_REFILL, burst: 2 } } });
-    const errors: EngineConnectionError[] = [];
-    h.io.engine.on("connection_error", (e) => errors.push(e));
-    expect((await pollingHandshake(h.port)).status).toBe(200);
-    expect(await websocketHandshake(h.port)).toBe("open");
-    refusedWith(await pollingHandshake(h.port), "CONNECTION_RATE_LIMITED");
-    refusedWith(await websocketHandshake(h.port), "CONNECTION_RATE_LIMITED");
-    expect(errors.map((e) => e.context.name)).toEqual([
-      "CONNECTION_RATE_LIMITED",
-      "CONNECTION_RATE_LIMITED",
-    ]);
-    expect(errors[0]?.context.address).toBe("127.0.0.1");
-    // The official client sees a connect_error.
-    const refused = h.client("/", { transports: ["websocket"] });
-    await next(refused, "connect_error");
-    // Another address has its own bucket.
-    expect((await pollingHandshake(h.port, { localAddress: "127.0.0.2" })).status).toBe(200);
-    expect(await websocketHandshake(h.port, "127.0.0.2")).toBe("open");
-    refusedWith(await websocketHandshake(h.port, "127.0.0.2"), "CONNECTION_RATE_LIMITED");
-  });
-
   it("requests naming an existing session are not handshakes: a limited address keeps polling", async () => {
     h = await startServer({ rateLimit: { connections: { rate: NO_REFILL, burst: 1 } } });
     h.io.on("connection", (s) => s.on("echo", (v: number, ack: (v: number) => void) => ack(v)));
@@ -116,24 +73,6 @@ describe("per-address handshake rate", () => {
     }
     expect(answered).toBe(5);
     refusedWith(await pollingHandshake(h.port), "CONNECTION_RATE_LIMITED");
-  });
-});
-
-describe("open sessions per address", () => {
-  it("caps sessions open at once; a closed one frees a place", async () => {
-    h = await startServer({ rateLimit: { connections: { maxPerAddress: 2 } } });
-    const a = h.client("/", { transports: ["websocket"] });
-    const b = h.client("/", { transports: ["polling"] });
-    await Promise.all([next(a, "connect"), next(b, "connect")]);
-    refusedWith(await pollingHandshake(h.port), "TOO_MANY_CONNECTIONS");
-    refusedWith(await websocketHandshake(h.port), "TOO_MANY_CONNECTIONS");
-    // Not this address's sessions: 127.0.0.3 opens its own.
-    expect(await websocketHandshake(h.port, "127.0.0.3")).toBe("open");
-    a.disconnect();
-    await until(() => h?.io.engine.clientsCount === 2, "a's session to close");
-    const c = h.client("/", { transports: ["websocket"] });
-    await next(c, "connect");
-    expect(c.connected).toBe(true);
   });
 });
 
