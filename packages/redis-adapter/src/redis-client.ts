@@ -8,6 +8,7 @@ import {
 } from "./ioredis-client.js";
 import type { Logger } from "./logger.js";
 import { describeError } from "./logger.js";
+import { bridgeShardedMoves } from "./sharded-moves.js";
 
 /** A subscriber's listener in buffer mode: raw bytes, so binary parts arrive intact. */
 export type RawListener = (message: Buffer, channel: Buffer) => unknown;
@@ -298,9 +299,11 @@ function nodeRedisOps(client: NodeRedisPublisher & NodeRedisSubscriber): ClientO
       return client.publish(channel, payload);
     },
     subscribe(mode, channel, listener) {
-      return mode === "sharded"
-        ? client.sSubscribe(channel, listener, true)
-        : client.subscribe(channel, listener, true);
+      if (mode !== "sharded") return client.subscribe(channel, listener, true);
+      const subscribed = client.sSubscribe(channel, listener, true);
+      if (!cluster) return subscribed;
+      // The connection to the channel's master exists once the SSUBSCRIBE is sent.
+      return subscribed.finally(() => bridgeShardedMoves(client as RedisClusterSubscriber));
     },
     unsubscribe(mode, channel, listener) {
       if (cluster) {
