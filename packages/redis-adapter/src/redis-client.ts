@@ -234,6 +234,9 @@ async function detect(client: RedisPublisher, logger: Logger): Promise<"sharded"
 
 const publishRoutes = new WeakMap<RedisClusterPublisher, string>();
 
+/** A classic PUBLISH sent where its routing key (KEYS[1]) lives; the key is never touched. */
+const PUBLISH_SCRIPT = "return redis.call('PUBLISH',ARGV[1],ARGV[2])";
+
 /**
  * The key that picks the one node a cluster client sends its classic PUBLISHes to: random
  * per client, so the servers of an app spread their publishing over the masters.
@@ -288,13 +291,15 @@ function nodeRedisOps(client: NodeRedisPublisher & NodeRedisSubscriber): ClientO
       if (cluster) {
         // A cluster client's publish() is keyless, so node-redis sends each one to the next
         // node of a round robin over the masters (MONITOR on a 3-master cluster: six
-        // PUBLISHes in a row land on nodes 1, 2, 3, 1, 2, 3). Each node relays it to the
-        // others on its own cluster bus link, so one server's messages reach a subscriber out
-        // of order (500 sent in bursts arrived as 0, 3, 6, 9…; the session relay's byte
-        // streams broke at once). Routing every PUBLISH of this client by one key keeps them
-        // on one node, one link.
+        // PUBLISHes in a row land on nodes 1, 2, 3, 1, 2, 3), or (6.x) to a random one, its
+        // routing key ignored for a keyless command. Each node relays it to the others on its
+        // own cluster bus link, so one server's messages reach a subscriber out of order (500
+        // sent in bursts arrived as 0, 3, 6, 9…; the session relay's byte streams broke at
+        // once). A script keyed by one route per client keeps them on one master, one link,
+        // in every version, and follows the route's slot across a failover.
         const c = client as RedisClusterPublisher;
-        return c.sendCommand(publishRoute(c), false, ["PUBLISH", channel, payload]);
+        const route = publishRoute(c);
+        return c.sendCommand(route, false, ["EVAL", PUBLISH_SCRIPT, "1", route, channel, payload]);
       }
       return client.publish(channel, payload);
     },

@@ -1,6 +1,12 @@
+import { createCluster } from "redis";
+import { createCluster as createCluster6 } from "redis6";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import type { PubSubMode } from "../src/index.js";
-import { type ClusterNode, startClusterNode } from "./fixtures/cluster-nodes.js";
+import {
+  type ClusterNode,
+  type CreateCluster,
+  startClusterNode,
+} from "./fixtures/cluster-nodes.js";
 import {
   CLUSTER_HOOK_MS,
   describeRedisCluster,
@@ -18,88 +24,101 @@ import { closeClients, collect, connect, sleep, uniqueKey, waitFor } from "./hel
 // and that broadcasts (room and namespace) and cluster requests work again afterwards,
 // every one of them delivered, in order.
 
-for (const pubsub of ["classic", "sharded"] as const) {
-  describeRedisCluster(`Redis Cluster failover (${pubsub} Pub/Sub)`, () => {
-    let rc: RedisCluster;
-    let nodes: ClusterNode[] = [];
+const NODE_REDIS: [version: string, make: CreateCluster][] = [
+  ["5", createCluster],
+  // 6.x sends a keyless PUBLISH to any master: the adapter's keyed script keeps the order.
+  ["6", createCluster6 as unknown as CreateCluster],
+];
 
-    beforeAll(async () => {
-      rc = await startRedisCluster(3, { replicas: 1 });
-    }, CLUSTER_HOOK_MS);
-    afterAll(async () => {
-      await rc?.stop();
-    });
-    afterEach(async () => {
-      closeClients();
-      await Promise.all(nodes.map((n) => n.close()));
-      nodes = [];
-    });
+for (const [version, make] of NODE_REDIS)
+  for (const pubsub of ["classic", "sharded"] as const) {
+    describeRedisCluster(
+      `Redis Cluster failover (node-redis ${version}, ${pubsub} Pub/Sub)`,
+      () => {
+        let rc: RedisCluster;
+        let nodes: ClusterNode[] = [];
 
-    async function two(key: string, mode: PubSubMode): Promise<[ClusterNode, ClusterNode]> {
-      const a = await startClusterNode(rc, key, mode);
-      const b = await startClusterNode(rc, key, mode);
-      nodes = [a, b];
-      await waitFor(
-        async () =>
-          (await a.adapter().serverCount()) === 2 && (await b.adapter().serverCount()) === 2,
-        "two servers to see each other",
-      );
-      return [a, b];
-    }
+        beforeAll(async () => {
+          rc = await startRedisCluster(3, { replicas: 1 });
+        }, CLUSTER_HOOK_MS);
+        afterAll(async () => {
+          await rc?.stop();
+        });
+        afterEach(async () => {
+          closeClients();
+          await Promise.all(nodes.map((n) => n.close()));
+          nodes = [];
+        });
 
-    it("broadcasts and requests work again, all delivered in order, after every master failed over", async () => {
-      const key = uniqueKey(`failover-${pubsub}`);
-      const [a, b] = await two(key, pubsub);
-      b.io.on("hello", (ack: (v: string) => void) => ack("b"));
-      // A room whose channel lives on the first master.
-      let room = "";
-      for (let i = 0; room === "" && i < 500; i++) {
-        const slot = await rc.keyslot(`${key}#/#room-${i}#`);
-        if (rc.ownerOf(slot) === rc.ports[0]) room = `room-${i}`;
-      }
-      expect(room).not.toBe("");
-      b.io.on("connection", (s) => void s.join(room));
-      const client = await connect(b.url);
-      await waitFor(async () => (await a.io.in(room).fetchSockets()).length === 1, "the member");
-      const inRoom = collect(client, "tick");
-      const everyone = collect(client, "all");
-      a.io.to(room).emit("tick", -1);
-      a.io.emit("all", -1);
-      await waitFor(() => inRoom.length === 1 && everyone.length === 1, "before the failovers");
-
-      // Every shard once; then the room's shard again, back to its first master: its
-      // subscription now lives on a connection node-redis opened while moving it.
-      const roomMaster = rc.ports[0] as number;
-      let roomPromoted = roomMaster;
-      for (const master of [...rc.ports]) {
-        const promoted = await rc.failover(master);
-        if (master === roomMaster) roomPromoted = promoted;
-        console.info(`failed over ${master} → ${promoted}`);
-      }
-      await rc.failover(roomPromoted);
-
-      // Broadcasts resume: keep sending (bounded) until one arrives, then require a run of
-      // them, each delivered once and in order.
-      let n = 0;
-      const resumed = async (got: unknown[][], send: (n: number) => void) => {
-        const deadline = Date.now() + 30_000;
-        while (!got.some(([v]) => (v as number) >= 0) && Date.now() < deadline) {
-          send(n++);
-          await sleep(100);
+        async function two(key: string, mode: PubSubMode): Promise<[ClusterNode, ClusterNode]> {
+          const a = await startClusterNode(rc, key, mode, { createCluster: make });
+          const b = await startClusterNode(rc, key, mode, { createCluster: make });
+          nodes = [a, b];
+          await waitFor(
+            async () =>
+              (await a.adapter().serverCount()) === 2 && (await b.adapter().serverCount()) === 2,
+            "two servers to see each other",
+          );
+          return [a, b];
         }
-        const from = n;
-        for (let k = 0; k < 20; k++) send(n++);
-        const after = () => got.map(([v]) => v as number).filter((v) => v >= from);
-        await waitFor(() => after().length >= 20, "20 broadcasts after the failovers", 10_000);
-        expect(after()).toEqual(Array.from({ length: 20 }, (_, k) => from + k));
-      };
-      await resumed(inRoom, (v) => a.io.to(room).emit("tick", v));
-      await resumed(everyone, (v) => a.io.emit("all", v));
 
-      expect((await a.io.fetchSockets()).map((s) => s.id)).toEqual([client.id]);
-      expect(await a.adapter().serverCount()).toBe(2);
-      const acks = await a.io.serverSideEmitWithAck("hello");
-      expect(acks).toHaveLength(1);
-    }, 120_000);
-  });
-}
+        it("broadcasts and requests work again, all delivered in order, after every master failed over", async () => {
+          const key = uniqueKey(`failover-${pubsub}`);
+          const [a, b] = await two(key, pubsub);
+          b.io.on("hello", (ack: (v: string) => void) => ack("b"));
+          // A room whose channel lives on the first master.
+          let room = "";
+          for (let i = 0; room === "" && i < 500; i++) {
+            const slot = await rc.keyslot(`${key}#/#room-${i}#`);
+            if (rc.ownerOf(slot) === rc.ports[0]) room = `room-${i}`;
+          }
+          expect(room).not.toBe("");
+          b.io.on("connection", (s) => void s.join(room));
+          const client = await connect(b.url);
+          await waitFor(
+            async () => (await a.io.in(room).fetchSockets()).length === 1,
+            "the member",
+          );
+          const inRoom = collect(client, "tick");
+          const everyone = collect(client, "all");
+          a.io.to(room).emit("tick", -1);
+          a.io.emit("all", -1);
+          await waitFor(() => inRoom.length === 1 && everyone.length === 1, "before the failovers");
+
+          // Every shard once; then the room's shard again, back to its first master: its
+          // subscription now lives on a connection node-redis opened while moving it.
+          const roomMaster = rc.ports[0] as number;
+          let roomPromoted = roomMaster;
+          for (const master of [...rc.ports]) {
+            const promoted = await rc.failover(master);
+            if (master === roomMaster) roomPromoted = promoted;
+            console.info(`failed over ${master} → ${promoted}`);
+          }
+          await rc.failover(roomPromoted);
+
+          // Broadcasts resume: keep sending (bounded) until one arrives, then require a run of
+          // them, each delivered once and in order.
+          let n = 0;
+          const resumed = async (got: unknown[][], send: (n: number) => void) => {
+            const deadline = Date.now() + 30_000;
+            while (!got.some(([v]) => (v as number) >= 0) && Date.now() < deadline) {
+              send(n++);
+              await sleep(100);
+            }
+            const from = n;
+            for (let k = 0; k < 20; k++) send(n++);
+            const after = () => got.map(([v]) => v as number).filter((v) => v >= from);
+            await waitFor(() => after().length >= 20, "20 broadcasts after the failovers", 10_000);
+            expect(after()).toEqual(Array.from({ length: 20 }, (_, k) => from + k));
+          };
+          await resumed(inRoom, (v) => a.io.to(room).emit("tick", v));
+          await resumed(everyone, (v) => a.io.emit("all", v));
+
+          expect((await a.io.fetchSockets()).map((s) => s.id)).toEqual([client.id]);
+          expect(await a.adapter().serverCount()).toBe(2);
+          const acks = await a.io.serverSideEmitWithAck("hello");
+          expect(acks).toHaveLength(1);
+        }, 120_000);
+      },
+    );
+  }
