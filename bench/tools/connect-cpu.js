@@ -24,13 +24,16 @@ function start(name) {
   return startTarget({ command: process.execPath, args: [script] });
 }
 
-/** The server's own CPU time so far, µs (its `/stats` answer). */
+/** The server's own CPU time so far, µs (its `/stats` answer): user and system. */
 async function cpu(ready) {
   const { cpu } = await control(ready, "/stats");
-  return cpu.user + cpu.system;
+  return cpu;
 }
 
 const results = Object.fromEntries(targets.map((t) => [t, []]));
+// The same rounds split: user (JavaScript, Node, V8) and system (syscalls, and on loopback the
+// receiving side's TCP work the kernel runs inside the sender's write).
+const split = Object.fromEntries(targets.map((t) => [t, { user: [], system: [] }]));
 for (let r = 0; r < rounds; r++) {
   for (const name of targets) {
     const ready = await start(name);
@@ -51,7 +54,12 @@ for (let r = 0; r < rounds; r++) {
       deadlineMs: 120_000,
     });
     const after = await cpu(ready);
-    results[name].push((after - before) / pool.clients.length);
+    const n = pool.clients.length;
+    const user = after.user - before.user;
+    const system = after.system - before.system;
+    results[name].push((user + system) / n);
+    split[name].user.push(user / n);
+    split[name].system.push(system / n);
     await closeAll([...warm.clients, ...pool.clients]);
     await stopTarget(ready);
   }
@@ -59,7 +67,8 @@ for (let r = 0; r < rounds; r++) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 for (const name of targets) {
   console.log(
-    `${name.padEnd(10)} median ${median(results[name]).toFixed(0)} µs CPU/connection  rounds: ${results[name].map((x) => x.toFixed(0)).join(" ")}`,
+    `${name.padEnd(10)} median ${median(results[name]).toFixed(0)} µs CPU/connection  rounds: ${results[name].map((x) => x.toFixed(0)).join(" ")}` +
+      `  (user ${median(split[name].user).toFixed(0)}, system ${median(split[name].system).toFixed(0)})`,
   );
 }
 process.exit(0);
