@@ -37,9 +37,21 @@ const script = target.endsWith(".js") ? target : join(HERE, "..", "targets", `${
 const ready = await startTarget({ command: process.execPath, args: [script] });
 const pid = ready.child.pid;
 const url = `ws://127.0.0.1:${ready.port}/socket.io/?EIO=4&transport=websocket`;
-const warm = await openMany({ urls: [url], count: Number(process.env.WARM ?? 300), concurrency: 50, timeoutMs: 30_000, deadlineMs: 60_000 });
+const warm = await openMany({
+  urls: [url],
+  count: Number(process.env.WARM ?? 300),
+  concurrency: 50,
+  timeoutMs: 30_000,
+  deadlineMs: 60_000,
+});
 const before = threads(pid);
-const pool = await openMany({ urls: [url], count, concurrency: 100, timeoutMs: 30_000, deadlineMs: 120_000 });
+const pool = await openMany({
+  urls: [url],
+  count,
+  concurrency: 100,
+  timeoutMs: 30_000,
+  deadlineMs: 120_000,
+});
 const after = threads(pid);
 const n = pool.clients.length;
 let total = 0;
@@ -48,9 +60,14 @@ for (const [key, a] of after) {
   const user = (a.user - b.user) / n;
   const system = (a.system - b.system) / n;
   total += user + system;
-  if (user + system > 0) console.log(`${key.padEnd(28)} user ${user.toFixed(0).padStart(4)}  system ${system.toFixed(0).padStart(4)} µs/conn`);
+  if (user + system > 0)
+    console.log(
+      `${key.padEnd(28)} user ${user.toFixed(0).padStart(4)}  system ${system.toFixed(0).padStart(4)} µs/conn`,
+    );
 }
-console.log(`${target}: total ${total.toFixed(0)} µs/conn (clock ticks of 10 ms: ±${((2 * TICK_US) / n).toFixed(0)} per row)`);
+console.log(
+  `${target}: total ${total.toFixed(0)} µs/conn (clock ticks of 10 ms: ±${((2 * TICK_US) / n).toFixed(0)} per row)`,
+);
 await closeAll([...warm.clients, ...pool.clients]);
 await stopTarget(ready);
 process.exit(0);

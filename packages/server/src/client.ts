@@ -234,10 +234,7 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
       if (this.#socket(name) !== undefined || this.#isJoining(name)) {
         log("invalid state (second CONNECT to %s)", name);
         this._close("forced server close");
-      } else if (
-        this.#socketCount() + this.#joiningCount() >=
-        this.limits.maxNamespacesPerClient
-      ) {
+      } else if (this.#socketCount() + this.#joiningCount() >= this.limits.maxNamespacesPerClient) {
         log("too many namespaces, refusing %s", name);
         this.#connectError(name, "Too many namespaces");
       } else {
