@@ -6,8 +6,10 @@
 //
 //   node bench/tools/connect-perf.js [target=parley] [N=2000]
 //
-// Prints `perf report` by thread and shared object, then the top symbols; the data stays in
-// bench/results/profiles/<target>.perf.data.
+// Prints the CPU per connection by kind of code (each sample's innermost frame: kernel, JIT
+// code, V8's compiler, GC, inline-cache handlers…) and by thread, then the top symbols. The
+// data stays in bench/results/profiles/<target>.perf.data. The JS functions' names in the
+// JIT rows are unreliable (V8 reuses code addresses; the perf map keeps the first name).
 
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
@@ -53,24 +55,59 @@ perf.kill("SIGINT");
 await new Promise((resolve) => perf.once("exit", resolve));
 await closeAll([...warm.clients, ...pool.clients]);
 await stopTarget(ready);
+// Each sample's innermost frame, by kind: where the CPU went, per connection.
+const samples = spawnSync("perf", ["script", "-i", data, "-F", "tid,period,ip,sym,dso"], {
+  encoding: "utf8",
+  maxBuffer: 1 << 30,
+}).stdout;
+/** @param {string} sym @param {string} dso */
+function kind(sym, dso) {
+  if (dso.includes("kernel")) return "kernel (syscalls, TCP, page faults)";
+  if (dso.startsWith("/tmp/perf-")) return "JIT code (Sparkplug / TurboFan output)";
+  if (sym.includes("compiler::")) return "V8 TurboFan compiling";
+  if (/Scaveng|Mark|Sweep|Heap::|Evacuat|Concurrent|Remembered|MemoryChunk|Compact/.test(sym))
+    return "V8 GC";
+  if (sym.startsWith("Builtins_") && sym.includes("IC")) return "V8 inline-cache handlers";
+  if (sym.startsWith("Builtins_")) return "V8 builtins (calls, Map, literals…)";
+  if (sym.startsWith("v8::")) return "V8 runtime";
+  if (dso.includes("libc") || dso.includes("libstdc")) return "libc (malloc, memmove…)";
+  return "Node and libuv native";
+}
+const kinds = new Map();
+const threads = new Map();
+for (const block of samples.split("\n\n")) {
+  const lines = block.split("\n").filter((l) => l.trim() !== "");
+  const [tid, period] = (lines[0] ?? "").trim().split(/\s+/).map(Number);
+  const leaf = /^\s*[0-9a-f]+\s+(.*)\s+\((.*)\)\s*$/.exec(lines[1] ?? "");
+  if (leaf === null || !Number.isFinite(period)) continue;
+  const k = kind(leaf[1], leaf[2]);
+  kinds.set(k, (kinds.get(k) ?? 0) + period);
+  threads.set(tid, (threads.get(tid) ?? 0) + period);
+}
+const perConn = (ns) => (ns / 1000 / pool.clients.length).toFixed(1).padStart(7);
+const total = [...kinds.values()].reduce((a, b) => a + b, 0);
+console.log(
+  `${target}: ${pool.clients.length} connections, ${perConn(total).trim()} µs CPU each (${data})`,
+);
+for (const [k, ns] of [...kinds].sort((a, b) => b[1] - a[1])) console.log(`${perConn(ns)}  ${k}`);
+const mainTid = Math.min(...threads.keys());
+console.log(
+  `threads: ${[...threads]
+    .sort((a, b) => b[1] - a[1])
+    .map(([tid, ns]) => `${tid === mainTid ? "main" : tid} ${perConn(ns).trim()}`)
+    .join(", ")}`,
+);
 const report = (args) =>
   spawnSync("perf", ["report", "-i", data, "--stdio", "--no-children", ...args], {
     encoding: "utf8",
     maxBuffer: 1 << 28,
   }).stdout;
-console.log(`${target}: ${pool.clients.length} connections (perf data: ${data})`);
-console.log(
-  report(["--sort", "comm,dso", "-g", "none"])
-    .split("\n")
-    .filter((l) => l !== "" && !l.startsWith("#"))
-    .slice(0, 25)
-    .join("\n"),
-);
+console.log("--- top symbols (share of the samples)");
 console.log(
   report(["--sort", "sym", "-g", "none"])
     .split("\n")
     .filter((l) => l !== "" && !l.startsWith("#"))
-    .slice(0, Number(process.env.ROWS ?? 40))
+    .slice(0, Number(process.env.ROWS ?? 30))
     .join("\n"),
 );
 process.exit(0);
