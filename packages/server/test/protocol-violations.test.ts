@@ -71,7 +71,10 @@ describe("protocol violations over long-polling", () => {
     await until(() => waiting.length === 2, "both middlewares ran");
     expect(await poll(sid)).toBe('44/c,{"message":"Too many namespaces"}');
     for (const next of waiting) next();
-    expect(await poll(sid)).toMatch(/^40\/a,\{"sid":"[^"]+"\}\x1e40\/b,\{"sid":"[^"]+"\}$/);
+    const answers = (await poll(sid)).split("\x1e");
+    expect(answers).toHaveLength(2);
+    expect(answers[0]).toMatch(/^40\/a,\{"sid":"[^"]+"\}$/);
+    expect(answers[1]).toMatch(/^40\/b,\{"sid":"[^"]+"\}$/);
     expect(h.io.of("/a").sockets.size).toBe(1);
     expect(h.io.of("/b").sockets.size).toBe(1);
   });
