@@ -6,7 +6,8 @@
 //   node bench/tools/connect-cpu.js [targets=parley,ws,socketio] [N=2000] [rounds=5]
 //
 // WARM=n sets the warm-up connections (default 300). With a few thousand, every target's JIT
-// has settled and the figure is the steady-state cost, not the cold-start one.
+// has settled and the figure is the steady-state cost, not the cold-start one. NODE_FLAGS="…"
+// are given to every target's node (e.g. V8's heap or JIT flags, to see where a cost goes).
 
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,16 +22,20 @@ const rounds = Number(process.argv[4] ?? 5);
 /** A target by name (bench/targets/<name>.js) or by path, pinned to the server core. */
 function start(name) {
   const script = name.endsWith(".js") ? name : join(HERE, "..", "targets", `${name}.js`);
-  return startTarget({ command: process.execPath, args: [script] });
+  const flags = (process.env.NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
+  return startTarget({ command: process.execPath, args: [...flags, script] });
 }
 
-/** The server's own CPU time so far, µs (its `/stats` answer). */
+/** The server's own CPU time so far, µs (its `/stats` answer): user and system. */
 async function cpu(ready) {
   const { cpu } = await control(ready, "/stats");
-  return cpu.user + cpu.system;
+  return cpu;
 }
 
 const results = Object.fromEntries(targets.map((t) => [t, []]));
+// The same rounds split: user (JavaScript, Node, V8) and system (syscalls, and on loopback the
+// receiving side's TCP work the kernel runs inside the sender's write).
+const split = Object.fromEntries(targets.map((t) => [t, { user: [], system: [] }]));
 for (let r = 0; r < rounds; r++) {
   for (const name of targets) {
     const ready = await start(name);
@@ -51,7 +56,12 @@ for (let r = 0; r < rounds; r++) {
       deadlineMs: 120_000,
     });
     const after = await cpu(ready);
-    results[name].push((after - before) / pool.clients.length);
+    const n = pool.clients.length;
+    const user = after.user - before.user;
+    const system = after.system - before.system;
+    results[name].push((user + system) / n);
+    split[name].user.push(user / n);
+    split[name].system.push(system / n);
     await closeAll([...warm.clients, ...pool.clients]);
     await stopTarget(ready);
   }
@@ -59,7 +69,17 @@ for (let r = 0; r < rounds; r++) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 for (const name of targets) {
   console.log(
-    `${name.padEnd(10)} median ${median(results[name]).toFixed(0)} µs CPU/connection  rounds: ${results[name].map((x) => x.toFixed(0)).join(" ")}`,
+    `${name.padEnd(10)} median ${median(results[name]).toFixed(0)} µs CPU/connection  rounds: ${results[name].map((x) => x.toFixed(0)).join(" ")}` +
+      `  (user ${median(split[name].user).toFixed(0)}, system ${median(split[name].system).toFixed(0)})`,
+  );
+}
+// Each round's targets ran seconds apart: on a loaded machine the ratio within a round is
+// steadier than either figure.
+const [base, ...others] = targets;
+for (const name of others) {
+  const ratios = results[name].map((x, r) => x / results[base][r]);
+  console.log(
+    `${name} ÷ ${base}: median ${median(ratios).toFixed(2)}  rounds: ${ratios.map((x) => x.toFixed(2)).join(" ")}`,
   );
 }
 process.exit(0);

@@ -64,8 +64,11 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
    * held alone and a Map only appears with a second (an idle client holds no Map).
    */
   #sockets: AnySocket | Map<string, AnySocket> | undefined;
-  /** Namespaces whose CONNECT is in progress; undefined when none. */
-  #joining: Set<string> | undefined;
+  /**
+   * Namespaces whose CONNECT is in progress: the one name alone (nearly always), a Set from a
+   * second one on, undefined when none (no Set per CONNECT).
+   */
+  #joining: string | Set<string> | undefined;
   /**
    * Sockets whose namespace middlewares have not finished; undefined when none. A middleware
    * may `join` rooms before calling `next`, or never call it: if the connection ends first,
@@ -89,7 +92,7 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
     // The connection calls us directly: no listeners on it, no closures, no lookup map.
     conn._owner = this;
     server._connectTimeouts.schedule(this, this.limits.connectTimeout);
-    log("new client for connection %s", conn.id);
+    if (log.enabled) log("new client for connection %s", conn.id);
     // socket.io-client 2.x never sends a CONNECT for the main namespace: it is joined at once.
     if (conn.protocol === LEGACY_ENGINE_PROTOCOL) this.#connect("/", {});
   }
@@ -135,11 +138,31 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
     }
   }
 
+  #isJoining(name: string): boolean {
+    const joining = this.#joining;
+    return joining === name || (joining instanceof Set && joining.has(name));
+  }
+
+  #joiningCount(): number {
+    const joining = this.#joining;
+    return joining === undefined ? 0 : typeof joining === "string" ? 1 : joining.size;
+  }
+
+  #startJoining(name: string): void {
+    const joining = this.#joining;
+    if (joining === undefined) this.#joining = name;
+    else if (typeof joining === "string") this.#joining = new Set([joining, name]);
+    else joining.add(name);
+  }
+
   #doneJoining(name: string): void {
     const joining = this.#joining;
-    if (joining === undefined) return;
-    joining.delete(name);
-    if (joining.size === 0) this.#joining = undefined;
+    if (joining === name) {
+      this.#joining = undefined;
+    } else if (joining instanceof Set) {
+      joining.delete(name);
+      if (joining.size === 0) this.#joining = undefined;
+    }
   }
 
   /** @internal */
@@ -208,13 +231,10 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
       const legacy =
         this.conn.protocol === LEGACY_ENGINE_PROTOCOL ? parseLegacyNamespace(nsp) : undefined;
       const name = legacy?.name ?? nsp;
-      if (this.#socket(name) !== undefined || this.#joining?.has(name)) {
+      if (this.#socket(name) !== undefined || this.#isJoining(name)) {
         log("invalid state (second CONNECT to %s)", name);
         this._close("forced server close");
-      } else if (
-        this.#socketCount() + (this.#joining?.size ?? 0) >=
-        this.limits.maxNamespacesPerClient
-      ) {
+      } else if (this.#socketCount() + this.#joiningCount() >= this.limits.maxNamespacesPerClient) {
         log("too many namespaces, refusing %s", name);
         this.#connectError(name, "Too many namespaces");
       } else {
@@ -243,9 +263,15 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
   }
 
   #connect(name: string, auth: Record<string, unknown>): void {
-    log("connecting to namespace %s", name);
-    this.#joining ??= new Set();
-    this.#joining.add(name);
+    if (log.enabled) log("connecting to namespace %s", name);
+    this.#startJoining(name);
+    // A namespace that exists (nearly every CONNECT): joined without a closure.
+    const existing = this.server._nsps.get(name);
+    if (existing !== undefined) {
+      if (this.#closed) existing._checkEmpty();
+      else existing._add(this, auth);
+      return;
+    }
     this.server._resolveNamespace(name, auth, (nsp) => {
       if (this.#closed) {
         // An async matcher may have created a child for us meanwhile: nobody will join it.
@@ -258,17 +284,21 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
         this.#connectError(name, "Invalid namespace");
         return;
       }
-      nsp._add(
-        this,
-        auth,
-        (socket) => {
-          this.#doneJoining(name);
-          this.#addSocket(name, socket as unknown as AnySocket);
-          this.server._connectTimeouts.cancel(this);
-        },
-        () => this.#doneJoining(name),
-      );
+      nsp._add(this, auth);
     });
+  }
+
+  /** @internal A namespace connected `socket` (the end of a CONNECT, see `Namespace._add`). */
+  _joined(socket: AnySocket | Socket<never, never, never, never>): void {
+    const name = (socket as AnySocket).nsp.name;
+    this.#doneJoining(name);
+    this.#addSocket(name, socket as AnySocket);
+    this.server._connectTimeouts.cancel(this);
+  }
+
+  /** @internal The namespace `name` refused the CONNECT (or the connection closed meanwhile). */
+  _refused(name: string): void {
+    this.#doneJoining(name);
   }
 
   #connectError(nsp: string, message: string): void {
@@ -356,7 +386,7 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
    */
   _close(reason: DisconnectReason, description?: unknown, recoverable?: boolean): void {
     if (this.#closed) return;
-    log("forcing transport close");
+    if (log.enabled) log("forcing transport close");
     this.#teardown(reason, description, recoverable);
     this.conn.close();
   }
@@ -368,7 +398,7 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
   }
 
   #teardown(reason: DisconnectReason, description: unknown, recoverable?: boolean): void {
-    log("client close with reason %s", reason);
+    if (log.enabled) log("client close with reason %s", reason);
     this.#closed = true;
     this.conn._owner = null;
     this.server._connectTimeouts.cancel(this);

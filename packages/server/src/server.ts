@@ -219,7 +219,7 @@ export class Server<
   }
 
   #onConnection(conn: EngineConnection): void {
-    log("incoming connection with id %s", conn.id);
+    if (log.enabled) log("incoming connection with id %s", conn.id);
     new Client(this as unknown as Server<never, never, never, unknown>, conn);
   }
 

@@ -512,7 +512,7 @@ export class Socket<
         this.client._writePrepared(prepareMessage(frames));
       }
     }
-    log("socket connected - writing packet");
+    if (log.enabled) log("socket connected - writing packet");
     const failure = taken !== undefined && "reason" in taken ? taken.reason : undefined;
     this._sendPacket(
       connectPacket(this.nsp.name, this.client.conn.protocol, this.id, this.#pid, failure),
@@ -579,7 +579,7 @@ export class Socket<
       this.#cleanup();
       return;
     }
-    log("closing socket - reason %s", reason);
+    if (log.enabled) log("closing socket - reason %s", reason);
     this.emitReserved("disconnecting", reason, description);
     if (this.#pid !== undefined && recoverable) {
       log("connection state recovery is enabled for sid %s", this.id);

@@ -41,6 +41,44 @@ describe("protocol violations over long-polling", () => {
     expect(reasons).toEqual(["forced server close"]);
   });
 
+  it("closes on a second CONNECT to a namespace whose middleware has not finished", async () => {
+    h = await startServer();
+    let release: (() => void) | undefined;
+    h.io.of("/slow").use((_socket, next) => {
+      release = () => next();
+    });
+    const sid = await handshake();
+    expect(await push(sid, "40/slow,")).toBe(200);
+    await until(() => release !== undefined, "the middleware ran");
+    expect(await push(sid, "40/slow,")).toBe(200);
+    expect(await poll(sid)).toBe("6\x1e1");
+    // The middleware finishing late connects nothing: the connection is gone.
+    release?.();
+    expect(h.io.of("/slow").sockets.size).toBe(0);
+  });
+
+  it("counts the namespaces still joining against maxNamespacesPerClient", async () => {
+    h = await startServer({ maxNamespacesPerClient: 2 });
+    const waiting: (() => void)[] = [];
+    for (const name of ["/a", "/b"]) {
+      h.io.of(name).use((_socket, next) => {
+        waiting.push(() => next());
+      });
+    }
+    h.io.of("/c");
+    const sid = await handshake();
+    expect(await push(sid, "40/a,\x1e40/b,\x1e40/c,")).toBe(200);
+    await until(() => waiting.length === 2, "both middlewares ran");
+    expect(await poll(sid)).toBe('44/c,{"message":"Too many namespaces"}');
+    for (const next of waiting) next();
+    const answers = (await poll(sid)).split("\x1e");
+    expect(answers).toHaveLength(2);
+    expect(answers[0]).toMatch(/^40\/a,\{"sid":"[^"]+"\}$/);
+    expect(answers[1]).toMatch(/^40\/b,\{"sid":"[^"]+"\}$/);
+    expect(h.io.of("/a").sockets.size).toBe(1);
+    expect(h.io.of("/b").sockets.size).toBe(1);
+  });
+
   it("closes on an EVENT while connected to no namespace", async () => {
     h = await startServer();
     const sid = await handshake();
