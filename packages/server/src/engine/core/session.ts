@@ -294,6 +294,11 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
     if (this.#listens("packet")) this.#emit("packet", packet);
   }
 
+  /**
+   * Every packet out goes through here; on a WebSocket with nothing buffered that is a
+   * buffer check and one `writeItem`. The rest (volatile drops, the overflow check, the
+   * queue) is out of line, so this per-message function stays small for the JIT.
+   */
   #enqueue(
     item: OutgoingItem,
     size: number,
@@ -301,18 +306,11 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
     callback: SendCallback | undefined,
   ): void {
     const transport = this.#transport;
-    const limit = this.#host.options.maxBufferedBytes;
     const buffered = this.#queuedBytes + transport.bufferedBytes();
-    const holding = this.#probe?.probing === true;
-    if (volatile && (buffered >= limit || holding || !transport.writable)) return;
-    if (buffered > 0 && buffered + size > 2 * limit) {
-      if (this.#listens("overflow")) this.#emit("overflow", buffered + size);
-      this.#finish("send buffer overflow");
-      return;
-    }
+    if ((volatile || buffered > 0) && this.#refuses(size, volatile, buffered)) return;
     if (transport.duplex && this.#queue === null) {
-      // WebSocket writes go straight through; ws and the socket buffer them. A write
-      // callback (for `drain`) costs per frame, so ask for one only if someone listens.
+      // WebSocket writes go straight through; the transport buffers them. A write callback
+      // (for `drain`) costs per frame, so ask for one only if someone listens.
       if (this.#listens("flush")) this.#emit("flush", packetsOf([item]));
       transport.writeItem(
         item,
@@ -321,6 +319,33 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
       );
       return;
     }
+    this.#queueItem(item, size, callback);
+  }
+
+  /**
+   * Whether a packet is not sent: a volatile one while anything is buffered past the limit,
+   * a probe holds packets back or the transport cannot take it; any packet that would take
+   * the buffer past twice the limit, which also ends the session ("send buffer overflow").
+   */
+  #refuses(size: number, volatile: boolean, buffered: number): boolean {
+    const limit = this.#host.options.maxBufferedBytes;
+    if (
+      volatile &&
+      (buffered >= limit || this.#probe?.probing === true || !this.#transport.writable)
+    ) {
+      return true;
+    }
+    if (buffered > 0 && buffered + size > 2 * limit) {
+      if (this.#listens("overflow")) this.#emit("overflow", buffered + size);
+      this.#finish("send buffer overflow");
+      return true;
+    }
+    return false;
+  }
+
+  #queueItem(item: OutgoingItem, size: number, callback: SendCallback | undefined): void {
+    const transport = this.#transport;
+    const holding = this.#probe?.probing === true;
     if (this.#queue === null) this.#queue = [item];
     else this.#queue.push(item);
     this.#queuedBytes += size;
@@ -447,7 +472,8 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
         this.#host.reportError(err, this);
       }
     }
-    this.#emit("message", data);
+    // Only when someone listens: no EventEmitter call (and its argument array) per message.
+    if (this.#listens("message")) this.#emit("message", data);
   }
 
   #emit<K extends keyof ConnectionEvents>(event: K, ...args: ConnectionEvents[K]): void {
@@ -542,25 +568,35 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
 
   // --- transport events (TransportSink) --------------------------------------------------
 
+  /** Every packet in: a `message` on the open session's transport is the short path. */
   onTransportPacket(transport: Transport, packet: EnginePacket): void {
-    if (this.#probe !== null && transport === this.#probe.transport) {
-      this.#onProbePacket(packet);
+    if (transport !== this.#transport || this.#state !== "open") {
+      // A probe's packets are the upgrade dance; anything else is late or stray.
+      if (this.#probe !== null && transport === this.#probe.transport) this.#onProbePacket(packet);
       return;
     }
-    if (transport !== this.#transport || this.#state !== "open") return;
     if (log.enabled) log("sid %s: received %s", this.id, packet.type);
-    this.#received(packet);
-    if (this.#state !== "open") return;
-    if (this.#has(AWAITING_PONG) && !this.#has(PONG_GRACE_USED) && packet.type !== "pong") {
+    if (this.#host.packetHook !== null || this.#listens("packet")) {
+      this.#received(packet);
+      if (this.#state !== "open") return;
+    }
+    const type = packet.type;
+    if ((this.#flags & (AWAITING_PONG | PONG_GRACE_USED)) === AWAITING_PONG && type !== "pong") {
       // Like engine.io: traffic while a pong is due proves liveness once per ping.
       this.#set(PONG_GRACE_USED, true);
       this.#expectPongWithin(this.#host.options.pingTimeout);
     }
+    if (type === "message") {
+      // "4" alone is an empty message: delivered as "", not dropped.
+      const data = packet.data;
+      this.#emitMessage(data === undefined ? "" : typeof data === "string" ? data : asBuffer(data));
+    } else {
+      this.#onControlPacket(packet);
+    }
+  }
+
+  #onControlPacket(packet: EnginePacket): void {
     switch (packet.type) {
-      case "message":
-        // "4" alone is an empty message: delivered as "", not dropped.
-        this.#emitMessage(packet.data === undefined ? "" : asBuffer(packet.data));
-        break;
       case "pong":
         if (!this.#has(AWAITING_PONG)) {
           if (this.protocol === 3) this.#finish("transport error", invalidHeartbeat());

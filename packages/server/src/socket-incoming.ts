@@ -1,0 +1,117 @@
+import { type Packet, PacketType } from "@parley/protocol";
+import type { CatchAllListeners } from "./catch-all-listeners.js";
+import { debugLog } from "./debug.js";
+import { type MiddlewareFn, runMiddleware } from "./middleware.js";
+import type { Event, ExtendedError } from "./socket-types.js";
+import type { ErrorSink } from "./typed-emitter.js";
+import type { InvalidPayloadError } from "./validation/invalid-payload.js";
+import type { AckCallback } from "./validation/standard-schema.js";
+import type { InboxSocket, ValidatingInbox } from "./validation/validating-inbox.js";
+
+/**
+ * A socket's incoming event path: an EVENT packet from its client to the socket's handlers
+ * (catch-all listeners, `socket.use` middlewares, schema validation, the next-tick hand-off,
+ * the ack callback). Module functions that take what they need as arguments: the socket's
+ * `#private` state (its catch-all listeners and middlewares) is passed in by the socket
+ * itself, so it stays private. This is the per-message path of every server: kept to a few
+ * small monomorphic functions (see docs/PERFORMANCE.md, "Echo latency").
+ */
+
+const log = debugLog("parley:socket", "socket.io:socket");
+
+/** What the incoming path needs of its socket (internal members only). */
+export interface IncomingSocket extends ErrorSink {
+  readonly connected: boolean;
+  readonly nsp: {
+    readonly name: string;
+    readonly _validation: { inboxOf(socket: InboxSocket): ValidatingInbox | undefined } | undefined;
+  };
+  _sendPacket(packet: Packet): void;
+  /** Calls the listeners of `args[0]` with the rest of `args` (guarded, as every emit). */
+  _emitIncoming(args: unknown[]): void;
+}
+
+/**
+ * An EVENT from the client: the ack callback added, catch-all listeners told, then the
+ * socket's middlewares (if any), then the handlers on the next tick.
+ */
+export function onEvent(
+  socket: IncomingSocket & InboxSocket,
+  packet: Packet,
+  any: CatchAllListeners | undefined,
+  fns: readonly MiddlewareFn<Event>[] | undefined,
+): void {
+  const args = packet.data as unknown[];
+  if (log.enabled) log("emitting event %j", args);
+  if (packet.id !== undefined) args.push(ackResponder(socket, packet.id));
+  if (any !== undefined) any.notify(socket, args, "any", socket);
+  if (fns === undefined) dispatch(socket, args);
+  else throughMiddleware(socket, fns, args);
+}
+
+/** `socket.use` middlewares see `[event, ...args]` before the handlers (rare: out of line). */
+function throughMiddleware(
+  socket: IncomingSocket & InboxSocket,
+  fns: readonly MiddlewareFn<Event>[],
+  args: unknown[],
+): void {
+  runMiddleware(
+    fns,
+    // The decoder guarantees a string event name first.
+    args as Event,
+    (err) => socket.reportListenerError(err, "middleware"),
+    (err?: ExtendedError) => {
+      // The socket's `error` event, whether or not it is still connected.
+      if (err !== undefined) socket._emitIncoming(["error", err]);
+      else dispatch(socket, args);
+    },
+  );
+}
+
+/** Through the namespace's validation when it has schemas, else straight to the next tick. */
+function dispatch(socket: IncomingSocket & InboxSocket, args: unknown[]): void {
+  const validation = socket.nsp._validation;
+  const inbox = validation === undefined ? undefined : validation.inboxOf(socket);
+  if (inbox !== undefined) inbox.push(args);
+  else deliverEvent(socket, args);
+}
+
+/**
+ * Handlers run on the next tick, as socket.io's do: a DISCONNECT that arrived in the same
+ * read (one polling payload, one TCP chunk of frames) is applied first, and an event the
+ * client sent just before leaving is then dropped rather than handled by a socket that has
+ * already said `disconnect`. `nextTick` with arguments allocates no closure.
+ */
+export function deliverEvent(socket: IncomingSocket, args: unknown[]): void {
+  process.nextTick(emitIfConnected, socket, args);
+}
+
+function emitIfConnected(socket: IncomingSocket, args: unknown[]): void {
+  if (!socket.connected) {
+    log("ignore packet received after disconnection");
+    return;
+  }
+  if (log.enabled) log("dispatching an event %j", args);
+  socket._emitIncoming(args);
+}
+
+/** A payload its schema refused (validation hand-off): to the client's ack, else `error`. */
+export function refusePayload(
+  socket: IncomingSocket,
+  error: InvalidPayloadError,
+  ack: AckCallback | undefined,
+): void {
+  if (ack !== undefined) ack(error.toReply());
+  else socket._emitIncoming(["error", error]);
+}
+
+/** The callback an event's handler gets as its last argument: it sends the ACK, once. */
+function ackResponder(socket: IncomingSocket, id: number): (...args: unknown[]) => void {
+  let sent = false;
+  return (...args: unknown[]) => {
+    if (sent) return;
+    sent = true;
+    if (log.enabled) log("sending ack %j", args);
+    socket._sendPacket({ type: PacketType.ACK, nsp: socket.nsp.name, id, data: args });
+  };
+}
