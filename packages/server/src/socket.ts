@@ -34,7 +34,7 @@ import { ReliableChannel } from "./reliable/channel.js";
 import { ReliableEmitter } from "./reliable/emitter.js";
 import type { Server } from "./server.js";
 import { type EmitFlags, SocketEmitter } from "./socket-emitter.js";
-import { deliverEvent, onEvent, refusePayload } from "./socket-incoming.js";
+import { deliverValidatedEvent, onEvent, refusePayload } from "./socket-incoming.js";
 import { persistSession, restoreSession, storeForSocket } from "./socket-recovery.js";
 import {
   type AnyListener,
@@ -398,7 +398,7 @@ export class Socket<
       storeForSocket(this.nsp.adapter, this.id, packet, flags.compress);
       return true;
     }
-    this.#notifyOutgoing(data);
+    if (this.#anyOutgoing !== undefined) this.#notifyOutgoing(data);
     this._sendPacket(packet, flags);
     return true;
   }
@@ -576,7 +576,7 @@ export class Socket<
 
   /** @internal An event that passed validation (or has no schema), in arrival order. */
   _deliverEvent(args: unknown[]): void {
-    deliverEvent(this, args);
+    deliverValidatedEvent(this, args);
   }
 
   /** @internal A payload its schema refused: to the client's ack, else `error` here. */

@@ -117,9 +117,18 @@ export class BunWebSocketTransport implements Transport {
     const ws = this.#ws;
     if (this.#closed || ws.readyState !== 1) return;
     // A reply to one client (a text `message`) is the per-message path: one `sendText`.
-    const queued = isPrepared(item)
-      ? this.#sendPrepared(item)
-      : this.#send(this.#format.encode(item), this.#compress && item.compress !== false);
+    let queued: boolean;
+    if (isPrepared(item)) {
+      queued = this.#sendPrepared(item);
+    } else {
+      const compress = this.#compress && item.compress !== false;
+      const data = item.data;
+      // v4 and v3 frame a text message alike: "4" and the text.
+      queued =
+        item.type === "message" && typeof data === "string"
+          ? ws.sendText(`4${data}`, compress) === -1
+          : this.#send(this.#format.encode(item), compress);
+    }
     if (done !== undefined) queueMicrotask(done);
     if (notify) this.#notifyWhenDrained(queued);
   }

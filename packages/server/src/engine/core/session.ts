@@ -215,13 +215,17 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
       opts = undefined;
     }
     if (this.#state !== "open") return this;
-    const raw = messageData(data);
+    // Text (every Socket.IO packet without binary) is the per-message case: no helper calls.
+    const raw = typeof data === "string" ? data : messageData(data);
     const packet: OutgoingPacket =
       raw === undefined ? { type: "message" } : { type: "message", data: raw };
     const compress = opts?.compress !== false;
     if (!compress) packet.compress = false;
-    this.#created("message", raw, compress);
-    this.#enqueue(packet, itemSize(packet), opts?.volatile === true, cb);
+    if (this.#host.packetHook !== null || this.#listens("packetCreate")) {
+      this.#created("message", raw, compress);
+    }
+    const size = typeof raw === "string" ? raw.length + 1 : itemSize(packet);
+    this.#enqueue(packet, size, opts?.volatile === true, cb);
     return this;
   }
 
