@@ -154,7 +154,8 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
         ? decodeTextPacket(data, this.limits)
         : undefined;
     if (result === undefined) this.#onOtherData(data);
-    else this.#onDecoded(data, result);
+    else if (result instanceof ProtocolError || parserLog.enabled) this.#onDecoded(data, result);
+    else this.#onPacket(result);
   }
 
   /** Binary frames, BINARY_* packets and whatever follows them, custom parsers. */

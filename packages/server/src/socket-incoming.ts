@@ -98,7 +98,15 @@ function runDue(): void {
   let i = 0;
   try {
     for (; i < batch.length; i += 2) {
-      emitIfConnected(batch[i] as IncomingSocket, batch[i + 1] as unknown[]);
+      // emitIfConnected, written out: one function fewer for the JIT on every event.
+      const socket = batch[i] as IncomingSocket;
+      const args = batch[i + 1] as unknown[];
+      if (socket.connected) {
+        if (log.enabled) log("dispatching an event %j", args);
+        socket._emitIncoming(args);
+      } else {
+        log("ignore packet received after disconnection");
+      }
     }
   } finally {
     // Only if an error sink threw: the events after that one still run, first.

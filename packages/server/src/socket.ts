@@ -399,7 +399,7 @@ export class Socket<
       return true;
     }
     if (this.#anyOutgoing !== undefined) this.#notifyOutgoing(data);
-    this._sendPacket(packet, flags);
+    this.client._writePacket(packet, flags.volatile === true, flags.compress !== false);
     return true;
   }
 

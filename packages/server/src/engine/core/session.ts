@@ -467,19 +467,6 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
     this.#emit("close", reason, error);
   }
 
-  #emitMessage(data: RawData): void {
-    const owner = this._owner;
-    if (owner !== null) {
-      try {
-        owner._onData(data);
-      } catch (err) {
-        this.#host.reportError(err, this);
-      }
-    }
-    // Only when someone listens: no EventEmitter call (and its argument array) per message.
-    if (this.#listens("message")) this.#emit("message", data);
-  }
-
   #emit<K extends keyof ConnectionEvents>(event: K, ...args: ConnectionEvents[K]): void {
     try {
       (this.emit as (e: K, ...a: ConnectionEvents[K]) => boolean)(event, ...args);
@@ -590,13 +577,23 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
       this.#set(PONG_GRACE_USED, true);
       this.#expectPongWithin(this.#host.options.pingTimeout);
     }
-    if (type === "message") {
-      // "4" alone is an empty message: delivered as "", not dropped.
-      const data = packet.data;
-      this.#emitMessage(data === undefined ? "" : typeof data === "string" ? data : asBuffer(data));
-    } else {
+    if (type !== "message") {
       this.#onControlPacket(packet);
+      return;
     }
+    // "4" alone is an empty message: delivered as "", not dropped.
+    const raw = packet.data;
+    const data = raw === undefined ? "" : typeof raw === "string" ? raw : asBuffer(raw);
+    const owner = this._owner;
+    if (owner !== null) {
+      try {
+        owner._onData(data);
+      } catch (err) {
+        this.#host.reportError(err, this);
+      }
+    }
+    // Only when someone listens: no EventEmitter call (and its argument array) per message.
+    if (this.#listens("message")) this.#emit("message", data);
   }
 
   #onControlPacket(packet: EnginePacket): void {
