@@ -45,8 +45,9 @@ export function onEvent(
   if (log.enabled) log("emitting event %j", args);
   if (packet.id !== undefined) args.push(ackResponder(socket, packet.id));
   if (any !== undefined) any.notify(socket, args, "any", socket);
-  if (fns === undefined) dispatch(socket, args);
-  else throughMiddleware(socket, fns, args);
+  if (fns !== undefined) throughMiddleware(socket, fns, args);
+  else if (socket.nsp._validation === undefined) deliverEvent(socket, args);
+  else dispatch(socket, args);
 }
 
 /** `socket.use` middlewares see `[event, ...args]` before the handlers (rare: out of line). */

@@ -184,10 +184,15 @@ export class BunWebSocketTransport implements Transport {
     const sink = this.#sink;
     if (this.#closed || sink === null) return;
     if (log.enabled) log("received %s", typeof message === "string" ? message : "binary");
-    const packet =
-      typeof message === "string" && this.#format === ENGINE_V4_WEBSOCKET
-        ? decodeEnginePacket(message)
-        : this.#decodeOther(message);
+    let packet: EnginePacket | ProtocolError;
+    if (typeof message !== "string" || this.#format !== ENGINE_V4_WEBSOCKET) {
+      packet = this.#decodeOther(message);
+    } else if (message.length > 1 && message.charCodeAt(0) === 52 /* "4" */) {
+      // A v4 text message, the per-message case: what decodeEnginePacket makes of it.
+      packet = { type: "message", data: message.slice(1) };
+    } else {
+      packet = decodeEnginePacket(message);
+    }
     if (packet instanceof ProtocolError) this.#onParseError(sink, packet);
     else sink.onTransportPacket(this, packet);
   }
