@@ -43,7 +43,10 @@ export function onEvent(
 ): void {
   const args = packet.data as unknown[];
   if (log.enabled) log("emitting event %j", args);
-  if (packet.id !== undefined) args.push(ackResponder(socket, packet.id));
+  if (packet.id !== undefined) {
+    if (log.enabled) log("attaching ack callback to event");
+    args.push(ackResponder(socket, packet.id));
+  }
   if (any !== undefined) any.notify(socket, args, "any", socket);
   if (fns !== undefined) throughMiddleware(socket, fns, args);
   else if (socket.nsp._validation === undefined) deliverEvent(socket, args);
