@@ -113,6 +113,28 @@ export function targets() {
   const bun = findBun();
   const bunLabel = (/** @type {string} */ name) =>
     bun === undefined ? `${name} on bun` : `${name} on bun ${bun.version}`;
+  // BASE=<checkout>: also "parley-base" and "parley-bun-base", the same bench targets run from
+  // another checkout's build (e.g. main's), for A/B runs in the same minutes.
+  const base = process.env.BASE;
+  const baseTargets =
+    base === undefined
+      ? []
+      : [
+          {
+            id: "parley-base",
+            label: `parley (${base})`,
+            command: process.execPath,
+            args: ["--expose-gc", join(base, "bench", "targets", "parley.js")],
+            unavailable: undefined,
+          },
+          {
+            id: "parley-bun-base",
+            label: `parley on bun (${base})`,
+            command: bun?.path ?? "bun",
+            args: [join(base, "bench", "targets", "parley-bun.js")],
+            unavailable: bunUnavailable(bun),
+          },
+        ];
   return [
     { id: "socketio", label: "socket.io", ...nodeTarget("socketio.js"), unavailable: undefined },
     { id: "parley", label: "parley", ...nodeTarget("parley.js"), unavailable: parleyUnavailable() },
@@ -148,5 +170,6 @@ export function targets() {
           "@parley/server dist has no Bun front (run `npm run build`)",
         ),
     },
+    ...baseTargets,
   ];
 }

@@ -1,6 +1,5 @@
 import type { IncomingMessage } from "node:http";
 import {
-  type DecodeResult,
   decodeTextPacket,
   encodePacket,
   type Packet,
@@ -16,6 +15,7 @@ import type {
   ConnectionOwner,
   EngineConnection,
   PreparedMessage,
+  SendOptions,
 } from "./engine/contract.js";
 import { prepareMessage } from "./engine/contract.js";
 import type { HeartbeatTarget } from "./engine/heartbeat.js";
@@ -165,31 +165,42 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
     }
   }
 
-  /** @internal */
+  /**
+   * @internal One Engine.IO message. The per-message path: a text packet on a connection
+   * with no binary packet under way and no custom parser decodes with no decoder state; the
+   * rest (binary, custom parsers) goes out of line, so this stays small for the JIT.
+   */
   _onData(data: RawData): void {
+    // The limits object carries both decoder options: no options object per packet.
+    const result =
+      typeof data === "string" && this.#decoder === undefined && this.server._parser === undefined
+        ? decodeTextPacket(data, this.limits)
+        : undefined;
+    if (result === undefined) this.#onOtherData(data);
+    else if (result instanceof ProtocolError || parserLog.enabled) this.#onDecoded(data, result);
+    else this.#onPacket(result);
+  }
+
+  /** Binary frames, BINARY_* packets and whatever follows them, custom parsers. */
+  #onOtherData(data: RawData): void {
     const parser = this.server._parser;
     if (parser !== undefined) {
       this.#onParserData(parser, data);
       return;
     }
-    let decoder = this.#decoder as PacketDecoder | undefined;
-    let result: DecodeResult | undefined;
-    // The limits object carries both decoder options: no options object per packet.
-    if (decoder === undefined && typeof data === "string") {
-      result = decodeTextPacket(data, this.limits);
-    }
-    if (result === undefined) {
-      decoder ??= this.#decoder = new PacketDecoder(this.limits);
-      result = decoder.add(data);
-    }
-    if (result === null) return;
-    if (parserLog.enabled && !(result instanceof ProtocolError)) {
-      parserLog("decoded %s as %j", typeof data === "string" ? data : "binary", result);
-    }
+    this.#decoder ??= new PacketDecoder(this.limits);
+    const result = (this.#decoder as PacketDecoder).add(data);
+    if (result !== null) this.#onDecoded(data, result);
+  }
+
+  #onDecoded(data: RawData, result: Packet | ProtocolError): void {
     if (result instanceof ProtocolError) {
       log("invalid packet format (%s)", result.code);
       this.#onDecodeError(result);
       return;
+    }
+    if (parserLog.enabled) {
+      parserLog("decoded %s as %j", typeof data === "string" ? data : "binary", result);
     }
     this.#onPacket(result);
   }
@@ -225,6 +236,24 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
   }
 
   #onPacket(packet: Packet): void {
+    const type = packet.type;
+    if (type === PacketType.CONNECT || type === PacketType.CONNECT_ERROR) {
+      this.#onConnectPacket(packet);
+      return;
+    }
+    const socket = this.#socket(packet.nsp);
+    if (socket !== undefined) {
+      socket._onpacket(packet);
+    } else if (this.#socketCount() === 0 && this.#joining === undefined) {
+      // A packet for a namespace while connected to none (nor joining one): socket.io's
+      // "invalid state", the connection is closed. With other namespaces connected, it is
+      // dropped instead: it may be one the client sent before our DISCONNECT reached it.
+      log("invalid state (packet type: %s)", type);
+      this._close("forced server close");
+    }
+  }
+
+  #onConnectPacket(packet: Packet): void {
     const { nsp } = packet;
     if (packet.type === PacketType.CONNECT) {
       // socket.io-client 2.x: the query rides in the namespace (`/admin?token=x`), no auth.
@@ -245,21 +274,9 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
       }
       return;
     }
-    if (packet.type === PacketType.CONNECT_ERROR) {
-      log("invalid state (packet type: %s)", packet.type);
-      this._close("forced server close");
-      return;
-    }
-    const socket = this.#socket(nsp);
-    if (socket !== undefined) {
-      socket._onpacket(packet);
-    } else if (this.#socketCount() === 0 && this.#joining === undefined) {
-      // A packet for a namespace while connected to none (nor joining one): socket.io's
-      // "invalid state", the connection is closed. With other namespaces connected, it is
-      // dropped instead: it may be one the client sent before our DISCONNECT reached it.
-      log("invalid state (packet type: %s)", packet.type);
-      this._close("forced server close");
-    }
+    // CONNECT_ERROR: only a server sends one.
+    log("invalid state (packet type: %s)", packet.type);
+    this._close("forced server close");
   }
 
   #connect(name: string, auth: Record<string, unknown>): void {
@@ -322,7 +339,8 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
     if (parserLog.enabled) parserLog("encoded %j as %j", packet, frames);
     const only = frames.length === 1 ? frames[0] : undefined;
     if (only !== undefined) {
-      this.conn.send(only, { volatile, compress });
+      // Shared option objects: no allocation per packet.
+      this.conn.send(only, volatile ? VOLATILE_SEND[+compress] : SEND[+compress]);
     } else if (volatile) {
       // A packet with attachments spans several frames; handing them over as one prepared
       // message lets the transport drop all of them or none, never half a packet.
@@ -414,6 +432,16 @@ export class Client implements HeartbeatTarget, ConnectionOwner {
     if (pending !== undefined) for (const socket of pending) socket._onclose(reason, description);
   }
 }
+
+/** `send` options by `+compress`, shared by every write (`conn.send` only reads them). */
+const SEND: readonly SendOptions[] = [
+  Object.freeze({ volatile: false, compress: false }),
+  Object.freeze({ volatile: false, compress: true }),
+];
+const VOLATILE_SEND: readonly SendOptions[] = [
+  Object.freeze({ volatile: true, compress: false }),
+  Object.freeze({ volatile: true, compress: true }),
+];
 
 /**
  * A binary packet whose attachment count is wrong is "Illegal attachments" in socket.io's

@@ -12,7 +12,6 @@ import {
 import { AckRegistry } from "./acks.js";
 import type {
   Adapter,
-  BroadcastFlags,
   NotRestored,
   PrivateSessionId,
   RestoredSession,
@@ -24,17 +23,19 @@ import { CatchAllListeners } from "./catch-all-listeners.js";
 import type { Client } from "./client.js";
 import { connectErrorPacket, connectPacket } from "./connect-packets.js";
 import { debugLog } from "./debug.js";
-import { type EngineConnection, type PreparedMessage, prepareMessage } from "./engine/contract.js";
+import type { EngineConnection, PreparedMessage } from "./engine/contract.js";
 import { randomId } from "./engine/random-id.js";
 import { buildHandshake } from "./handshake.js";
 import { LEGACY_ENGINE_PROTOCOL, legacySocketId } from "./legacy-v2/socket-protocol-v4.js";
-import { type MiddlewareFn, runMiddleware } from "./middleware.js";
+import type { MiddlewareFn } from "./middleware.js";
 import type { Namespace } from "./namespace.js";
 import { takeAnnouncement } from "./reliable/announcement.js";
 import { ReliableChannel } from "./reliable/channel.js";
 import { ReliableEmitter } from "./reliable/emitter.js";
 import type { Server } from "./server.js";
 import { type EmitFlags, SocketEmitter } from "./socket-emitter.js";
+import { deliverValidatedEvent, onEvent, refusePayload } from "./socket-incoming.js";
+import { persistSession, restoreSession, storeForSocket } from "./socket-recovery.js";
 import {
   type AnyListener,
   type DisconnectReason,
@@ -61,16 +62,6 @@ import type {
 } from "./validation/standard-schema.js";
 
 const log = debugLog("parley:socket", "socket.io:socket");
-
-/**
- * Socket ids (and private session ids) are 20 characters of base64url from 15 random bytes:
- * not the Engine.IO sid.
- */
-function generateId(): string {
-  return randomId();
-}
-
-const NO_ROOMS: ReadonlySet<Room> = new Set();
 
 /**
  * One client connected to one namespace. Several sockets share one `Client` (one Engine.IO
@@ -131,13 +122,14 @@ export class Socket<
       this.recovered = true;
       this.#restored = session;
     } else {
-      // socket.io-client 2.x derives the id from the Engine.IO id on its side.
+      // socket.io-client 2.x derives the id from the Engine.IO id on its side. Others: 20
+      // characters of base64url from 15 random bytes (not the Engine.IO sid), as the pid.
       this.id =
         client.conn.protocol === LEGACY_ENGINE_PROTOCOL
           ? legacySocketId(nsp.name, client.id)
-          : generateId();
+          : randomId();
       this.#pid =
-        nsp._recovery === undefined ? undefined : (nsp.adapter.newSessionId?.() ?? generateId());
+        nsp._recovery === undefined ? undefined : (nsp.adapter.newSessionId?.() ?? randomId());
       this.recovered = false;
       this.#restored = session;
     }
@@ -402,21 +394,12 @@ export class Socket<
       if (log.enabled) log("emitting packet with ack id %d", packet.id);
       this.#ackRegistry.add(packet.id, last as (...a: unknown[]) => void, flags.timeout);
     } else if (this.#pid !== undefined && flags.volatile !== true && !this.#admitting) {
-      // Through the adapter, to this socket's own room only: it gets an offset and is kept
-      // for replay, as a broadcast would be. `local`: no other server needs to see it. Once
-      // the socket has disconnected its room is empty, but the packet is still kept: a client
-      // that recovers the session gets it (as socket.io does).
-      const bflags: BroadcastFlags = { local: true };
-      if (flags.compress !== undefined) bflags.compress = flags.compress;
-      this.nsp.adapter.broadcast(packet, {
-        rooms: new Set([this.id]),
-        except: NO_ROOMS,
-        flags: bflags,
-      });
+      // Kept for recovery: stored with an offset, through the adapter (socket-recovery.ts).
+      storeForSocket(this.nsp.adapter, this.id, packet, flags.compress);
       return true;
     }
-    this.#notifyOutgoing(data);
-    this._sendPacket(packet, flags);
+    if (this.#anyOutgoing !== undefined) this.#notifyOutgoing(data);
+    this.client._writePacket(packet, flags.volatile === true, flags.compress !== false);
     return true;
   }
 
@@ -454,11 +437,7 @@ export class Socket<
   _sendOffsetMarker(): void {
     if (this.#pid === undefined || !this.connected) return;
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data: [RELIABLE_EVENT] };
-    this.nsp.adapter.broadcast(packet, {
-      rooms: new Set([this.id]),
-      except: NO_ROOMS,
-      flags: { local: true },
-    });
+    storeForSocket(this.nsp.adapter, this.id, packet, undefined);
   }
 
   /** @internal Writes a reliable packet (stored already) to this socket's client. */
@@ -499,19 +478,8 @@ export class Socket<
     const taken = this.#restored;
     this.#restored = undefined;
     const restored = taken === undefined || "reason" in taken ? undefined : taken;
-    if (restored === undefined) {
-      this.join(this.id);
-    } else {
-      // Straight to the adapter: these rooms were within maxRoomsPerSocket when persisted.
-      this.nsp.adapter.addAll(this.id, new Set([this.id, ...restored.rooms]));
-    }
-    if (restored !== undefined) {
-      // Before the CONNECT, as socket.io writes them: clients buffer events that come before
-      // it and emit them just before `connect` (socket.io-client's order), not after it.
-      for (const frames of restored.missedPackets) {
-        this.client._writePrepared(prepareMessage(frames));
-      }
-    }
+    if (restored === undefined) this.join(this.id);
+    else restoreSession(this.nsp.adapter, this.client, this.id, restored);
     if (log.enabled) log("socket connected - writing packet");
     const failure = taken !== undefined && "reason" in taken ? taken.reason : undefined;
     this._sendPacket(
@@ -532,30 +500,30 @@ export class Socket<
     this._sendPacket(connectErrorPacket(this.nsp.name, this.client.conn.protocol, err));
   }
 
-  /** @internal */
+  /** @internal A packet from the client for this namespace (see socket-incoming.ts). */
   _onpacket(packet: Packet): void {
     // The hot path of every incoming packet: nothing is formatted unless logging is on.
     if (log.enabled) log("got packet %j", packet);
-    switch (packet.type) {
-      case PacketType.EVENT:
-      case PacketType.BINARY_EVENT:
-        if (this.nsp.server._rateLimiter?.admit(this, packet) === false) break;
-        this.#onEvent(packet);
-        break;
-      case PacketType.ACK:
-      case PacketType.BINARY_ACK:
-        this.#acks?.settle(packet.id as number, packet.data as unknown[]);
-        break;
-      case PacketType.DISCONNECT:
-        log("got disconnect packet");
-        this._onclose("client namespace disconnect");
-        break;
+    const type = packet.type;
+    if (type === PacketType.EVENT || type === PacketType.BINARY_EVENT) {
+      if (this.nsp.server._rateLimiter?.admit(this, packet) === false) return;
+      onEvent(this, packet, this.#any, this.#fns);
+    } else if (type === PacketType.ACK || type === PacketType.BINARY_ACK) {
+      this.#acks?.settle(packet.id as number, packet.data as unknown[]);
+    } else if (type === PacketType.DISCONNECT) {
+      log("got disconnect packet");
+      this._onclose("client namespace disconnect");
     }
   }
 
   /** @internal An event the rate limiter let through after an asynchronous check. */
   _onAdmittedEvent(packet: Packet): void {
-    if (this.connected) this.#onEvent(packet);
+    if (this.connected) onEvent(this, packet, this.#any, this.#fns);
+  }
+
+  /** @internal An event on its way to the handlers: `[event, ...args]`. */
+  _emitIncoming(args: unknown[]): void {
+    this.emitLocal(args[0] as string, args.slice(1));
   }
 
   /**
@@ -583,7 +551,8 @@ export class Socket<
     this.emitReserved("disconnecting", reason, description);
     if (this.#pid !== undefined && recoverable) {
       log("connection state recovery is enabled for sid %s", this.id);
-      this.#persist();
+      const { id, rooms, data } = this;
+      persistSession(this.nsp.adapter, { sid: id, pid: this.#pid, rooms: [...rooms], data }, this);
     }
     this.#reliable?.closed(!recoverable);
     this.#cleanup();
@@ -593,68 +562,11 @@ export class Socket<
     this.emitReserved("disconnect", reason, description);
   }
 
-  #persist(): void {
-    const session = {
-      sid: this.id,
-      pid: this.#pid as string,
-      rooms: [...this.rooms],
-      data: this.data,
-    };
-    try {
-      const result = this.nsp.adapter.persistSession(session);
-      if (result instanceof Promise) {
-        result.catch((err: unknown) => this.reportListenerError(err, "adapter.persistSession"));
-      }
-    } catch (err) {
-      this.reportListenerError(err, "adapter.persistSession");
-    }
-  }
-
   #cleanup(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.nsp.adapter.delAll(this.id);
     this.nsp._remove(this);
-  }
-
-  #onEvent(packet: Packet): void {
-    const args = packet.data as unknown[];
-    if (log.enabled) log("emitting event %j", args);
-    if (packet.id !== undefined) {
-      if (log.enabled) log("attaching ack callback to event");
-      args.push(this.#ackResponder(packet.id));
-    }
-    this.#any?.notify(this, args, "any", this);
-    const fns = this.#fns;
-    if (fns === undefined) {
-      this.#dispatch(args);
-      return;
-    }
-    runMiddleware(
-      fns,
-      // The decoder guarantees a string event name first.
-      args as Event,
-      (err) => this.reportListenerError(err, "middleware"),
-      (err) => {
-        if (err !== undefined) this.emitReserved("error", err);
-        else this.#dispatch(args);
-      },
-    );
-  }
-
-  /**
-   * Handlers run on the next tick, as socket.io's do: a DISCONNECT that arrived in the same
-   * read (one polling payload, one TCP chunk of frames) is applied first, and an event the
-   * client sent just before leaving is then dropped rather than handled by a socket that has
-   * already said `disconnect`. `nextTick` with arguments allocates no closure.
-   */
-  #dispatch(args: unknown[]): void {
-    const inbox = this.nsp._validation?.inboxOf(this);
-    if (inbox !== undefined) {
-      inbox.push(args);
-      return;
-    }
-    process.nextTick(Socket.#emitIfConnected, this, args);
   }
 
   /** @internal The schema of `event`: this socket's own, else its namespace's. */
@@ -664,33 +576,12 @@ export class Socket<
 
   /** @internal An event that passed validation (or has no schema), in arrival order. */
   _deliverEvent(args: unknown[]): void {
-    process.nextTick(Socket.#emitIfConnected, this, args);
+    deliverValidatedEvent(this, args);
   }
 
   /** @internal A payload its schema refused: to the client's ack, else `error` here. */
   _refusePayload(error: InvalidPayloadError, ack: AckCallback | undefined): void {
-    if (!this.connected) return;
-    if (ack !== undefined) ack(error.toReply());
-    else this.emitReserved("error", error);
-  }
-
-  static #emitIfConnected(socket: Socket<never, never, never, unknown>, args: unknown[]): void {
-    if (!socket.connected) {
-      log("ignore packet received after disconnection");
-      return;
-    }
-    if (log.enabled) log("dispatching an event %j", args);
-    socket.emitLocal(args[0] as string, args.slice(1));
-  }
-
-  #ackResponder(id: number): (...args: unknown[]) => void {
-    let sent = false;
-    return (...args: unknown[]) => {
-      if (sent) return;
-      sent = true;
-      if (log.enabled) log("sending ack %j", args);
-      this._sendPacket({ type: PacketType.ACK, nsp: this.nsp.name, id, data: args });
-    };
+    if (this.connected) refusePayload(this, error, ack);
   }
 
   #notifyOutgoing(data: unknown[]): void {

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { decodeEnginePacket, ProtocolError } from "@parley/protocol";
+import { decodeEnginePacket, type EnginePacket, ProtocolError } from "@parley/protocol";
 import { debugLog } from "../../debug.js";
 import type { PreparedMessage, TransportName } from "../core/contract.js";
 import type { RequestRecord } from "../core/request.js";
@@ -114,25 +114,45 @@ export class BunWebSocketTransport implements Transport {
    * back; `done` runs once the item is handed to Bun (after this call returns).
    */
   writeItem(item: OutgoingItem, notify: boolean, done?: () => void): void {
-    if (!this.writable) return;
     const ws = this.#ws;
-    let queued = false;
+    if (this.#closed || ws.readyState !== 1) return;
+    // A reply to one client (a text `message`) is the per-message path: one `sendText`.
+    let queued: boolean;
     if (isPrepared(item)) {
-      const compress = this.#compress && item.options.compress === true;
-      for (const frame of bunFrames(item, this.#format)) {
-        const sent =
-          typeof frame === "string" ? ws.sendText(frame, compress) : ws.sendBinary(frame, compress);
-        if (sent === -1) queued = true;
-      }
+      queued = this.#sendPrepared(item);
     } else {
-      const data = this.#format.encode(item);
       const compress = this.#compress && item.compress !== false;
-      const sent =
-        typeof data === "string" ? ws.sendText(data, compress) : ws.sendBinary(data, compress);
-      queued = sent === -1;
+      const data = item.data;
+      // v4 and v3 frame a text message alike: "4" and the text.
+      queued =
+        item.type === "message" && typeof data === "string"
+          ? ws.sendText(`4${data}`, compress) === -1
+          : this.#send(this.#format.encode(item), compress);
     }
     if (done !== undefined) queueMicrotask(done);
-    if (!notify) return;
+    if (notify) this.#notifyWhenDrained(queued);
+  }
+
+  /** Sends one frame; true when Bun queued it behind backpressure. */
+  #send(data: string | Uint8Array, compress: boolean): boolean {
+    const ws = this.#ws;
+    return (
+      (typeof data === "string" ? ws.sendText(data, compress) : ws.sendBinary(data, compress)) ===
+      -1
+    );
+  }
+
+  /** A broadcast's frames, made once for every recipient (`bunFrames`). */
+  #sendPrepared(item: PreparedMessage): boolean {
+    const compress = this.#compress && item.options.compress === true;
+    let queued = false;
+    for (const frame of bunFrames(item, this.#format)) {
+      if (this.#send(frame, compress)) queued = true;
+    }
+    return queued;
+  }
+
+  #notifyWhenDrained(queued: boolean): void {
     if (queued) this.#drainWanted = true;
     else queueMicrotask(() => this.#drained());
   }
@@ -161,25 +181,37 @@ export class BunWebSocketTransport implements Transport {
 
   /** Bun's `message`: one WebSocket message, text as a string, binary as bytes. */
   onMessage(message: string | Uint8Array): void {
-    if (this.#closed || this.#sink === null) return;
+    const sink = this.#sink;
+    if (this.#closed || sink === null) return;
     if (log.enabled) log("received %s", typeof message === "string" ? message : "binary");
-    const packet =
-      typeof message === "string"
-        ? this.#format === ENGINE_V4_WEBSOCKET
-          ? decodeEnginePacket(message)
-          : this.#format.decode(Buffer.from(message, "utf8"), false)
-        : this.#format.decode(
-            Buffer.from(message.buffer, message.byteOffset, message.byteLength),
-            true,
-          );
-    if (packet instanceof ProtocolError) {
-      if (log.enabled) log("parse error: %s", packet.message);
-      this.#closed = true;
-      this.#ws.close(1002, "parse error");
-      this.#sink.onTransportError(this, "parse error", packet);
-      return;
+    let packet: EnginePacket | ProtocolError;
+    if (typeof message !== "string" || this.#format !== ENGINE_V4_WEBSOCKET) {
+      packet = this.#decodeOther(message);
+    } else if (message.length > 1 && message.charCodeAt(0) === 52 /* "4" */) {
+      // A v4 text message, the per-message case: what decodeEnginePacket makes of it.
+      packet = { type: "message", data: message.slice(1) };
+    } else {
+      packet = decodeEnginePacket(message);
     }
-    this.#sink.onTransportPacket(this, packet);
+    if (packet instanceof ProtocolError) this.#onParseError(sink, packet);
+    else sink.onTransportPacket(this, packet);
+  }
+
+  /** Binary frames, and text in another format (v3): through the format, as Buffers. */
+  #decodeOther(message: string | Uint8Array): EnginePacket | ProtocolError {
+    return typeof message === "string"
+      ? this.#format.decode(Buffer.from(message, "utf8"), false)
+      : this.#format.decode(
+          Buffer.from(message.buffer, message.byteOffset, message.byteLength),
+          true,
+        );
+  }
+
+  #onParseError(sink: TransportSink, error: ProtocolError): void {
+    if (log.enabled) log("parse error: %s", error.message);
+    this.#closed = true;
+    this.#ws.close(1002, "parse error");
+    sink.onTransportError(this, "parse error", error);
   }
 
   /** Bun's `close`: the connection is gone (closed by either side, or failed). */

@@ -215,13 +215,17 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
       opts = undefined;
     }
     if (this.#state !== "open") return this;
-    const raw = messageData(data);
+    // Text (every Socket.IO packet without binary) is the per-message case: no helper calls.
+    const raw = typeof data === "string" ? data : messageData(data);
     const packet: OutgoingPacket =
       raw === undefined ? { type: "message" } : { type: "message", data: raw };
     const compress = opts?.compress !== false;
     if (!compress) packet.compress = false;
-    this.#created("message", raw, compress);
-    this.#enqueue(packet, itemSize(packet), opts?.volatile === true, cb);
+    if (this.#host.packetHook !== null || this.#listens("packetCreate")) {
+      this.#created("message", raw, compress);
+    }
+    const size = typeof raw === "string" ? raw.length + 1 : itemSize(packet);
+    this.#enqueue(packet, size, opts?.volatile === true, cb);
     return this;
   }
 
@@ -294,6 +298,11 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
     if (this.#listens("packet")) this.#emit("packet", packet);
   }
 
+  /**
+   * Every packet out goes through here; on a WebSocket with nothing buffered that is a
+   * buffer check and one `writeItem`. The rest (volatile drops, the overflow check, the
+   * queue) is out of line, so this per-message function stays small for the JIT.
+   */
   #enqueue(
     item: OutgoingItem,
     size: number,
@@ -301,18 +310,11 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
     callback: SendCallback | undefined,
   ): void {
     const transport = this.#transport;
-    const limit = this.#host.options.maxBufferedBytes;
     const buffered = this.#queuedBytes + transport.bufferedBytes();
-    const holding = this.#probe?.probing === true;
-    if (volatile && (buffered >= limit || holding || !transport.writable)) return;
-    if (buffered > 0 && buffered + size > 2 * limit) {
-      if (this.#listens("overflow")) this.#emit("overflow", buffered + size);
-      this.#finish("send buffer overflow");
-      return;
-    }
+    if ((volatile || buffered > 0) && this.#refuses(size, volatile, buffered)) return;
     if (transport.duplex && this.#queue === null) {
-      // WebSocket writes go straight through; ws and the socket buffer them. A write
-      // callback (for `drain`) costs per frame, so ask for one only if someone listens.
+      // WebSocket writes go straight through; the transport buffers them. A write callback
+      // (for `drain`) costs per frame, so ask for one only if someone listens.
       if (this.#listens("flush")) this.#emit("flush", packetsOf([item]));
       transport.writeItem(
         item,
@@ -321,6 +323,33 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
       );
       return;
     }
+    this.#queueItem(item, size, callback);
+  }
+
+  /**
+   * Whether a packet is not sent: a volatile one while anything is buffered past the limit,
+   * a probe holds packets back or the transport cannot take it; any packet that would take
+   * the buffer past twice the limit, which also ends the session ("send buffer overflow").
+   */
+  #refuses(size: number, volatile: boolean, buffered: number): boolean {
+    const limit = this.#host.options.maxBufferedBytes;
+    if (
+      volatile &&
+      (buffered >= limit || this.#probe?.probing === true || !this.#transport.writable)
+    ) {
+      return true;
+    }
+    if (buffered > 0 && buffered + size > 2 * limit) {
+      if (this.#listens("overflow")) this.#emit("overflow", buffered + size);
+      this.#finish("send buffer overflow");
+      return true;
+    }
+    return false;
+  }
+
+  #queueItem(item: OutgoingItem, size: number, callback: SendCallback | undefined): void {
+    const transport = this.#transport;
+    const holding = this.#probe?.probing === true;
     if (this.#queue === null) this.#queue = [item];
     else this.#queue.push(item);
     this.#queuedBytes += size;
@@ -438,18 +467,6 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
     this.#emit("close", reason, error);
   }
 
-  #emitMessage(data: RawData): void {
-    const owner = this._owner;
-    if (owner !== null) {
-      try {
-        owner._onData(data);
-      } catch (err) {
-        this.#host.reportError(err, this);
-      }
-    }
-    this.#emit("message", data);
-  }
-
   #emit<K extends keyof ConnectionEvents>(event: K, ...args: ConnectionEvents[K]): void {
     try {
       (this.emit as (e: K, ...a: ConnectionEvents[K]) => boolean)(event, ...args);
@@ -542,25 +559,45 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
 
   // --- transport events (TransportSink) --------------------------------------------------
 
+  /** Every packet in: a `message` on the open session's transport is the short path. */
   onTransportPacket(transport: Transport, packet: EnginePacket): void {
-    if (this.#probe !== null && transport === this.#probe.transport) {
-      this.#onProbePacket(packet);
+    if (transport !== this.#transport || this.#state !== "open") {
+      // A probe's packets are the upgrade dance; anything else is late or stray.
+      if (this.#probe !== null && transport === this.#probe.transport) this.#onProbePacket(packet);
       return;
     }
-    if (transport !== this.#transport || this.#state !== "open") return;
     if (log.enabled) log("sid %s: received %s", this.id, packet.type);
-    this.#received(packet);
-    if (this.#state !== "open") return;
-    if (this.#has(AWAITING_PONG) && !this.#has(PONG_GRACE_USED) && packet.type !== "pong") {
+    if (this.#host.packetHook !== null || this.#listens("packet")) {
+      this.#received(packet);
+      if (this.#state !== "open") return;
+    }
+    const type = packet.type;
+    if ((this.#flags & (AWAITING_PONG | PONG_GRACE_USED)) === AWAITING_PONG && type !== "pong") {
       // Like engine.io: traffic while a pong is due proves liveness once per ping.
       this.#set(PONG_GRACE_USED, true);
       this.#expectPongWithin(this.#host.options.pingTimeout);
     }
+    if (type !== "message") {
+      this.#onControlPacket(packet);
+      return;
+    }
+    // "4" alone is an empty message: delivered as "", not dropped.
+    const raw = packet.data;
+    const data = raw === undefined ? "" : typeof raw === "string" ? raw : asBuffer(raw);
+    const owner = this._owner;
+    if (owner !== null) {
+      try {
+        owner._onData(data);
+      } catch (err) {
+        this.#host.reportError(err, this);
+      }
+    }
+    // Only when someone listens: no EventEmitter call (and its argument array) per message.
+    if (this.#listens("message")) this.#emit("message", data);
+  }
+
+  #onControlPacket(packet: EnginePacket): void {
     switch (packet.type) {
-      case "message":
-        // "4" alone is an empty message: delivered as "", not dropped.
-        this.#emitMessage(packet.data === undefined ? "" : asBuffer(packet.data));
-        break;
       case "pong":
         if (!this.#has(AWAITING_PONG)) {
           if (this.protocol === 3) this.#finish("transport error", invalidHeartbeat());
