@@ -4,6 +4,7 @@
 //
 //   node bench/tools/bun-heap-per-conn.js [parley-bun|bun|socketio-bun] [N=2000]
 //   SNAPSHOT=1 …   also by constructor, from V8-format snapshots (self sizes, first retainer)
+//   KEEP=1 …       keeps the last snapshot file (path printed)
 
 import { existsSync, readFileSync, unlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -154,5 +155,11 @@ try {
   await closeAll(pool.clients);
 } finally {
   await stopTarget(ready);
-  for (const file of [out, `${out}.heapsnapshot`]) if (existsSync(file)) unlinkSync(file);
+  // KEEP=1: the last snapshot stays (its path is printed), for a closer look.
+  if (process.env.KEEP === "1" && existsSync(`${out}.heapsnapshot`)) {
+    console.log(`snapshot kept: ${out}.heapsnapshot`);
+  } else if (existsSync(`${out}.heapsnapshot`)) {
+    unlinkSync(`${out}.heapsnapshot`);
+  }
+  if (existsSync(out)) unlinkSync(out);
 }

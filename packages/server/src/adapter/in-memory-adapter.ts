@@ -95,15 +95,22 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
   }
 
   del(id: SocketId, room: Room): Promise<void> | void {
-    this.#left(id, room, this.#index.leave(id, room));
+    const change = this.#index.leave(id, room);
+    if (change !== 0) this.#left(id, room, change, this.#trackedSocket(id));
   }
 
   delAll(id: SocketId): void {
     if (!this.sids.has(id)) return;
+    const socket = this.#trackedSocket(id);
     this.#index.drop(id, (room, deleted) =>
-      this.#left(id, room, CHANGED | (deleted ? ROOM_EDGE : 0)),
+      this.#left(id, room, CHANGED | (deleted ? ROOM_EDGE : 0), socket),
     );
-    this.#membershipTracker()?.leave?.(this.nsp.name, id, undefined);
+    if (socket !== undefined) this.#membershipTracker()?.leave?.(this.nsp.name, socket, undefined);
+  }
+
+  /** The socket, when the front tracks membership (it finds its connection from it). */
+  #trackedSocket(id: SocketId): AdapterSocket | undefined {
+    return this.#membershipTracker() === undefined ? undefined : this.nsp.sockets.get(id);
   }
 
   /** The engine front's publisher when it tracks room membership itself (Bun); else none. */
@@ -113,9 +120,8 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
   }
 
   /** After `RoomIndex.leave`/`drop`: tells the front and the listeners what `change` was. */
-  #left(id: SocketId, room: Room, change: number): void {
-    if (change === 0) return;
-    this.#membershipTracker()?.leave?.(this.nsp.name, id, room);
+  #left(id: SocketId, room: Room, change: number, socket: AdapterSocket | undefined): void {
+    if (socket !== undefined) this.#membershipTracker()?.leave?.(this.nsp.name, socket, room);
     this.#notify("leave-room", room, id);
     if (change & ROOM_EDGE) this.#notify("delete-room", room);
   }
@@ -209,6 +215,8 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
       return publisher.join !== undefined && publisher.publish(this.nsp.name, undefined, message);
     }
     const [room] = opts.rooms as ReadonlySet<Room>;
+    // A room named after a socket: its own room has no topic (see RoomPublisher).
+    if (this.sids.has(room as Room)) return false;
     return publisher.publish(this.nsp.name, room as Room, message);
   }
 
