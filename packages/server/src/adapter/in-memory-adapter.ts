@@ -284,6 +284,14 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
     return this.sids.get(id);
   }
 
+  /**
+   * The rooms of a local socket as stored, for reading once (`socketRooms` would store a
+   * `Set` for a socket in its own room only); empty when it is unknown.
+   */
+  protected roomsOf(id: SocketId): Iterable<Room> {
+    return this.#index.roomsOf(id) ?? [];
+  }
+
   fetchSockets(opts: BroadcastOptions): Promise<SocketDetails[]> {
     const found: SocketDetails[] = [];
     this.apply(opts, (socket) => found.push(socket));
