@@ -105,7 +105,8 @@ try {
     for (const [key, g] of snap1) {
       const b = snap0.get(key) ?? { count: 0, size: 0 };
       const count = (g.count - b.count) / n;
-      if (Math.abs(count) >= 0.05 || Math.abs((g.size - b.size) / n) >= 4) diff.push({ key, count, size: (g.size - b.size) / n });
+      if (Math.abs(count) >= 0.05 || Math.abs((g.size - b.size) / n) >= 4)
+        diff.push({ key, count, size: (g.size - b.size) / n });
     }
     diff.sort((a, b) => b.size - a.size);
     console.log("by constructor and first retainer (count, self bytes per connection):");

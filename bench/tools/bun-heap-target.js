@@ -33,7 +33,13 @@ process.on("SIGUSR2", () => {
     memoryUsage: process.memoryUsage(),
     // Where RSS beyond the JS heap goes: Bun's native allocator (mimalloc: what is allocated,
     // what it holds committed) and the kernel's view of the process's memory.
-    malloc: mi === undefined ? undefined : { inUse: mi.malloc_normal.current + mi.malloc_huge.current, committed: mi.committed.current },
+    malloc:
+      mi === undefined
+        ? undefined
+        : {
+            inUse: mi.malloc_normal.current + mi.malloc_huge.current,
+            committed: mi.committed.current,
+          },
     jscMemory: jsc.memoryUsage(),
     smaps: smapsRollup(),
   };
