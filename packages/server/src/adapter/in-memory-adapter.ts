@@ -350,13 +350,18 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
     const targets: SocketId[] = [];
     if (opts.rooms.size > 0) {
       const seen = new Set<SocketId>();
+      const index = this.#index;
       for (const room of opts.rooms) {
-        const members = this.#index.members(room);
-        if (members === undefined) continue;
-        for (const id of members) {
-          if (seen.has(id) || excluded?.has(id)) continue;
-          seen.add(id);
-          targets.push(id);
+        const members = index.storedMembers(room);
+        if (members !== undefined) {
+          for (const id of members) {
+            if (seen.has(id) || excluded?.has(id)) continue;
+            seen.add(id);
+            targets.push(id);
+          }
+        } else if (index.unstoredOwnRoom(room) && !seen.has(room) && !excluded?.has(room)) {
+          seen.add(room);
+          targets.push(room);
         }
       }
     } else {
@@ -371,9 +376,11 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
   #excludedIds(except: ReadonlySet<Room> | undefined): Set<SocketId> | undefined {
     if (except === undefined || except.size === 0) return undefined;
     const ids = new Set<SocketId>();
+    const index = this.#index;
     for (const room of except) {
-      const members = this.#index.members(room);
+      const members = index.storedMembers(room);
       if (members !== undefined) for (const id of members) ids.add(id);
+      else if (index.unstoredOwnRoom(room)) ids.add(room);
     }
     return ids;
   }
