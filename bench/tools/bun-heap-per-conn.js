@@ -4,6 +4,7 @@
 //
 //   node bench/tools/bun-heap-per-conn.js [parley-bun|bun|socketio-bun] [N=2000]
 //   SNAPSHOT=1 …   also by constructor, from V8-format snapshots (self sizes, first retainer)
+//   KEEP=1 …       keeps the last snapshot file (path printed)
 
 import { existsSync, readFileSync, unlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -104,7 +105,8 @@ try {
     for (const [key, g] of snap1) {
       const b = snap0.get(key) ?? { count: 0, size: 0 };
       const count = (g.count - b.count) / n;
-      if (Math.abs(count) >= 0.05) diff.push({ key, count, size: (g.size - b.size) / n });
+      if (Math.abs(count) >= 0.05 || Math.abs((g.size - b.size) / n) >= 4)
+        diff.push({ key, count, size: (g.size - b.size) / n });
     }
     diff.sort((a, b) => b.size - a.size);
     console.log("by constructor and first retainer (count, self bytes per connection):");
@@ -131,8 +133,34 @@ try {
   console.log(
     `external/conn ${kib(c1.memoryUsage.external, c0.memoryUsage.external)} KiB, arrayBuffers/conn ${ab} KiB`,
   );
+  console.log(`heapCapacity/conn ${kib(c1.heapCapacity, c0.heapCapacity)} KiB`);
+  if (c1.malloc !== undefined) {
+    console.log(
+      `malloc in use/conn ${kib(c1.malloc.inUse, c0.malloc.inUse)} KiB, committed/conn ${kib(c1.malloc.committed, c0.malloc.committed)} KiB`,
+    );
+  }
+  const jm1 = c1.jscMemory;
+  const jm0 = c0.jscMemory;
+  console.log(
+    `jsc memoryUsage current/conn ${kib(jm1.current, jm0.current)} KiB, commit/conn ${kib(jm1.currentCommit, jm0.currentCommit)} KiB`,
+  );
+  if (c1.smaps !== undefined) {
+    const keys = ["Rss", "Anonymous", "Private_Dirty", "Shared_Clean", "Private_Clean"];
+    console.log(
+      `smaps/conn ${keys.map((k) => `${k} ${kib(c1.smaps[k] ?? 0, c0.smaps[k] ?? 0)}`).join(", ")} KiB`,
+    );
+  }
+  console.log(
+    `absolute: rss ${(c1.memoryUsage.rss / 1048576).toFixed(1)} MiB, heap ${(c1.heapSize / 1048576).toFixed(1)} / capacity ${(c1.heapCapacity / 1048576).toFixed(1)} MiB`,
+  );
   await closeAll(pool.clients);
 } finally {
   await stopTarget(ready);
-  for (const file of [out, `${out}.heapsnapshot`]) if (existsSync(file)) unlinkSync(file);
+  // KEEP=1: the last snapshot stays (its path is printed), for a closer look.
+  if (process.env.KEEP === "1" && existsSync(`${out}.heapsnapshot`)) {
+    console.log(`snapshot kept: ${out}.heapsnapshot`);
+  } else if (existsSync(`${out}.heapsnapshot`)) {
+    unlinkSync(`${out}.heapsnapshot`);
+  }
+  if (existsSync(out)) unlinkSync(out);
 }

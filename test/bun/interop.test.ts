@@ -209,6 +209,48 @@ for (const front of ["listen", "handler"] as const) {
       expect(got.get(outsider)).toEqual([]);
     });
 
+    it("a socket that leaves its namespace, its WebSocket still open, gets none of its broadcasts", async () => {
+      // A raw client: it can leave "/" (41) and stay connected, and every frame is seen.
+      const raw = new WsClient(`${url.replace("http", "ws")}socket.io/?EIO=4&transport=websocket`);
+      const frames: string[] = [];
+      raw.on("message", (data) => {
+        const frame = String(data);
+        frames.push(frame);
+        if (frame === "2") raw.send("3");
+      });
+      const frame = (test: (f: string) => boolean, what: string) =>
+        waitFor(() => frames.some(test), what);
+      await within(new Promise((r) => raw.once("open", r)), "raw open");
+      raw.send("40");
+      await frame((f) => f.startsWith("40{"), "CONNECT answer");
+      raw.send('421["join","left-behind"]');
+      await frame((f) => f === "431[]", "join ack");
+      const other = await connect(url, "official", ["websocket"]);
+      // Still in the namespace: both kinds of broadcast reach it natively.
+      other.emit("to-room", "left-behind", "before");
+      other.emit("all", "before");
+      await frame((f) => f === '42["all","before"]', "the broadcast before leaving");
+      expect(frames).toContain('42["room","before"]');
+      raw.send("41");
+      const seen = frames.length;
+      other.emit("to-room", "left-behind", "after");
+      const everyone = nextEvent(other, "all");
+      other.emit("all", "after");
+      expect(await everyone).toEqual(["after"]);
+      // Both were sent by now; the raw client joins again, and the answer comes on its own
+      // connection after anything sent to it before.
+      raw.send("40");
+      await waitFor(() => frames.slice(seen).some((f) => f.startsWith("40{")), "CONNECT again");
+      const since = frames.slice(seen);
+      expect(
+        since.slice(
+          0,
+          since.findIndex((f) => f.startsWith("40{")),
+        ),
+      ).toEqual([]);
+      raw.close();
+    });
+
     it("upgrades from polling to Bun's WebSocket, and the session carries on", async () => {
       const socket = await connect(url, "official", ["polling", "websocket"]);
       await waitFor(

@@ -476,7 +476,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
           this.#respond(to, {
             type: "fetch-sockets-response",
             requestId,
-            sockets: sockets.map(toSerialized),
+            sockets: sockets.map((s) => toSerialized(s, this.roomsOf(s.id))),
           });
         });
         return;

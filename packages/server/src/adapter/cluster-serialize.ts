@@ -11,11 +11,15 @@ export function deserialize(opts: SerializedBroadcastOptions): BroadcastOptions 
   return { rooms: new Set(opts.rooms), except: new Set(opts.except), flags: opts.flags };
 }
 
-export function toSerialized(socket: SocketDetails): SerializedSocket {
+/** `rooms`: the socket's rooms as the adapter stores them (reading `socket.rooms` stores a Set). */
+export function toSerialized(
+  socket: SocketDetails,
+  rooms: Iterable<string> = socket.rooms,
+): SerializedSocket {
   return {
     id: socket.id,
     handshake: socket.handshake,
-    rooms: [...socket.rooms],
+    rooms: [...rooms],
     data: socket.data,
   };
 }

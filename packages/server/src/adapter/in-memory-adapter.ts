@@ -17,6 +17,7 @@ import type {
   SocketId,
 } from "./adapter.js";
 import { RecoveryStore } from "./recovery-store.js";
+import { CHANGED, ROOM_EDGE, RoomIndex } from "./room-index.js";
 
 /**
  * The default adapter: rooms in two maps, delivery to the sockets of this process.
@@ -26,8 +27,10 @@ import { RecoveryStore } from "./recovery-store.js";
  */
 export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adapter {
   readonly nsp: AdapterNamespace;
-  readonly rooms: Map<Room, Set<SocketId>> = new Map();
-  readonly sids: Map<SocketId, Set<Room>> = new Map();
+  /** Room bookkeeping: each socket's own room costs no Set until read (see `RoomIndex`). */
+  readonly #index = new RoomIndex();
+  readonly rooms: Map<Room, Set<SocketId>> = this.#index.rooms;
+  readonly sids: Map<SocketId, Set<Room>> = this.#index.sids;
   /** Sessions and packets kept for connection state recovery (when it is on). */
   protected readonly recoveryStore: RecoveryStore | undefined;
 
@@ -76,39 +79,38 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
     // A front that tracks membership itself (Bun's topics) is told of every join.
     const tracker = this.#membershipTracker();
     const socket = tracker === undefined ? undefined : this.nsp.sockets.get(id);
-    let joined = this.sids.get(id);
-    if (joined === undefined) {
-      joined = new Set();
-      this.sids.set(id, joined);
-      if (socket !== undefined) tracker?.join?.(this.nsp.name, socket, undefined);
+    const index = this.#index;
+    if (socket !== undefined && !this.sids.has(id)) {
+      tracker?.join?.(this.nsp.name, socket, undefined);
     }
     for (const room of rooms) {
-      joined.add(room);
-      let members = this.rooms.get(room);
-      if (members === undefined) {
-        members = new Set();
-        this.rooms.set(room, members);
-        this.#notify("create-room", room);
-      }
-      if (!members.has(id)) {
-        members.add(id);
-        if (socket !== undefined) tracker?.join?.(this.nsp.name, socket, room);
-        this.#notify("join-room", room, id);
-      }
+      const change = index.join(id, room);
+      if (change === 0) continue;
+      if (change & ROOM_EDGE) this.#notify("create-room", room);
+      if (socket !== undefined) tracker?.join?.(this.nsp.name, socket, room);
+      this.#notify("join-room", room, id);
     }
+    // socket.io's shape: a socket added with no room still has an (empty) entry.
+    if (rooms.size === 0 && !this.sids.has(id)) this.sids.set(id, new Set());
   }
 
   del(id: SocketId, room: Room): Promise<void> | void {
-    this.sids.get(id)?.delete(room);
-    this.#leave(id, room);
+    const change = this.#index.leave(id, room);
+    if (change !== 0) this.#left(id, room, change, this.#trackedSocket(id));
   }
 
   delAll(id: SocketId): void {
-    const joined = this.sids.get(id);
-    if (joined === undefined) return;
-    for (const room of joined) this.#leave(id, room);
-    this.sids.delete(id);
-    this.#membershipTracker()?.leave?.(this.nsp.name, id, undefined);
+    if (!this.sids.has(id)) return;
+    const socket = this.#trackedSocket(id);
+    this.#index.drop(id, (room, deleted) =>
+      this.#left(id, room, CHANGED | (deleted ? ROOM_EDGE : 0), socket),
+    );
+    if (socket !== undefined) this.#membershipTracker()?.leave?.(this.nsp.name, socket, undefined);
+  }
+
+  /** The socket, when the front tracks membership (it finds its connection from it). */
+  #trackedSocket(id: SocketId): AdapterSocket | undefined {
+    return this.#membershipTracker() === undefined ? undefined : this.nsp.sockets.get(id);
   }
 
   /** The engine front's publisher when it tracks room membership itself (Bun); else none. */
@@ -117,12 +119,11 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
     return publisher?.join === undefined ? undefined : publisher;
   }
 
-  #leave(id: SocketId, room: Room): void {
-    const members = this.rooms.get(room);
-    if (members === undefined || !members.delete(id)) return;
-    this.#membershipTracker()?.leave?.(this.nsp.name, id, room);
+  /** After `RoomIndex.leave`/`drop`: tells the front and the listeners what `change` was. */
+  #left(id: SocketId, room: Room, change: number, socket: AdapterSocket | undefined): void {
+    if (socket !== undefined) this.#membershipTracker()?.leave?.(this.nsp.name, socket, room);
     this.#notify("leave-room", room, id);
-    if (members.size === 0 && this.rooms.delete(room)) this.#notify("delete-room", room);
+    if (change & ROOM_EDGE) this.#notify("delete-room", room);
   }
 
   /**
@@ -191,7 +192,7 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
     let reached = 0;
     if (this.#publishNatively(message, opts)) {
       const [room] = opts.rooms as ReadonlySet<Room>;
-      reached = this.rooms.get(room as Room)?.size ?? 0;
+      reached = this.#index.count(room as Room);
     } else {
       this.apply(opts, (socket) => {
         reached++;
@@ -214,6 +215,8 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
       return publisher.join !== undefined && publisher.publish(this.nsp.name, undefined, message);
     }
     const [room] = opts.rooms as ReadonlySet<Room>;
+    // A room named after a socket: its own room has no topic (see RoomPublisher).
+    if (this.sids.has(room as Room)) return false;
     return publisher.publish(this.nsp.name, room as Room, message);
   }
 
@@ -281,6 +284,14 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
     return this.sids.get(id);
   }
 
+  /**
+   * The rooms of a local socket as stored, for reading once (`socketRooms` would store a
+   * `Set` for a socket in its own room only); empty when it is unknown.
+   */
+  protected roomsOf(id: SocketId): Iterable<Room> {
+    return this.#index.roomsOf(id) ?? [];
+  }
+
   fetchSockets(opts: BroadcastOptions): Promise<SocketDetails[]> {
     const found: SocketDetails[] = [];
     this.apply(opts, (socket) => found.push(socket));
@@ -339,13 +350,18 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
     const targets: SocketId[] = [];
     if (opts.rooms.size > 0) {
       const seen = new Set<SocketId>();
+      const index = this.#index;
       for (const room of opts.rooms) {
-        const members = this.rooms.get(room);
-        if (members === undefined) continue;
-        for (const id of members) {
-          if (seen.has(id) || excluded?.has(id)) continue;
-          seen.add(id);
-          targets.push(id);
+        const members = index.storedMembers(room);
+        if (members !== undefined) {
+          for (const id of members) {
+            if (seen.has(id) || excluded?.has(id)) continue;
+            seen.add(id);
+            targets.push(id);
+          }
+        } else if (index.unstoredOwnRoom(room) && !seen.has(room) && !excluded?.has(room)) {
+          seen.add(room);
+          targets.push(room);
         }
       }
     } else {
@@ -360,9 +376,11 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
   #excludedIds(except: ReadonlySet<Room> | undefined): Set<SocketId> | undefined {
     if (except === undefined || except.size === 0) return undefined;
     const ids = new Set<SocketId>();
+    const index = this.#index;
     for (const room of except) {
-      const members = this.rooms.get(room);
+      const members = index.storedMembers(room);
       if (members !== undefined) for (const id of members) ids.add(id);
+      else if (index.unstoredOwnRoom(room)) ids.add(room);
     }
     return ids;
   }

@@ -7,8 +7,8 @@ import { type BunSocketData, BunWebSocketTransport } from "./websocket.js";
 /**
  * A socket whose connection is not on Bun's WebSocket yet (polling, or probing an upgrade): in
  * the JS-side member sets of its topics, which `publish` writes to one by one, until its
- * connection upgrades. Rare, so it may cost an object; a socket on a native WebSocket is
- * recorded as its WebSocket alone (subscribed natively), nothing more per connection.
+ * connection upgrades. Rare, so it may cost an object; a socket on a native WebSocket has
+ * none (subscribed natively, nothing more per connection).
  */
 class LocalMember {
   readonly nsp: string;
@@ -22,8 +22,6 @@ class LocalMember {
     this.conn = conn;
   }
 }
-
-type Member = BunWebSocket<BunSocketData> | LocalMember;
 
 /** The `conn` of a Parley socket (the adapter's view of a socket leaves it out). */
 function connectionOf(socket: { readonly id: string }): EngineConnection | undefined {
@@ -47,9 +45,13 @@ function namespaceTopic(nsp: string): string {
  * tells it every join and leave (`join`/`leave`), so it also takes `io.emit` to a whole
  * namespace. Topics are `roomTopic(nsp, room)`, and `namespaceTopic(nsp)`.
  *
+ * A socket on a native WebSocket costs nothing here: its subscriptions are Bun's, found again
+ * from the socket (its connection's WebSocket) when it leaves. Only sockets not on one yet
+ * have a record (`LocalMember`).
+ *
  * A socket's own room (its id) is not a topic: a topic per connection would cost each one
- * native memory for a room that only ever reaches that socket. A publish to a room named as
- * one of the namespace's sockets is declined instead, and the adapter delivers it per
+ * native memory for a room that only ever reaches that socket. The adapter never offers a
+ * publish to a room named as one of its sockets (see `RoomPublisher`): it delivers those per
  * recipient (one socket, or the few that joined a room of that name).
  *
  * What a native publish skips, as it skips the per-recipient path: `socket.onAnyOutgoing`
@@ -59,8 +61,8 @@ function namespaceTopic(nsp: string): string {
 export class BunTopics implements RoomPublisher {
   readonly #servers: () => readonly BunServer[];
   readonly #compress: boolean;
-  /** Namespace → socket id → the socket's member record (keyed by strings sockets hold). */
-  readonly #members = new Map<string, Map<string, Member>>();
+  /** Namespace → socket id → the record of a socket not on a native WebSocket. */
+  readonly #members = new Map<string, Map<string, LocalMember>>();
   /** Topic → its members not on a native WebSocket. */
   readonly #local = new Map<string, Set<LocalMember>>();
   /** Members not on a native WebSocket, by connection: moved to topics when it upgrades. */
@@ -82,8 +84,6 @@ export class BunTopics implements RoomPublisher {
     if (frames.length !== 1 || typeof text !== "string") return false;
     const servers = this.#servers();
     if (servers.length === 0) return false;
-    // A socket's own room has no topic (see the class comment).
-    if (room !== undefined && this.#members.get(nsp)?.has(room) === true) return false;
     const topic = room === undefined ? namespaceTopic(nsp) : roomTopic(nsp, room);
     const compress = this.#compress && message.options.compress !== false;
     const data = `4${text}`;
@@ -99,23 +99,17 @@ export class BunTopics implements RoomPublisher {
 
   join(nsp: string, socket: { readonly id: string }, room: string | undefined): void {
     if (room === socket.id) return;
-    let members = this.#members.get(nsp);
-    let member = members?.get(socket.id);
+    const topic = room === undefined ? namespaceTopic(nsp) : roomTopic(nsp, room);
+    let member = this.#members.get(nsp)?.get(socket.id);
     if (member === undefined) {
       const conn = connectionOf(socket);
       if (conn === undefined) return;
-      member = nativeSocket(conn) ?? new LocalMember(nsp, socket.id, conn);
-      if (members === undefined) {
-        members = new Map();
-        this.#members.set(nsp, members);
+      const ws = nativeSocket(conn);
+      if (ws !== null) {
+        ws.subscribe(topic);
+        return;
       }
-      members.set(socket.id, member);
-      if (member instanceof LocalMember) this.#wait(member);
-    }
-    const topic = room === undefined ? namespaceTopic(nsp) : roomTopic(nsp, room);
-    if (!(member instanceof LocalMember)) {
-      member.subscribe(topic);
-      return;
+      member = this.#record(nsp, socket.id, conn);
     }
     member.topics.add(topic);
     let local = this.#local.get(topic);
@@ -126,54 +120,64 @@ export class BunTopics implements RoomPublisher {
     local.add(member);
   }
 
-  leave(nsp: string, id: string, room: string | undefined): void {
+  leave(nsp: string, socket: { readonly id: string }, room: string | undefined): void {
+    const id = socket.id;
     if (room === id) return;
+    const topic = room === undefined ? namespaceTopic(nsp) : roomTopic(nsp, room);
     const members = this.#members.get(nsp);
     const member = members?.get(id);
-    if (members === undefined || member === undefined) return;
-    const topic = room === undefined ? namespaceTopic(nsp) : roomTopic(nsp, room);
-    if (!(member instanceof LocalMember)) {
-      if (member.readyState === 1) member.unsubscribe(topic);
-    } else {
-      member.topics.delete(topic);
-      this.#removeLocal(topic, member);
+    if (members === undefined || member === undefined) {
+      // On a native WebSocket (a closed one dropped its subscriptions itself).
+      const conn = connectionOf(socket);
+      const ws = conn === undefined ? null : nativeSocket(conn);
+      if (ws !== null && ws.readyState === 1) ws.unsubscribe(topic);
+      return;
     }
+    member.topics.delete(topic);
+    this.#removeLocal(topic, member);
     if (room !== undefined) return;
-    // Left the namespace: forget it (a closed WebSocket drops its subscriptions itself).
+    // Left the namespace: forget it.
     members.delete(id);
     if (members.size === 0) this.#members.delete(nsp);
-    if (member instanceof LocalMember) {
-      for (const t of member.topics) this.#removeLocal(t, member);
-      this.#waiting.get(member.conn)?.delete(member);
-    }
+    for (const t of member.topics) this.#removeLocal(t, member);
+    this.#waiting.get(member.conn)?.delete(member);
   }
 
-  /** A member not on a native WebSocket yet: it moves to Bun's topics when it upgrades. */
-  #wait(member: LocalMember): void {
-    const conn = member.conn;
-    let members = this.#waiting.get(conn);
+  /** A socket not on a native WebSocket yet: recorded, and moved to Bun's topics when it upgrades. */
+  #record(nsp: string, id: string, conn: EngineConnection): LocalMember {
+    const member = new LocalMember(nsp, id, conn);
+    let members = this.#members.get(nsp);
     if (members === undefined) {
-      members = new Set();
-      this.#waiting.set(conn, members);
+      members = new Map();
+      this.#members.set(nsp, members);
+    }
+    members.set(id, member);
+    let waiting = this.#waiting.get(conn);
+    if (waiting === undefined) {
+      waiting = new Set();
+      this.#waiting.set(conn, waiting);
       conn.once("upgrade", () => this.#upgraded(conn));
       conn.once("close", () => this.#waiting.delete(conn));
     }
-    members.add(member);
+    waiting.add(member);
+    return member;
   }
 
   /**
    * A polling connection now runs on Bun's WebSocket: its sockets' topics become native
-   * subscriptions. The session flushed what it held before emitting `upgrade`, so a publish
-   * from now on comes after everything sent before it.
+   * subscriptions, and their records go. The session flushed what it held before emitting
+   * `upgrade`, so a publish from now on comes after everything sent before it.
    */
   #upgraded(conn: EngineConnection): void {
-    const members = this.#waiting.get(conn);
+    const waiting = this.#waiting.get(conn);
     this.#waiting.delete(conn);
     const ws = nativeSocket(conn);
-    if (members === undefined || ws === null) return;
-    for (const member of members) {
-      // Still in its namespace (a socket that left was taken out of `members`).
-      this.#members.get(member.nsp)?.set(member.id, ws);
+    if (waiting === undefined || ws === null) return;
+    for (const member of waiting) {
+      // Still in its namespace (a socket that left was taken out of `waiting`).
+      const members = this.#members.get(member.nsp);
+      members?.delete(member.id);
+      if (members?.size === 0) this.#members.delete(member.nsp);
       for (const topic of member.topics) {
         this.#removeLocal(topic, member);
         ws.subscribe(topic);

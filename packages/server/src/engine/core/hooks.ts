@@ -29,7 +29,9 @@ export interface PacketHook {
  * The Node front has no native publish: `Engine#roomPublisher` is null there.
  *
  * Topic names are `roomTopic(nsp, room)`, so a front that subscribes connections (from the
- * adapter's `join-room` / `leave-room` events) and the publisher agree.
+ * adapter's `join-room` / `leave-room` events) and the publisher agree. The in-memory adapter
+ * offers no publish to a room named after one of its sockets: a socket's own room needs no
+ * topic (it delivers those one by one).
  */
 export interface RoomPublisher {
   /**
@@ -43,8 +45,8 @@ export interface RoomPublisher {
    * undefined: the socket entered the namespace). `socket` is the namespace's socket object.
    */
   join?(nsp: string, socket: { readonly id: string }, room: string | undefined): void;
-  /** The socket `id` left `room` (undefined: it left the namespace, and every room). */
-  leave?(nsp: string, id: string, room: string | undefined): void;
+  /** `socket` left `room` (undefined: it left the namespace, and every room). */
+  leave?(nsp: string, socket: { readonly id: string }, room: string | undefined): void;
 }
 
 /** The runtime topic of a namespace's room: `<nsp>\u001f<room>` (never ambiguous: `\u001f` is in neither). */
