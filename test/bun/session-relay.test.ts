@@ -170,6 +170,17 @@ describe("session relay between a Node server and a Bun server (no sticky sessio
       expect(conn?.transport.name).toBe("websocket");
     }
   });
+
+  // Last: it shuts the Bun server down.
+  it("io.close() on Bun closes its session relay: the Node relay hears it leave", async () => {
+    expect(relay.liveNodes()).toHaveLength(1);
+    const direct = ioc(bun.url, { forceNew: true, reconnection: false, transports: ["websocket"] });
+    clients.push(direct);
+    await within(new Promise((r) => direct.once("connect", () => r(null))), "a direct client");
+    direct.emit("shutdown");
+    // A relay left open would go on heartbeating for as long as the process lives.
+    await waitFor(() => relay.liveNodes().length === 0, "the Bun relay to leave", 10_000);
+  });
 });
 
 describe("session relay between two Bun servers (no sticky sessions)", () => {

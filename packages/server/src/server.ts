@@ -423,6 +423,10 @@ export class Server<
     }
     await Promise.allSettled([...this._nsps.values()].map(async (nsp) => nsp.adapter.close()));
     (this.engine as BindableEngine | undefined)?.close();
+    // On Bun the session relay closes with the server (on Node: with the HTTP server).
+    await (
+      this.engine as { _closeSessionRelay?: () => Promise<void> } | undefined
+    )?._closeSessionRelay?.();
     if (this.bunServer !== undefined) {
       const bun = this.bunServer;
       this.bunServer = undefined;

@@ -27,7 +27,7 @@ function isRelayable(value: unknown): value is RelayableEngine {
  * Lets this server's sessions be served whichever node of the cluster each HTTP request
  * lands on (no sticky sessions): `attachSessionRelay(io, { pubClient, subClient })`, after
  * `io` is attached to its HTTP server, on every node. Closed with `relay.close()`, or when
- * the HTTP server closes. See `RedisSessionRelay`.
+ * the HTTP server closes (on Bun: with `io.close()`). See `RedisSessionRelay`.
  */
 export function attachSessionRelay(
   target: Pick<Server, "engine" | "httpServer"> | RelayableEngine,

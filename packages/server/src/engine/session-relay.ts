@@ -49,4 +49,9 @@ export interface BunSessionRelay {
     sid: string,
     upgrade: boolean,
   ): Promise<Response | BunRelayedSocket> | null;
+  /**
+   * Called by `io.close()`: on Bun there is no HTTP server whose `close` event ends the relay,
+   * as on Node.
+   */
+  close?(): Promise<void> | void;
 }

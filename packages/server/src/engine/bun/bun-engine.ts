@@ -234,6 +234,14 @@ export class BunEngine extends EventEmitter<EngineEvents> {
     return this;
   }
 
+  /**
+   * @internal `io.close()`: closes the session relay set on this engine, if any (on Node the
+   * relay closes with the HTTP server; a Bun server has no such event).
+   */
+  async _closeSessionRelay(): Promise<void> {
+    await this.#host.relay?.close?.();
+  }
+
   /** Ends every session ("forced close"). The engine keeps serving new ones. */
   close(): this {
     this.#core.close();
