@@ -10,8 +10,8 @@ import type { InboxSocket, ValidatingInbox } from "./validation/validating-inbox
 
 /**
  * A socket's incoming event path: an EVENT packet from its client to the socket's handlers
- * (catch-all listeners, `socket.use` middlewares, schema validation, the next-tick hand-off,
- * the ack callback). Module functions that take what they need as arguments: the socket's
+ * (catch-all listeners, `socket.use` middlewares, schema validation, the hand-off to the
+ * handlers after the current read, the ack callback). Module functions that take what they need as arguments: the socket's
  * `#private` state (its catch-all listeners and middlewares) is passed in by the socket
  * itself, so it stays private. This is the per-message path of every server: kept to a few
  * small monomorphic functions (see docs/PERFORMANCE.md, "Echo latency").
@@ -33,7 +33,7 @@ export interface IncomingSocket extends ErrorSink {
 
 /**
  * An EVENT from the client: the ack callback added, catch-all listeners told, then the
- * socket's middlewares (if any), then the handlers on the next tick.
+ * socket's middlewares (if any), then the handlers, after the current read (`deliverEvent`).
  */
 export function onEvent(
   socket: IncomingSocket & InboxSocket,
@@ -72,7 +72,7 @@ function throughMiddleware(
   );
 }
 
-/** Through the namespace's validation when it has schemas, else straight to the next tick. */
+/** Through the namespace's validation when it has schemas, else straight to the handlers' queue. */
 function dispatch(socket: IncomingSocket & InboxSocket, args: unknown[]): void {
   const validation = socket.nsp._validation;
   const inbox = validation === undefined ? undefined : validation.inboxOf(socket);
