@@ -9,19 +9,17 @@
 // has settled and the figure is the steady-state cost, not the cold-start one. NODE_FLAGS="…"
 // are given to every target's node (e.g. V8's heap or JIT flags, to see where a cost goes).
 
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { control, startTarget, stopTarget } from "../lib/processes.js";
-import { closeAll, openMany } from "../loadgen/pool.js";
+import { closeAll } from "../loadgen/pool.js";
+import { openMeasured, openWarmUp, targetScript } from "./connect-pools.js";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
 const targets = (process.argv[2] ?? "parley,ws,socketio").split(",");
 const count = Number(process.argv[3] ?? 2000);
 const rounds = Number(process.argv[4] ?? 5);
 
 /** A target by name (bench/targets/<name>.js) or by path, pinned to the server core. */
 function start(name) {
-  const script = name.endsWith(".js") ? name : join(HERE, "..", "targets", `${name}.js`);
+  const script = targetScript(name);
   const flags = (process.env.NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
   return startTarget({ command: process.execPath, args: [...flags, script] });
 }
@@ -40,21 +38,9 @@ for (let r = 0; r < rounds; r++) {
   for (const name of targets) {
     const ready = await start(name);
     // Warm up: JIT and pools, then measure.
-    const warm = await openMany({
-      urls: [`ws://127.0.0.1:${ready.port}/socket.io/?EIO=4&transport=websocket`],
-      count: Number(process.env.WARM ?? 300),
-      concurrency: 50,
-      timeoutMs: 30_000,
-      deadlineMs: 60_000,
-    });
+    const warm = await openWarmUp(ready);
     const before = await cpu(ready);
-    const pool = await openMany({
-      urls: [`ws://127.0.0.1:${ready.port}/socket.io/?EIO=4&transport=websocket`],
-      count,
-      concurrency: 100,
-      timeoutMs: 30_000,
-      deadlineMs: 120_000,
-    });
+    const pool = await openMeasured(ready, count);
     const after = await cpu(ready);
     const n = pool.clients.length;
     const user = after.user - before.user;

@@ -16,41 +16,29 @@ import { mkdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startTarget, stopTarget } from "../lib/processes.js";
-import { closeAll, openMany } from "../loadgen/pool.js";
+import { closeAll } from "../loadgen/pool.js";
+import { openMeasured, openWarmUp, targetScript } from "./connect-pools.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT = join(HERE, "..", "results", "profiles");
 mkdirSync(OUT, { recursive: true });
 const target = process.argv[2] ?? "parley";
 const count = Number(process.argv[3] ?? 2000);
-const script = target.endsWith(".js") ? target : join(HERE, "..", "targets", `${target}.js`);
+const script = targetScript(target);
 const data = join(OUT, `${basename(script, ".js")}.perf.data`);
 
 const ready = await startTarget({
   command: process.execPath,
   args: ["--perf-basic-prof", "--interpreted-frames-native-stack", script],
 });
-const url = `ws://127.0.0.1:${ready.port}/socket.io/?EIO=4&transport=websocket`;
-const warm = await openMany({
-  urls: [url],
-  count: Number(process.env.WARM ?? 300),
-  concurrency: 50,
-  timeoutMs: 30_000,
-  deadlineMs: 60_000,
-});
+const warm = await openWarmUp(ready);
 const perf = spawn(
   "perf",
   ["record", "-e", "cpu-clock", "-F", "4000", "-g", "-p", String(ready.child.pid), "-o", data],
   { stdio: "ignore" },
 );
 await new Promise((resolve) => setTimeout(resolve, 500));
-const pool = await openMany({
-  urls: [url],
-  count,
-  concurrency: 100,
-  timeoutMs: 30_000,
-  deadlineMs: 120_000,
-});
+const pool = await openMeasured(ready, count);
 perf.kill("SIGINT");
 await new Promise((resolve) => perf.once("exit", resolve));
 await closeAll([...warm.clients, ...pool.clients]);

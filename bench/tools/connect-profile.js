@@ -13,7 +13,8 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startTarget, stopTarget } from "../lib/processes.js";
-import { closeAll, openMany } from "../loadgen/pool.js";
+import { closeAll } from "../loadgen/pool.js";
+import { openMeasured, targetScript } from "./connect-pools.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT = join(HERE, "..", "results", "profiles");
@@ -24,20 +25,13 @@ const ROUNDS = 3;
 mkdirSync(OUT, { recursive: true });
 
 const before = new Set(readdirSync(OUT));
-const script = target.endsWith(".js") ? target : join(HERE, "..", "targets", `${target}.js`);
+const script = targetScript(target);
 const ready = await startTarget({
   command: process.execPath,
   args: ["--cpu-prof", `--cpu-prof-dir=${OUT}`, script],
 });
-const url = `ws://127.0.0.1:${ready.port}/socket.io/?EIO=4&transport=websocket`;
 for (let round = 0; round < ROUNDS; round++) {
-  const pool = await openMany({
-    urls: [url],
-    count,
-    concurrency: 100,
-    timeoutMs: 30_000,
-    deadlineMs: 120_000,
-  });
+  const pool = await openMeasured(ready, count);
   await closeAll(pool.clients);
 }
 await stopTarget(ready);

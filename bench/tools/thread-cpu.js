@@ -5,12 +5,10 @@
 //   node bench/tools/thread-cpu.js [target=parley] [N=2000]     (WARM=n, default 300; Linux)
 
 import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { startTarget, stopTarget } from "../lib/processes.js";
-import { closeAll, openMany } from "../loadgen/pool.js";
+import { closeAll } from "../loadgen/pool.js";
+import { openMeasured, openWarmUp, targetScript } from "./connect-pools.js";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
 const target = process.argv[2] ?? "parley";
 const count = Number(process.argv[3] ?? 2000);
 const TICK_US = 10_000; // USER_HZ 100
@@ -33,25 +31,12 @@ function threads(pid) {
   return out;
 }
 
-const script = target.endsWith(".js") ? target : join(HERE, "..", "targets", `${target}.js`);
+const script = targetScript(target);
 const ready = await startTarget({ command: process.execPath, args: [script] });
 const pid = ready.child.pid;
-const url = `ws://127.0.0.1:${ready.port}/socket.io/?EIO=4&transport=websocket`;
-const warm = await openMany({
-  urls: [url],
-  count: Number(process.env.WARM ?? 300),
-  concurrency: 50,
-  timeoutMs: 30_000,
-  deadlineMs: 60_000,
-});
+const warm = await openWarmUp(ready);
 const before = threads(pid);
-const pool = await openMany({
-  urls: [url],
-  count,
-  concurrency: 100,
-  timeoutMs: 30_000,
-  deadlineMs: 120_000,
-});
+const pool = await openMeasured(ready, count);
 const after = threads(pid);
 const n = pool.clients.length;
 let total = 0;

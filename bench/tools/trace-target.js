@@ -5,36 +5,22 @@
 //   FLAGS="--trace-opt --trace-deopt" OUT=/tmp/trace.txt node bench/tools/trace-target.js [target=parley] [N=2000]
 //   FLAGS="--trace-gc" …
 import { createWriteStream } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { basename } from "node:path";
 import { startTarget, stopTarget } from "../lib/processes.js";
-import { closeAll, openMany } from "../loadgen/pool.js";
+import { closeAll } from "../loadgen/pool.js";
+import { openMeasured, openWarmUp, targetScript } from "./connect-pools.js";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
 const target = process.argv[2] ?? "parley";
 const count = Number(process.argv[3] ?? 2000);
 const flags = (process.env.FLAGS ?? "--trace-opt --trace-deopt").split(" ");
-const script = target.endsWith(".js") ? target : join(HERE, "..", "targets", `${target}.js`);
+const script = targetScript(target);
 const out = createWriteStream(process.env.OUT ?? `/tmp/trace-${basename(script, ".js")}.txt`);
 const ready = await startTarget({ command: process.execPath, args: [...flags, script] });
 let on = false;
 ready.child.stdout.on("data", (c) => on && out.write(c));
-const url = `ws://127.0.0.1:${ready.port}/socket.io/?EIO=4&transport=websocket`;
-const warm = await openMany({
-  urls: [url],
-  count: Number(process.env.WARM ?? 300),
-  concurrency: 50,
-  timeoutMs: 30_000,
-  deadlineMs: 60_000,
-});
+const warm = await openWarmUp(ready);
 on = true;
-const pool = await openMany({
-  urls: [url],
-  count,
-  concurrency: 100,
-  timeoutMs: 30_000,
-  deadlineMs: 120_000,
-});
+const pool = await openMeasured(ready, count);
 on = false;
 await closeAll([...warm.clients, ...pool.clients]);
 await stopTarget(ready);
