@@ -1,10 +1,16 @@
 // Front conformance: rateLimit.connections — per-address handshake rate and sessions open per
 // address, answered 429 with a JSON body and Retry-After on both transports. 127.0.0.x source
 // addresses are distinct clients on Linux loopback.
-import { get as httpGet, type IncomingHttpHeaders } from "node:http";
 import { io } from "socket.io-client";
 import { expect } from "vitest";
-import WebSocket from "ws";
+import type WebSocket from "ws";
+import {
+  type Answer,
+  pollingHandshake,
+  refusedWith,
+  websocketHandshake,
+} from "../handshake-answers.js";
+import { within } from "../waiting.js";
 import type { CaseContext, FrontOptions } from "./shared.js";
 
 /** Next to nothing refills: the burst is all an address gets during a test. */
@@ -15,74 +21,6 @@ export const HANDSHAKE_RATE: FrontOptions = {
 export const SESSIONS_PER_ADDRESS: FrontOptions = {
   options: { rateLimit: { connections: { maxPerAddress: 2 } } },
 };
-
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-function bounded<T>(promise: Promise<T>, what: string, ms = 5000): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
-
-function readAnswer(res: import("node:http").IncomingMessage, done: (a: Answer) => void): void {
-  let body = "";
-  res.setEncoding("utf8");
-  res.on("data", (chunk: string) => {
-    body += chunk;
-  });
-  res.on("end", () => done({ status: res.statusCode ?? 0, headers: res.headers, body }));
-}
-
-/** A raw polling handshake from `localAddress`, on a connection of its own. */
-function pollingHandshake(port: number, localAddress?: string): Promise<Answer> {
-  return bounded(
-    new Promise((resolve, reject) => {
-      const path = "/socket.io/?EIO=4&transport=polling";
-      const req = httpGet({ host: "127.0.0.1", port, path, localAddress, agent: false }, (res) =>
-        readAnswer(res, resolve),
-      );
-      req.on("error", reject);
-    }),
-    "a polling handshake",
-  );
-}
-
-/** A WebSocket-direct handshake: "open" (then closed), or the HTTP answer that refused it. */
-function websocketHandshake(
-  port: number,
-  peers: WebSocket[],
-  localAddress?: string,
-): Promise<"open" | Answer> {
-  return bounded(
-    new Promise((resolve, reject) => {
-      const url = `ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`;
-      const ws = new WebSocket(url, { localAddress });
-      peers.push(ws);
-      ws.on("open", () => resolve("open"));
-      ws.on("unexpected-response", (_req, res) => readAnswer(res, resolve));
-      ws.on("error", reject);
-    }),
-    "a WebSocket handshake",
-  );
-}
-
-function refusedWith(answer: "open" | Answer, code: string): void {
-  expect(answer).not.toBe("open");
-  const { status, headers, body } = answer as Answer;
-  expect(status).toBe(429);
-  expect(headers["content-type"]).toBe("application/json");
-  expect(Number(headers["retry-after"])).toBeGreaterThanOrEqual(1);
-  const parsed = JSON.parse(body) as { code: string; message: string; retryAfterMs: number };
-  expect(parsed.code).toBe(code);
-  expect(parsed.message).toEqual(expect.any(String));
-  expect(parsed.retryAfterMs).toBeGreaterThan(0);
-}
 
 /** Run against HANDSHAKE_RATE. */
 export function handshakeRateCases({ test, server, event }: CaseContext): void {
@@ -102,7 +40,7 @@ export function handshakeRateCases({ test, server, event }: CaseContext): void {
       // The official client sees a connect_error.
       const refused = io(url, { forceNew: true, reconnection: false, transports: ["websocket"] });
       try {
-        await bounded(
+        await within(
           new Promise((resolve) => refused.once("connect_error", resolve)),
           "connect_error on a refused client",
         );
@@ -110,7 +48,7 @@ export function handshakeRateCases({ test, server, event }: CaseContext): void {
         refused.disconnect();
       }
       // Another address has its own bucket.
-      expect((await pollingHandshake(port, "127.0.0.2")).status).toBe(200);
+      expect((await pollingHandshake(port, { localAddress: "127.0.0.2" })).status).toBe(200);
       expect(await websocketHandshake(port, peers, "127.0.0.2")).toBe("open");
       refusedWith(await websocketHandshake(port, peers, "127.0.0.2"), "CONNECTION_RATE_LIMITED");
     } finally {
@@ -128,7 +66,7 @@ export function sessionsPerAddressCases({ test, server }: CaseContext): void {
     const a = io(url, { ...options, transports: ["websocket"] });
     const b = io(url, { ...options, transports: ["polling"] });
     try {
-      await bounded(
+      await within(
         Promise.all(
           [a, b].map((c) => new Promise<void>((resolve) => c.once("connect", () => resolve()))),
         ),

@@ -1,5 +1,5 @@
-import { get, type IncomingHttpHeaders } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
+import { pollingHandshake, refusedWith } from "../../../../test/support/handshake-answers.js";
 import { Engine } from "../../src/engine/index.js";
 import { type Harness, next, startServer } from "../helpers.js";
 
@@ -11,52 +11,6 @@ afterEach(async () => {
 });
 
 const NO_REFILL = 0.001;
-
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A raw polling handshake from `localAddress` (any 127.0.0.x is the loopback on Linux). */
-function pollingHandshake(
-  port: number,
-  opts: { localAddress?: string; headers?: Record<string, string> } = {},
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = get(
-      {
-        host: "127.0.0.1",
-        port,
-        path: "/socket.io/?EIO=4&transport=polling",
-        localAddress: opts.localAddress,
-        headers: opts.headers,
-        agent: false,
-      },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          body += chunk;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      },
-    );
-    req.on("error", reject);
-  });
-}
-
-function refusedWith(answer: "open" | Answer, code: string): void {
-  expect(answer).not.toBe("open");
-  const { status, headers, body } = answer as Answer;
-  expect(status).toBe(429);
-  expect(headers["content-type"]).toBe("application/json");
-  expect(Number(headers["retry-after"])).toBeGreaterThanOrEqual(1);
-  const parsed = JSON.parse(body) as { code: string; message: string; retryAfterMs: number };
-  expect(parsed.code).toBe(code);
-  expect(parsed.message).toEqual(expect.any(String));
-  expect(parsed.retryAfterMs).toBeGreaterThan(0);
-}
 
 // The handshake rate and the sessions-per-address cap are asserted on both fronts by the front
 // conformance suite (test/support/front-conformance/limits.ts); here what only the Node tests reach.
