@@ -4,6 +4,7 @@ import { afterEach, expect, it } from "vitest";
 import { RoundRobinProxy } from "./cluster/proxy.js";
 import {
   describeRedis,
+  joinRUnlessRecovered,
   type Node,
   next,
   redisClient,
@@ -51,12 +52,7 @@ describeRedis("durable sessions", () => {
       adapter: { durableSessions: true, subscriptionMode: subscriptionMode as "dynamic" },
       server: { connectionStateRecovery: { maxDisconnectionDuration: 30_000, ...recovery } },
     });
-    for (const node of nodes) {
-      node.io.on("connection", async (socket) => {
-        if (!socket.recovered) await socket.join("r");
-        socket.emit("ready", socket.recovered);
-      });
-    }
+    joinRUnlessRecovered(nodes);
     let target = 0;
     proxy = new RoundRobinProxy(nodes.map((n) => Number(new URL(n.url).port)));
     proxy.policy = () => target;

@@ -2,7 +2,15 @@ import type { Socket as ServerSocket } from "@parley/server";
 import { type Socket as ClientSocket, io as ioc } from "socket.io-client";
 import { afterEach, expect, it } from "vitest";
 import { RoundRobinProxy } from "./cluster/proxy.js";
-import { describeRedis, type Node, next, startCluster, uniqueKey, waitFor } from "./helpers.js";
+import {
+  describeRedis,
+  joinRUnlessRecovered,
+  type Node,
+  next,
+  startCluster,
+  uniqueKey,
+  waitFor,
+} from "./helpers.js";
 
 // No loss at hand-over (issue 14): both servers broadcast a numbered stream to a room while a
 // client's connection is dropped again and again, each time coming back through the other
@@ -33,12 +41,7 @@ describeRedis.each(["dynamic", "static"] as const)(
         server: { connectionStateRecovery: { maxDisconnectionDuration: 30_000 } },
       });
       const [a, b] = nodes as [Node, Node];
-      for (const node of nodes) {
-        node.io.on("connection", async (socket) => {
-          if (!socket.recovered) await socket.join("r");
-          socket.emit("ready", socket.recovered);
-        });
-      }
+      joinRUnlessRecovered(nodes);
       let target = 0;
       proxy = new RoundRobinProxy(nodes.map((n) => Number(new URL(n.url).port)));
       proxy.policy = () => target;

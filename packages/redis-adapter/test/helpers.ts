@@ -138,6 +138,19 @@ export async function startNode(opts: NodeOptions): Promise<Node> {
   };
 }
 
+/**
+ * The recovery tests' app: a new socket joins room "r" (a recovered one has it back already),
+ * then every socket is sent "ready" with whether it was recovered.
+ */
+export function joinRUnlessRecovered(nodes: readonly Node[]): void {
+  for (const node of nodes) {
+    node.io.on("connection", async (socket) => {
+      if (!socket.recovered) await socket.join("r");
+      socket.emit("ready", socket.recovered);
+    });
+  }
+}
+
 /** `n` nodes on one key, each knowing all the others (serverCount() === n everywhere). */
 export async function startCluster(
   n: number,

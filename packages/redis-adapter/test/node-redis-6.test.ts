@@ -8,6 +8,7 @@ import {
   closeClients,
   connect,
   describeRedis,
+  joinRUnlessRecovered,
   type Node,
   next,
   type Redis,
@@ -72,12 +73,7 @@ describeRedis("node-redis 6", () => {
       server: { connectionStateRecovery: { maxDisconnectionDuration: 30_000 } },
     });
     const [a, b] = nodes as [Node, Node];
-    for (const node of nodes) {
-      node.io.on("connection", async (socket) => {
-        if (!socket.recovered) await socket.join("r");
-        socket.emit("ready", socket.recovered);
-      });
-    }
+    joinRUnlessRecovered(nodes);
     // The client connects to a, misses a broadcast while away, and comes back through b.
     let target = 0;
     const proxy = new RoundRobinProxy([a, b].map((n) => Number(new URL(n.url).port)));
