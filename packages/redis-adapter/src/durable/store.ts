@@ -105,13 +105,7 @@ export class RedisDurableStore {
     markerSeq: number,
     echoed = false,
   ): Promise<string> {
-    let s = this.#append;
-    if (s === undefined || this.#appendFor !== settings) {
-      s = appendScript(settings);
-      this.#append = s;
-      this.#appendFor = settings;
-    }
-    const script = s;
+    const script = this.#appendScript(settings);
     const keys = [this.#meta, this.#stream, this.#order];
     const reply = await this.#appends.call(({ seq, resync, load }) => {
       const flags = echoed ? (resync ? "er" : "e") : resync ? "r" : "";
@@ -121,6 +115,15 @@ export class RedisDurableStore {
       return load ? this.#eval(script, keys, args) : this.#evalsha(script, keys, args);
     });
     return text(reply);
+  }
+
+  /** The append script of `settings`, made once (its source embeds them). */
+  #appendScript(settings: AppendSettings): Script {
+    if (this.#append === undefined || this.#appendFor !== settings) {
+      this.#append = appendScript(settings);
+      this.#appendFor = settings;
+    }
+    return this.#append;
   }
 
   /** Finds a session (see `TakeMode`) and reads the head of the history, in one step. */
@@ -206,13 +209,11 @@ export class RedisDurableStore {
     args: (string | Buffer)[],
     buffers = false,
   ): Promise<unknown> {
-    if (this.#loaded.has(s.sha)) {
-      try {
-        return await this.#evalsha(s, keys, args, buffers);
-      } catch (err) {
-        // A restarted (or flushed) Redis forgot it: load it again below.
-        if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
-      }
+    try {
+      return await this.#evalsha(s, keys, args, buffers);
+    } catch (err) {
+      // A restarted (or flushed) Redis forgot it: load it again.
+      if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
     }
     return this.#eval(s, keys, args, buffers);
   }
