@@ -50,12 +50,21 @@ export function bridgeShardedMoves(cluster: { readonly masters: readonly unknown
   }
 }
 
+/** Per cluster client, when its watch ends (one watch however many channels moved). */
+const watchedUntil = new WeakMap<object, number>();
+
 /** Bridges the connections node-redis opens while it moves the listeners (bounded). */
 function watch(cluster: { readonly masters: readonly unknown[] }): void {
-  let left = Math.ceil(WATCH_AFTER_MOVE_MS / WATCH_EVERY_MS);
+  const running = watchedUntil.has(cluster);
+  // A failover moves every channel of the shard: each move extends the one watch.
+  watchedUntil.set(cluster, Date.now() + WATCH_AFTER_MOVE_MS);
+  if (running) return;
   const timer = setInterval(() => {
     bridgeShardedMoves(cluster);
-    if (--left <= 0) clearInterval(timer);
+    if (Date.now() >= (watchedUntil.get(cluster) ?? 0)) {
+      clearInterval(timer);
+      watchedUntil.delete(cluster);
+    }
   }, WATCH_EVERY_MS);
   timer.unref();
 }
