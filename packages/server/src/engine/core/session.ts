@@ -20,7 +20,9 @@ import type { HeartbeatTarget, HeartbeatWheel } from "./heartbeat.js";
 import type { PacketHook } from "./hooks.js";
 import type { CoreOptions } from "./options.js";
 import { asBuffer, itemSize, messageData, openPacket, packetsOf } from "./outgoing.js";
+import { PendingWrites } from "./pending-writes.js";
 import type { OutgoingItem, OutgoingPacket, Transport, TransportSink } from "./transport.js";
+import { UpgradeProbe, upgradeRefusal } from "./upgrade-probe.js";
 
 /** What a session needs from its engine: one object shared by all of the engine's sessions. */
 export interface SessionHost<Req = unknown, Info extends HandshakeInfo = HandshakeInfo> {
@@ -41,14 +43,6 @@ export interface SessionHost<Req = unknown, Info extends HandshakeInfo = Handsha
   onSessionClosed(session: Session<Req, Info>): void;
   /** A user handler threw: report it without letting it unwind into the transport. */
   reportError(error: unknown, session: Session<Req, Info>): void;
-}
-
-/** A transport probing its way to replace the current one. Rare, so allocated on demand. */
-interface Probe {
-  readonly transport: Transport;
-  readonly timer: ReturnType<typeof setTimeout>;
-  /** The peer sent `2probe`: hold packets back from polling until the switch. */
-  probing: boolean;
 }
 
 const log = debugLog("parley:engine:socket", "engine:socket");
@@ -91,10 +85,7 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
   #transport: Transport;
   #state: ConnectionState = "opening";
   /** Packets waiting for the transport; null while there are none (most of a session's life). */
-  #queue: OutgoingItem[] | null = null;
-  #queuedBytes = 0;
-  /** Send callbacks of the packets in `#queue`, in order; null while there are none. */
-  #queueCallbacks: SendCallback[] | null = null;
+  #pending: PendingWrites | null = null;
   /** The session's yes/no states (FLUSH_SCHEDULED…), one small integer: not a field each. */
   #flags = 0;
   /**
@@ -104,7 +95,8 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
    * heap box per session.
    */
   #deadline = 0;
-  #probe: Probe | null = null;
+  /** A transport probing its way to replace `#transport`; null but during an upgrade. */
+  #probe: UpgradeProbe | null = null;
 
   /**
    * @param kept what the front keeps of the handshake request for the session's life (its
@@ -172,7 +164,8 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
 
   /** Bytes waiting to be sent: the session's queue plus the transport's own buffer. */
   get bufferedBytes(): number {
-    return this.#queuedBytes + this.#transport.bufferedBytes();
+    const pending = this.#pending;
+    return (pending === null ? 0 : pending.bytes) + this.#transport.bufferedBytes();
   }
 
   /** See `EngineConnection.writable`: the transport is idle, nothing waits to go out. */
@@ -180,7 +173,7 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
     const transport = this.#transport;
     return (
       this.#state === "open" &&
-      this.#queue === null &&
+      this.#pending === null &&
       this.#probe?.probing !== true &&
       transport.writable &&
       transport.bufferedBytes() === 0
@@ -310,9 +303,10 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
     callback: SendCallback | undefined,
   ): void {
     const transport = this.#transport;
-    const buffered = this.#queuedBytes + transport.bufferedBytes();
+    const pending = this.#pending;
+    const buffered = (pending === null ? 0 : pending.bytes) + transport.bufferedBytes();
     if ((volatile || buffered > 0) && this.#refuses(size, volatile, buffered)) return;
-    if (transport.duplex && this.#queue === null) {
+    if (transport.duplex && pending === null) {
       // WebSocket writes go straight through; the transport buffers them. A write callback
       // (for `drain`) costs per frame, so ask for one only if someone listens.
       if (this.#listens("flush")) this.#emit("flush", packetsOf([item]));
@@ -350,13 +344,12 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
   #queueItem(item: OutgoingItem, size: number, callback: SendCallback | undefined): void {
     const transport = this.#transport;
     const holding = this.#probe?.probing === true;
-    if (this.#queue === null) this.#queue = [item];
-    else this.#queue.push(item);
-    this.#queuedBytes += size;
-    if (callback !== undefined) {
-      if (this.#queueCallbacks === null) this.#queueCallbacks = [callback];
-      else this.#queueCallbacks.push(callback);
+    let pending = this.#pending;
+    if (pending === null) {
+      pending = new PendingWrites();
+      this.#pending = pending;
     }
+    pending.push(item, size, callback);
     if (!this.#has(FLUSH_SCHEDULED) && transport.writable && !holding) {
       // Batch everything sent in this tick into one polling response.
       this.#set(FLUSH_SCHEDULED, true);
@@ -370,18 +363,16 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
   }
 
   #flush(): void {
-    const queue = this.#queue;
-    if (this.#state === "closed" || queue === null) return;
+    const pending = this.#pending;
+    if (this.#state === "closed" || pending === null) return;
     if (this.#probe?.probing === true || !this.#transport.writable) return;
-    this.#writeQueue(queue);
+    this.#writePending(pending);
   }
 
-  /** Hands the queue (plus `extra`) to the transport, with the send callbacks of its packets. */
-  #writeQueue(items: OutgoingItem[]): void {
-    const callbacks = this.#queueCallbacks;
-    this.#queue = null;
-    this.#queuedBytes = 0;
-    this.#queueCallbacks = null;
+  /** Hands what waits to the transport, with the send callbacks of its packets. */
+  #writePending(pending: PendingWrites): void {
+    const { items, callbacks } = pending;
+    this.#pending = null;
     if (this.#listens("flush")) this.#emit("flush", packetsOf(items));
     if (log.enabled)
       log("sid %s: flushing %d packet(s) to %s", this.id, items.length, this.#transport.name);
@@ -424,11 +415,13 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
    * (`6\x1e1`); the session is closed cleanly, never dropped while the client still polls.
    */
   #closingPoll(): void {
-    if (this.#queue !== null) {
-      this.#writeQueue(this.#queue);
+    if (this.#pending !== null) {
+      this.#writePending(this.#pending);
       return;
     }
-    this.#queue = [{ type: "noop" }];
+    const noop = new PendingWrites();
+    noop.push({ type: "noop" }, 1, undefined);
+    this.#pending = noop;
     this.#writeCloseAndFinish();
   }
 
@@ -437,9 +430,9 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
       // Closing the channel tells the peer; what is queued goes first.
       this.#flush();
     } else {
-      const items = this.#queue ?? [];
-      items.push({ type: "close" });
-      this.#writeQueue(items);
+      const pending = this.#pending ?? new PendingWrites();
+      pending.push({ type: "close" }, 1, undefined);
+      this.#writePending(pending);
     }
     this.#finish("forced close");
   }
@@ -451,9 +444,7 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
       log("sid %s: closed (%s)%s", this.id, reason, error ? ` ${error.message}` : "");
     this.#host.wheel.cancel(this);
     this.#abortProbe();
-    this.#queue = null;
-    this.#queuedBytes = 0;
-    this.#queueCallbacks = null;
+    this.#pending = null;
     this.#transport.close();
     this.#host.onSessionClosed(this);
     const owner = this._owner;
@@ -563,7 +554,8 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
   onTransportPacket(transport: Transport, packet: EnginePacket): void {
     if (transport !== this.#transport || this.#state !== "open") {
       // A probe's packets are the upgrade dance; anything else is late or stray.
-      if (this.#probe !== null && transport === this.#probe.transport) this.#onProbePacket(packet);
+      const probe = this.#probe;
+      if (probe !== null && transport === probe.transport) this.#onProbePacket(probe, packet);
       return;
     }
     if (log.enabled) log("sid %s: received %s", this.id, packet.type);
@@ -670,54 +662,44 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
    */
   startProbe(transport: Transport): void {
     transport.bind(this);
-    if (
-      this.#state !== "open" ||
-      this.#probe !== null ||
-      !this.#transport.upgradesTo.includes(transport.name) ||
-      !this.#host.options.allowUpgrades
-    ) {
-      if (log.enabled)
-        log(
-          "sid %s: upgrade refused (%s), closing the WebSocket",
-          this.id,
-          this.#has(UPGRADED)
-            ? "already upgraded"
-            : this.#probe !== null
-              ? "already upgrading"
-              : this.#state,
-        );
+    const refusal = upgradeRefusal(
+      {
+        state: this.#state,
+        upgraded: this.#has(UPGRADED),
+        probing: this.#probe !== null,
+        current: this.#transport,
+        allowUpgrades: this.#host.options.allowUpgrades,
+      },
+      transport,
+    );
+    if (refusal !== null) {
+      if (log.enabled) log("sid %s: upgrade refused (%s), closing the WebSocket", this.id, refusal);
       transport.close();
       return;
     }
     if (log.enabled) log("sid %s: probing %s", this.id, transport.name);
-    const timer = setTimeout(Session.#probeTimeout, this.#host.options.upgradeTimeout, this);
-    this.#probe = { transport, timer, probing: false };
-  }
-
-  static #probeTimeout<R, I extends HandshakeInfo>(session: Session<R, I>): void {
-    if (log.enabled) log("sid %s: upgrade timed out", session.id);
-    session.#abortProbe();
+    this.#probe = new UpgradeProbe(transport, this.#host.options.upgradeTimeout, () => {
+      if (log.enabled) log("sid %s: upgrade timed out", this.id);
+      this.#abortProbe();
+    });
   }
 
   #abortProbe(): void {
     const probe = this.#probe;
     if (probe === null) return;
     this.#probe = null;
-    clearTimeout(probe.timer);
-    probe.transport.close();
+    probe.abort();
     // Packets held back during the probe go out on polling again.
     if (this.#state === "open") this.#flush();
   }
 
-  #onProbePacket(packet: EnginePacket): void {
-    const probe = this.#probe as Probe;
-    if (packet.type === "ping" && packet.data === "probe") {
-      probe.transport.write([{ type: "pong", data: "probe" }]);
-      probe.probing = true;
+  #onProbePacket(probe: UpgradeProbe, packet: EnginePacket): void {
+    const step = probe.receive(packet, this.#state === "open");
+    if (step === "probing") {
       this.#emit("upgrading", probe.transport);
+      // Release the old transport's waiting GET, so the client can pause polling.
       if (this.#transport.writable) this.#transport.write([{ type: "noop" }]);
-    } else if (packet.type === "upgrade" && this.#state === "open") {
-      clearTimeout(probe.timer);
+    } else if (step === "upgrade") {
       this.#probe = null;
       const previous = this.#transport;
       this.#transport = probe.transport;
