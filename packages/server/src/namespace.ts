@@ -10,6 +10,7 @@ import {
 import {
   type Adapter,
   createAdapter,
+  FROM_SESSION_START,
   type NotRestored,
   type RecoveryOptions,
   type RestoredSession,
@@ -317,7 +318,9 @@ export class Namespace<
     }
     // The recovery fields are the protocol's, not the app's: keep them out of handshake.auth.
     const { pid, offset, ...rest } = auth;
-    if (typeof pid !== "string" || typeof offset !== "string") {
+    // A pid without an offset: its client got no packet that carried one, so it missed
+    // whatever its rooms were sent since the session began (FROM_SESSION_START).
+    if (typeof pid !== "string" || (offset !== undefined && typeof offset !== "string")) {
       this.#admit(client, rest, undefined);
       return;
     }
@@ -334,7 +337,7 @@ export class Namespace<
     };
     let result: ReturnType<Adapter["restoreSession"]>;
     try {
-      result = this.adapter.restoreSession(pid, offset);
+      result = this.adapter.restoreSession(pid, offset ?? FROM_SESSION_START);
     } catch (err) {
       log("error while restoring session: %s", err);
       this.server._reportHandlerError(err, undefined, "adapter.restoreSession");

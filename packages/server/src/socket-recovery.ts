@@ -2,7 +2,7 @@ import type { Packet } from "@parley/protocol";
 import type {
   Adapter,
   BroadcastFlags,
-  PrivateSessionId,
+  PersistedSession,
   RestoredSession,
   Room,
   SocketId,
@@ -38,11 +38,7 @@ export function storeForSocket(
 }
 
 /** Keeps a disconnected socket's session for recovery; a failure is reported, not thrown. */
-export function persistSession(
-  adapter: Adapter,
-  session: { sid: SocketId; pid: PrivateSessionId; rooms: Room[]; data: unknown },
-  sink: ErrorSink,
-): void {
+export function persistSession(adapter: Adapter, session: PersistedSession, sink: ErrorSink): void {
   try {
     const result = adapter.persistSession(session);
     if (result instanceof Promise) {

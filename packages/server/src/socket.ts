@@ -63,6 +63,12 @@ import type {
 
 const log = debugLog("parley:socket", "socket.io:socket");
 
+/** A socket's session under connection state recovery: its private id, and when it began. */
+interface RecoverableSession {
+  readonly pid: PrivateSessionId;
+  readonly since: number;
+}
+
 /**
  * One client connected to one namespace. Several sockets share one `Client` (one Engine.IO
  * connection) when the client joins several namespaces.
@@ -92,8 +98,11 @@ export class Socket<
   #handshake: Handshake | undefined;
   #auth: Record<string, unknown> | undefined;
   readonly #issued: number;
-  /** The private session id, sent to the client only (when recovery is on). */
-  readonly #pid: PrivateSessionId | undefined;
+  /**
+   * The private session id, sent to the client only, and when the session began (recovery
+   * on); one field, undefined when recovery is off.
+   */
+  readonly #session: RecoverableSession | undefined;
   /**
    * What the recovered session brings back, until `_onconnect` applies it; or why the
    * session the client asked for was not restored, until `_onconnect` tells the client.
@@ -117,7 +126,9 @@ export class Socket<
     this.client = client;
     if (session !== undefined && !("reason" in session)) {
       this.id = session.sid;
-      this.#pid = session.pid;
+      // The session began with its first socket (see FROM_SESSION_START); a session from an
+      // adapter that does not keep that began, as far as anyone can tell, now.
+      this.#session = { pid: session.pid, since: session.since ?? Date.now() };
       this.#data = session.data as SocketData;
       this.recovered = true;
       this.#restored = session;
@@ -128,8 +139,10 @@ export class Socket<
         client.conn.protocol === LEGACY_ENGINE_PROTOCOL
           ? legacySocketId(nsp.name, client.id)
           : randomId();
-      this.#pid =
-        nsp._recovery === undefined ? undefined : (nsp.adapter.newSessionId?.() ?? randomId());
+      this.#session =
+        nsp._recovery === undefined
+          ? undefined
+          : { pid: nsp.adapter.newSessionId?.() ?? randomId(), since: Date.now() };
       this.recovered = false;
       this.#restored = session;
     }
@@ -393,7 +406,7 @@ export class Socket<
       packet.id = this.nsp._nextAckId();
       if (log.enabled) log("emitting packet with ack id %d", packet.id);
       this.#ackRegistry.add(packet.id, last as (...a: unknown[]) => void, flags.timeout);
-    } else if (this.#pid !== undefined && flags.volatile !== true && !this.#admitting) {
+    } else if (this.#session !== undefined && flags.volatile !== true && !this.#admitting) {
       // Kept for recovery: stored with an offset, through the adapter (socket-recovery.ts).
       storeForSocket(this.nsp.adapter, this.id, packet, flags.compress);
       return true;
@@ -435,7 +448,7 @@ export class Socket<
    * `reliable()` drops it, official clients have no listener for it (`onAny` sees it).
    */
   _sendOffsetMarker(): void {
-    if (this.#pid === undefined || !this.connected) return;
+    if (this.#session === undefined || !this.connected) return;
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data: [RELIABLE_EVENT] };
     storeForSocket(this.nsp.adapter, this.id, packet, undefined);
   }
@@ -448,7 +461,7 @@ export class Socket<
 
   /** @internal The private session id (connection state recovery on), for the adapter. */
   get _pid(): PrivateSessionId | undefined {
-    return this.#pid;
+    return this.#session?.pid;
   }
 
   /** @internal */
@@ -483,7 +496,7 @@ export class Socket<
     if (log.enabled) log("socket connected - writing packet");
     const failure = taken !== undefined && "reason" in taken ? taken.reason : undefined;
     this._sendPacket(
-      connectPacket(this.nsp.name, this.client.conn.protocol, this.id, this.#pid, failure),
+      connectPacket(this.nsp.name, this.client.conn.protocol, this.id, this.#session?.pid, failure),
     );
     if (restored !== undefined) {
       // Reliable packets it had not acknowledged, before any emitted from now on.
@@ -549,10 +562,12 @@ export class Socket<
     }
     if (log.enabled) log("closing socket - reason %s", reason);
     this.emitReserved("disconnecting", reason, description);
-    if (this.#pid !== undefined && recoverable) {
+    const session = this.#session;
+    if (session !== undefined && recoverable) {
       log("connection state recovery is enabled for sid %s", this.id);
       const { id, rooms, data } = this;
-      persistSession(this.nsp.adapter, { sid: id, pid: this.#pid, rooms: [...rooms], data }, this);
+      const { pid, since } = session;
+      persistSession(this.nsp.adapter, { sid: id, pid, rooms: [...rooms], data, since }, this);
     }
     this.#reliable?.closed(!recoverable);
     this.#cleanup();

@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { NotRestored, RecoveryOptions, RestoredSession } from "../src/adapter/adapter.js";
+import {
+  FROM_SESSION_START,
+  type NotRestored,
+  type RecoveryOptions,
+  type RestoredSession,
+} from "../src/adapter/adapter.js";
 import { RecoveryStore } from "../src/adapter/recovery-store.js";
 
 const OPTS: RecoveryOptions = {
@@ -180,5 +185,60 @@ describe("RecoveryStore", () => {
     expect(vi.getTimerCount()).toBe(0);
     expect(store.restore("a", offset)).toBeNull();
     expect(store.packetCount).toBe(0);
+  });
+
+  describe("without an offset (FROM_SESSION_START): from when the session began", () => {
+    it("replays what targeted the session since it began, nothing from before", () => {
+      vi.useFakeTimers({ now: 10_000 });
+      const store = new RecoveryStore(OPTS);
+      push(store, "before", { rooms: new Set(["room1"]) });
+      vi.setSystemTime(10_005);
+      const since = Date.now();
+      push(store, "p1", { rooms: new Set(["room1"]) });
+      push(store, "p2", { rooms: new Set(["room2"]) });
+      vi.setSystemTime(10_009);
+      push(store, "p3");
+      store.persist({ ...session("a", ["a", "room1"]), since });
+      const taken = restored(store.restore("a", FROM_SESSION_START));
+      expect(taken.missedPackets).toEqual([["p1"], ["p3"]]);
+    });
+
+    it("restores with nothing missed when nothing was stored since it began", () => {
+      vi.useFakeTimers({ now: 10_000 });
+      const store = new RecoveryStore(OPTS);
+      push(store, "before");
+      vi.setSystemTime(10_001);
+      store.persist({ ...session("a"), since: Date.now() });
+      expect(restored(store.restore("a", FROM_SESSION_START)).missedPackets).toEqual([]);
+    });
+
+    it("refuses when a packet stored since the session began was dropped, or the start is unknown", () => {
+      vi.useFakeTimers({ now: 10_000 });
+      const store = new RecoveryStore({ ...OPTS, maxPackets: 2 });
+      const since = Date.now();
+      for (const text of ["p0", "p1", "p2"]) push(store, text, { rooms: new Set(["other"]) });
+      store.persist({ ...session("a"), since });
+      // p0 went (maxPackets): it did not target "a", but nothing tells what a dropped packet did.
+      expect(store.restore("a", FROM_SESSION_START)).toEqual({ reason: "history_evicted" });
+      store.persist(session("b"));
+      expect(store.restore("b", FROM_SESSION_START)).toEqual({ reason: "history_evicted" });
+      // A session begun after the drop is told exactly.
+      vi.setSystemTime(10_001);
+      store.persist({ ...session("c"), since: Date.now() });
+      expect(restored(store.restore("c", FROM_SESSION_START)).missedPackets).toEqual([]);
+    });
+
+    it("hands a session over from its start, with the packets' ids", () => {
+      vi.useFakeTimers({ now: 10_000 });
+      const store = new RecoveryStore(OPTS);
+      push(store, "before");
+      vi.setSystemTime(10_001);
+      const since = Date.now();
+      const p1 = push(store, "p1");
+      store.push(["p2"], ALL, "o.7");
+      store.persist({ ...session("a"), since });
+      const taken = store.handOver("a", FROM_SESSION_START);
+      expect(taken).toMatchObject({ ids: [p1, "o.7"], from: store.nextOffset() });
+    });
   });
 });

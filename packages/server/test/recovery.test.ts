@@ -136,6 +136,40 @@ describe.each(CLIENTS)("connection state recovery with $name", ({ make }) => {
     },
   );
 
+  it("a client that had received nothing yet (no offset) is recovered, with what its rooms were sent", async () => {
+    const harness = await setup();
+    harness.io.on("connection", (socket) => {
+      if (!socket.recovered) socket.join("room1");
+    });
+    // Kept for recovery, but sent before this session began: not its to replay.
+    harness.io.to("room1").emit("news", "before");
+    await sleep(5);
+    const c = connect(make, harness.url);
+    const got: unknown[] = [];
+    c.on("news", ((v: unknown) => got.push(v)) as never);
+    const first = nextServerSocket(harness);
+    await next(c, "connect");
+    const s1 = await first;
+    const gone = next(c, "disconnect");
+    s1.conn.close();
+    await gone;
+    expect(got).toEqual([]);
+    harness.io.to("room1").emit("news", 1);
+    harness.io.to("elsewhere").emit("news", "not for it");
+    harness.io.emit("news", 2);
+
+    const second = nextServerSocket(harness);
+    c.connect();
+    const s2 = await second;
+    expect(s2.recovered).toBe(true);
+    expect(s2.id).toBe(s1.id);
+    expect(s2.rooms).toEqual(new Set([s1.id, "room1"]));
+    await until(() => c.connected && got.length === 2, "replayed events");
+    expect(c.recovered).toBe(true);
+    await sleep(30);
+    expect(got).toEqual([1, 2]);
+  });
+
   it("a client-side transport drop is recovered too, with socket.emit replayed", async () => {
     const harness = await setup();
     let server: Socket | undefined;

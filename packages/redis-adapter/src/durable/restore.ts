@@ -6,7 +6,7 @@ import type {
   Room,
   SocketId,
 } from "@parley/server";
-import type { NotRestored } from "@parley/server/adapter";
+import { FROM_SESSION_START, type NotRestored } from "@parley/server/adapter";
 import { REFRESH_MS } from "./live-sessions.js";
 import { HOME_LENGTH, homeOf, parseOffset, reaches, seqOf } from "./offsets.js";
 import type { RedisDurableStore, Taken } from "./store.js";
@@ -131,6 +131,10 @@ export class DurableRestore {
 
   /** Never rejects on a missing session or history; rejects only when Redis fails. */
   async restore(pid: PrivateSessionId, offset: string): Promise<RestoredSession | NotRestored> {
+    // A client with no offset: the history does not record where a session began, so what it
+    // missed cannot be told (memory stores can: PersistedSession.since). Its record is left
+    // to expire, as when such a client did not ask at all.
+    if (offset === FROM_SESSION_START) return EVICTED;
     const taken = await this.#find(pid, offset);
     if (taken === null) return UNKNOWN;
     if ("reason" in taken) return taken;

@@ -56,7 +56,21 @@ export interface PersistedSession {
   pid: PrivateSessionId;
   rooms: Room[];
   data: unknown;
+  /**
+   * When the session began (ms since the epoch, the clock of the server its first socket
+   * connected to): where a restore without an offset replays from (`FROM_SESSION_START`).
+   * Absent from sessions that socket.io's adapters give back.
+   */
+  since?: number;
 }
+
+/**
+ * The offset a client presents when it received no packet that carried one (nothing was sent
+ * to it with an offset since its session began): a restore then replays every packet kept
+ * since the session began (`PersistedSession.since`). socket.io does not restore such a
+ * client; an adapter that cannot tell what it missed answers null or a `NotRestored`.
+ */
+export const FROM_SESSION_START = "";
 
 /**
  * A session taken back: its state, and the packets its socket missed since the client's
@@ -261,7 +275,7 @@ export interface Adapter extends EventEmitter<AdapterEvents> {
   persistSession(session: PersistedSession): Promise<void> | void;
   /**
    * Takes a persisted session back, with every packet it missed after `offset` (the last
-   * offset its client received), each once, in the order each broadcaster sent them. When it
+   * offset its client received; `FROM_SESSION_START` when it received none), each once, in the order each broadcaster sent them. When it
    * cannot, a `NotRestored` says why (or null: unknown, read as `session_unknown`), and the
    * client starts a new session. A session can be restored once. The adapter may go on
    * appending to `missedPackets` after returning, until the socket joins its rooms

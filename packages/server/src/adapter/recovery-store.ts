@@ -1,13 +1,14 @@
 import { randomBytes } from "node:crypto";
 import type { RawData } from "@parley/protocol";
-import type {
-  BroadcastOptions,
-  NotRestored,
-  PersistedSession,
-  PrivateSessionId,
-  RecoveryOptions,
-  RestoredSession,
-  Room,
+import {
+  type BroadcastOptions,
+  FROM_SESSION_START,
+  type NotRestored,
+  type PersistedSession,
+  type PrivateSessionId,
+  type RecoveryOptions,
+  type RestoredSession,
+  type Room,
 } from "./adapter.js";
 
 interface StoredPacket {
@@ -81,6 +82,8 @@ export class RecoveryStore {
   /** The sequence number of the next packet. */
   #nextSeq = 0;
   #bytes = 0;
+  /** When the newest packet dropped so far was stored: a session begun before it lost some. */
+  #droppedAt = Number.NEGATIVE_INFINITY;
   readonly #sessions = new Map<PrivateSessionId, StoredSession>();
   readonly #captures = new Set<CaptureState>();
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -143,10 +146,11 @@ export class RecoveryStore {
   }
 
   /**
-   * Takes a session back with the packets it missed after `offset`: a `NotRestored` when the
-   * session is known but cannot be restored (it expired, or packets after `offset` were
-   * dropped: what it missed cannot be told), null when it is unknown here. One attempt per
-   * session: whatever the outcome, the session is forgotten.
+   * Takes a session back with the packets it missed after `offset` (`FROM_SESSION_START`:
+   * since the session began): a `NotRestored` when the session is known but cannot be
+   * restored (it expired, or packets it missed were dropped: what it missed cannot be told),
+   * null when it is unknown here. One attempt per session: whatever the outcome, the session
+   * is forgotten.
    */
   restore(pid: PrivateSessionId, offset: string): RestoredSession | NotRestored | null {
     const taken = this.handOver(pid, offset);
@@ -161,11 +165,12 @@ export class RecoveryStore {
     if (Date.now() - stored.at > this.#opts.maxDisconnectionDuration) {
       return { reason: "session_expired" };
     }
-    const seq = this.#parse(offset);
-    // Unknown offset, or packets after it were dropped: what was missed cannot be told.
-    if (seq === undefined || seq + 1 < this.#firstSeq) return { reason: "history_evicted" };
     const { session } = stored;
-    const picked = this.#pick(seq + 1, session.rooms);
+    const from =
+      offset === FROM_SESSION_START ? this.#firstSince(session.since) : this.#after(offset);
+    // Unknown offset, or packets it missed were dropped: what was missed cannot be told.
+    if (from === undefined) return { reason: "history_evicted" };
+    const picked = this.#pick(from, session.rooms);
     return {
       session: { ...session, missedPackets: picked.frames },
       ids: picked.ids,
@@ -224,9 +229,29 @@ export class RecoveryStore {
     this.#head = 0;
     this.#firstSeq = this.#nextSeq;
     this.#bytes = 0;
+    this.#droppedAt = Date.now();
     this.#sessions.clear();
     this.#captures.clear();
     this.#stopSweeping();
+  }
+
+  /** The sequence number after `offset`'s, if this store issued it and still keeps the next. */
+  #after(offset: string): number | undefined {
+    const seq = this.#parse(offset);
+    return seq === undefined || seq + 1 < this.#firstSeq ? undefined : seq + 1;
+  }
+
+  /**
+   * The sequence number of the first packet kept that was stored at or after `since` (the
+   * next one's when none was), or undefined when one of those was dropped already. Stored
+   * times follow sequence order, so the walk stops at the first older packet from the end.
+   */
+  #firstSince(since: number | undefined): number | undefined {
+    if (since === undefined || this.#droppedAt >= since) return undefined;
+    const packets = this.#packets;
+    let index = packets.length;
+    while (index > this.#head && (packets[index - 1]?.at ?? 0) >= since) index--;
+    return this.#firstSeq + (index - this.#head);
   }
 
   /** The sequence number of `offset`, if this store issued it (`next`: or will issue it next). */
@@ -247,6 +272,7 @@ export class RecoveryStore {
     this.#head++;
     this.#firstSeq++;
     this.#bytes -= packet.size;
+    if (packet.at > this.#droppedAt) this.#droppedAt = packet.at;
     // Compact now and then, so dropping from the front stays O(1) amortised.
     if (this.#head >= 1024 && this.#head * 2 >= this.#packets.length) {
       this.#packets = this.#packets.slice(this.#head);

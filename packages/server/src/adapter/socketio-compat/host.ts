@@ -1,18 +1,19 @@
 import { EventEmitter } from "node:events";
 import { type Packet, PacketType, type RawData } from "@parley/protocol";
 import { debugLog } from "../../debug.js";
-import type {
-  Adapter,
-  AdapterEvents,
-  AdapterNamespace,
-  BroadcastOptions,
-  NotRestored,
-  PersistedSession,
-  PrivateSessionId,
-  RestoredSession,
-  Room,
-  SocketDetails,
-  SocketId,
+import {
+  type Adapter,
+  type AdapterEvents,
+  type AdapterNamespace,
+  type BroadcastOptions,
+  FROM_SESSION_START,
+  type NotRestored,
+  type PersistedSession,
+  type PrivateSessionId,
+  type RestoredSession,
+  type Room,
+  type SocketDetails,
+  type SocketId,
 } from "../adapter.js";
 import type { NamespaceView } from "./namespace-view.js";
 import { SocketView } from "./socket-view.js";
@@ -151,6 +152,8 @@ export class SocketIoAdapterHost extends EventEmitter<AdapterEvents> implements 
     pid: PrivateSessionId,
     offset: string,
   ): Promise<RestoredSession | NotRestored | null> {
+    // socket.io's adapters restore from an offset only; a client that has none is unknown to them.
+    if (offset === FROM_SESSION_START) return null;
     let session: SioSession | null | undefined;
     try {
       session = await this.socketIoAdapter.restoreSession(pid, offset);
