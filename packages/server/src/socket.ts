@@ -128,7 +128,8 @@ export class Socket<
       this.id = session.sid;
       // The session began with its first socket (see FROM_SESSION_START); a session from an
       // adapter that does not keep that began, as far as anyone can tell, now.
-      this.#session = { pid: session.pid, since: session.since ?? Date.now() };
+      const since = typeof session.since === "number" ? session.since : Date.now();
+      this.#session = { pid: session.pid, since };
       this.#data = session.data as SocketData;
       this.recovered = true;
       this.#restored = session;
