@@ -71,6 +71,33 @@ function nextServerSocket(harness: Harness): Promise<Socket> {
   return next<[Socket]>(harness.io, "connection").then(([s]) => s);
 }
 
+/** A client of `make` connected to `harness`, the first argument of each "news" it got, its server socket. */
+async function newsClient(
+  harness: Harness,
+  make: MakeClient,
+): Promise<{ c: AnyClient; got: unknown[]; s1: Socket }> {
+  const c = connect(make, harness.url);
+  const got: unknown[] = [];
+  c.on("news", ((v: unknown) => got.push(v)) as never);
+  const first = nextServerSocket(harness);
+  await next(c, "connect");
+  return { c, got, s1: await first };
+}
+
+/** Drops the connection from the server side, as a network failure would; resolves once the client noticed. */
+async function dropFromServer(c: AnyClient, s: Socket): Promise<void> {
+  const gone = next(c, "disconnect");
+  s.conn.close();
+  await gone;
+}
+
+/** Connects the client again; resolves with its new server socket. */
+function reconnect(harness: Harness, c: AnyClient): Promise<Socket> {
+  const second = nextServerSocket(harness);
+  c.connect();
+  return second;
+}
+
 describe.each(CLIENTS)("connection state recovery with $name", ({ make }) => {
   it.each(TRANSPORT_MODES.map((m) => ({ ...m, name: m.mode })))(
     "a dropped transport gets its id, rooms, data and missed events back ($mode)",
@@ -144,23 +171,14 @@ describe.each(CLIENTS)("connection state recovery with $name", ({ make }) => {
     // Kept for recovery, but sent before this session began: not its to replay.
     harness.io.to("room1").emit("news", "before");
     await sleep(5);
-    const c = connect(make, harness.url);
-    const got: unknown[] = [];
-    c.on("news", ((v: unknown) => got.push(v)) as never);
-    const first = nextServerSocket(harness);
-    await next(c, "connect");
-    const s1 = await first;
-    const gone = next(c, "disconnect");
-    s1.conn.close();
-    await gone;
+    const { c, got, s1 } = await newsClient(harness, make);
+    await dropFromServer(c, s1);
     expect(got).toEqual([]);
     harness.io.to("room1").emit("news", 1);
     harness.io.to("elsewhere").emit("news", "not for it");
     harness.io.emit("news", 2);
 
-    const second = nextServerSocket(harness);
-    c.connect();
-    const s2 = await second;
+    const s2 = await reconnect(harness, c);
     expect(s2.recovered).toBe(true);
     expect(s2.id).toBe(s1.id);
     expect(s2.rooms).toEqual(new Set([s1.id, "room1"]));
@@ -229,22 +247,13 @@ describe.each(CLIENTS)("connection state recovery with $name", ({ make }) => {
 
   it("is not recovered after maxDisconnectionDuration", async () => {
     const harness = await setup({ connectionStateRecovery: { maxDisconnectionDuration: 100 } });
-    const c = connect(make, harness.url);
-    const got: unknown[] = [];
-    c.on("news", ((v: unknown) => got.push(v)) as never);
-    const first = nextServerSocket(harness);
-    await next(c, "connect");
-    const s1 = await first;
+    const { c, got, s1 } = await newsClient(harness, make);
     harness.io.emit("news", 1);
     await until(() => got.length === 1, "first event");
-    const gone = next(c, "disconnect");
-    s1.conn.close();
-    await gone;
+    await dropFromServer(c, s1);
     harness.io.emit("news", 2);
     await sleep(250);
-    const second = nextServerSocket(harness);
-    c.connect();
-    const s2 = await second;
+    const s2 = await reconnect(harness, c);
     await until(() => c.connected, "new connection");
     expect(c.recovered).toBe(false);
     expect(s2.recovered).toBe(false);
@@ -277,22 +286,13 @@ describe.each(CLIENTS)("connection state recovery with $name", ({ make }) => {
 describe("connection state recovery (server rules)", () => {
   it("is not recovered when packets after the client's offset were dropped (maxPackets)", async () => {
     const harness = await setup({ connectionStateRecovery: { maxPackets: 2 } });
-    const c = connect(officialClient, harness.url);
-    const got: unknown[] = [];
-    c.on("news", ((v: unknown) => got.push(v)) as never);
-    const first = nextServerSocket(harness);
-    await next(c, "connect");
-    const s1 = await first;
+    const { c, got, s1 } = await newsClient(harness, officialClient as unknown as MakeClient);
     harness.io.emit("news", 1);
     await until(() => got.length === 1, "first event");
-    const gone = next(c, "disconnect");
-    s1.conn.close();
-    await gone;
+    await dropFromServer(c, s1);
     // Three packets while away, two kept: the one right after the client's offset is lost.
     for (const n of [2, 3, 4]) harness.io.emit("news", n);
-    const second = nextServerSocket(harness);
-    c.connect();
-    const s2 = await second;
+    const s2 = await reconnect(harness, c);
     expect(s2.recovered).toBe(false);
     await sleep(30);
     expect(got).toEqual([1]);
@@ -300,21 +300,12 @@ describe("connection state recovery (server rules)", () => {
 
   it("recovers when every packet after the offset is still kept (maxPackets)", async () => {
     const harness = await setup({ connectionStateRecovery: { maxPackets: 2 } });
-    const c = connect(officialClient, harness.url);
-    const got: unknown[] = [];
-    c.on("news", ((v: unknown) => got.push(v)) as never);
-    const first = nextServerSocket(harness);
-    await next(c, "connect");
-    const s1 = await first;
+    const { c, got, s1 } = await newsClient(harness, officialClient as unknown as MakeClient);
     harness.io.emit("news", 1);
     await until(() => got.length === 1, "first event");
-    const gone = next(c, "disconnect");
-    s1.conn.close();
-    await gone;
+    await dropFromServer(c, s1);
     for (const n of [2, 3]) harness.io.emit("news", n);
-    const second = nextServerSocket(harness);
-    c.connect();
-    const s2 = await second;
+    const s2 = await reconnect(harness, c);
     expect(s2.recovered).toBe(true);
     await until(() => got.length === 3, "replayed events");
     expect(got).toEqual([1, 2, 3]);
