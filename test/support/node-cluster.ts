@@ -1,37 +1,13 @@
-// node:cluster apps for tests: bundled from TypeScript sources (esbuild follows
-// tsconfig.base.json's `paths`, so workers run the code under test, not a stale dist/),
-// then started as a primary that prints one JSON line once its workers are ready.
-// The pattern of packages/cluster-adapter/test/fixtures/processes.ts, for any entry.
+// node:cluster apps for tests: bundled from TypeScript sources (bundle.ts), then started as a
+// primary that prints one JSON line once its workers are ready, and `{"log": …}` lines for
+// its workers' debug output.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { type Bundle, bundleEntry } from "./bundle.js";
 
-/** tsconfig.base.json's `paths` map every @parley/* import to its sources. */
-const TSCONFIG = fileURLToPath(new URL("../../tsconfig.base.json", import.meta.url));
-
-export async function bundleApp(entry: string): Promise<{ file: string; dispose(): void }> {
-  const dir = mkdtempSync(join(tmpdir(), "parley-cluster-app-"));
-  const file = join(dir, "app.mjs");
-  await build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    outfile: file,
-    logLevel: "error",
-    tsconfig: TSCONFIG,
-    external: ["bufferutil", "utf-8-validate"],
-    // Bundled CommonJS dependencies call require() for Node built-ins.
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-  });
-  return { file, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+/** Bundles the cluster app at `entry` (see bundle.ts). */
+export function bundleApp(entry: string): Promise<Bundle> {
+  return bundleEntry(entry, "parley-cluster-app-");
 }
 
 export interface WorkerInfo {
@@ -46,6 +22,11 @@ export interface ClusterApp {
   /** The primary's URL when it listens (sticky sessions). */
   url: string | undefined;
   workers: WorkerInfo[];
+  /** The workers' debug lines so far (each prefixed with its worker id), if the app sends them. */
+  logs: string[];
+  /** SIGKILLs one worker; resolves once the process is gone. */
+  killWorker(id: number): Promise<void>;
+  /** Ends the primary and every worker. */
   stop(): Promise<void>;
 }
 
@@ -62,17 +43,33 @@ export function startApp(file: string, env: Record<string, string>): Promise<Clu
       reject(new Error("the cluster app did not start within 15 s"));
     }, 15_000);
     const lines = createInterface({ input: primary.stdout as NodeJS.ReadableStream });
-    lines.once("line", (line) => {
+    const logs: string[] = [];
+    let started: { port?: number; workers: Omit<WorkerInfo, "url">[] } | undefined;
+    lines.on("line", (line) => {
+      const parsed = JSON.parse(line) as { log?: string };
+      if (parsed.log !== undefined) {
+        logs.push(parsed.log);
+        return;
+      }
+      if (started !== undefined) return;
       clearTimeout(timer);
-      const started = JSON.parse(line) as { port?: number; workers: Omit<WorkerInfo, "url">[] };
+      started = parsed as { port?: number; workers: Omit<WorkerInfo, "url">[] };
       const workers = started.workers.map((w) => ({ ...w, url: `http://127.0.0.1:${w.port}` }));
       resolve({
         primary,
         url: started.port === undefined ? undefined : `http://127.0.0.1:${started.port}`,
         workers,
+        logs,
+        async killWorker(id) {
+          const w = workers.find((x) => x.id === id);
+          if (w === undefined) throw new Error(`no worker ${id}`);
+          process.kill(w.pid, "SIGKILL");
+          await processGone(w.pid);
+        },
         async stop() {
           if (primary.exitCode === null && primary.signalCode === null) primary.kill("SIGTERM");
           await gone;
+          // The primary SIGKILLs its workers on SIGTERM; make sure none outlives the test.
           for (const w of workers) {
             try {
               process.kill(w.pid, "SIGKILL");
@@ -86,4 +83,16 @@ export function startApp(file: string, env: Record<string, string>): Promise<Clu
       reject(new Error(`the cluster app exited early (${String(code)})`));
     });
   });
+}
+
+async function processGone(pid: number): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`process ${pid} did not die`);
 }
