@@ -1,9 +1,8 @@
-import { EventEmitter } from "node:events";
-import { type IncomingMessage, type OutgoingHttpHeaders, STATUS_CODES } from "node:http";
+import { type IncomingMessage, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import type { HeaderMap } from "./cors.js";
 import { writeRawResponse } from "./http-errors.js";
-import { type HeaderValue, headersSent, MiddlewareHeaders } from "./middleware-headers.js";
+import { endCallback, MiddlewareResponse } from "./middleware-response.js";
 
 // Node's rule for a reason phrase: no control characters, so no CR/LF injection.
 const INVALID_REASON = /[^\t\x20-\x7e\x80-\xff]/;
@@ -30,21 +29,15 @@ type State = "open" | "head" | "ended" | "accepted";
  *
  * Created only when there are middlewares; it lets go of the socket once the upgrade is done.
  */
-export class UpgradeResponse extends EventEmitter {
-  statusCode = 200;
-  statusMessage = "";
+export class UpgradeResponse extends MiddlewareResponse {
   readonly req: IncomingMessage;
   readonly socket: Duplex;
-  readonly #headers = new MiddlewareHeaders();
-  readonly #body: Buffer[] = [];
-  readonly #report: (error: unknown) => void;
   #state: State = "open";
 
   constructor(req: IncomingMessage, socket: Duplex, report: (error: unknown) => void) {
-    super();
+    super(report);
     this.req = req;
     this.socket = socket;
-    this.#report = report;
     // Logging middleware (pino-http…) waits for the response's `close`.
     socket.once("close", this.#onSocketClose);
   }
@@ -61,68 +54,14 @@ export class UpgradeResponse extends EventEmitter {
     return this.#state === "ended";
   }
 
-  setHeader(name: string, value: HeaderValue): this {
-    if (this.#state !== "open") throw headersSent("set");
-    this.#headers.set(name, value);
-    return this;
-  }
-
-  appendHeader(name: string, value: string | readonly string[]): this {
-    return this.setHeader(name, this.#headers.appended(name, value));
-  }
-
-  getHeader(name: string): HeaderValue | undefined {
-    return this.#headers.get(name);
-  }
-
-  getHeaders(): Record<string, HeaderValue> {
-    return this.#headers.all();
-  }
-
-  getHeaderNames(): string[] {
-    return this.#headers.names();
-  }
-
-  hasHeader(name: string): boolean {
-    return this.#headers.has(name);
-  }
-
-  removeHeader(name: string): void {
-    if (this.#state !== "open") throw headersSent("remove");
-    this.#headers.delete(name);
-  }
-
-  writeHead(
-    statusCode?: number,
-    reasonOrHeaders?: string | OutgoingHttpHeaders | readonly string[],
-    headers?: OutgoingHttpHeaders | readonly string[],
-  ): this {
-    if (this.#state !== "open") throw headersSent("write");
-    if (statusCode !== undefined) this.statusCode = statusCode;
-    let extra = headers;
-    if (typeof reasonOrHeaders === "string") this.statusMessage = reasonOrHeaders;
-    else if (reasonOrHeaders !== undefined) extra = reasonOrHeaders;
-    if (Array.isArray(extra)) {
-      for (let i = 0; i + 1 < extra.length; i += 2) {
-        this.setHeader(extra[i] as string, extra[i + 1] as string);
-      }
-    } else if (extra !== undefined) {
-      for (const [name, value] of Object.entries(extra as OutgoingHttpHeaders)) {
-        if (value !== undefined) this.setHeader(name, value);
-      }
-    }
+  protected headWritten(): void {
     this.#state = "head";
-    return this;
   }
 
   write(chunk: string | Uint8Array, encoding?: BufferEncoding | (() => void)): boolean {
     if (this.#state === "ended" || this.#state === "accepted") return false;
     this.#state = "head";
-    this.#body.push(
-      typeof chunk === "string"
-        ? Buffer.from(chunk, typeof encoding === "string" ? encoding : "utf8")
-        : Buffer.from(chunk),
-    );
+    this.bufferChunk(chunk, encoding);
     return true;
   }
 
@@ -131,9 +70,7 @@ export class UpgradeResponse extends EventEmitter {
     encoding?: BufferEncoding | (() => void),
     callback?: () => void,
   ): this {
-    const done = [chunk, encoding, callback].find((a) => typeof a === "function") as
-      | (() => void)
-      | undefined;
+    const done = endCallback(chunk, encoding, callback);
     if (this.#state === "ended" || this.#state === "accepted") {
       done?.();
       return this;
@@ -149,16 +86,14 @@ export class UpgradeResponse extends EventEmitter {
     if (INVALID_REASON.test(reason)) throw new TypeError("Invalid character in statusMessage");
     this.#state = "ended";
     let lines = "";
-    for (const [, name, values] of this.#headers.forAnswer()) {
+    for (const [, name, values] of this.headers.forAnswer()) {
       for (const v of values) lines += `${name}: ${v}\r\n`;
     }
-    writeRawResponse(this.socket, status, reason, lines, Buffer.concat(this.#body));
-    this.#emit("finish");
+    writeRawResponse(this.socket, status, reason, lines, Buffer.concat(this.body));
+    this.emitSafely("finish");
     done?.();
     return this;
   }
-
-  flushHeaders(): void {}
 
   /**
    * The engine is handing the socket to ws: `writeHead()` (through any hook a middleware put on
@@ -170,22 +105,22 @@ export class UpgradeResponse extends EventEmitter {
     try {
       this.writeHead();
     } catch (error) {
-      this.#report(error);
+      this.report(error);
     }
     this.#state = "head";
   }
 
   /** Adds the headers middlewares set to the 101's (ws's `headers` event). */
   copyHeadersTo(headers: HeaderMap): void {
-    Object.assign(headers, this.#headers.toHeaderMap());
+    Object.assign(headers, this.headers.toHeaderMap());
   }
 
   /** ws wrote the 101: the response is complete, and the socket is no longer ours to watch. */
   accepted(): void {
     this.release();
     this.#state = "accepted";
-    this.#emit("finish");
-    this.#emit("close");
+    this.emitSafely("finish");
+    this.emitSafely("close");
   }
 
   /** Stops watching the socket (it now belongs to ws, or to the session relay). */
@@ -193,13 +128,5 @@ export class UpgradeResponse extends EventEmitter {
     this.socket.off("close", this.#onSocketClose);
   }
 
-  readonly #onSocketClose = (): void => this.#emit("close");
-
-  #emit(event: "finish" | "close"): void {
-    try {
-      this.emit(event);
-    } catch (error) {
-      this.#report(error);
-    }
-  }
+  readonly #onSocketClose = (): void => this.emitSafely("close");
 }

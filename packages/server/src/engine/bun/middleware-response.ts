@@ -1,7 +1,6 @@
-import { EventEmitter } from "node:events";
 import type { OutgoingHttpHeaders } from "node:http";
 import type { HeaderMap } from "../cors.js";
-import { type HeaderValue, headersSent, MiddlewareHeaders } from "../middleware-headers.js";
+import { endCallback, MiddlewareResponse } from "../middleware-response.js";
 import type { BunRequestRecord } from "./request-record.js";
 import { responseBody } from "./responses.js";
 import { streamedAnswers } from "./unsent-answers.js";
@@ -20,15 +19,10 @@ import { streamedAnswers } from "./unsent-answers.js";
  *
  * Created only when there are middlewares.
  */
-export class BunMiddlewareResponse extends EventEmitter {
-  statusCode = 200;
-  statusMessage = "";
+export class BunMiddlewareResponse extends MiddlewareResponse {
   readonly req: BunRequestRecord;
   /** Settles when `end` ran (maybe late: express-session saves the session first). */
   readonly response: Promise<Response>;
-  readonly #headers = new MiddlewareHeaders();
-  readonly #body: Buffer[] = [];
-  readonly #report: (error: unknown) => void;
   #resolve!: (response: Response) => void;
   #head = false;
   #ended = false;
@@ -36,9 +30,8 @@ export class BunMiddlewareResponse extends EventEmitter {
   #stream: ReadableStream<Uint8Array> | null = null;
 
   constructor(req: BunRequestRecord, report: (error: unknown) => void) {
-    super();
+    super(report);
     this.req = req;
-    this.#report = report;
     this.response = new Promise((resolve) => {
       this.#resolve = resolve;
     });
@@ -61,58 +54,8 @@ export class BunMiddlewareResponse extends EventEmitter {
     return this.#ended;
   }
 
-  setHeader(name: string, value: HeaderValue): this {
-    if (this.#head) throw headersSent("set");
-    this.#headers.set(name, value);
-    return this;
-  }
-
-  appendHeader(name: string, value: string | readonly string[]): this {
-    return this.setHeader(name, this.#headers.appended(name, value));
-  }
-
-  getHeader(name: string): HeaderValue | undefined {
-    return this.#headers.get(name);
-  }
-
-  getHeaders(): Record<string, HeaderValue> {
-    return this.#headers.all();
-  }
-
-  getHeaderNames(): string[] {
-    return this.#headers.names();
-  }
-
-  hasHeader(name: string): boolean {
-    return this.#headers.has(name);
-  }
-
-  removeHeader(name: string): void {
-    if (this.#head) throw headersSent("remove");
-    this.#headers.delete(name);
-  }
-
-  writeHead(
-    statusCode?: number,
-    reasonOrHeaders?: string | OutgoingHttpHeaders | readonly string[],
-    headers?: OutgoingHttpHeaders | readonly string[],
-  ): this {
-    if (this.#head) throw headersSent("write");
-    if (statusCode !== undefined) this.statusCode = statusCode;
-    let extra = headers;
-    if (typeof reasonOrHeaders === "string") this.statusMessage = reasonOrHeaders;
-    else if (reasonOrHeaders !== undefined) extra = reasonOrHeaders;
-    if (Array.isArray(extra)) {
-      for (let i = 0; i + 1 < extra.length; i += 2) {
-        this.setHeader(extra[i] as string, extra[i + 1] as string);
-      }
-    } else if (extra !== undefined) {
-      for (const [name, value] of Object.entries(extra as OutgoingHttpHeaders)) {
-        if (value !== undefined) this.setHeader(name, value);
-      }
-    }
+  protected headWritten(): void {
     this.#head = true;
-    return this;
   }
 
   /** Node's implicit head (a write before writeHead): express-session calls it. */
@@ -123,11 +66,7 @@ export class BunMiddlewareResponse extends EventEmitter {
   write(chunk: string | Uint8Array, encoding?: BufferEncoding | (() => void)): boolean {
     if (this.#ended) return false;
     if (!this.#head) this.writeHead(this.statusCode);
-    this.#body.push(
-      typeof chunk === "string"
-        ? Buffer.from(chunk, typeof encoding === "string" ? encoding : "utf8")
-        : Buffer.from(chunk),
-    );
+    this.bufferChunk(chunk, encoding);
     return true;
   }
 
@@ -136,9 +75,7 @@ export class BunMiddlewareResponse extends EventEmitter {
     encoding?: BufferEncoding | (() => void),
     callback?: () => void,
   ): this {
-    const done = [chunk, encoding, callback].find((a) => typeof a === "function") as
-      | (() => void)
-      | undefined;
+    const done = endCallback(chunk, encoding, callback);
     if (this.#ended) {
       done?.();
       return this;
@@ -149,8 +86,8 @@ export class BunMiddlewareResponse extends EventEmitter {
     if (!this.#head) this.writeHead(this.statusCode);
     this.#ended = true;
     const status = this.statusCode;
-    const empty = status === 204 || status === 304 || this.#body.length === 0;
-    const body = empty ? null : responseBody(Buffer.concat(this.#body));
+    const empty = status === 204 || status === 304 || this.body.length === 0;
+    const body = empty ? null : responseBody(Buffer.concat(this.body));
     const headers = this.#fetchHeaders();
     const stream = this.#stream;
     if (stream !== null) {
@@ -158,13 +95,11 @@ export class BunMiddlewareResponse extends EventEmitter {
       if (length !== undefined) headers.set("content-length", String(length));
     }
     this.#resolve(new Response(stream ?? body, { status, headers }));
-    this.#emit("finish");
-    this.#emit("close");
+    this.emitSafely("finish");
+    this.emitSafely("close");
     done?.();
     return this;
   }
-
-  flushHeaders(): void {}
 
   /**
    * Plays the engine's answer through this response (its hooks run), resolving with the
@@ -186,7 +121,7 @@ export class BunMiddlewareResponse extends EventEmitter {
         this.writeHead(answer.status, head);
         this.end();
       } catch (error) {
-        this.#report(error);
+        this.report(error);
         if (!this.#ended) return answer;
       }
       return this.response;
@@ -197,7 +132,7 @@ export class BunMiddlewareResponse extends EventEmitter {
       this.end(body.length === 0 ? undefined : body);
     } catch (error) {
       // A middleware's hook threw: the engine's answer still goes out.
-      this.#report(error);
+      this.report(error);
       if (!this.#ended) return answer;
     }
     return this.response;
@@ -213,26 +148,18 @@ export class BunMiddlewareResponse extends EventEmitter {
       try {
         this.writeHead();
       } catch (error) {
-        this.#report(error);
+        this.report(error);
       }
       this.#head = true;
     }
-    return this.#headers.toHeaderMap();
+    return this.headers.toHeaderMap();
   }
 
   #fetchHeaders(): Headers {
     const headers = new Headers();
-    for (const [key, , values] of this.#headers.forAnswer()) {
+    for (const [key, , values] of this.headers.forAnswer()) {
       for (const v of values) headers.append(key, v);
     }
     return headers;
-  }
-
-  #emit(event: "finish" | "close"): void {
-    try {
-      this.emit(event);
-    } catch (error) {
-      this.#report(error);
-    }
   }
 }
