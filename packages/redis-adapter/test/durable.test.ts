@@ -44,7 +44,12 @@ describeRedis("durable sessions", () => {
     await redis.close();
   });
 
-  async function cluster(recovery: Record<string, number> = {}, subscriptionMode = "dynamic") {
+  /** Two servers behind a balancer; `quiet`: a new socket joins "r" and is sent nothing. */
+  async function cluster(
+    recovery: Record<string, number> = {},
+    subscriptionMode = "dynamic",
+    quiet = false,
+  ) {
     const key = uniqueKey("durable");
     keys.push(key);
     nodes = await startCluster(2, {
@@ -52,12 +57,17 @@ describeRedis("durable sessions", () => {
       adapter: { durableSessions: true, subscriptionMode: subscriptionMode as "dynamic" },
       server: { connectionStateRecovery: { maxDisconnectionDuration: 30_000, ...recovery } },
     });
-    joinRUnlessRecovered(nodes);
+    if (!quiet) joinRUnlessRecovered(nodes);
+    for (const node of quiet ? nodes : []) {
+      node.io.on("connection", async (socket) => {
+        if (!socket.recovered) await socket.join("r");
+      });
+    }
     let target = 0;
     proxy = new RoundRobinProxy(nodes.map((n) => Number(new URL(n.url).port)));
     proxy.policy = () => target;
     const url = await proxy.listen();
-    return { url, setTarget: (t: number) => (target = t) };
+    return { url, key, setTarget: (t: number) => (target = t) };
   }
 
   /** Drops the client's connection on the server side, with no close frame. */
@@ -170,5 +180,51 @@ describeRedis("durable sessions", () => {
     expect((await ready)[0]).toBe(false);
     expect(c.recovered).toBe(false);
     expect(c.recoveryFailure).toBe("history_evicted");
+  });
+
+  it("restores a client that received nothing yet (no offset) from where its session began", async () => {
+    const { url, key, setTarget } = await cluster({}, "dynamic", true);
+    const [a, b] = nodes as [Node, Node];
+    // In the history before the session began: not for it.
+    a.io.to("r").emit("n", 0);
+    await waitFor(() => a.adapter().durableState().pending === 0, "the first broadcast stored");
+    const c = ioc(`${url}/`, { forceNew: true, transports: ["websocket"], reconnectionDelay: 5 });
+    clients.push(c);
+    const got: number[] = [];
+    c.on("n", (n: number) => got.push(n));
+    await next(c, "connect");
+    const redis = await redisClient();
+    try {
+      // Its record, with where it began, is written at the end of the connecting tick.
+      await waitFor(async () => {
+        const homes = await redis.keys(`${key}-durable#*home#*`);
+        for (const home of homes) {
+          if ((await redis.hKeys(home)).some((f) => f.endsWith("#s"))) return true;
+        }
+        return false;
+      }, "the session's record");
+    } finally {
+      await redis.close();
+    }
+    // Gone from both servers, so that what follows is missed.
+    c.io.reconnection(false);
+    c.io.engine.close();
+    await waitFor(() => a.io.of("/").sockets.size === 0, "the drop seen on A");
+    a.io.to("r").emit("n", 1);
+    await waitFor(() => a.adapter().durableState().pending === 0, "A's broadcast stored");
+    b.io.to("r").emit("n", 2);
+    await waitFor(() => b.adapter().durableState().pending === 0, "B's broadcast stored");
+    expect(got).toEqual([]);
+    setTarget(1);
+    c.io.reconnection(true);
+    const back = next(c, "connect");
+    c.connect();
+    await back;
+    expect(c.recovered).toBe(true);
+    const [moved] = [...b.io.of("/").sockets.values()] as [ServerSocket];
+    expect(moved.recovered).toBe(true);
+    expect(moved.rooms.has("r")).toBe(true);
+    await waitFor(() => got.length === 2, "the missed broadcasts");
+    expect(got).toEqual([1, 2]);
   });
 });

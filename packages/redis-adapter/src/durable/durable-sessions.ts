@@ -76,6 +76,8 @@ export interface DurableHost {
 export class DurableSessions {
   readonly store: RedisDurableStore;
   readonly #host: DurableHost;
+  /** The epoch this server gives a history that has none yet. */
+  readonly #epoch = newEpoch();
   #settings: AppendSettings | undefined;
   readonly #outbox: DurableOutbox;
   readonly #live: LiveSessions;
@@ -95,8 +97,12 @@ export class DurableSessions {
       broadcastPlain: (packet, opts) => host.broadcastPlain(packet, opts),
       warn: (message) => host.warn(message),
     });
-    this.#live = new LiveSessions(this.store, host.uid, recovery.maxDisconnectionDuration, (m) =>
-      host.warn(m),
+    this.#live = new LiveSessions(
+      this.store,
+      host.uid,
+      recovery.maxDisconnectionDuration,
+      this.#epoch,
+      (m) => host.warn(m),
     );
     this.#restore = new DurableRestore({
       uid: host.uid,
@@ -113,6 +119,7 @@ export class DurableSessions {
       holdRooms: (rooms) => host.holdRooms(rooms),
       decodeSession,
       decodePacket: (message) => this.#decodePacket(message),
+      restored: (pid, start) => this.#live.restored(pid, start),
     });
   }
 
@@ -222,7 +229,7 @@ export class DurableSessions {
         markerChannel: host.markerChannel,
         windowMs: host.recovery.maxDisconnectionDuration,
         maxEntries: host.recovery.maxPackets,
-        epoch: newEpoch(),
+        epoch: this.#epoch,
       };
       this.#settings = settings;
     }

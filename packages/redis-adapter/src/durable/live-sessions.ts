@@ -6,6 +6,9 @@ import type { RedisDurableStore } from "./store.js";
 /** How often a server says it is alive and keeps its sessions' homes from expiring. */
 export const REFRESH_MS = 1000;
 
+/** How long a restored session's start waits for its socket's first record. */
+const START_KEPT_MS = 60_000;
+
 /**
  * The sessions of this server's connected sockets, kept in Redis so that they outlive the
  * server: a server killed with SIGKILL never gets to say its sockets dropped.
@@ -23,12 +26,18 @@ export class LiveSessions {
   readonly #store: RedisDurableStore;
   readonly #uid: string;
   readonly #ttlMs: number;
+  readonly #epoch: string;
   readonly #warn: (message: string) => void;
   readonly #dirty = new Map<SocketId, AdapterSocket>();
   /** Home → pids of this server's connected sockets filed there. */
   readonly #homes = new Map<string, Set<PrivateSessionId>>();
   /** Persisted just now: the disconnect that follows must not delete the record. */
   readonly #persisted = new Set<PrivateSessionId>();
+  /**
+   * Restored sessions' starts, written with their first record here, then forgotten; one
+   * whose socket never came (refused on admission) is swept after `START_KEPT_MS`.
+   */
+  readonly #starts = new Map<PrivateSessionId, { start: string; at: number }>();
   #scheduled = false;
   #timer: ReturnType<typeof setInterval> | undefined;
 
@@ -36,11 +45,13 @@ export class LiveSessions {
     store: RedisDurableStore,
     uid: string,
     windowMs: number,
+    epoch: string,
     warn: (message: string) => void,
   ) {
     this.#store = store;
     this.#uid = uid;
     this.#ttlMs = windowMs + 3 * REFRESH_MS;
+    this.#epoch = epoch;
     this.#warn = warn;
   }
 
@@ -54,6 +65,16 @@ export class LiveSessions {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
     this.#dirty.clear();
+    this.#starts.clear();
+  }
+
+  /**
+   * A session restored here began at `start` (its offset then): its first record here says so,
+   * rather than the history's head now, so that a restore without an offset still replays
+   * from where the session began.
+   */
+  restored(pid: PrivateSessionId, start: string): void {
+    this.#starts.set(pid, { start, at: Date.now() });
   }
 
   /** The record of a session: owner uid, then the encoded `{ sid, rooms, data }`. */
@@ -83,10 +104,11 @@ export class LiveSessions {
   gone(socket: AdapterSocket): void {
     const pid = socket._pid;
     this.#dirty.delete(socket.id);
+    if (pid !== undefined) this.#starts.delete(pid);
     if (pid === undefined || this.#persisted.delete(pid)) return;
     if (!this.#forget(pid)) return;
     this.#store
-      .live(this.#home(pid), this.#ttlMs, [[pid, ""]])
+      .live(this.#home(pid), this.#ttlMs, this.#epoch, [[pid, "", ""]])
       .catch((err: unknown) => this.#warn(`could not remove a session record: ${String(err)}`));
   }
 
@@ -105,7 +127,7 @@ export class LiveSessions {
 
   #flush(): void {
     this.#scheduled = false;
-    const byHome = new Map<string, [PrivateSessionId, Buffer][]>();
+    const byHome = new Map<string, [PrivateSessionId, Buffer, string][]>();
     for (const socket of this.#dirty.values()) {
       const pid = socket._pid;
       if (pid === undefined) continue;
@@ -115,9 +137,12 @@ export class LiveSessions {
         records = [];
         byHome.set(home, records);
       }
+      const start = this.#starts.get(pid)?.start ?? "";
+      this.#starts.delete(pid);
       records.push([
         pid,
         this.record({ sid: socket.id, rooms: [...socket.rooms], data: socket.data }),
+        start,
       ]);
       let pids = this.#homes.get(home);
       if (pids === undefined) {
@@ -129,12 +154,16 @@ export class LiveSessions {
     this.#dirty.clear();
     for (const [home, records] of byHome) {
       this.#store
-        .live(home, this.#ttlMs, records)
+        .live(home, this.#ttlMs, this.#epoch, records)
         .catch((err: unknown) => this.#warn(`could not write session records: ${String(err)}`));
     }
   }
 
   #refresh(): void {
+    if (this.#starts.size > 0) {
+      const old = Date.now() - START_KEPT_MS;
+      for (const [pid, { at }] of this.#starts) if (at < old) this.#starts.delete(pid);
+    }
     this.#store
       .refresh(this.#uid, [...this.#homes.keys()], this.#ttlMs)
       .catch((err: unknown) => this.#warn(`could not refresh session records: ${String(err)}`));

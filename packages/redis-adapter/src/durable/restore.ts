@@ -33,6 +33,8 @@ export interface RestoreHost {
   holdRooms(rooms: readonly Room[]): Promise<void> | void;
   decodeSession(body: Buffer): Omit<PersistedSession, "pid"> | undefined;
   decodePacket(message: Buffer): HistoryPacket | undefined;
+  /** A session is restored here: its first live record here keeps where it began. */
+  restored(pid: PrivateSessionId, start: string): void;
 }
 
 type Sink = (seq: number, frames: readonly RawData[]) => void;
@@ -131,10 +133,6 @@ export class DurableRestore {
 
   /** Never rejects on a missing session or history; rejects only when Redis fails. */
   async restore(pid: PrivateSessionId, offset: string): Promise<RestoredSession | NotRestored> {
-    // A client with no offset: the history does not record where a session began, so what it
-    // missed cannot be told (memory stores can: PersistedSession.since). Its record is left
-    // to expire, as when such a client did not ask at all.
-    if (offset === FROM_SESSION_START) return EVICTED;
     const taken = await this.#find(pid, offset);
     if (taken === null) return UNKNOWN;
     if ("reason" in taken) return taken;
@@ -142,7 +140,9 @@ export class DurableRestore {
     const session = host.decodeSession(taken.record.subarray(HOME_LENGTH));
     if (session === undefined) return UNKNOWN;
 
-    const from = parseOffset(offset);
+    // A client with no offset got nothing since its session began: replay from there (a
+    // record from a server that did not keep where it began cannot tell).
+    const from = parseOffset(offset === FROM_SESSION_START ? (taken.start ?? "") : offset);
     if (from === undefined || from.epoch !== taken.epoch || from.seq > taken.top) return EVICTED;
     const oldest = taken.first === undefined ? taken.top + 1 : seqOf(taken.first);
     if (oldest > from.seq + 1) return EVICTED;
@@ -203,6 +203,7 @@ export class DurableRestore {
     capture.timer.unref();
     this.#captures.set(session.sid, capture);
     this.#floors.set(session.sid, last);
+    if (taken.start !== undefined) host.restored(pid, taken.start);
     return { ...session, pid, missedPackets: out };
   }
 

@@ -13,8 +13,11 @@ import { OUT_OF_ORDER } from "./in-order-calls.js";
  *           (its time: ids never go back in time, even if the clock does)
  *   stream  entries `<ms>-<seq>` with one field `m`, the stored broadcast (stored-message.ts);
  *           trimmed by count (MAXLEN ~) and by age (MINID ~), expires when idle
- *   home    hash per session home (the server that issued the pid): pid → live record
- *   session string per disconnected session: its record, PX maxDisconnectionDuration
+ *   home    hash per session home (the server that issued the pid): pid → live record, and
+ *           `<pid>#s` → the session's start, the offset of the last packet appended before
+ *           its record was first written (`<epoch>:<ms>-<top>`, `:0-0` on an empty history)
+ *   session string per disconnected session: its record, PX maxDisconnectionDuration;
+ *           `…#s` beside it, its start
  *   alive   string per server: when it last said it was alive, PX window + grace
  *   order   string per writer (a store of one server process): the number of its last
  *           stored append, PX window (in-order-calls.ts)
@@ -117,22 +120,24 @@ return offset
 
 /**
  * Takes (or peeks at) a session and reads the head of the history. KEYS: session, home,
- * meta, stream. ARGV: pid, mode (disc: disconnected records only; peek: also a live record,
- * left in place; take: also a live record, removed), alive-key prefix. Returns false, or
- * [state (disc | live), record, owner's last alive stamp or "", epoch or "", top or "0",
- * id of the oldest entry kept or ""].
+ * meta, stream, session start. ARGV: pid, mode (disc: disconnected records only; peek: also
+ * a live record, left in place; take: also a live record, removed), alive-key prefix.
+ * Returns false, or [state (disc | live), record, owner's last alive stamp or "", epoch or
+ * "", top or "0", id of the oldest entry kept or "", the session's start or ""].
  */
 export const TAKE = script(`
 local rec = redis.call('GET', KEYS[1])
-local state, seen = 'disc', ''
+local state, seen, start = 'disc', '', ''
 if rec then
-  redis.call('DEL', KEYS[1])
+  start = redis.call('GET', KEYS[5]) or ''
+  redis.call('DEL', KEYS[1], KEYS[5])
 elseif ARGV[2] ~= 'disc' then
   rec = redis.call('HGET', KEYS[2], ARGV[1])
   if not rec then return false end
   state = 'live'
   seen = redis.call('GET', ARGV[3] .. string.sub(rec, 1, 16)) or ''
-  if ARGV[2] == 'take' then redis.call('HDEL', KEYS[2], ARGV[1]) end
+  start = redis.call('HGET', KEYS[2], ARGV[1] .. '#s') or ''
+  if ARGV[2] == 'take' then redis.call('HDEL', KEYS[2], ARGV[1], ARGV[1] .. '#s') end
 else
   return false
 end
@@ -140,16 +145,18 @@ local meta = redis.call('HMGET', KEYS[3], 'epoch', 'top')
 local head = redis.call('XRANGE', KEYS[4], '-', '+', 'COUNT', 1)
 local first = ''
 if #head > 0 then first = head[1][1] end
-return {state, rec, seen, meta[1] or '', meta[2] or '0', first}
+return {state, rec, seen, meta[1] or '', meta[2] or '0', first, start}
 `);
 
 /**
- * A socket dropped: its live record becomes a disconnected one. KEYS: home, session.
- * ARGV: pid, record, window ms.
+ * A socket dropped: its live record becomes a disconnected one, its start goes with it.
+ * KEYS: home, session, session start. ARGV: pid, record, window ms.
  */
 export const PERSIST = script(`
-redis.call('HDEL', KEYS[1], ARGV[1])
+local start = redis.call('HGET', KEYS[1], ARGV[1] .. '#s')
+redis.call('HDEL', KEYS[1], ARGV[1], ARGV[1] .. '#s')
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+if start then redis.call('SET', KEYS[3], start, 'PX', ARGV[3]) end
 return 1
 `);
 
@@ -164,15 +171,30 @@ return 1
 `);
 
 /**
- * Live records of connected sockets, written on connect and on each room change. KEYS: home.
- * ARGV: ttl ms, then pid, record pairs; a pid with an empty record is removed.
+ * Live records of connected sockets, written on connect and on each room change. KEYS: home,
+ * meta. ARGV: ttl ms, the epoch a history gets if it has none yet, then pid, record, start
+ * triples: a pid with an empty record is removed; a record written for the first time gets
+ * its start, the one given (a restored session keeps the start it had) or the history's head
+ * now: where a restore without an offset replays from.
  */
 export const LIVE = script(`
-for i = 2, #ARGV, 2 do
-  if ARGV[i + 1] == '' then
-    redis.call('HDEL', KEYS[1], ARGV[i])
+local head
+for i = 3, #ARGV, 3 do
+  local pid, rec, start = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  if rec == '' then
+    redis.call('HDEL', KEYS[1], pid, pid .. '#s')
   else
-    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+    redis.call('HSET', KEYS[1], pid, rec)
+    if start ~= '' then
+      redis.call('HSET', KEYS[1], pid .. '#s', start)
+    elseif redis.call('HEXISTS', KEYS[1], pid .. '#s') == 0 then
+      if not head then
+        redis.call('HSETNX', KEYS[2], 'epoch', ARGV[2])
+        local meta = redis.call('HMGET', KEYS[2], 'epoch', 'ms', 'top')
+        head = meta[1] .. ':' .. (meta[2] or '0') .. '-' .. (meta[3] or '0')
+      end
+      redis.call('HSET', KEYS[1], pid .. '#s', head)
+    end
   end
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])

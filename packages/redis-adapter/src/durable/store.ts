@@ -40,6 +40,11 @@ export interface Taken {
   readonly top: number;
   /** Id of the oldest entry kept, or undefined when the stream is empty or gone. */
   readonly first: string | undefined;
+  /**
+   * Where the session began: the offset of the last packet appended before its record was
+   * first written; undefined for a record written by a server without it.
+   */
+  readonly start: string | undefined;
 }
 
 export type TakeMode = "disc" | "peek" | "take";
@@ -88,6 +93,11 @@ export class RedisDurableStore {
     return `${this.#prefix}session#${pid}`;
   }
 
+  /** Where a disconnected session began (beside its record). */
+  sessionStart(pid: string): string {
+    return `${this.session(pid)}#s`;
+  }
+
   alive(uid: string): string {
     return `${this.#prefix}alive#${uid}`;
   }
@@ -130,14 +140,15 @@ export class RedisDurableStore {
   async take(pid: string, home: string, mode: TakeMode): Promise<Taken | null> {
     const reply = await this.#run(
       TAKE,
-      [this.session(pid), this.home(home), this.#meta, this.#stream],
+      [this.session(pid), this.home(home), this.#meta, this.#stream, this.sessionStart(pid)],
       [pid, mode, this.alive("")],
       true,
     );
     if (!Array.isArray(reply) || reply.length < 6) return null;
-    const [state, record, seen, epoch, top, first] = reply as unknown[];
+    const [state, record, seen, epoch, top, first, start] = reply as unknown[];
     const seenMs = Number(text(seen));
     const firstId = text(first);
+    const startOffset = text(start);
     return {
       state: text(state) === "live" ? "live" : "disc",
       record: Buffer.isBuffer(record) ? record : Buffer.from(text(record)),
@@ -145,6 +156,7 @@ export class RedisDurableStore {
       epoch: text(epoch),
       top: Number(text(top)),
       first: firstId === "" ? undefined : firstId,
+      start: startOffset === "" ? undefined : startOffset,
     };
   }
 
@@ -174,20 +186,25 @@ export class RedisDurableStore {
   async persist(home: string, pid: string, record: Buffer): Promise<void> {
     await this.#run(
       PERSIST,
-      [this.home(home), this.session(pid)],
+      [this.home(home), this.session(pid), this.sessionStart(pid)],
       [pid, record, String(this.#windowMs)],
     );
   }
 
-  /** Writes (record) or removes (empty record) live records of one home. */
+  /**
+   * Writes (record) or removes (empty record) live records of one home. A record written for
+   * the first time gets its session's start: `start`, or "" for the history's head now (its
+   * epoch `epoch` if it has none yet).
+   */
   async live(
     home: string,
     ttlMs: number,
-    records: [pid: string, record: Buffer | ""][],
+    epoch: string,
+    records: [pid: string, record: Buffer | "", start: string][],
   ): Promise<void> {
-    const args: (string | Buffer)[] = [String(ttlMs)];
-    for (const [pid, record] of records) args.push(pid, record);
-    await this.#run(LIVE, [this.home(home)], args);
+    const args: (string | Buffer)[] = [String(ttlMs), epoch];
+    for (const [pid, record, start] of records) args.push(pid, record, start);
+    await this.#run(LIVE, [this.home(home), this.#meta], args);
   }
 
   /** Says `uid` is alive, and keeps the homes of its live sessions from expiring. */
