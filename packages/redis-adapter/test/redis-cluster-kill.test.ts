@@ -1,11 +1,12 @@
 import { createCluster } from "redis";
 import { createCluster as createCluster6 } from "redis6";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import type { PubSubMode } from "../src/index.js";
 import {
+  broadcastsResume,
   type ClusterNode,
   type CreateCluster,
-  startClusterNode,
+  roomOn,
+  twoClusterNodes,
 } from "./fixtures/cluster-nodes.js";
 import {
   CLUSTER_HOOK_MS,
@@ -13,12 +14,25 @@ import {
   type RedisCluster,
   startRedisCluster,
 } from "./fixtures/redis-cluster.js";
-import { closeClients, collect, connect, sleep, uniqueKey, waitFor } from "./helpers.js";
+import { closeClients, collect, connect, uniqueKey, waitFor } from "./helpers.js";
+
+// A master process killed (SIGKILL) under two Parley servers: the other nodes mark it failed
+// after cluster-node-timeout (1 s here, 15 s by default) and its replica is elected, with no
+// command from anyone. Nothing is promised for what is published while the shard has no
+// master (Redis answers CLUSTERDOWN, or the command waits for a connection that never comes
+// back and then fails): Pub/Sub is at-most-once. What the test requires is that each server
+// finds the new master by itself and that room broadcasts and cluster requests work again,
+// every broadcast after the recovery delivered, in order. node-redis 5 does not notice the
+// loss by itself (src/lost-nodes.ts: without it nothing arrived again, classic or sharded);
+// node-redis 6 refreshes its topology after 5 s of reconnection attempts.
 
 const NODE_REDIS: [version: string, make: CreateCluster][] = [
   ["5", createCluster],
   ["6", createCluster6 as unknown as CreateCluster],
 ];
+
+/** Each server's `cluster-node-timeout`: small, so a failover takes a few seconds. */
+const NODE_TIMEOUT_MS = 1000;
 
 for (const [version, make] of NODE_REDIS) {
   describeRedisCluster(`Redis Cluster: a master killed (node-redis ${version})`, () => {
@@ -26,7 +40,7 @@ for (const [version, make] of NODE_REDIS) {
     let nodes: ClusterNode[] = [];
 
     beforeAll(async () => {
-      rc = await startRedisCluster(3, { replicas: 1, nodeTimeoutMs: 1000 });
+      rc = await startRedisCluster(3, { replicas: 1, nodeTimeoutMs: NODE_TIMEOUT_MS });
     }, CLUSTER_HOOK_MS);
     afterAll(async () => {
       await rc?.stop();
@@ -37,75 +51,55 @@ for (const [version, make] of NODE_REDIS) {
       nodes = [];
     });
 
-    async function two(key: string, mode: PubSubMode): Promise<[ClusterNode, ClusterNode]> {
-      const a = await startClusterNode(rc, key, mode, { createCluster: make });
-      const b = await startClusterNode(rc, key, mode, { createCluster: make });
-      nodes = [a, b];
-      await waitFor(
-        async () =>
-          (await a.adapter().serverCount()) === 2 && (await b.adapter().serverCount()) === 2,
-        "two servers to see each other",
-      );
-      return [a, b];
-    }
-
-    /** The port of the node b's classic subscriber connection is on (node-redis's choice). */
-    function classicNode(node: ClusterNode): number {
-      const slots = (node.sub as unknown as { _slots: { pubSubNode?: { address: string } } })
-        ._slots;
-      return Number(slots.pubSubNode?.address.split(":")[1]);
-    }
-
-    // Classic first: it may kill any master; sharded then kills one not yet killed.
+    // Classic first: it may kill any master; sharded then kills one that still has a replica.
     for (const pubsub of ["classic", "sharded"] as const) {
-      it(`${pubsub}: broadcasts and requests work again after the room's master was killed`, async () => {
+      it(`${pubsub}: room broadcasts and requests work again after a master was killed`, async () => {
         const key = uniqueKey(`kill-${pubsub}`);
-        const [a, b] = await two(key, pubsub);
+        const [a, b] = await twoClusterNodes(rc, key, pubsub, make);
+        nodes = [a, b];
         b.io.on("hello", (ack: (v: string) => void) => ack("b"));
-        // Sharded: the master of the room's channel. Classic: the master b's subscriber
-        // connection is on (node-redis picks one at random), the one whose loss it must notice.
+        // Sharded: the master of the room's channel. Classic: the master that b's subscriber
+        // connection is on (node-redis's choice), whose loss b must notice.
         const master =
           pubsub === "sharded"
             ? (rc.ports.find((p) => rc.replicaOf.has(p)) as number)
-            : classicNode(b);
-        let room = "";
-        for (let i = 0; room === "" && i < 500; i++) {
-          const slot = await rc.keyslot(`${key}#/#room-${i}#`);
-          if (rc.ownerOf(slot) === master) room = `room-${i}`;
-        }
-        expect(room).not.toBe("");
+            : classicSubscriberPort(b);
+        const room = await roomOn(rc, key, pubsub === "sharded" ? master : (rc.ports[0] as number));
         b.io.on("connection", (s) => void s.join(room));
         const client = await connect(b.url);
         await waitFor(async () => (await a.io.in(room).fetchSockets()).length === 1, "the member");
-        const inRoom = collect(client, "tick");
+        const ticks = collect(client, "tick");
         a.io.to(room).emit("tick", -1);
-        await waitFor(() => inRoom.length === 1, "before the kill");
+        await waitFor(() => ticks.length === 1, "a broadcast before the kill");
 
-        const t0 = Date.now();
+        const killedAt = Date.now();
         const promoted = await rc.kill(master);
-        console.info(`killed ${master}: ${promoted} master after ${Date.now() - t0} ms`);
-        let n = 0;
-        const deadline = Date.now() + 30_000;
-        while (!inRoom.some(([v]) => (v as number) >= 0) && Date.now() < deadline) {
-          a.io.to(room).emit("tick", n++);
-          await sleep(100);
-        }
-        console.info(`first broadcast after ${Date.now() - t0} ms`);
-        const from = n;
-        for (let k = 0; k < 20; k++) a.io.to(room).emit("tick", n++);
-        const after = () => inRoom.map(([v]) => v as number).filter((v) => v >= from);
-        await waitFor(() => after().length >= 20, "20 broadcasts after the kill", 10_000);
-        expect(after()).toEqual(Array.from({ length: 20 }, (_, k) => from + k));
-        // Heartbeats published during the outage were lost: each may have declared the other
-        // dead; the next heartbeat brings it back.
+        const tookOver = Date.now() - killedAt;
+        const counter = { n: 0 };
+        await broadcastsResume(ticks, (v) => a.io.to(room).emit("tick", v), counter);
+        console.info(
+          `node-redis ${version}, ${pubsub}: killed ${master}; ${promoted} master after ` +
+            `${tookOver} ms, room broadcasts arriving again after ${Date.now() - killedAt} ms`,
+        );
+        // Heartbeats published during the outage were lost: each server may have declared
+        // the other dead; the next heartbeat that gets through brings it back.
         await waitFor(
           async () =>
             (await a.adapter().serverCount()) === 2 && (await b.adapter().serverCount()) === 2,
           "the two servers to see each other again",
         );
-        expect((await a.io.fetchSockets()).map((s) => s.id)).toEqual([client.id]);
+        expect((await a.io.in(room).fetchSockets()).map((s) => s.id)).toEqual([client.id]);
         expect(await a.io.serverSideEmitWithAck("hello")).toEqual(["b"]);
       }, 60_000);
     }
   });
+}
+
+/** The port of the node that `node`'s classic subscriber connection is on. */
+function classicSubscriberPort(node: ClusterNode): number {
+  // node-redis keeps it as `_slots.pubSubNode` (5.x and 6.x); the test only reads it.
+  const slots = (node.sub as unknown as { _slots: { pubSubNode?: { address: string } } })._slots;
+  const port = Number(slots.pubSubNode?.address.split(":")[1]);
+  if (!Number.isInteger(port)) throw new Error("no classic subscriber connection");
+  return port;
 }
