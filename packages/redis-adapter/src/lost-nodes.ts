@@ -16,15 +16,15 @@ import { bridgeShardedMoves } from "./sharded-moves.js";
  *
  * The watch does what 6.x does: while any of the client's node connections is reconnecting,
  * it asks node-redis to rediscover the topology (`_slots.rediscover`, declared in 5.x's
- * types), once a second. Until the failover, that changes nothing. After it, node-redis drops
+ * types; tested on 5.12), once a second. Until the failover, that changes nothing. After it, node-redis drops
  * the dead node: its queued commands fail (the adapter logs them; Pub/Sub is at-most-once),
  * the next ones go to the new master, and a classic subscriber connection that was on the dead
  * node is opened elsewhere with its channels (node-redis does that part). Sharded channels it
  * drops with the node's connection, so the watch takes them first and subscribes them again
  * through the cluster client (`sSubscribe`, which finds the channel's new master).
  *
- * 4.x keeps its slots in a true private field: no watch there (4.x recovers only from a
- * manual failover, through sharded-moves.ts).
+ * 4.x keeps its slots in a true private field (`#slots`): no watch there, so 4.x recovers
+ * from a manual failover (through sharded-moves.ts) but not from a killed master.
  */
 
 /** How often the topology is read again while a node connection is reconnecting. */
@@ -74,7 +74,12 @@ export function watchLostNodes(client: object, logger: Logger): void {
   const slots = cluster._slots;
   if (!Array.isArray(cluster.masters) || typeof cluster.on !== "function") return;
   if (typeof cluster.sSubscribe !== "function") return;
-  if (slots === undefined || typeof slots.rediscover !== "function") return;
+  if (slots === undefined || typeof slots.rediscover !== "function") {
+    logger.debug(
+      "this node-redis cluster client keeps its topology private (4.x): a killed master is not recovered from",
+    );
+    return;
+  }
   if (slots.extendAllPubSubListeners !== undefined || watching.has(client)) return;
   watching.add(client);
   new LostNodes(cluster as WatchedCluster, slots as Slots, logger);
