@@ -14,7 +14,7 @@ import {
   type RedisCluster,
   startRedisCluster,
 } from "./fixtures/redis-cluster.js";
-import { closeClients, collect, connect, uniqueKey, waitFor } from "./helpers.js";
+import { closeClients, collect, connect, sleep, uniqueKey, waitFor } from "./helpers.js";
 
 // A master process killed (SIGKILL) under two Parley servers: the other nodes mark it failed
 // after cluster-node-timeout (1 s here, 15 s by default) and its replica is elected, with no
@@ -65,7 +65,18 @@ for (const [version, make] of NODE_REDIS) {
             ? (rc.ports.find((p) => rc.replicaOf.has(p)) as number)
             : classicSubscriberPort(b);
         const room = await roomOn(rc, key, pubsub === "sharded" ? master : (rc.ports[0] as number));
-        b.io.on("connection", (s) => void s.join(room));
+        // A second room on the same master, joined while it is dead (its subscription is
+        // sent to a connection that never comes back).
+        const late = await roomOn(
+          rc,
+          key,
+          pubsub === "sharded" ? master : (rc.ports[0] as number),
+          room,
+        );
+        b.io.on("connection", (s) => {
+          void s.join(room);
+          s.on("late", () => void s.join(late));
+        });
         const client = await connect(b.url);
         await waitFor(async () => (await a.io.in(room).fetchSockets()).length === 1, "the member");
         const ticks = collect(client, "tick");
@@ -73,10 +84,15 @@ for (const [version, make] of NODE_REDIS) {
         await waitFor(() => ticks.length === 1, "a broadcast before the kill");
 
         const killedAt = Date.now();
-        const promoted = await rc.kill(master);
+        const killing = rc.kill(master);
+        await sleep(NODE_TIMEOUT_MS / 4);
+        client.emit("late");
+        const promoted = await killing;
         const tookOver = Date.now() - killedAt;
         const counter = { n: 0 };
         await broadcastsResume(ticks, (v) => a.io.to(room).emit("tick", v), counter);
+        const lateTicks = collect(client, "late-tick");
+        await broadcastsResume(lateTicks, (v) => a.io.to(late).emit("late-tick", v), counter);
         console.info(
           `node-redis ${version}, ${pubsub}: killed ${master}; ${promoted} master after ` +
             `${tookOver} ms, room broadcasts arriving again after ${Date.now() - killedAt} ms`,
