@@ -62,6 +62,10 @@ for (const [version, make] of NODE_REDIS) {
         a.io.to(room).emit("tick", -1);
         await waitFor(() => ticks.length === 1, "a broadcast before the move");
 
+        // A key in the slot, so the move has something to MIGRATE; read back afterwards
+        // through the publisher, which must follow the slot (MOVED) as its SPUBLISHes do.
+        const channel = `${key}#/#${room}#`;
+        await a.pub.set(channel, "kept");
         const counter = { n: 0 };
         // The second move starts from the connection node-redis opened for the first.
         for (const to of [second, third]) {
@@ -75,13 +79,13 @@ for (const [version, make] of NODE_REDIS) {
           );
         }
         expect(rc.ownerOf(slot)).toBe(third);
+        expect(await a.pub.get(channel)).toBe("kept");
         expect((await a.io.in(room).fetchSockets()).map((s) => s.id)).toEqual([client.id]);
         // b's subscription followed the slot: its new owner has the channel's one subscriber.
         if (pubsub === "sharded") {
           const owner = createClient({ url: `redis://127.0.0.1:${third}` });
           owner.on("error", () => {});
           await owner.connect();
-          const channel = `${key}#/#${room}#`;
           try {
             expect(await owner.sendCommand(["PUBSUB", "SHARDNUMSUB", channel])).toEqual([
               channel,
