@@ -73,6 +73,10 @@ export function createAdapter(
   return (nsp) => new RedisAdapter(nsp, publisher, subClient, opts, logger);
 }
 
+/** First wait before a refused subscription is tried again; it doubles up to the max. */
+const RESUBSCRIBE_FIRST_MS = 250;
+const RESUBSCRIBE_MAX_MS = 5000;
+
 /**
  * A cluster adapter on Redis Pub/Sub. One namespace channel carries heartbeats, requests and
  * broadcasts; each server has a response channel; with room channels on (the default), a
@@ -381,7 +385,10 @@ export class RedisAdapter extends ClusterAdapter {
   }
 
   #subscribeRoom(room: Room): void {
-    const pending = this.#subscribe([this.#roomChannel(room)]);
+    const pending = this.#subscribe(
+      [this.#roomChannel(room)],
+      () => this.rooms.has(room) || this.#holds?.has(room) === true,
+    );
     this.#pendingRooms.set(room, pending);
     void pending.then(() => {
       if (this.#pendingRooms.get(room) === pending) this.#pendingRooms.delete(room);
@@ -424,20 +431,55 @@ export class RedisAdapter extends ClusterAdapter {
     void this.#unsubscribe(this.#roomChannel(room));
   }
 
-  /** Subscribes in call order (after the Pub/Sub mode is known). Never rejects. */
-  #subscribe(channels: string[]): Promise<void> {
-    return this.#publisher.ready
-      .then((mode) =>
-        Promise.all(channels.map((c) => subscribeOn(this.#sub, mode, c, this.#listener))),
-      )
-      .then(
-        () => this.#logger.debug(`subscribed to ${channels.join(", ")}`),
-        (err: unknown) =>
-          this.#logger.warn(
-            "subscribe",
-            `could not subscribe to ${channels.join(", ")}: ${describeError(err)}`,
-          ),
+  /**
+   * Subscribes in call order (after the Pub/Sub mode is known). Never rejects: a refused
+   * subscription is logged and tried again in the background (`#subscribeAgain`) for as long
+   * as `wanted()` holds and the adapter is open.
+   */
+  #subscribe(channels: string[], wanted: () => boolean = () => true): Promise<void> {
+    return this.#subscribeNow(channels).then(
+      () => this.#logger.debug(`subscribed to ${channels.join(", ")}`),
+      (err: unknown) => {
+        this.#logger.warn(
+          "subscribe",
+          `could not subscribe to ${channels.join(", ")} (trying again): ${describeError(err)}`,
+        );
+        this.#subscribeAgain(channels, wanted, 0);
+      },
+    );
+  }
+
+  #subscribeNow(channels: string[]): Promise<unknown> {
+    return this.#publisher.ready.then((mode) =>
+      Promise.all(channels.map((c) => subscribeOn(this.#sub, mode, c, this.#listener))),
+    );
+  }
+
+  /**
+   * A subscription Redis or the client refused is not given up: the room would stay silent
+   * on this server for as long as it has members. node-redis queues commands while it
+   * reconnects, so a refusal is rare: the one seen is a cluster client that drops a killed
+   * master's connection with the (S)SUBSCRIBEs sent to it while the shard had no master
+   * (test/redis-cluster-kill.test.ts: the room joined then never heard a broadcast again).
+   * Tried again after 250 ms, doubling up to 5 s; a channel already subscribed (one of
+   * several that were asked together) costs node-redis nothing.
+   */
+  #subscribeAgain(channels: string[], wanted: () => boolean, attempt: number): void {
+    const ms = Math.min(RESUBSCRIBE_MAX_MS, RESUBSCRIBE_FIRST_MS * 2 ** attempt);
+    const timer = setTimeout(() => {
+      if (this.#closed || !wanted()) return;
+      this.#subscribeNow(channels).then(
+        () => this.#logger.debug(`subscribed to ${channels.join(", ")} (try ${attempt + 2})`),
+        (err: unknown) => {
+          this.#logger.debug(
+            `could not subscribe to ${channels.join(", ")} (try ${attempt + 2}): ${describeError(err)}`,
+          );
+          this.#subscribeAgain(channels, wanted, attempt + 1);
+        },
       );
+    }, ms);
+    // An adapter left open must not keep the process alive for this.
+    timer.unref();
   }
 
   #unsubscribe(channel: string): Promise<void> {

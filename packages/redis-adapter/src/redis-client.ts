@@ -8,6 +8,7 @@ import {
 } from "./ioredis-client.js";
 import type { Logger } from "./logger.js";
 import { describeError } from "./logger.js";
+import { watchLostNodes } from "./lost-nodes.js";
 import { bridgeShardedMoves } from "./sharded-moves.js";
 
 /** A subscriber's listener in buffer mode: raw bytes, so binary parts arrive intact. */
@@ -186,6 +187,8 @@ export function watchErrors(
   client.on("error", (err: Error) => {
     logger.warn("redis-error", `Redis ${role} client error: ${describeError(err)}`);
   });
+  // node-redis 5.x's cluster client never notices a killed master by itself (lost-nodes.ts).
+  if (!isIoRedis(client) && "masters" in client) watchLostNodes(client, logger);
 }
 
 /** The major version in `INFO server`, or undefined. */

@@ -1,11 +1,12 @@
 import { createCluster } from "redis";
 import { createCluster as createCluster6 } from "redis6";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import type { PubSubMode } from "../src/index.js";
 import {
+  broadcastsResume,
   type ClusterNode,
   type CreateCluster,
-  startClusterNode,
+  roomOn,
+  twoClusterNodes,
 } from "./fixtures/cluster-nodes.js";
 import {
   CLUSTER_HOOK_MS,
@@ -13,7 +14,7 @@ import {
   type RedisCluster,
   startRedisCluster,
 } from "./fixtures/redis-cluster.js";
-import { closeClients, collect, connect, sleep, uniqueKey, waitFor } from "./helpers.js";
+import { closeClients, collect, connect, uniqueKey, waitFor } from "./helpers.js";
 
 // Redis Cluster with a replica per master: every master fails over (a manual CLUSTER FAILOVER
 // on its replica, as an operator or a rolling upgrade does), the room's shard twice, while two
@@ -50,29 +51,13 @@ for (const [version, make] of NODE_REDIS)
           nodes = [];
         });
 
-        async function two(key: string, mode: PubSubMode): Promise<[ClusterNode, ClusterNode]> {
-          const a = await startClusterNode(rc, key, mode, { createCluster: make });
-          const b = await startClusterNode(rc, key, mode, { createCluster: make });
-          nodes = [a, b];
-          await waitFor(
-            async () =>
-              (await a.adapter().serverCount()) === 2 && (await b.adapter().serverCount()) === 2,
-            "two servers to see each other",
-          );
-          return [a, b];
-        }
-
         it("broadcasts and requests work again, all delivered in order, after every master failed over", async () => {
           const key = uniqueKey(`failover-${pubsub}`);
-          const [a, b] = await two(key, pubsub);
+          const [a, b] = await twoClusterNodes(rc, key, pubsub, make);
+          nodes = [a, b];
           b.io.on("hello", (ack: (v: string) => void) => ack("b"));
           // A room whose channel lives on the first master.
-          let room = "";
-          for (let i = 0; room === "" && i < 500; i++) {
-            const slot = await rc.keyslot(`${key}#/#room-${i}#`);
-            if (rc.ownerOf(slot) === rc.ports[0]) room = `room-${i}`;
-          }
-          expect(room).not.toBe("");
+          const room = await roomOn(rc, key, rc.ports[0] as number);
           b.io.on("connection", (s) => void s.join(room));
           const client = await connect(b.url);
           await waitFor(
@@ -96,23 +81,9 @@ for (const [version, make] of NODE_REDIS)
           }
           await rc.failover(roomPromoted);
 
-          // Broadcasts resume: keep sending (bounded) until one arrives, then require a run of
-          // them, each delivered once and in order.
-          let n = 0;
-          const resumed = async (got: unknown[][], send: (n: number) => void) => {
-            const deadline = Date.now() + 30_000;
-            while (!got.some(([v]) => (v as number) >= 0) && Date.now() < deadline) {
-              send(n++);
-              await sleep(100);
-            }
-            const from = n;
-            for (let k = 0; k < 20; k++) send(n++);
-            const after = () => got.map(([v]) => v as number).filter((v) => v >= from);
-            await waitFor(() => after().length >= 20, "20 broadcasts after the failovers", 10_000);
-            expect(after()).toEqual(Array.from({ length: 20 }, (_, k) => from + k));
-          };
-          await resumed(inRoom, (v) => a.io.to(room).emit("tick", v));
-          await resumed(everyone, (v) => a.io.emit("all", v));
+          const counter = { n: 0 };
+          await broadcastsResume(inRoom, (v) => a.io.to(room).emit("tick", v), counter);
+          await broadcastsResume(everyone, (v) => a.io.emit("all", v), counter);
 
           expect((await a.io.fetchSockets()).map((s) => s.id)).toEqual([client.id]);
           expect(await a.adapter().serverCount()).toBe(2);
