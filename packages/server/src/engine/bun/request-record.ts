@@ -43,21 +43,34 @@ const fetchRequests = new WeakMap<KeptRequest, Request>();
  * same order, same values), and kept from then on, so every read returns that one object.
  */
 class KeptRequest implements BunRequestRecord {
-  readonly method: string;
   url: string;
   #headers: IncomingHttpHeaders | HeaderTemplate;
   /** The key a template leaves to this record (see `kept-headers.ts`). */
-  #key: string | undefined = undefined;
+  #key: string | undefined;
   readonly #remoteAddress: string;
-  readonly #encrypted: boolean;
 
   constructor(request: Request, url: string, address: string) {
-    this.method = request.method;
+    // A kept record's method is GET (a handshake): an own field only for other methods.
+    if (request.method !== "GET") ownValue(this, "method", request.method);
     this.url = pathOf(url);
     this.#headers = headersOf(request.headers);
+    this.#key = undefined;
     this.#remoteAddress = address;
-    this.#encrypted = url.startsWith("https:");
     fetchRequests.set(this, request);
+  }
+
+  /** The request's method: GET, unless the request had another (then an own field). */
+  get method(): string {
+    return "GET";
+  }
+
+  set method(value: string) {
+    ownValue(this, "method", value);
+  }
+
+  /** Whether it came over TLS: told by the class (`TlsRequest`), not a field. */
+  get #encrypted(): boolean {
+    return this instanceof TlsRequest;
   }
 
   get headers(): IncomingHttpHeaders {
@@ -124,6 +137,18 @@ class KeptRequest implements BunRequestRecord {
 }
 
 /**
+ * What `requestRecord` makes: a subclass whose own prototype holds no accessor. JSC sizes an
+ * object for the fields its constructor assigns plus each non-function property of its
+ * prototype (it expects instances to shadow them), up to 6 slots: with `KeptRequest`'s
+ * accessors on its own prototype a record took 64 B; one prototype down, its 4 fields take
+ * 48 B (Bun 1.4.5; PERFORMANCE.md, "Idle memory on Bun, session 7").
+ */
+class PlainRequest extends KeptRequest {}
+
+/** A record of a request that came over TLS (`socket.encrypted`); sized as `PlainRequest`. */
+class TlsRequest extends KeptRequest {}
+
+/**
  * The request's headers as Node's lower-cased object. Bun's `Headers#toJSON` makes it in one
  * native call (repeated headers joined with ", ", `set-cookie` an array, as Node); the
  * iterator elsewhere. Not `forEach`: in a bare `Bun.serve` on Bun 1.4.5, 2 000 upgrades that
@@ -155,7 +180,11 @@ function ownValue(record: object, name: string, value: unknown): void {
  */
 export function requestRecord(request: Request, server: BunServer | undefined): BunRequestRecord {
   const address = server?.requestIP(request)?.address;
-  return new KeptRequest(request, request.url, address === undefined ? "" : sharedString(address));
+  const url = request.url;
+  const peer = address === undefined ? "" : sharedString(address);
+  return url.startsWith("https:")
+    ? new TlsRequest(request, url, peer)
+    : new PlainRequest(request, url, peer);
 }
 
 /**

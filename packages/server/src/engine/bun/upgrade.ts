@@ -9,7 +9,7 @@ import type { BunServer, BunWebSocket, BunWebSocketHandler } from "./bun-runtime
 import type { BunEngineHost } from "./engine-host.js";
 import type { BunRequestRecord } from "./request-record.js";
 import { fetchHeaders } from "./responses.js";
-import { type BunSocketData, BunWebSocketTransport } from "./websocket.js";
+import { type BunSocketData, BunWebSocketConnection, BunWebSocketTransport } from "./websocket.js";
 
 const log = debugLog("parley:engine", "engine");
 
@@ -83,7 +83,7 @@ export function upgradeTransport(
   record: RequestRecord<IncomingMessage> | undefined,
   probe: boolean,
 ): BunWebSocketTransport {
-  return new BunWebSocketTransport(
+  return new BunWebSocketConnection(
     host.options.perMessageDeflate !== false,
     format,
     sid,
@@ -101,9 +101,8 @@ function onOpen(host: BunEngineHost, ws: BunWebSocket<BunSocketData>): void {
     return;
   }
   const transport = peer;
-  const record = transport.open(ws);
+  const { sid, record } = transport.open(ws);
   const core = host.core;
-  const sid = transport.sid;
   if (record === undefined) {
     // An upgrade of an existing session (the probe dance), or a stray WebSocket for one.
     const session = core.sessions.get(sid);
