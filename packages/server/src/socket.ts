@@ -64,6 +64,10 @@ import type {
 
 const log = debugLog("parley:socket", "socket.io:socket");
 
+/** `Socket#flags` bits. */
+const CLOSED = 1;
+const OWN_ROOM_ONLY = 2;
+
 /**
  * One client connected to one namespace. Several sockets share one `Client` (one Engine.IO
  * connection) when the client joins several namespaces.
@@ -98,7 +102,11 @@ export class Socket<
   #auth: Record<string, unknown> | undefined;
   /** The private session id, sent to the client only (when recovery is on). */
   readonly #pid: PrivateSessionId | undefined;
-  #closed = false;
+  /**
+   * CLOSED; OWN_ROOM_ONLY, the in-memory adapter's mark for a socket in its own room and no
+   * other, kept here so that `adapter.sids` needs no entry for it (see `OwnRoomHolder`).
+   */
+  #flags = 0;
   #extras: SocketExtras | undefined;
 
   constructor(
@@ -164,6 +172,15 @@ export class Socket<
     this.#data = value;
   }
 
+  /** @internal The in-memory adapter's mark (see `OwnRoomHolder`); set only by it. */
+  get _ownRoomOnly(): boolean {
+    return (this.#flags & OWN_ROOM_ONLY) !== 0;
+  }
+
+  set _ownRoomOnly(value: boolean) {
+    this.#flags = value ? this.#flags | OWN_ROOM_ONLY : this.#flags & ~OWN_ROOM_ONLY;
+  }
+
   get #ackRegistry(): AckRegistry {
     const extras = this.#more;
     extras.acks ??= new AckRegistry(this.client.limits.maxPendingAcks, this);
@@ -189,7 +206,7 @@ export class Socket<
 
   /** Between CONNECT and joining: a packet sent now goes straight to the client, unkept. */
   get #admitting(): boolean {
-    return !this.connected && !this.#closed;
+    return !this.connected && (this.#flags & CLOSED) === 0;
   }
 
   get disconnected(): boolean {
@@ -295,7 +312,7 @@ export class Socket<
 
   /** Joins one room or several. Synchronous with the in-memory adapter. */
   join(rooms: Room | Room[]): Promise<void> | void {
-    if (this.#closed) return;
+    if ((this.#flags & CLOSED) !== 0) return;
     // A Set first: `join(["a", "a"])` adds one room, and must count as one against the limit.
     const wanted = new Set(Array.isArray(rooms) ? rooms : [rooms]);
     if (log.enabled) log("join room %s", [...wanted]);
@@ -580,8 +597,8 @@ export class Socket<
   }
 
   #cleanup(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    if ((this.#flags & CLOSED) !== 0) return;
+    this.#flags |= CLOSED;
     this.nsp.adapter.delAll(this.id);
     this.nsp._remove(this);
   }
