@@ -86,10 +86,7 @@ export class SocketRoomMap extends Map<SocketId, Set<Room>> {
   /** @internal Pushes every socket id onto `out`, making nothing (a broadcast's walk). */
   _pushIds(out: SocketId[]): void {
     for (const id of super.keys()) out.push(id);
-    if (this.#marked === 0) return;
-    for (const [id, socket] of this.#holders() ?? []) {
-      if ((socket as Partial<OwnRoomHolder>)._ownRoomOnly === true) out.push(id);
-    }
+    if (this.#marked > 0) pushMarked(this.#holders(), out);
   }
 
   override get(id: SocketId): Set<Room> | undefined {
@@ -127,9 +124,7 @@ export class SocketRoomMap extends Map<SocketId, Set<Room>> {
   *#markedIds(): Generator<SocketId> {
     if (this.#marked === 0) return;
     const ids: SocketId[] = [];
-    for (const [id, socket] of this.#holders() ?? []) {
-      if ((socket as Partial<OwnRoomHolder>)._ownRoomOnly === true) ids.push(id);
-    }
+    pushMarked(this.#holders(), ids);
     yield* ids;
   }
 
@@ -164,4 +159,11 @@ export class SocketRoomMap extends Map<SocketId, Set<Room>> {
   [Symbol.for("nodejs.util.inspect.custom")](): Map<SocketId, Set<Room>> {
     return new Map(this.entries());
   }
+}
+
+/** The ids of the marked sockets of `holders`, onto `out` (`forEach`: no entry array each). */
+function pushMarked(holders: ReadonlyMap<SocketId, object> | undefined, out: SocketId[]): void {
+  holders?.forEach((socket, id) => {
+    if ((socket as Partial<OwnRoomHolder>)._ownRoomOnly === true) out.push(id);
+  });
 }
