@@ -308,6 +308,65 @@ for (const front of ["listen", "handler"] as const) {
       expect(seen.url).toMatch(/^\/socket\.io\/\?EIO=4&transport=websocket/);
     });
 
+    it("gives each socket its own handshake headers, as sent, when clients send the same", async () => {
+      // Sessions whose clients sent the same headers share them but for their
+      // sec-websocket-key, and get them back on first read (request-record.ts): each must read
+      // exactly what its own client sent, one object for handshake and request, unaffected by
+      // another socket changing its own.
+      type Seen = {
+        headers: Record<string, string>;
+        names: string[];
+        same: boolean;
+        accept: string;
+      };
+      const seen: { accept: string; answer: Seen }[] = [];
+      for (let i = 0; i < 4; i++) {
+        const raw = new WsClient(
+          `${url.replace("http", "ws")}socket.io/?EIO=4&transport=websocket`,
+          {
+            headers: { "X-Test-Agent": "bun-test", "X-Second": "two" },
+          },
+        );
+        const accepted = new Promise<string>((resolve) =>
+          raw.once("upgrade", (res) => resolve(String(res.headers["sec-websocket-accept"]))),
+        );
+        const frames: string[] = [];
+        raw.on("message", (data) => frames.push(String(data)));
+        await within(new Promise((r) => raw.once("open", r)), "raw open");
+        raw.send("40");
+        await waitFor(() => frames.some((f) => f.startsWith("40{")), "CONNECT answer");
+        // Sockets 0 and 2 change their own headers before the next ones connect.
+        raw.send(`421["headers",${i % 2 === 0 ? '"changed"' : "null"}]`);
+        await waitFor(() => frames.some((f) => f.startsWith("431[")), "headers ack");
+        const ack = frames.find((f) => f.startsWith("431[")) as string;
+        seen.push({
+          accept: await accepted,
+          answer: (JSON.parse(ack.slice(3)) as Seen[])[0] as Seen,
+        });
+        raw.close();
+      }
+      const first = seen[0]?.answer as Seen;
+      const keys = new Set<string>();
+      for (const { accept, answer } of seen) {
+        // Its own key: the 101 its client got was computed from it.
+        expect(answer.accept).toBe(accept);
+        keys.add(answer.headers["sec-websocket-key"] as string);
+        expect(answer.same).toBe(true);
+        expect(answer.names).toEqual(first.names);
+        expect(answer.names).toEqual(expect.arrayContaining(["x-test-agent", "x-second", "host"]));
+        expect(answer.headers["x-second"]).toBe("two");
+      }
+      expect(keys.size).toBe(seen.length);
+      for (const [i, { answer }] of seen.entries()) {
+        expect(answer.headers["x-test-agent"]).toBe(i % 2 === 0 ? "changed" : "bun-test");
+        expect({ ...answer.headers, "sec-websocket-key": "" }).toEqual({
+          ...first.headers,
+          "x-test-agent": answer.headers["x-test-agent"],
+          "sec-websocket-key": "",
+        });
+      }
+    });
+
     it("serves the client bundle, with its ETag", async () => {
       const bundle = await fetch(`${url}socket.io/socket.io.js`);
       expect(bundle.status).toBe(200);

@@ -34,6 +34,7 @@ import { ReliableChannel } from "./reliable/channel.js";
 import { ReliableEmitter } from "./reliable/emitter.js";
 import type { Server } from "./server.js";
 import { type EmitFlags, SocketEmitter } from "./socket-emitter.js";
+import { SocketExtras } from "./socket-extras.js";
 import { deliverValidatedEvent, onEvent, refusePayload } from "./socket-incoming.js";
 import { persistSession, restoreSession, storeForSocket } from "./socket-recovery.js";
 import {
@@ -69,6 +70,10 @@ interface RecoverableSession {
   readonly since: number;
 }
 
+/** `Socket#flags` bits. */
+const CLOSED = 1;
+const OWN_ROOM_ONLY = 2;
+
 /**
  * One client connected to one namespace. Several sockets share one `Client` (one Engine.IO
  * connection) when the client joins several namespaces.
@@ -91,29 +96,27 @@ export class Socket<
   readonly recovered: boolean;
 
   // Rarely used state is allocated on first use: an idle socket is a few fields, not a few
-  // objects (see docs/PERFORMANCE.md, "What a heap snapshot showed").
-  #acks: AckRegistry | undefined;
+  // objects (see docs/PERFORMANCE.md, "What a heap snapshot showed"), and the rarest fields
+  // share one object (`#extras`): JavaScriptCore sizes an object by its field count, 13–18
+  // fields take 160 B and up to 12 take 112 B (PERFORMANCE.md, "Idle memory on Bun, session 7").
   #data: SocketData | undefined;
-  /** Built on first read of `handshake`, from the connection, `#auth` and `#issued`. */
-  #handshake: Handshake | undefined;
+  /**
+   * Built on first read of `handshake`, from the connection, `#auth` and the time the socket
+   * was made, which this field holds until then.
+   */
+  #handshake: Handshake | number;
   #auth: Record<string, unknown> | undefined;
-  readonly #issued: number;
   /**
    * The private session id, sent to the client only, and when the session began (recovery
    * on); one field, undefined when recovery is off.
    */
   readonly #session: RecoverableSession | undefined;
   /**
-   * What the recovered session brings back, until `_onconnect` applies it; or why the
-   * session the client asked for was not restored, until `_onconnect` tells the client.
+   * CLOSED; OWN_ROOM_ONLY, the in-memory adapter's mark for a socket in its own room and no
+   * other, kept here so that `adapter.sids` needs no entry for it (see `OwnRoomHolder`).
    */
-  #restored: RestoredSession | NotRestored | undefined;
-  #fns: MiddlewareFn<Event>[] | undefined;
-  #any: CatchAllListeners | undefined;
-  #anyOutgoing: CatchAllListeners | undefined;
-  /** At-least-once delivery (`socket.reliable`): made on first use, or at once for a client that announced it deduplicates. */
-  #reliable: ReliableChannel | undefined;
-  #closed = false;
+  #flags = 0;
+  #extras: SocketExtras | undefined;
 
   constructor(
     nsp: Namespace<Listen, Emit, ServerSide, SocketData>,
@@ -132,7 +135,7 @@ export class Socket<
       this.#session = { pid: session.pid, since };
       this.#data = session.data as SocketData;
       this.recovered = true;
-      this.#restored = session;
+      this.#more.restored = session;
     } else {
       // socket.io-client 2.x derives the id from the Engine.IO id on its side. Others: 20
       // characters of base64url from 15 random bytes (not the Engine.IO sid), as the pid.
@@ -145,23 +148,32 @@ export class Socket<
           ? undefined
           : { pid: nsp.adapter.newSessionId?.() ?? randomId(), since: Date.now() };
       this.recovered = false;
-      this.#restored = session;
+      if (session !== undefined) this.#more.restored = session;
     }
     const announced = takeAnnouncement(auth);
-    if (announced.floor !== undefined) this.#reliable = new ReliableChannel(this, announced.floor);
+    if (announced.floor !== undefined) {
+      this.#more.reliable = new ReliableChannel(this, announced.floor);
+    }
     // Most clients send no auth: an empty object is rebuilt by `handshake` if ever read,
     // instead of being held per socket (~56 bytes).
     this.#auth = hasKeys(announced.auth) ? announced.auth : undefined;
-    this.#issued = Date.now();
+    this.#handshake = Date.now();
+  }
+
+  /** `#extras`, made on first use. */
+  get #more(): SocketExtras {
+    this.#extras ??= new SocketExtras();
+    return this.#extras;
   }
 
   /** What the server learned about this socket when it connected. */
   get handshake(): Handshake {
-    if (this.#handshake === undefined) {
-      this.#handshake = buildHandshake(this.client.conn, this.#auth ?? {}, this.#issued);
-      this.#auth = undefined;
-    }
-    return this.#handshake;
+    const issued = this.#handshake;
+    if (typeof issued !== "number") return issued;
+    const handshake = buildHandshake(this.client.conn, this.#auth ?? {}, issued);
+    this.#handshake = handshake;
+    this.#auth = undefined;
+    return handshake;
   }
 
   /** Free-form per-socket storage, also visible through `fetchSockets()`. */
@@ -174,9 +186,19 @@ export class Socket<
     this.#data = value;
   }
 
+  /** @internal The in-memory adapter's mark (see `OwnRoomHolder`); set only by it. */
+  get _ownRoomOnly(): boolean {
+    return (this.#flags & OWN_ROOM_ONLY) !== 0;
+  }
+
+  set _ownRoomOnly(value: boolean) {
+    this.#flags = value ? this.#flags | OWN_ROOM_ONLY : this.#flags & ~OWN_ROOM_ONLY;
+  }
+
   get #ackRegistry(): AckRegistry {
-    this.#acks ??= new AckRegistry(this.client.limits.maxPendingAcks, this);
-    return this.#acks;
+    const extras = this.#more;
+    extras.acks ??= new AckRegistry(this.client.limits.maxPendingAcks, this);
+    return extras.acks;
   }
 
   get server(): Server<Listen, Emit, ServerSide, SocketData> {
@@ -198,7 +220,7 @@ export class Socket<
 
   /** Between CONNECT and joining: a packet sent now goes straight to the client, unkept. */
   get #admitting(): boolean {
-    return !this.connected && !this.#closed;
+    return !this.connected && (this.#flags & CLOSED) === 0;
   }
 
   get disconnected(): boolean {
@@ -304,7 +326,7 @@ export class Socket<
 
   /** Joins one room or several. Synchronous with the in-memory adapter. */
   join(rooms: Room | Room[]): Promise<void> | void {
-    if (this.#closed) return;
+    if ((this.#flags & CLOSED) !== 0) return;
     // A Set first: `join(["a", "a"])` adds one room, and must count as one against the limit.
     const wanted = new Set(Array.isArray(rooms) ? rooms : [rooms]);
     if (log.enabled) log("join room %s", [...wanted]);
@@ -330,8 +352,9 @@ export class Socket<
 
   /** Adds a middleware that sees every incoming event as `[event, ...args]`. */
   use(fn: MiddlewareFn<Event>): this {
-    this.#fns ??= [];
-    this.#fns.push(fn);
+    const extras = this.#more;
+    extras.fns ??= [];
+    extras.fns.push(fn);
     return this;
   }
 
@@ -351,41 +374,49 @@ export class Socket<
   }
 
   onAny(listener: AnyListener): this {
-    this.#any = CatchAllListeners.add(this.#any, listener, false);
+    const extras = this.#more;
+    extras.any = CatchAllListeners.add(extras.any, listener, false);
     return this;
   }
 
   prependAny(listener: AnyListener): this {
-    this.#any = CatchAllListeners.add(this.#any, listener, true);
+    const extras = this.#more;
+    extras.any = CatchAllListeners.add(extras.any, listener, true);
     return this;
   }
 
   offAny(listener?: AnyListener): this {
-    this.#any = CatchAllListeners.remove(this.#any, listener);
+    if (this.#extras !== undefined) {
+      this.#extras.any = CatchAllListeners.remove(this.#extras.any, listener);
+    }
     return this;
   }
 
   listenersAny(): AnyListener[] {
-    return CatchAllListeners.snapshot(this.#any);
+    return CatchAllListeners.snapshot(this.#extras?.any);
   }
 
   onAnyOutgoing(listener: AnyListener): this {
-    this.#anyOutgoing = CatchAllListeners.add(this.#anyOutgoing, listener, false);
+    const extras = this.#more;
+    extras.anyOutgoing = CatchAllListeners.add(extras.anyOutgoing, listener, false);
     return this;
   }
 
   prependAnyOutgoing(listener: AnyListener): this {
-    this.#anyOutgoing = CatchAllListeners.add(this.#anyOutgoing, listener, true);
+    const extras = this.#more;
+    extras.anyOutgoing = CatchAllListeners.add(extras.anyOutgoing, listener, true);
     return this;
   }
 
   offAnyOutgoing(listener?: AnyListener): this {
-    this.#anyOutgoing = CatchAllListeners.remove(this.#anyOutgoing, listener);
+    if (this.#extras !== undefined) {
+      this.#extras.anyOutgoing = CatchAllListeners.remove(this.#extras.anyOutgoing, listener);
+    }
     return this;
   }
 
   listenersAnyOutgoing(): AnyListener[] {
-    return CatchAllListeners.snapshot(this.#anyOutgoing);
+    return CatchAllListeners.snapshot(this.#extras?.anyOutgoing);
   }
 
   override reportListenerError(err: unknown, event: string): void {
@@ -412,7 +443,7 @@ export class Socket<
       storeForSocket(this.nsp.adapter, this.id, packet, flags.compress);
       return true;
     }
-    if (this.#anyOutgoing !== undefined) this.#notifyOutgoing(data);
+    if (this.#extras?.anyOutgoing !== undefined) this.#notifyOutgoing(data);
     this.client._writePacket(packet, flags.volatile === true, flags.compress !== false);
     return true;
   }
@@ -437,8 +468,9 @@ export class Socket<
 
   /** @internal This socket's reliable channel, made on first use. */
   get _reliable(): ReliableChannel {
-    this.#reliable ??= new ReliableChannel(this, undefined);
-    return this.#reliable;
+    const extras = this.#more;
+    extras.reliable ??= new ReliableChannel(this, undefined);
+    return extras.reliable;
   }
 
   /**
@@ -467,7 +499,7 @@ export class Socket<
 
   /** @internal */
   _deliver(message: PreparedMessage, packet: Packet): void {
-    if (this.#anyOutgoing !== undefined && Array.isArray(packet.data)) {
+    if (this.#extras?.anyOutgoing !== undefined && Array.isArray(packet.data)) {
       this.#notifyOutgoing(packet.data);
     }
     this.client._writePrepared(message);
@@ -480,7 +512,7 @@ export class Socket<
 
   /** @internal A broadcast gave up waiting: forget its ack. */
   _forgetAck(id: number): void {
-    this.#acks?.delete(id);
+    this.#extras?.acks?.delete(id);
   }
 
   /**
@@ -489,8 +521,9 @@ export class Socket<
    */
   _onconnect(): void {
     this.connected = true;
-    const taken = this.#restored;
-    this.#restored = undefined;
+    const extras = this.#extras;
+    const taken = extras?.restored;
+    if (extras !== undefined) extras.restored = undefined;
     const restored = taken === undefined || "reason" in taken ? undefined : taken;
     if (restored === undefined) this.join(this.id);
     else restoreSession(this.nsp.adapter, this.client, this.id, restored);
@@ -504,7 +537,7 @@ export class Socket<
       this._reliable.redeliver();
     } else {
       // A client that announced reliable delivery gets an offset at once (see below).
-      this.#reliable?.markOffset();
+      this.#extras?.reliable?.markOffset();
     }
   }
 
@@ -521,9 +554,10 @@ export class Socket<
     const type = packet.type;
     if (type === PacketType.EVENT || type === PacketType.BINARY_EVENT) {
       if (this.nsp.server._rateLimiter?.admit(this, packet) === false) return;
-      onEvent(this, packet, this.#any, this.#fns);
+      const extras = this.#extras;
+      onEvent(this, packet, extras?.any, extras?.fns);
     } else if (type === PacketType.ACK || type === PacketType.BINARY_ACK) {
-      this.#acks?.settle(packet.id as number, packet.data as unknown[]);
+      this.#extras?.acks?.settle(packet.id as number, packet.data as unknown[]);
     } else if (type === PacketType.DISCONNECT) {
       log("got disconnect packet");
       this._onclose("client namespace disconnect");
@@ -532,7 +566,7 @@ export class Socket<
 
   /** @internal An event the rate limiter let through after an asynchronous check. */
   _onAdmittedEvent(packet: Packet): void {
-    if (this.connected) onEvent(this, packet, this.#any, this.#fns);
+    if (this.connected) onEvent(this, packet, this.#extras?.any, this.#extras?.fns);
   }
 
   /** @internal An event on its way to the handlers: `[event, ...args]`. */
@@ -570,17 +604,17 @@ export class Socket<
       const { pid, since } = session;
       persistSession(this.nsp.adapter, { sid: id, pid, rooms: [...rooms], data, since }, this);
     }
-    this.#reliable?.closed(!recoverable);
+    this.#extras?.reliable?.closed(!recoverable);
     this.#cleanup();
     this.client._remove(this);
     this.connected = false;
-    this.#acks?.clear();
+    this.#extras?.acks?.clear();
     this.emitReserved("disconnect", reason, description);
   }
 
   #cleanup(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    if ((this.#flags & CLOSED) !== 0) return;
+    this.#flags |= CLOSED;
     this.nsp.adapter.delAll(this.id);
     this.nsp._remove(this);
   }
@@ -601,7 +635,7 @@ export class Socket<
   }
 
   #notifyOutgoing(data: unknown[]): void {
-    this.#anyOutgoing?.notify(this, data, "anyOutgoing", this);
+    this.#extras?.anyOutgoing?.notify(this, data, "anyOutgoing", this);
   }
 }
 

@@ -51,11 +51,15 @@ class Model {
 
 /**
  * A namespace whose sockets are bare ids: bookkeeping needs no socket, and `adapter.sockets()`
- * (a broadcast's walk over members) only reads their ids.
+ * (a broadcast's walk over members) only reads their ids. With `holders`, each can hold the
+ * adapter's own-room mark as Parley's sockets do (`OwnRoomHolder`: no `sids` entry for them).
  */
-function namespace(): AdapterNamespace {
+function namespace(holders = false): AdapterNamespace {
   const sockets = new Map<string, AdapterSocket>();
-  for (const id of ["a", "b", "c"]) sockets.set(id, { id } as unknown as AdapterSocket);
+  for (const id of ["a", "b", "c"]) {
+    const socket = holders ? { id, _ownRoomOnly: false } : { id };
+    sockets.set(id, socket as unknown as AdapterSocket);
+  }
   return {
     name: "/",
     sockets,
@@ -80,48 +84,56 @@ const OP = fc.oneof(
 );
 
 describe("in-memory adapter room bookkeeping (own rooms stored on read)", () => {
-  it("reads as socket.io-adapter's two Maps, with the same room events", async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(OP, { maxLength: 40 }), async (ops) => {
-        const model = new Model();
-        const adapter = new InMemoryAdapter(namespace());
-        const events: string[] = [];
-        adapter.on("create-room", (r) => events.push(`create:${r}`));
-        adapter.on("join-room", (r, id) => events.push(`join:${r}:${id}`));
-        adapter.on("leave-room", (r, id) => events.push(`leave:${r}:${id}`));
-        adapter.on("delete-room", (r) => events.push(`delete:${r}`));
-        for (const step of ops) {
-          if (step.op === "join") {
-            model.addAll(step.id, new Set(step.rooms));
-            adapter.addAll(step.id, new Set(step.rooms));
-          } else if (step.op === "leave") {
-            model.del(step.id, step.room);
-            adapter.del(step.id, step.room);
-          } else if (step.op === "drop") {
-            model.delAll(step.id);
-            adapter.delAll(step.id);
-          } else if (step.op === "readSids") {
-            // A read stores the own room's Set: later steps run on the stored form.
-            expect(adapter.socketRooms(step.id)).toEqual(model.sids.get(step.id));
-          } else {
-            expect(adapter.rooms.get(step.room)).toEqual(model.rooms.get(step.room));
+  it.each([
+    ["stored marks", false],
+    ["marks held by the sockets", true],
+  ])(
+    "reads as socket.io-adapter's two Maps, with the same room events (%s)",
+    async (_, holders) => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(OP, { maxLength: 40 }), async (ops) => {
+          const model = new Model();
+          const adapter = new InMemoryAdapter(namespace(holders));
+          const events: string[] = [];
+          adapter.on("create-room", (r) => events.push(`create:${r}`));
+          adapter.on("join-room", (r, id) => events.push(`join:${r}:${id}`));
+          adapter.on("leave-room", (r, id) => events.push(`leave:${r}:${id}`));
+          adapter.on("delete-room", (r) => events.push(`delete:${r}`));
+          for (const step of ops) {
+            if (step.op === "join") {
+              model.addAll(step.id, new Set(step.rooms));
+              adapter.addAll(step.id, new Set(step.rooms));
+            } else if (step.op === "leave") {
+              model.del(step.id, step.room);
+              adapter.del(step.id, step.room);
+            } else if (step.op === "drop") {
+              model.delAll(step.id);
+              adapter.delAll(step.id);
+            } else if (step.op === "readSids") {
+              // A read stores the own room's Set: later steps run on the stored form.
+              expect(adapter.socketRooms(step.id)).toEqual(model.sids.get(step.id));
+            } else {
+              expect(adapter.rooms.get(step.room)).toEqual(model.rooms.get(step.room));
+            }
+            expect(plain(adapter.rooms)).toEqual(plain(model.rooms));
+            expect(plain(adapter.sids)).toEqual(plain(model.sids));
+            expect(adapter.rooms.size).toBe(model.rooms.size);
+            expect(adapter.sids.size).toBe(model.sids.size);
+            expect([...adapter.rooms.keys()].sort()).toEqual([...model.rooms.keys()].sort());
+            expect([...adapter.sids.keys()].sort()).toEqual([...model.sids.keys()].sort());
+            for (const id of ["a", "b", "c"]) expect(adapter.sids.has(id)).toBe(model.sids.has(id));
+            for (const room of ["a", "b", "c", "x", "y"]) {
+              expect(adapter.rooms.has(room)).toBe(model.rooms.has(room));
+              const members = await adapter.sockets(new Set([room]));
+              expect([...members].sort()).toEqual([...(model.rooms.get(room) ?? [])].sort());
+            }
           }
-          expect(plain(adapter.rooms)).toEqual(plain(model.rooms));
-          expect(plain(adapter.sids)).toEqual(plain(model.sids));
-          expect(adapter.rooms.size).toBe(model.rooms.size);
-          expect(adapter.sids.size).toBe(model.sids.size);
-          expect([...adapter.rooms.keys()].sort()).toEqual([...model.rooms.keys()].sort());
-          for (const room of ["a", "b", "c", "x", "y"]) {
-            expect(adapter.rooms.has(room)).toBe(model.rooms.has(room));
-            const members = await adapter.sockets(new Set([room]));
-            expect([...members].sort()).toEqual([...(model.rooms.get(room) ?? [])].sort());
-          }
-        }
-        expect(events).toEqual(model.events);
-      }),
-      { numRuns: 300 },
-    );
-  });
+          expect(events).toEqual(model.events);
+        }),
+        { numRuns: 300 },
+      );
+    },
+  );
 
   it("keeps what a read returned live: socket.rooms read before a join has the new room", () => {
     const adapter = new InMemoryAdapter(namespace());
@@ -151,5 +163,35 @@ describe("in-memory adapter room bookkeeping (own rooms stored on read)", () => 
     expect(stored(adapter.rooms, "s1")).toBeUndefined();
     expect(adapter.rooms.get("s1")).toEqual(new Set(["s1"]));
     expect(stored(adapter.rooms, "s1")).toEqual(new Set(["s1"]));
+  });
+
+  it("keeps no sids entry for an idle socket its namespace holds: the mark is on the socket", async () => {
+    const nsp = namespace(true);
+    const adapter = new InMemoryAdapter(nsp);
+    const socket = nsp.sockets.get("a") as unknown as { _ownRoomOnly: boolean };
+    adapter.addAll("a", new Set(["a"]));
+    const stored = (key: string) => Map.prototype.has.call(adapter.sids, key);
+    expect(stored("a")).toBe(false);
+    expect(socket._ownRoomOnly).toBe(true);
+    expect(adapter.sids.has("a")).toBe(true);
+    expect(adapter.sids.size).toBe(1);
+    expect([...adapter.sids]).toEqual([["a", new Set(["a"])]]);
+    expect([...(await adapter.sockets(new Set()))]).toEqual(["a"]);
+    expect([...(await adapter.sockets(new Set(["a"])))]).toEqual(["a"]);
+    // A read stores its Set (kept live) and takes the mark off.
+    const rooms = adapter.sids.get("a");
+    expect(rooms).toEqual(new Set(["a"]));
+    expect(stored("a")).toBe(true);
+    expect(socket._ownRoomOnly).toBe(false);
+    expect(adapter.sids.get("a")).toBe(rooms);
+    adapter.delAll("a");
+    expect(adapter.sids.size).toBe(0);
+    // Marked again, then gone with the socket: no mark left behind.
+    adapter.addAll("a", new Set(["a"]));
+    expect(socket._ownRoomOnly).toBe(true);
+    adapter.delAll("a");
+    expect(socket._ownRoomOnly).toBe(false);
+    expect(adapter.sids.has("a")).toBe(false);
+    expect(adapter.sids.size).toBe(0);
   });
 });

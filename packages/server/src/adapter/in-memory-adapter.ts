@@ -28,7 +28,7 @@ import { CHANGED, ROOM_EDGE, RoomIndex } from "./room-index.js";
 export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adapter {
   readonly nsp: AdapterNamespace;
   /** Room bookkeeping: each socket's own room costs no Set until read (see `RoomIndex`). */
-  readonly #index = new RoomIndex();
+  readonly #index = new RoomIndex(() => this.nsp.sockets);
   readonly rooms: Map<Room, Set<SocketId>> = this.#index.rooms;
   readonly sids: Map<SocketId, Set<Room>> = this.#index.sids;
   /** Sessions and packets kept for connection state recovery (when it is on). */
@@ -365,7 +365,8 @@ export class InMemoryAdapter extends EventEmitter<AdapterEvents> implements Adap
         }
       }
     } else {
-      for (const id of this.sids.keys()) if (!excluded?.has(id)) targets.push(id);
+      if (excluded === undefined) this.#index.sids._pushIds(targets);
+      else for (const id of this.sids.keys()) if (!excluded.has(id)) targets.push(id);
     }
     for (const id of targets) {
       const socket = this.nsp.sockets.get(id);

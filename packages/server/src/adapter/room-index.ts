@@ -1,72 +1,9 @@
 import type { Room, SocketId } from "./adapter.js";
-
-/**
- * The stored value of a socket that is in its own room and in no other: it stands for
- * `{ id }`. One shared object, never handed out: a read gives the socket a Set of its own.
- */
-const OWN_ROOM_ONLY: Set<Room> = new Set();
+import { OWN_ROOM_ONLY, type OwnRoomHolders, SocketRoomMap } from "./socket-room-map.js";
 
 /** `RoomIndex.join`/`leave` results: the membership changed; and the room was created/deleted. */
 export const CHANGED = 1;
 export const ROOM_EDGE = 2;
-
-/**
- * `adapter.sids`: socket id → its rooms, as socket.io's `Map<SocketId, Set<Room>>`. A socket
- * in its own room and no other (every idle socket) is stored as `OWN_ROOM_ONLY` rather than a
- * Set of one: a Set costs ~290 B in JavaScriptCore (~200 B in V8), and one per socket was the
- * largest single item of an idle connection. `get` makes it a Set on first read and keeps it,
- * so what `socket.rooms` returns stays live, as socket.io's does; iteration hands out a fresh
- * one-member Set for such a socket each time (a scan over every socket must not re-inflate
- * them all). The adapter writes through `RoomIndex`; writing through the Map API is not
- * bookkeeping (as in socket.io).
- */
-export class SocketRoomMap extends Map<SocketId, Set<Room>> {
-  /** @internal The stored value, `OWN_ROOM_ONLY` included. */
-  _stored(id: SocketId): Set<Room> | undefined {
-    return super.get(id);
-  }
-
-  /** @internal Whether socket `id` is in the room named after it. */
-  _inOwnRoom(id: SocketId): boolean {
-    const rooms = super.get(id);
-    return rooms === OWN_ROOM_ONLY || (rooms?.has(id) ?? false);
-  }
-
-  override get(id: SocketId): Set<Room> | undefined {
-    const rooms = super.get(id);
-    if (rooms !== OWN_ROOM_ONLY) return rooms;
-    const own = new Set([id]);
-    super.set(id, own);
-    return own;
-  }
-
-  override *values(): MapIterator<Set<Room>> {
-    for (const [id, rooms] of super.entries())
-      yield rooms === OWN_ROOM_ONLY ? new Set([id]) : rooms;
-  }
-
-  override *entries(): MapIterator<[SocketId, Set<Room>]> {
-    for (const [id, rooms] of super.entries()) {
-      yield [id, rooms === OWN_ROOM_ONLY ? new Set([id]) : rooms];
-    }
-  }
-
-  override [Symbol.iterator](): MapIterator<[SocketId, Set<Room>]> {
-    return this.entries();
-  }
-
-  override forEach(
-    fn: (rooms: Set<Room>, id: SocketId, map: Map<SocketId, Set<Room>>) => void,
-    thisArg?: unknown,
-  ): void {
-    for (const [id, rooms] of this.entries()) fn.call(thisArg, rooms, id, this);
-  }
-
-  /** What `console.log` / `util.inspect` show: every entry, as the Map API reads them. */
-  [Symbol.for("nodejs.util.inspect.custom")](): Map<SocketId, Set<Room>> {
-    return new Map(this.entries());
-  }
-}
 
 /**
  * `adapter.rooms`: room → ids of its sockets, as socket.io's `Map<Room, Set<SocketId>>`. A
@@ -172,13 +109,20 @@ export class RoomMap extends Map<Room, Set<SocketId>> {
 
 /**
  * The in-memory adapter's room bookkeeping: `rooms` and `sids` kept in step, each socket's
- * own room implicit until read (see `SocketRoomMap`, `RoomMap`). An idle socket costs one
- * `sids` entry and no Set. The methods that read members (`storedMembers`, `count`) never
+ * own room implicit until read (see `SocketRoomMap`, `RoomMap`). An idle socket of the
+ * namespace costs a bit on the socket (no `sids` entry, no Set); one the namespace does not
+ * hold, one `sids` entry and no Set. The methods that read members (`storedMembers`, `count`) never
  * materialise anything: they are what broadcasts use.
  */
 export class RoomIndex {
-  readonly sids = new SocketRoomMap();
-  readonly rooms = new RoomMap(this.sids);
+  readonly sids: SocketRoomMap;
+  readonly rooms: RoomMap;
+
+  /** @param holders the namespace's sockets, which may hold their own-room mark (see `OwnRoomHolder`). */
+  constructor(holders?: OwnRoomHolders) {
+    this.sids = new SocketRoomMap(holders);
+    this.rooms = new RoomMap(this.sids);
+  }
 
   /** Adds socket `id` to `room`: 0 when it was in it already, else `CHANGED` (+ `ROOM_EDGE`: new room). */
   join(id: SocketId, room: Room): number {
@@ -191,7 +135,7 @@ export class RoomIndex {
       sids.set(id, mine);
     } else if (mine === undefined) {
       if (room === id && rooms._stored(id) === undefined) {
-        sids.set(id, OWN_ROOM_ONLY);
+        sids._putOwnRoomOnly(id);
         rooms._countUnstored(1);
         return CHANGED | ROOM_EDGE;
       }

@@ -10,7 +10,7 @@ import type { BunEngineHost } from "./engine-host.js";
 import { BunPollingTransport } from "./polling.js";
 import type { BunRequestRecord } from "./request-record.js";
 import { tooManyResponse, withHeaders } from "./responses.js";
-import { upgradeRequest } from "./upgrade.js";
+import { upgradeRequest, upgradeTransport } from "./upgrade.js";
 
 /** An id `generateId` gave that a session took while it was awaited. */
 const ID_TAKEN: Refusal = {
@@ -43,8 +43,8 @@ export async function openHandshake(
   const protocol = engineProtocolOf(record.query);
   if (upgrade) {
     const format = protocol === 4 ? ENGINE_V4_WEBSOCKET : v3WebSocketFormat(record.query);
-    const data = { transport: undefined, sid: id, record, probe: false, format };
-    return upgradeRequest(host, req, request, server, data, id, commit);
+    const transport = upgradeTransport(host, format, id, record, false);
+    return upgradeRequest(host, req, request, server, transport, id, commit);
   }
   if (core.isTaken(id)) return host.refuse(req, ID_TAKEN, corsHeaders);
   const format = protocol === 4 ? undefined : v3PollingFormat(record.query);

@@ -1,7 +1,6 @@
 import type { Refusal } from "../core/errors.js";
 import { EngineErrorCode } from "../http-errors.js";
 import type { BunRelayedSocket } from "../session-relay.js";
-import { ENGINE_V4_WEBSOCKET } from "../websocket-format.js";
 import type { BunServer } from "./bun-runtime.js";
 import type { BunEngineHost } from "./engine-host.js";
 import { engineError } from "./responses.js";
@@ -32,7 +31,7 @@ export function relayRefused(
   }
   if (answer === null) return null;
   return answer.then(
-    (a) => (a instanceof Response ? a : upgradeRelayed(request, server, sid, a)),
+    (a) => (a instanceof Response ? a : upgradeRelayed(request, server, a)),
     (error: unknown) => {
       // The relay answers its own failures; a rejection is a bug there: the client retries.
       host.reportError(error);
@@ -45,17 +44,10 @@ export function relayRefused(
 function upgradeRelayed(
   request: Request,
   server: BunServer,
-  sid: string,
   socket: BunRelayedSocket,
 ): Response | undefined {
-  const data: BunSocketData = {
-    transport: undefined,
-    sid,
-    record: undefined,
-    probe: false,
-    format: ENGINE_V4_WEBSOCKET,
-    relay: socket,
-  };
+  // The bridge is the connection's `ws.data`: Bun's events go to it.
+  const data: BunSocketData = socket;
   if (server.upgrade(request, { data, headers: socket.headers })) return undefined;
   socket.abort();
   return engineError(EngineErrorCode.BAD_REQUEST);

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { parseQuery, type RequestRecord } from "../core/request.js";
 import { sharedString, shareHeaderValues } from "../handshake-request.js";
 import type { BunServer } from "./bun-runtime.js";
+import { HeaderTemplate, keepHeaders, keyOf } from "./kept-headers.js";
 
 /**
  * What the engine keeps of a Fetch `Request` on Bun: the fields of Node's `IncomingMessage`
@@ -14,7 +15,7 @@ import type { BunServer } from "./bun-runtime.js";
 export interface BunRequestRecord {
   readonly method: string;
   url: string;
-  readonly headers: IncomingHttpHeaders;
+  headers: IncomingHttpHeaders;
   /** Node's `rawHeaders` (name, value, name, value…), made on read. */
   readonly rawHeaders: string[];
   readonly socket: { readonly remoteAddress: string; readonly encrypted: boolean };
@@ -26,29 +27,83 @@ export interface BunRequestRecord {
   raw: Request | undefined;
 }
 
+/** The Fetch request of each record, while the engine handles it (see `raw`). */
+const fetchRequests = new WeakMap<KeptRequest, Request>();
+
 /**
- * The record: its own fields are only what each request has (method, URL, headers, address,
- * the Fetch request); `rawHeaders`, `socket` and engine.io's `_query` are accessors on the
- * prototype, made on read. A session keeps its handshake record for its life, so each own
- * field, and any per-object accessor (JSC allots a GetterSetter cell for each), is paid per
- * idle connection.
+ * The record: its own fields are only what each request has (method, URL, headers, address);
+ * `headers` (see below), `raw`, `rawHeaders`, `socket` and engine.io's `_query` are
+ * accessors on the prototype, made on read. A session keeps its handshake record for its
+ * life, so each own field, and any per-object accessor (JSC allots a GetterSetter cell for
+ * each), is paid per idle connection.
+ *
+ * Once kept (`keepRecord`), the headers are usually a template shared with the sessions whose
+ * client sent the same headers, and the record keeps only its own `sec-websocket-key`: the
+ * headers object is built again on first read, equal to the one received (same names in the
+ * same order, same values), and kept from then on, so every read returns that one object.
  */
 class KeptRequest implements BunRequestRecord {
-  readonly method: string;
   url: string;
-  readonly headers: IncomingHttpHeaders;
-  raw: Request | undefined;
+  #headers: IncomingHttpHeaders | HeaderTemplate;
+  /** The key a template leaves to this record (see `kept-headers.ts`). */
+  #key: string | undefined;
   readonly #remoteAddress: string;
-  readonly #encrypted: boolean;
 
   constructor(request: Request, url: string, address: string) {
-    const headers = headersOf(request.headers);
-    this.method = request.method;
+    // A kept record's method is GET (a handshake): an own field only for other methods.
+    if (request.method !== "GET") ownValue(this, "method", request.method);
     this.url = pathOf(url);
-    this.headers = headers;
-    this.raw = request;
+    this.#headers = headersOf(request.headers);
+    this.#key = undefined;
     this.#remoteAddress = address;
-    this.#encrypted = url.startsWith("https:");
+    fetchRequests.set(this, request);
+  }
+
+  /** The request's method: GET, unless the request had another (then an own field). */
+  get method(): string {
+    return "GET";
+  }
+
+  set method(value: string) {
+    ownValue(this, "method", value);
+  }
+
+  /** Whether it came over TLS: told by the class (`TlsRequest`), not a field. */
+  get #encrypted(): boolean {
+    return this instanceof TlsRequest;
+  }
+
+  get headers(): IncomingHttpHeaders {
+    const headers = this.#headers;
+    if (!(headers instanceof HeaderTemplate)) return headers;
+    const built = headers.build(this.#key);
+    this.#headers = built;
+    this.#key = undefined;
+    return built;
+  }
+
+  set headers(value: IncomingHttpHeaders) {
+    this.#headers = value;
+    this.#key = undefined;
+  }
+
+  /** Swaps the headers for a shared template when another session sent the same. */
+  keepHeaders(): void {
+    const headers = this.#headers;
+    if (headers instanceof HeaderTemplate) return;
+    const kept = keepHeaders(headers);
+    if (kept === headers) return;
+    this.#key = keyOf(headers);
+    this.#headers = kept;
+  }
+
+  get raw(): Request | undefined {
+    return fetchRequests.get(this);
+  }
+
+  set raw(value: Request | undefined) {
+    if (value === undefined) fetchRequests.delete(this);
+    else fetchRequests.set(this, value);
   }
 
   /**
@@ -82,6 +137,18 @@ class KeptRequest implements BunRequestRecord {
 }
 
 /**
+ * What `requestRecord` makes: a subclass whose own prototype holds no accessor. JSC sizes an
+ * object for the fields its constructor assigns plus each non-function property of its
+ * prototype (it expects instances to shadow them), up to 6 slots: with `KeptRequest`'s
+ * accessors on its own prototype a record took 64 B; one prototype down, its 4 fields take
+ * 48 B (Bun 1.4.5; PERFORMANCE.md, "Idle memory on Bun, session 7").
+ */
+class PlainRequest extends KeptRequest {}
+
+/** A record of a request that came over TLS (`socket.encrypted`); sized as `PlainRequest`. */
+class TlsRequest extends KeptRequest {}
+
+/**
  * The request's headers as Node's lower-cased object. Bun's `Headers#toJSON` makes it in one
  * native call (repeated headers joined with ", ", `set-cookie` an array, as Node); the
  * iterator elsewhere. Not `forEach`: in a bare `Bun.serve` on Bun 1.4.5, 2 000 upgrades that
@@ -113,19 +180,25 @@ function ownValue(record: object, name: string, value: unknown): void {
  */
 export function requestRecord(request: Request, server: BunServer | undefined): BunRequestRecord {
   const address = server?.requestIP(request)?.address;
-  return new KeptRequest(request, request.url, address === undefined ? "" : sharedString(address));
+  const url = request.url;
+  const peer = address === undefined ? "" : sharedString(address);
+  return url.startsWith("https:")
+    ? new TlsRequest(request, url, peer)
+    : new PlainRequest(request, url, peer);
 }
 
 /**
  * A handshake record as its session keeps it (`conn.request`): without the Fetch request,
- * whose native memory would otherwise stay for the connection's life, and with its URL and
- * header strings swapped for equal strings shared between sessions (as the Node front's
- * `retainHandshakeRequest` does).
+ * whose native memory would otherwise stay for the connection's life, with its URL swapped
+ * for an equal string shared between sessions (as the Node front's `retainHandshakeRequest`
+ * does), and its headers a shared template when other sessions sent the same (see
+ * `KeptRequest`), else their values shared strings.
  */
 export function keepRecord(record: BunRequestRecord): IncomingMessage {
   record.raw = undefined;
   record.url = sharedString(record.url);
-  shareHeaderValues(record.headers);
+  if (record instanceof KeptRequest) record.keepHeaders();
+  else shareHeaderValues(record.headers);
   return asIncoming(record);
 }
 

@@ -12,7 +12,7 @@ import { BunPollingTransport } from "./polling.js";
 import { relayRefused } from "./relay.js";
 import { asIncoming, type BunRequestRecord, coreRecord } from "./request-record.js";
 import { engineError, fetchHeaders, withHeaders } from "./responses.js";
-import { upgradeRequest } from "./upgrade.js";
+import { upgradeRequest, upgradeTransport } from "./upgrade.js";
 
 const log = debugLog("parley:engine", "engine");
 
@@ -90,8 +90,8 @@ async function dispatch(
   if (upgrade) {
     const format = session.protocol === 4 ? ENGINE_V4_WEBSOCKET : v3WebSocketFormat(query);
     const probe = query.get("transport") === "websocket";
-    const data = { transport: undefined, sid: session.id, record: undefined, probe, format };
-    return upgradeRequest(host, req, request, server, data, undefined, commit);
+    const transport = upgradeTransport(host, format, session.id, undefined, probe);
+    return upgradeRequest(host, req, request, server, transport, undefined, commit);
   }
   // verify() checked the request names the session's current transport: polling.
   const transport = session.transport;

@@ -1,12 +1,15 @@
+import type { IncomingMessage } from "node:http";
 import { debugLog } from "../../debug.js";
+import type { RequestRecord } from "../core/request.js";
 import type { HeaderMap } from "../cors.js";
 import { EngineErrorCode } from "../http-errors.js";
 import { ENGINE_V4_WEBSOCKET } from "../websocket-format.js";
+import type { WebSocketFormat } from "../wire-format.js";
 import type { BunServer, BunWebSocket, BunWebSocketHandler } from "./bun-runtime.js";
 import type { BunEngineHost } from "./engine-host.js";
 import type { BunRequestRecord } from "./request-record.js";
 import { fetchHeaders } from "./responses.js";
-import { type BunSocketData, BunWebSocketTransport } from "./websocket.js";
+import { type BunSocketData, BunWebSocketConnection, BunWebSocketTransport } from "./websocket.js";
 
 const log = debugLog("parley:engine", "engine");
 
@@ -53,10 +56,10 @@ export function websocketHandler(host: BunEngineHost): BunWebSocketHandler<BunSo
   const options = host.options;
   const compress = options.perMessageDeflate !== false;
   return {
-    open: (ws) => onOpen(host, ws, compress),
-    message: (ws, message) => ws.data.transport?.onMessage(message),
-    close: (ws, code, reason) => ws.data.transport?.onClose(code, reason),
-    drain: (ws) => ws.data.transport?.onDrain(),
+    open: (ws) => onOpen(host, ws),
+    message: (ws, message) => ws.data.onMessage(message),
+    close: (ws, code, reason) => ws.data.onClose(code, reason),
+    drain: (ws) => ws.data.onDrain(),
     maxPayloadLength: options.maxHttpBufferSize,
     // The heartbeat decides when a connection is dead, as on Node; Bun must not reap idle
     // ones first (its default is 120 s, its maximum 960 s).
@@ -69,35 +72,52 @@ export function websocketHandler(host: BunEngineHost): BunWebSocketHandler<BunSo
   };
 }
 
+/**
+ * The transport of an upgrade, made before Bun's `open` as the connection's `ws.data`: a new
+ * session's (with its handshake record), or the probe of a polling session's upgrade.
+ */
+export function upgradeTransport(
+  host: BunEngineHost,
+  format: WebSocketFormat,
+  sid: string,
+  record: RequestRecord<IncomingMessage> | undefined,
+  probe: boolean,
+): BunWebSocketTransport {
+  return new BunWebSocketConnection(
+    host.options.perMessageDeflate !== false,
+    format,
+    sid,
+    record,
+    probe,
+  );
+}
+
 /** A WebSocket is up: a new session's transport, or the probe of an existing session. */
-function onOpen(host: BunEngineHost, ws: BunWebSocket<BunSocketData>, compress: boolean): void {
-  const data = ws.data;
-  if (data.relay !== undefined) {
+function onOpen(host: BunEngineHost, ws: BunWebSocket<BunSocketData>): void {
+  const peer = ws.data;
+  if (!(peer instanceof BunWebSocketTransport)) {
     // Relayed to the session's owner: Bun's events go to the bridge (session relay).
-    data.transport = data.relay;
-    data.relay.open(ws);
+    peer.open(ws);
     return;
   }
-  const transport = new BunWebSocketTransport(ws, compress, data.format);
-  data.transport = transport;
-  const record = data.record;
+  const transport = peer;
+  const { sid, record } = transport.open(ws);
   const core = host.core;
   if (record === undefined) {
     // An upgrade of an existing session (the probe dance), or a stray WebSocket for one.
-    const session = core.sessions.get(data.sid);
-    if (session === undefined || !data.probe) {
-      if (log.enabled) log("upgrade for sid %s: no session to upgrade, closing", data.sid);
+    const session = core.sessions.get(sid);
+    if (session === undefined || !transport.probe) {
+      if (log.enabled) log("upgrade for sid %s: no session to upgrade, closing", sid);
       transport.close();
       return;
     }
     session.startProbe(transport);
     return;
   }
-  data.record = undefined;
-  if (core.isTaken(data.sid)) {
+  if (core.isTaken(sid)) {
     transport.close();
     return;
   }
-  const protocol = data.format === ENGINE_V4_WEBSOCKET ? 4 : 3;
-  core.openSession(data.sid, record, transport, protocol);
+  const protocol = transport.format === ENGINE_V4_WEBSOCKET ? 4 : 3;
+  core.openSession(sid, record, transport, protocol);
 }

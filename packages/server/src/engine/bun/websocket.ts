@@ -14,6 +14,7 @@ import type { BunRelayedSocket } from "../session-relay.js";
 import { ENGINE_V4_WEBSOCKET } from "../websocket-format.js";
 import type { WebSocketFormat } from "../wire-format.js";
 import type { BunWebSocket } from "./bun-runtime.js";
+import { Opening } from "./opening.js";
 
 /** The reason Bun gives its close handler for a message over `maxPayloadLength`. */
 const OVERSIZED_MESSAGE_REASON = "Received too big message";
@@ -43,42 +44,68 @@ export function bunFrames(message: PreparedMessage, format: WebSocketFormat): re
 /** What Bun's events for one connection go to: its transport, or a relayed connection. */
 export type BunSocketPeer = Pick<BunWebSocketTransport, "onMessage" | "onClose" | "onDrain">;
 
-/** What the engine attaches to each of Bun's WebSocket connections (`ws.data`). */
-export interface BunSocketData {
-  /** Set once the engine made the connection's transport (in `open`). */
-  transport: BunSocketPeer | undefined;
-  /** A connection relayed to the node owning its session (session relay): no transport here. */
-  readonly relay?: BunRelayedSocket;
-  /** The session this WebSocket upgrades (`sid` in its URL), or the new session's id. */
-  readonly sid: string;
-  /** The request of a new session's handshake (dropped once the session has it). */
-  record: RequestRecord<IncomingMessage> | undefined;
-  /** An upgrade of a polling session (`transport=websocket` with a `sid`). */
-  readonly probe: boolean;
-  readonly format: WebSocketFormat;
-}
+/**
+ * What the engine attaches to each of Bun's WebSocket connections (`ws.data`): the
+ * connection's transport itself, made at the upgrade (Bun needs `data` before `open`) and
+ * given the WebSocket in `open`; or, for a connection relayed to the node owning its session
+ * (session relay), the relay's bridge. One object per connection rather than a `data` record
+ * beside the transport (64 B per idle connection in JavaScriptCore).
+ */
+export type BunSocketData = BunWebSocketTransport | BunRelayedSocket;
+
+/** `#flags` bits. */
+const CLOSED = 1;
+/** A drain was asked for while Bun held bytes back: report it from Bun's `drain`. */
+const DRAIN_WANTED = 2;
+const COMPRESS = 4;
+/** An upgrade of a polling session (`transport=websocket` with a `sid`). */
+const PROBE = 8;
 
 /**
  * Engine.IO over one of Bun's native WebSockets. Bun frames, buffers and applies backpressure
  * in native code: a send is one call, and a room broadcast can be one `server.publish` for
- * every subscribed connection (see `topics.ts`).
+ * every subscribed connection (see `topics.ts`). Made at the upgrade as the connection's
+ * `ws.data` (see `BunSocketData`), with what Bun's `open` needs; its own fields are few
+ * (booleans as bits of one number), as an idle connection keeps it for its life.
  */
 export class BunWebSocketTransport implements Transport {
   declare readonly name: "websocket";
   declare readonly duplex: boolean;
   declare readonly upgradesTo: readonly TransportName[];
-  readonly #ws: BunWebSocket<BunSocketData>;
+  /** An `Opening` until Bun's `open`. */
+  #ws: BunWebSocket<BunSocketData>;
   readonly #format: WebSocketFormat;
-  readonly #compress: boolean;
-  #sink: TransportSink | null = null;
-  #closed = false;
-  /** A drain was asked for while Bun held bytes back: report it from Bun's `drain`. */
-  #drainWanted = false;
+  #sink: TransportSink | null;
+  #flags: number;
 
-  constructor(ws: BunWebSocket<BunSocketData>, compress: boolean, format: WebSocketFormat) {
-    this.#ws = ws;
+  constructor(
+    compress: boolean,
+    format: WebSocketFormat,
+    sid: string,
+    record: RequestRecord<IncomingMessage> | undefined,
+    probe: boolean,
+  ) {
+    this.#ws = new Opening(sid, record);
     this.#format = format;
-    this.#compress = compress;
+    this.#sink = null;
+    this.#flags = (compress ? COMPRESS : 0) | (probe ? PROBE : 0);
+  }
+
+  /** Whether this WebSocket upgrades a polling session. */
+  get probe(): boolean {
+    return (this.#flags & PROBE) !== 0;
+  }
+
+  get format(): WebSocketFormat {
+    return this.#format;
+  }
+
+  /** Bun's `open`: the connection is up; what was kept for it (once, then dropped). */
+  open(ws: BunWebSocket<BunSocketData>): Opening {
+    const opening = this.#ws;
+    this.#ws = ws;
+    if (opening instanceof Opening) return opening;
+    throw new Error("the WebSocket was opened already");
   }
 
   /** The connection, for the engine's topic subscriptions. */
@@ -91,15 +118,15 @@ export class BunWebSocketTransport implements Transport {
   }
 
   get writable(): boolean {
-    return !this.#closed && this.#ws.readyState === 1;
+    return (this.#flags & CLOSED) === 0 && this.#ws.readyState === 1;
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return (this.#flags & CLOSED) !== 0;
   }
 
   bufferedBytes(): number {
-    return this.#closed ? 0 : this.#ws.getBufferedAmount();
+    return (this.#flags & CLOSED) !== 0 ? 0 : this.#ws.getBufferedAmount();
   }
 
   write(items: readonly OutgoingItem[], done?: () => void): void {
@@ -115,13 +142,14 @@ export class BunWebSocketTransport implements Transport {
    */
   writeItem(item: OutgoingItem, notify: boolean, done?: () => void): void {
     const ws = this.#ws;
-    if (this.#closed || ws.readyState !== 1) return;
+    const flags = this.#flags;
+    if ((flags & CLOSED) !== 0 || ws.readyState !== 1) return;
     // A reply to one client (a text `message`) is the per-message path: one `sendText`.
     let queued: boolean;
     if (isPrepared(item)) {
       queued = this.#sendPrepared(item);
     } else {
-      const compress = this.#compress && item.compress !== false;
+      const compress = (flags & COMPRESS) !== 0 && item.compress !== false;
       const data = item.data;
       // v4 and v3 frame a text message alike: "4" and the text.
       queued =
@@ -144,7 +172,7 @@ export class BunWebSocketTransport implements Transport {
 
   /** A broadcast's frames, made once for every recipient (`bunFrames`). */
   #sendPrepared(item: PreparedMessage): boolean {
-    const compress = this.#compress && item.options.compress === true;
+    const compress = (this.#flags & COMPRESS) !== 0 && item.options.compress === true;
     let queued = false;
     for (const frame of bunFrames(item, this.#format)) {
       if (this.#send(frame, compress)) queued = true;
@@ -153,13 +181,13 @@ export class BunWebSocketTransport implements Transport {
   }
 
   #notifyWhenDrained(queued: boolean): void {
-    if (queued) this.#drainWanted = true;
+    if (queued) this.#flags |= DRAIN_WANTED;
     else queueMicrotask(() => this.#drained());
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    if ((this.#flags & CLOSED) !== 0) return;
+    this.#flags |= CLOSED;
     this.#ws.close();
   }
 
@@ -169,20 +197,20 @@ export class BunWebSocketTransport implements Transport {
   }
 
   #drained(): void {
-    if (!this.#closed && this.#sink !== null) this.#sink.onTransportDrain(this);
+    if ((this.#flags & CLOSED) === 0 && this.#sink !== null) this.#sink.onTransportDrain(this);
   }
 
   /** Bun's `drain`: what backpressure held has been written. */
   onDrain(): void {
-    if (!this.#drainWanted) return;
-    this.#drainWanted = false;
+    if ((this.#flags & DRAIN_WANTED) === 0) return;
+    this.#flags &= ~DRAIN_WANTED;
     this.#drained();
   }
 
   /** Bun's `message`: one WebSocket message, text as a string, binary as bytes. */
   onMessage(message: string | Uint8Array): void {
     const sink = this.#sink;
-    if (this.#closed || sink === null) return;
+    if ((this.#flags & CLOSED) !== 0 || sink === null) return;
     if (log.enabled) log("received %s", typeof message === "string" ? message : "binary");
     let packet: EnginePacket | ProtocolError;
     if (typeof message !== "string" || this.#format !== ENGINE_V4_WEBSOCKET) {
@@ -209,15 +237,15 @@ export class BunWebSocketTransport implements Transport {
 
   #onParseError(sink: TransportSink, error: ProtocolError): void {
     if (log.enabled) log("parse error: %s", error.message);
-    this.#closed = true;
+    this.#flags |= CLOSED;
     this.#ws.close(1002, "parse error");
     sink.onTransportError(this, "parse error", error);
   }
 
   /** Bun's `close`: the connection is gone (closed by either side, or failed). */
   onClose(code: number, reason: string): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    if ((this.#flags & CLOSED) !== 0) return;
+    this.#flags |= CLOSED;
     if (log.enabled) log("closed by peer (%d %s)", code, reason);
     // Bun refused a message over maxPayloadLength: it sends the peer 1009 (as ws does) but
     // calls this handler with 1006 and its own reason, so both are read as that refusal.
@@ -235,3 +263,11 @@ Object.defineProperties(BunWebSocketTransport.prototype, {
   duplex: { value: true },
   upgradesTo: { value: TRANSPORTS.websocket.upgradesTo },
 });
+
+/**
+ * What the front makes (`upgradeTransport`): a subclass whose own prototype holds no
+ * accessor. JSC sizes an object for the fields its constructor assigns plus each non-function
+ * property of its prototype, up to 6 slots: with the transport's getters and constants on its
+ * own prototype it took 64 B; one prototype down, its 4 fields take 48 B (Bun 1.4.5).
+ */
+export class BunWebSocketConnection extends BunWebSocketTransport {}
