@@ -1,7 +1,6 @@
-import { EventEmitter } from "node:events";
 import type { EnginePacket, RawData } from "@parley/protocol";
 import { debugLog } from "../../debug.js";
-import { noEventsYet } from "../lean-events.js";
+import { LazyEventEmitter } from "../lean-events.js";
 import type {
   Connection,
   ConnectionCloseReason,
@@ -55,6 +54,8 @@ const PONG_GRACE_USED = 4;
 /** The send buffer was over its limit at the last heartbeat. */
 const OVER_LIMIT = 8;
 const UPGRADED = 16;
+/** The peer speaks Engine.IO v3 (see `protocol`). */
+const V3 = 32;
 
 /** How long a closing polling session waits for the GET its close packet goes out on. */
 const POLLING_CLOSE_TIMEOUT = 30_000;
@@ -65,15 +66,10 @@ const POLLING_CLOSE_TIMEOUT = 30_000;
  * so a session holds no closures or timers of its own (except while an upgrade probe runs).
  */
 export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
-  extends EventEmitter<ConnectionEvents>
+  extends LazyEventEmitter<ConnectionEvents>
   implements Connection<Req, Info>, TransportSink, HeartbeatTarget
 {
   readonly id: string;
-  /**
-   * Engine.IO revision the peer speaks: 4, or 3 with `allowEIO3` (the peer pings, we answer;
-   * see `eio3/heartbeat.ts`). Fixed at the handshake, like the transports' wire format.
-   */
-  readonly protocol: 3 | 4;
   readonly remoteAddress: string;
   /** @internal */
   _owner: ConnectionOwner | null = null;
@@ -110,16 +106,23 @@ export class Session<Req = unknown, Info extends HandshakeInfo = HandshakeInfo>
     transport: Transport,
     protocol: 3 | 4 = 4,
   ) {
+    // No `_events` table or other EventEmitter field until a listener comes (LazyEventEmitter).
     super();
-    this.protocol = protocol;
-    // No `_events` table per session until a listener comes: see noEventsYet.
-    noEventsYet(this);
+    if (protocol === 3) this.#flags = V3;
     this.#host = host;
     this.id = id;
     this.#kept = kept;
     this.remoteAddress = remoteAddress;
     this.#transport = transport;
     transport.bind(this);
+  }
+
+  /**
+   * Engine.IO revision the peer speaks: 4, or 3 with `allowEIO3` (the peer pings, we answer;
+   * see `eio3/heartbeat.ts`). Fixed at the handshake, like the transports' wire format.
+   */
+  get protocol(): 3 | 4 {
+    return (this.#flags & V3) !== 0 ? 3 : 4;
   }
 
   #has(flag: number): boolean {
