@@ -1,20 +1,13 @@
-import { createCluster } from "redis";
-import { createCluster as createCluster6 } from "redis6";
-import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import {
   broadcastsResume,
-  type ClusterNode,
-  type CreateCluster,
+  NODE_REDIS,
   roomOn,
   twoClusterNodes,
+  usePrivateCluster,
 } from "./fixtures/cluster-nodes.js";
-import {
-  CLUSTER_HOOK_MS,
-  describeRedisCluster,
-  type RedisCluster,
-  startRedisCluster,
-} from "./fixtures/redis-cluster.js";
-import { closeClients, collect, connect, uniqueKey, waitFor } from "./helpers.js";
+import { describeRedisCluster } from "./fixtures/redis-cluster.js";
+import { collect, connect, uniqueKey, waitFor } from "./helpers.js";
 
 // Redis Cluster with a replica per master: every master fails over (a manual CLUSTER FAILOVER
 // on its replica, as an operator or a rolling upgrade does), the room's shard twice, while two
@@ -25,36 +18,18 @@ import { closeClients, collect, connect, uniqueKey, waitFor } from "./helpers.js
 // and that broadcasts (room and namespace) and cluster requests work again afterwards,
 // every one of them delivered, in order.
 
-const NODE_REDIS: [version: string, make: CreateCluster][] = [
-  ["5", createCluster],
-  // 6.x sends a keyless PUBLISH to any master: the adapter's keyed script keeps the order.
-  ["6", createCluster6 as unknown as CreateCluster],
-];
-
 for (const [version, make] of NODE_REDIS)
   for (const pubsub of ["classic", "sharded"] as const) {
     describeRedisCluster(
       `Redis Cluster failover (node-redis ${version}, ${pubsub} Pub/Sub)`,
       () => {
-        let rc: RedisCluster;
-        let nodes: ClusterNode[] = [];
-
-        beforeAll(async () => {
-          rc = await startRedisCluster(3, { replicas: 1 });
-        }, CLUSTER_HOOK_MS);
-        afterAll(async () => {
-          await rc?.stop();
-        });
-        afterEach(async () => {
-          closeClients();
-          await Promise.all(nodes.map((n) => n.close()));
-          nodes = [];
-        });
+        const cluster = usePrivateCluster(3, { replicas: 1 });
 
         it("broadcasts and requests work again, all delivered in order, after every master failed over", async () => {
           const key = uniqueKey(`failover-${pubsub}`);
+          const rc = cluster.rc;
           const [a, b] = await twoClusterNodes(rc, key, pubsub, make);
-          nodes = [a, b];
+          cluster.servers(a, b);
           b.io.on("hello", (ack: (v: string) => void) => ack("b"));
           // A room whose channel lives on the first master.
           const room = await roomOn(rc, key, rc.ports[0] as number);

@@ -1,20 +1,14 @@
-import { createCluster } from "redis";
-import { createCluster as createCluster6 } from "redis6";
-import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import {
   broadcastsResume,
   type ClusterNode,
-  type CreateCluster,
+  NODE_REDIS,
   roomOn,
   twoClusterNodes,
+  usePrivateCluster,
 } from "./fixtures/cluster-nodes.js";
-import {
-  CLUSTER_HOOK_MS,
-  describeRedisCluster,
-  type RedisCluster,
-  startRedisCluster,
-} from "./fixtures/redis-cluster.js";
-import { closeClients, collect, connect, sleep, uniqueKey, waitFor } from "./helpers.js";
+import { describeRedisCluster } from "./fixtures/redis-cluster.js";
+import { collect, connect, sleep, uniqueKey, waitFor } from "./helpers.js";
 
 // A master process killed (SIGKILL) under two Parley servers: the other nodes mark it failed
 // after cluster-node-timeout (1 s here, 15 s by default) and its replica is elected, with no
@@ -26,37 +20,20 @@ import { closeClients, collect, connect, sleep, uniqueKey, waitFor } from "./hel
 // loss by itself (src/lost-nodes.ts: without it nothing arrived again, classic or sharded);
 // node-redis 6 refreshes its topology after 5 s of reconnection attempts.
 
-const NODE_REDIS: [version: string, make: CreateCluster][] = [
-  ["5", createCluster],
-  ["6", createCluster6 as unknown as CreateCluster],
-];
-
 /** Each server's `cluster-node-timeout`: small, so a failover takes a few seconds. */
 const NODE_TIMEOUT_MS = 1000;
 
 for (const [version, make] of NODE_REDIS) {
   describeRedisCluster(`Redis Cluster: a master killed (node-redis ${version})`, () => {
-    let rc: RedisCluster;
-    let nodes: ClusterNode[] = [];
-
-    beforeAll(async () => {
-      rc = await startRedisCluster(3, { replicas: 1, nodeTimeoutMs: NODE_TIMEOUT_MS });
-    }, CLUSTER_HOOK_MS);
-    afterAll(async () => {
-      await rc?.stop();
-    });
-    afterEach(async () => {
-      closeClients();
-      await Promise.all(nodes.map((n) => n.close()));
-      nodes = [];
-    });
+    const cluster = usePrivateCluster(3, { replicas: 1, nodeTimeoutMs: NODE_TIMEOUT_MS });
 
     // Classic first: it may kill any master; sharded then kills one that still has a replica.
     for (const pubsub of ["classic", "sharded"] as const) {
       it(`${pubsub}: room broadcasts and requests work again after a master was killed`, async () => {
         const key = uniqueKey(`kill-${pubsub}`);
+        const rc = cluster.rc;
         const [a, b] = await twoClusterNodes(rc, key, pubsub, make);
-        nodes = [a, b];
+        cluster.servers(a, b);
         b.io.on("hello", (ack: (v: string) => void) => ack("b"));
         // Sharded: the master of the room's channel. Classic: the master that b's subscriber
         // connection is on (node-redis's choice), whose loss b must notice.

@@ -1,20 +1,14 @@
-import { createClient, createCluster } from "redis";
-import { createCluster as createCluster6 } from "redis6";
-import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { createClient } from "redis";
+import { expect, it } from "vitest";
 import {
   broadcastsResume,
-  type ClusterNode,
-  type CreateCluster,
+  NODE_REDIS,
   roomOn,
   twoClusterNodes,
+  usePrivateCluster,
 } from "./fixtures/cluster-nodes.js";
-import {
-  CLUSTER_HOOK_MS,
-  describeRedisCluster,
-  type RedisCluster,
-  startRedisCluster,
-} from "./fixtures/redis-cluster.js";
-import { closeClients, collect, connect, uniqueKey, waitFor } from "./helpers.js";
+import { describeRedisCluster } from "./fixtures/redis-cluster.js";
+import { collect, connect, uniqueKey, waitFor } from "./helpers.js";
 
 // Resharding under a subscription: the slot of a room's channel migrates to another master
 // (CLUSTER SETSLOT IMPORTING / MIGRATING, MIGRATE, SETSLOT NODE, as `redis-cli --cluster
@@ -25,33 +19,16 @@ import { closeClients, collect, connect, uniqueKey, waitFor } from "./helpers.js
 // published in the instant of the move may be lost (at-most-once); after it, every one
 // arrives, in order.
 
-const NODE_REDIS: [version: string, make: CreateCluster][] = [
-  ["5", createCluster],
-  ["6", createCluster6 as unknown as CreateCluster],
-];
-
 for (const [version, make] of NODE_REDIS) {
   describeRedisCluster(`Redis Cluster: resharding (node-redis ${version})`, () => {
-    let rc: RedisCluster;
-    let nodes: ClusterNode[] = [];
-
-    beforeAll(async () => {
-      rc = await startRedisCluster(3);
-    }, CLUSTER_HOOK_MS);
-    afterAll(async () => {
-      await rc?.stop();
-    });
-    afterEach(async () => {
-      closeClients();
-      await Promise.all(nodes.map((n) => n.close()));
-      nodes = [];
-    });
+    const cluster = usePrivateCluster(3);
 
     for (const pubsub of ["classic", "sharded"] as const) {
       it(`${pubsub}: room broadcasts arrive after the room's slot moved twice`, async () => {
         const key = uniqueKey(`reshard-${pubsub}`);
+        const rc = cluster.rc;
         const [a, b] = await twoClusterNodes(rc, key, pubsub, make);
-        nodes = [a, b];
+        cluster.servers(a, b);
         const [first, second, third] = rc.ports as [number, number, number];
         const room = await roomOn(rc, key, first);
         const slot = await rc.keyslot(`${key}#/#${room}#`);

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { Emitter } from "../src/emitter.js";
 import type { PubSubMode, RedisClusterSubscriber } from "../src/index.js";
 import { publishOn, subscribeOn } from "../src/redis-client.js";
@@ -8,14 +8,10 @@ import {
   clusterClient,
   slowSubscriptions,
   startClusterNode,
+  usePrivateCluster,
 } from "./fixtures/cluster-nodes.js";
-import {
-  CLUSTER_HOOK_MS,
-  describeRedisCluster,
-  type RedisCluster,
-  startRedisCluster,
-} from "./fixtures/redis-cluster.js";
-import { closeClients, collect, connect, next, uniqueKey, waitFor, within } from "./helpers.js";
+import { describeRedisCluster, type RedisCluster } from "./fixtures/redis-cluster.js";
+import { collect, connect, next, uniqueKey, waitFor, within } from "./helpers.js";
 
 const isResponseChannel = (channel: string) => channel.includes("-response#");
 
@@ -30,24 +26,16 @@ function startNode(
 
 for (const pubsub of ["classic", "sharded"] as const) {
   describeRedisCluster(`Redis Cluster (${pubsub} Pub/Sub)`, () => {
-    let rc: RedisCluster;
-    let nodes: ClusterNode[] = [];
+    const cluster = usePrivateCluster();
     let key: string;
-
-    beforeAll(async () => {
-      rc = await startRedisCluster();
-    }, CLUSTER_HOOK_MS);
-    afterAll(async () => {
-      await rc?.stop();
-    });
 
     async function two(
       wrapSub?: (sub: Cluster) => RedisClusterSubscriber,
     ): Promise<[ClusterNode, ClusterNode]> {
       key = uniqueKey(`cluster-${pubsub}`);
-      const a = await startNode(rc, key, pubsub, wrapSub);
-      const b = await startNode(rc, key, pubsub, wrapSub);
-      nodes = [a, b];
+      const a = await startNode(cluster.rc, key, pubsub, wrapSub);
+      const b = await startNode(cluster.rc, key, pubsub, wrapSub);
+      cluster.servers(a, b);
       await waitFor(
         async () =>
           (await a.adapter().serverCount()) === 2 && (await b.adapter().serverCount()) === 2,
@@ -55,12 +43,6 @@ for (const pubsub of ["classic", "sharded"] as const) {
       );
       return [a, b];
     }
-
-    afterEach(async () => {
-      closeClients();
-      await Promise.all(nodes.map((n) => n.close()));
-      nodes = [];
-    });
 
     it("a broadcast reaches clients on both servers; to/except rooms; binary intact", async () => {
       const [a, b] = await two();
@@ -92,12 +74,12 @@ for (const pubsub of ["classic", "sharded"] as const) {
     /** One room name whose room channel lands on each master, in master order. */
     async function roomPerMaster(): Promise<string[]> {
       const byOwner = new Map<number, string>();
-      for (let i = 0; byOwner.size < rc.ports.length && i < 500; i++) {
+      for (let i = 0; byOwner.size < cluster.rc.ports.length && i < 500; i++) {
         const room = `room-${i}`;
-        const owner = rc.ownerOf(await rc.keyslot(`${key}#/#${room}#`));
+        const owner = cluster.rc.ownerOf(await cluster.rc.keyslot(`${key}#/#${room}#`));
         if (!byOwner.has(owner)) byOwner.set(owner, room);
       }
-      expect(byOwner.size).toBe(rc.ports.length);
+      expect(byOwner.size).toBe(cluster.rc.ports.length);
       return [...byOwner.values()];
     }
 
@@ -164,14 +146,14 @@ for (const pubsub of ["classic", "sharded"] as const) {
 
     it("requests right after start reach a server whose response channel is slow to subscribe", async () => {
       key = uniqueKey(`cluster-${pubsub}`);
-      const b = await startNode(rc, key, pubsub);
-      nodes = [b];
+      const b = await startNode(cluster.rc, key, pubsub);
+      cluster.servers(b);
       b.io.on("ping-servers", (n: number, ack: (r: number) => void) => ack(n + 1));
       const cb = await connect(b.url);
-      const a = await startNode(rc, key, pubsub, (sub) =>
+      const a = await startNode(cluster.rc, key, pubsub, (sub) =>
         slowSubscriptions(sub, 400, isResponseChannel),
       );
-      nodes.push(a);
+      cluster.servers(a);
       // The first moment a counts b, it may ask b something; the answer must reach it.
       await waitFor(async () => (await a.adapter().serverCount()) === 2, "a to hear b");
       const [sockets, replies] = await Promise.all([
@@ -185,8 +167,8 @@ for (const pubsub of ["classic", "sharded"] as const) {
     // node-redis sends a cluster client's keyless PUBLISH to each master in turn, and each
     // master relays on its own bus link: unrouted, this run got 0, 3, 6, 9… first.
     it("one client's messages arrive in the order they were published", async () => {
-      const pub = await clusterClient(rc);
-      const sub = await clusterClient(rc);
+      const pub = await clusterClient(cluster.rc);
+      const sub = await clusterClient(cluster.rc);
       try {
         const channel = `${uniqueKey("order")}#`;
         const got: number[] = [];
@@ -211,7 +193,7 @@ for (const pubsub of ["classic", "sharded"] as const) {
       const ca = await connect(a.url);
       const cb = await connect(b.url);
       await waitFor(async () => (await a.io.in("r").fetchSockets()).length === 2, "both in r");
-      const client = await clusterClient(rc);
+      const client = await clusterClient(cluster.rc);
       try {
         const emitter = new Emitter(client, { key, pubsub });
         const both = Promise.all([next(ca, "from-emitter"), next(cb, "from-emitter")]);
